@@ -1,0 +1,226 @@
+"""RFC 9457 problem details with stable machine codes.
+
+Every expected failure is a `ServiceError` subclass carrying its HTTP status and a stable `code`
+that integrators match on (the codes are part of the API contract). One set of handlers renders
+them, plus FastAPI's validation errors and Starlette's routing errors, as
+`application/problem+json`; nothing expected ever becomes a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+_TYPE_BASE = "https://signif.example/problemes/"
+
+logger = logging.getLogger("signif.errors")
+
+
+class ServiceError(Exception):
+    """Base of every expected failure: subclasses fix `status_code`, `code` and a French `title`."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "requete-invalide"
+    title: ClassVar[str] = "Requête invalide"
+
+    def __init__(self, detail: str | None = None, *, extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra: dict[str, Any] = dict(extra or {})
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": _TYPE_BASE + self.code,
+            "title": self.title,
+            "status": self.status_code,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(ServiceError):
+    status_code = 400
+    code = "requete-invalide"
+    title = "Requête invalide"
+
+
+class Authentification(ServiceError):
+    status_code = 401
+    code = "authentification"
+    title = "Authentification requise"
+
+
+class Interdit(ServiceError):
+    status_code = 403
+    code = "interdit"
+    title = "Accès interdit"
+
+
+class Introuvable(ServiceError):
+    status_code = 404
+    code = "introuvable"
+    title = "Ressource introuvable"
+
+
+class MethodeNonAutorisee(ServiceError):
+    status_code = 405
+    code = "methode-non-autorisee"
+    title = "Méthode non autorisée"
+
+
+class Conflit(ServiceError):
+    status_code = 409
+    code = "conflit"
+    title = "Conflit avec l'état de la ressource"
+
+
+class IdempotenceConflit(Conflit):
+    code = "idempotence-conflit"
+    title = "Clé d'idempotence déjà utilisée avec un autre contenu"
+
+
+class TropVolumineux(ServiceError):
+    status_code = 413
+    code = "trop-volumineux"
+    title = "Contenu trop volumineux"
+
+
+class TypeNonSupporte(ServiceError):
+    status_code = 415
+    code = "type-non-supporte"
+    title = "Type de contenu non supporté"
+
+
+class Unprocessable(ServiceError):
+    status_code = 422
+    code = "validation"
+    title = "Données invalides"
+
+
+class TropDeRequetes(ServiceError):
+    status_code = 429
+    code = "trop-de-requetes"
+    title = "Trop de tentatives"
+
+
+class ServiceIndisponible(ServiceError):
+    status_code = 503
+    code = "indisponible"
+    title = "Service momentanément indisponible"
+
+
+class ErreurIntegrite(ServiceError):
+    """A stored object no longer matches its recorded hash: an alarm, never silent bytes."""
+
+    status_code = 500
+    code = "integrite"
+    title = "Erreur d'intégrité"
+
+
+_STATUS_ERRORS: dict[int, type[ServiceError]] = {
+    400: BadRequest,
+    401: Authentification,
+    403: Interdit,
+    404: Introuvable,
+    405: MethodeNonAutorisee,
+    409: Conflit,
+    413: TropVolumineux,
+    415: TypeNonSupporte,
+    422: Unprocessable,
+    429: TropDeRequetes,
+    503: ServiceIndisponible,
+}
+
+
+def problem_response(error: ServiceError, request: Request | None = None) -> JSONResponse:
+    headers = {"Cache-Control": "no-store"}
+    if isinstance(error, Authentification):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(
+        error.to_problem(request.url.path if request is not None else None),
+        status_code=error.status_code,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ())]
+        # Never echo the rejected input back: it may be a password or personal data.
+        out.append({"champ": ".".join(loc), "message": str(err.get("msg", "")), "type": err.get("type")})
+    return out
+
+
+async def _service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    if exc.status_code >= 500:
+        logger.error("service error", extra={"code": exc.code, "path_template": _route_template(request)})
+    return problem_response(exc, request)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = _field_errors(exc.errors())
+    error = Unprocessable("La requête contient des champs invalides.", extra={"errors": fields})
+    return problem_response(error, request)
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    cls = _STATUS_ERRORS.get(exc.status_code, BadRequest if exc.status_code < 500 else ServiceIndisponible)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+    response = problem_response(cls(detail), request)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unexpected error", extra={"path_template": _route_template(request)})
+    body = {
+        "type": _TYPE_BASE + "erreur-interne",
+        "title": "Erreur interne",
+        "status": 500,
+        "detail": "Une erreur interne est survenue ; elle a été journalisée.",
+        "code": "erreur-interne",
+    }
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "<unmatched>"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)
+
+
+def error_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the problem codes a route can return."""
+    by_status: dict[int, list[type[ServiceError]]] = {}
+    for err in errors:
+        by_status.setdefault(err.status_code, []).append(err)
+    return {
+        status: {
+            "description": " ; ".join(f"`{e.code}` — {e.title}" for e in errs),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Probleme"}}},
+        }
+        for status, errs in by_status.items()
+    }
