@@ -3,8 +3,10 @@
 Tables (`define_translog_tables`, prefix `journal` by default):
 
 - `<prefix>_leaves`: leaf index (PK), leaf hash, leaf data, created_at. Never updated or deleted.
-- `<prefix>_nodes`: hash of every complete subtree of level >= 1, keyed (level, index), written by the
-  append that closes it (level 0 is the leaf hash). Immutable once written.
+- `<prefix>_nodes`: hash of every complete subtree of level >= 1, written by the append that closes it
+  (level 0 is the leaf hash), keyed by its in-order position `node_id = (2 * index + 1) * 2**level - 1`
+  (leaf i is position 2i, so interior nodes are the odd numbers). One integer key keeps "these 40
+  nodes" a plain `IN` list that every engine answers from the primary key. Immutable once written.
 - `<prefix>_head`: one row (id 1): the tree size and its frontier (`compact.py`), so an append reads
   one row and a root at the current size reads nothing else.
 - `<prefix>_checkpoints`: every signed checkpoint: size, root hash, note text, created_at.
@@ -18,15 +20,16 @@ change it records atomic. Appends are serialised on the head row: `SELECT ... FO
 PostgreSQL (concurrent appenders queue, and each sees the size its predecessor committed, so indexes
 are consecutive with no gaps); on SQLite the caller's transaction is `BEGIN IMMEDIATE`, so writers
 are already serialised. A rolled-back transaction takes its leaf with it and frees the index.
+The head row stays locked until the caller commits, so append as late in the transaction as the
+rules allow. PostgreSQL sessions must run at READ COMMITTED (the default): at REPEATABLE READ a
+queued appender fails with a serialisation error instead of seeing its predecessor's leaf.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -36,14 +39,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    Select,
     SmallInteger,
     Table,
     Text,
-    and_,
+    bindparam,
     insert,
-    literal_column,
-    or_,
     select,
     union_all,
     update,
@@ -80,10 +80,9 @@ def define_translog_tables(metadata: MetaData, prefix: str = "journal") -> Trans
     nodes = Table(
         f"{prefix}_nodes",
         metadata,
-        Column("level", SmallInteger, primary_key=True, autoincrement=False),
-        Column("node_index", BigInteger, primary_key=True, autoincrement=False),
+        Column("node_id", BigInteger, primary_key=True, autoincrement=False),
         Column("hash", LargeBinary(32), nullable=False),
-        CheckConstraint("level > 0", name=f"{prefix}_nodes_level_positive"),
+        CheckConstraint("node_id % 2 = 1", name=f"{prefix}_nodes_interior_only"),
     )
     head = Table(
         f"{prefix}_head",
@@ -129,8 +128,13 @@ def _utc(instant: datetime | None) -> datetime:
     return instant.astimezone(UTC)
 
 
-def _lookup(hashes: dict[NodeId, bytes]) -> rfc9162.NodeHash:
-    return lambda level, index: hashes[level, index]
+def node_id(level: int, index: int) -> int:
+    """The in-order position of the complete subtree (level, index): its key in the nodes table."""
+    return ((2 * index + 1) << level) - 1
+
+
+def _lookup(hashes: dict[int, bytes]) -> rfc9162.NodeHash:
+    return lambda level, index: hashes[node_id(level, index)]
 
 
 def _as_utc(stored: datetime) -> datetime:
@@ -143,6 +147,16 @@ class TransparencyLog:
 
     def __init__(self, tables: TranslogTables) -> None:
         self.tables = tables
+        leaves, nodes = tables.leaves, tables.nodes
+        # One statement of fixed shape (compiled once): level-0 hashes come from the leaves table.
+        self._fetch_nodes = union_all(
+            select((leaves.c.leaf_index * 2).label("node_id"), leaves.c.leaf_hash).where(
+                leaves.c.leaf_index.in_(bindparam("leaf_indexes", expanding=True))
+            ),
+            select(nodes.c.node_id, nodes.c.hash).where(
+                nodes.c.node_id.in_(bindparam("node_ids", expanding=True))
+            ),
+        )
 
     # --- writes -------------------------------------------------------------------------------------
 
@@ -164,7 +178,7 @@ class TransparencyLog:
             leaf_rows.append(
                 {"leaf_index": leaf.index, "leaf_hash": leaf.hash, "data": data, "created_at": created_at}
             )
-            node_rows.extend({"level": n.level, "node_index": n.index, "hash": n.hash} for n in closed[1:])
+            node_rows.extend({"node_id": node_id(n.level, n.index), "hash": n.hash} for n in closed[1:])
         if leaf_rows:
             await session.execute(insert(self.tables.leaves), leaf_rows)
         if node_rows:
@@ -266,44 +280,24 @@ class TransparencyLog:
         else:
             await session.execute(insert(self.tables.head).values(values))
 
-    async def _fetch(self, session: AsyncSession, needed: Iterable[NodeId], size: int) -> dict[NodeId, bytes]:
+    async def _fetch(self, session: AsyncSession, needed: Iterable[NodeId], size: int) -> dict[int, bytes]:
         """Fetch complete subtree hashes in one query, checking the log has reached `size` leaves.
 
         The smallest complete subtree of the root at `size` ends exactly at leaf `size`: it exists
         if and only if the log is at least that large, so it is fetched along.
         """
-        edge = rfc9162.root_nodes(size)[-1]
-        wanted = {*needed, edge}
-        by_level: dict[int, list[int]] = defaultdict(list)
-        for level, index in sorted(wanted):
-            by_level[level].append(index)
-        queries: list[Select[Any]] = []
-        if 0 in by_level:
-            t = self.tables.leaves
-            queries.append(
-                select(literal_column("0").label("level"), t.c.leaf_index, t.c.leaf_hash).where(
-                    t.c.leaf_index.in_(by_level.pop(0))
-                )
-            )
-        if by_level:
-            n = self.tables.nodes
-            queries.append(
-                select(n.c.level, n.c.node_index, n.c.hash).where(
-                    or_(
-                        *(
-                            and_(n.c.level == level, n.c.node_index.in_(idx))
-                            for level, idx in by_level.items()
-                        )
-                    )
-                )
-            )
-        stmt = queries[0] if len(queries) == 1 else union_all(*queries)
-        rows = await session.execute(stmt)
-        found = {(int(row[0]), int(row[1])): bytes(row[2]) for row in rows}
+        edge = node_id(*rfc9162.root_nodes(size)[-1])
+        wanted = {node_id(level, index) for level, index in needed} | {edge}
+        params = {
+            "leaf_indexes": [n // 2 for n in wanted if n % 2 == 0],
+            "node_ids": [n for n in wanted if n % 2],
+        }
+        rows = await session.execute(self._fetch_nodes, params)
+        found = {int(row[0]): bytes(row[1]) for row in rows}
         if edge not in found:
             current = await self.size(session)
             raise ProofError(f"expected a tree size <= {current} (the log's size), got {size}")
         if len(found) != len(wanted):
             missing = sorted(wanted - found.keys())
-            raise RuntimeError(f"translog store is missing complete subtrees {missing[:5]} below size {size}")
+            raise RuntimeError(f"translog store is missing node ids {missing[:5]} below size {size}")
         return found

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, select, tuple_
+from sqlalchemy import delete, event, func, select
 
 from shared.translog import rfc9162
 from shared.translog.checkpoint import verify_checkpoint
 from shared.translog.note import Signer
 from shared.translog.rfc9162 import ProofError, verify_consistency, verify_inclusion
+from shared.translog.store import node_id
 from tests.shared.translog.conftest import LogDatabase, load_vectors
 
 TREE = load_vectors("transparency-dev-merkle/tree.json")
@@ -46,14 +47,15 @@ async def test_vector_tree_roots_and_nodes(logdb: LogDatabase) -> None:
         for size in range(9):
             assert (await logdb.log.root(session, size)).hex() == TREE["root_hashes_by_size"][size]
         nodes = logdb.tables.nodes
-        rows = (await session.execute(select(nodes).order_by(nodes.c.level, nodes.c.node_index))).all()
+        rows = (await session.execute(select(nodes.c.node_id, nodes.c.hash))).all()
         leaves = await logdb.log.leaves(session, 0, 100)
     want = TREE["node_hashes_by_level"]
     assert [leaf.leaf_hash.hex() for leaf in leaves] == want[0]
     assert [leaf.data.hex() for leaf in leaves] == TREE["leaf_inputs"]
-    assert [(r.level, r.node_index, r.hash.hex()) for r in rows] == [
-        (level, i, h) for level in range(1, 4) for i, h in enumerate(want[level])
-    ]
+    assert {r.node_id: r.hash.hex() for r in rows} == {
+        node_id(level, i): h for level in range(1, 4) for i, h in enumerate(want[level])
+    }
+    assert sorted(r.node_id for r in rows) == [1, 3, 5, 7, 9, 11, 13]  # in-order positions of the interior
     assert {leaf.created_at for leaf in leaves} == {NOW}
 
 
@@ -84,7 +86,7 @@ async def test_a_proof_reads_only_its_nodes_in_one_query(logdb: LogDatabase) -> 
             delete(leaves).where(leaves.c.leaf_index.not_in([i for level, i in needed if level == 0]))
         )
         await session.execute(
-            delete(nodes).where(tuple_(nodes.c.level, nodes.c.node_index).not_in([n for n in needed if n[0]]))
+            delete(nodes).where(nodes.c.node_id.not_in([node_id(*n) for n in needed if n[0]]))
         )
         remaining = (await session.execute(select(func.count()).select_from(nodes))).scalar_one()
         kept = remaining + len(await logdb.log.leaves(session, 0, N))

@@ -1,0 +1,291 @@
+"""Benchmark of the SQL-backed transparency log (`shared/translog/store.py`).
+
+For each engine (PostgreSQL, SQLite), on a throw-away database:
+
+1. bulk-load `--leaves` leaves with `append_many` in batches (one transaction per batch);
+2. inclusion and consistency proof latency (p50/p99) at that size, for random leaves, against two
+   baselines measured in the same run: one primary-key SELECT of a leaf (the database's floor) and
+   the same proofs computed in memory from a Python list of every node hash;
+3. single-leaf appends, one transaction each (the service's pattern), against raw INSERTs of the
+   same rows into a plain table with no Merkle work and no head row;
+4. on PostgreSQL, the same with `--writers` concurrent sessions (appends queue on the head row).
+
+Every proof is verified with `rfc9162.verify_*`; timings are printed, never asserted.
+
+    .venv/bin/python bench/journal/run.py --leaves 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, MetaData, Table, event, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.translog import rfc9162
+from shared.translog.store import TranslogTables, TransparencyLog, define_translog_tables
+
+NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def leaf_data(i: int) -> bytes:
+    """A leaf shaped like the répertoire's: an event naming an acte by id and document hash (~130 B)."""
+    digest = hashlib.sha256(i.to_bytes(8, "big")).hexdigest()
+    return f'{{"type":"acte.envoye","acte":"{i:012d}","sha256":"{digest}"}}'.encode()
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def temporary_postgres(admin_url: str) -> AsyncIterator[str]:
+    """Create a throw-away PostgreSQL database, yield its URL, drop it afterwards."""
+    name = f"signif_bench_{secrets.token_hex(4)}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def postgres_reachable(admin_url: str) -> bool:
+    engine = create_async_engine(admin_url, connect_args={"timeout": 3})
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (OSError, DBAPIError, TimeoutError):
+        return False
+    finally:
+        await engine.dispose()
+    return True
+
+
+@asynccontextmanager
+async def database(engine_name: str, admin_url: str) -> AsyncIterator[AsyncEngine]:
+    if engine_name == "postgresql":
+        async with temporary_postgres(admin_url) as url:
+            engine = create_async_engine(url, pool_size=20, max_overflow=0)
+            try:
+                yield engine
+            finally:
+                await engine.dispose()
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+
+
+def percentiles(samples: list[float]) -> str:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return f"p50 {cuts[49] * 1e3:7.3f} ms   p99 {cuts[98] * 1e3:7.3f} ms   max {max(samples) * 1e3:7.3f} ms"
+
+
+async def timed(call: Callable[[int], Awaitable[object]], args: Iterable[int]) -> list[float]:
+    samples = []
+    for arg in args:
+        start = time.perf_counter()
+        await call(arg)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+async def bulk_load(
+    sessions: async_sessionmaker[AsyncSession], log: TransparencyLog, leaves: int, batch: int
+) -> list[bytes]:
+    hashes: list[bytes] = []
+    start = time.perf_counter()
+    for first in range(0, leaves, batch):
+        items = [leaf_data(i) for i in range(first, min(first + batch, leaves))]
+        async with sessions.begin() as session:
+            await log.append_many(session, items, now=NOW)
+        hashes.extend(rfc9162.leaf_hash(d) for d in items)
+    elapsed = time.perf_counter() - start
+    rate = leaves / elapsed
+    print(
+        f"  bulk load        {leaves:>9} leaves in {elapsed:6.1f} s  = {rate:9.0f} leaves/s (batch {batch})"
+    )
+    return hashes
+
+
+async def proofs(
+    sessions: async_sessionmaker[AsyncSession],
+    log: TransparencyLog,
+    tables: TranslogTables,
+    hashes: list[bytes],
+    count: int,
+) -> None:
+    size = len(hashes)
+    rng = random.Random(9162)
+    indexes = [rng.randrange(size) for _ in range(count)]
+    olds = [rng.randrange(1, size) for _ in range(count)]
+    start = time.perf_counter()
+    levels = rfc9162.complete_subtree_levels(hashes)
+    print(f"  in-memory tree   built in {time.perf_counter() - start:6.2f} s (baseline below)")
+
+    def node(level: int, index: int) -> bytes:
+        return levels[level][index]
+
+    root = rfc9162.root_from_nodes(size, node)
+    async with sessions.begin() as session:
+        assert await log.root(session, size) == root
+        t = tables.leaves
+
+        async def lookup(i: int) -> None:
+            await session.execute(select(t.c.leaf_hash).where(t.c.leaf_index == i))
+
+        lookups = await timed(lookup, indexes)
+        results: list[list[bytes]] = []
+
+        async def inclusion(i: int) -> None:
+            results.append(await log.inclusion_proof(session, i, size))
+
+        inclusions = await timed(inclusion, indexes)
+        consistency_results: list[list[bytes]] = []
+
+        async def consistency(old: int) -> None:
+            consistency_results.append(await log.consistency_proof(session, old, size))
+
+        consistencies = await timed(consistency, olds)
+    memory = []
+    for i in indexes:
+        start = time.perf_counter()
+        rfc9162.inclusion_proof(i, size, node)
+        memory.append(time.perf_counter() - start)
+    for i, proof in zip(indexes, results, strict=True):
+        rfc9162.verify_inclusion(hashes[i], i, size, proof, root)
+    for old, proof in zip(olds, consistency_results, strict=True):
+        rfc9162.verify_consistency(old, size, proof, rfc9162.root_from_nodes(old, node), root)
+    print(
+        f"  inclusion proof  {percentiles(inclusions)}   (size {size}, {count} random leaves, all verified)"
+    )
+    print(f"  consistency      {percentiles(consistencies)}   (random old size -> {size}, all verified)")
+    print(f"  baseline PK read {percentiles(lookups)}   (one SELECT of a leaf by index)")
+    print(f"  baseline memory  {percentiles(memory)}   (same inclusion proofs from a Python list)")
+
+
+async def appends(engine: AsyncEngine, log: TransparencyLog, count: int, writers: int, first: int) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    raw = Table(
+        "bench_raw_leaves",
+        MetaData(),
+        Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+        Column("leaf_hash", LargeBinary(32), nullable=False),
+        Column("data", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    async with engine.begin() as conn:
+        await conn.run_sync(raw.metadata.create_all)
+    counter = iter(range(first, first + 10 * count * max(writers, 1)))
+
+    async def one_append(_: int) -> None:
+        async with sessions.begin() as session:
+            await log.append(session, leaf_data(next(counter)), now=NOW)
+
+    async def one_raw_insert(_: int) -> None:
+        i = next(counter)
+        data = leaf_data(i)
+        async with sessions.begin() as session:
+            await session.execute(
+                insert(raw).values(leaf_index=i, leaf_hash=rfc9162.leaf_hash(data), data=data, created_at=NOW)
+            )
+
+    for label, action in (("append", one_append), ("baseline INSERT", one_raw_insert)):
+        samples = await timed(action, range(count))
+        rate = count / sum(samples)
+        print(f"  {label:<16} {rate:9.0f} /s, 1 writer     {percentiles(samples)}   (one transaction each)")
+    if writers > 1:
+        for label, action in (("append", one_append), ("baseline INSERT", one_raw_insert)):
+            per_writer = count // writers
+            start = time.perf_counter()
+            await asyncio.gather(*(timed(action, range(per_writer)) for _ in range(writers)))
+            rate = per_writer * writers / (time.perf_counter() - start)
+            print(f"  {label:<16} {rate:9.0f} /s, {writers} writers")
+
+
+async def storage(engine: AsyncEngine, tables: TranslogTables) -> None:
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as conn:
+        for table in (tables.leaves, tables.nodes):
+            size = (await conn.execute(text(f"SELECT pg_total_relation_size('{table.name}')"))).scalar_one()
+            print(f"  {table.name:<16} {size / 2**20:9.1f} MiB (table + indexes)")
+
+
+async def run_engine(engine_name: str, args: argparse.Namespace) -> None:
+    print(f"\n== {engine_name} ==")
+    async with database(engine_name, args.pg_admin_url) as engine:
+        metadata = MetaData()
+        tables = define_translog_tables(metadata)
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        log = TransparencyLog(tables)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        hashes = await bulk_load(sessions, log, args.leaves, args.batch)
+        await proofs(sessions, log, tables, hashes, args.proofs)
+        writers = args.writers if engine_name == "postgresql" else 1
+        await appends(engine, log, args.appends, writers, args.leaves)
+        await storage(engine, tables)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leaves", type=int, default=1_000_000, help="log size for the proof latency")
+    parser.add_argument("--batch", type=int, default=10_000, help="leaves per bulk-load transaction")
+    parser.add_argument("--proofs", type=int, default=1_000, help="proofs timed per kind")
+    parser.add_argument("--appends", type=int, default=2_000, help="single-leaf appends timed")
+    parser.add_argument("--writers", type=int, default=8, help="concurrent writers (PostgreSQL)")
+    parser.add_argument(
+        "--engines", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"]
+    )
+    parser.add_argument(
+        "--pg-admin-url", default=PG_ADMIN_URL, help="PostgreSQL URL allowed to CREATE DATABASE"
+    )
+    args = parser.parse_args()
+    if args.leaves < 2:
+        parser.error("--leaves must be at least 2")
+    print(f"translog bench: {args.leaves} leaves, {args.proofs} proofs, {args.appends} appends")
+    for engine_name in args.engines:
+        if engine_name == "postgresql" and not await postgres_reachable(args.pg_admin_url):
+            print("\n== postgresql == not reachable on 127.0.0.1:5432, skipped")
+            continue
+        await run_engine(engine_name, args)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
