@@ -1,0 +1,1 @@
+"""Territorial facts as data (read with importlib.resources by `shared.territoire`)."""
