@@ -1,0 +1,1 @@
+"""Cryptographic primitives: AEAD envelopes, secrets and blind indexes, EdDSA JWS, key files."""
