@@ -76,7 +76,8 @@ def open_strict(data: bytes, decode_limits: DecodeLimits) -> PdfFileReader:
 
 
 def check_not_encrypted(reader: PdfFileReader) -> None:
-    if reader.encrypted or "/Encrypt" in reader.trailer_view:
+    # The trailer key first: building an unsupported security handler would raise instead.
+    if "/Encrypt" in reader.trailer_view or reader.encrypted:
         raise PdfInvalide(
             "Contrôle « chiffrement » : le PDF est chiffré ; un acte doit être lisible sans mot de passe.",
             controle="chiffrement",
