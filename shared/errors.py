@@ -165,21 +165,24 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 async def _service_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
+    if not isinstance(exc, ServiceError):  # pragma: no cover - registered for this type only
+        raise exc
     if exc.status_code >= 500:
         logger.error("service error", extra={"code": exc.code, "path_template": _route_template(request)})
     return problem_response(exc, request)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # pragma: no cover
+        raise exc
     fields = _field_errors(exc.errors())
     error = Unprocessable("La requête contient des champs invalides.", extra={"errors": fields})
     return problem_response(error, request)
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
+        raise exc
     cls = _STATUS_ERRORS.get(exc.status_code, BadRequest if exc.status_code < 500 else ServiceIndisponible)
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
     response = problem_response(cls(detail), request)

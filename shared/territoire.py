@@ -51,7 +51,7 @@ _ALIAS: dict[str, str] = {
 _PREFIXES = ("cour-d-appel-de-", "cour-d-appel-d-", "cour-d-appel-", "ca-")
 
 
-class TerritoireInvalide(Unprocessable, ValueError):  # noqa: N818 - French domain name, as shared/errors
+class TerritoireInvalide(Unprocessable, ValueError):
     code = "territoire-invalide"
     title = "Territoire invalide"
 

@@ -30,3 +30,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     await require_postgres()
     async with temporary_postgres() as url:
         yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for behaviour that only PostgreSQL deployments have."""
+    await require_postgres()
+    async with temporary_postgres() as url:
+        yield url

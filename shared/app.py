@@ -1,0 +1,240 @@
+"""The frame every service app is built in.
+
+`build_service_app` gives a service its prefix-scoped OpenAPI and docs, problem+json errors, body
+limits and security headers, request ids, logs and metrics, `/healthz` and `/readyz`, the database,
+the token verifier, the outgoing HTTP client, the job runner (in process unless disabled), and, in
+development and test only, the test clock routes (`/_test/horloge`, `/_test/jobs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, ConfigDict
+
+from shared.auth import JwksFile, JwksUrl, KeySource, TokenVerifier
+from shared.clock import Clock, ClockMovedBackwards, SystemClock, TestClock
+from shared.db import Database
+from shared.errors import Conflit, Introuvable, ServiceIndisponible, install_error_handlers
+from shared.http import BodyLimitMiddleware
+from shared.issuer import DevelopmentKeyRefused, DevIssuer, is_dev_key
+from shared.jobs import Handler, JobRunner, JobTables
+from shared.observability import RequestContextMiddleware, ServiceMetrics
+from shared.settings import BaseServiceSettings
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+def make_clock(settings: BaseServiceSettings) -> Clock:
+    if settings.is_test_env:
+        return TestClock(settings.now)
+    return SystemClock()
+
+
+def make_key_source(settings: BaseServiceSettings, http: httpx.AsyncClient) -> KeySource:
+    if settings.jwks_url:
+        return JwksUrl(settings.jwks_url, http)
+    path = settings.effective_jwks_path
+    if settings.env == "production":
+        if settings.jwks_path is None:
+            raise DevelopmentKeyRefused("production needs SIGNIF_JWKS_URL or SIGNIF_JWKS_PATH")
+        if is_dev_key(path.with_name("issuer.ed25519.pem")):
+            raise DevelopmentKeyRefused("production refuses the generated development issuer key")
+    elif settings.jwks_path is None:
+        DevIssuer(settings.keys_dir, issuer=settings.jwt_issuer)  # first start: generate it
+    return JwksFile(path)
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running service holds; available to handlers as `request.app.state.runtime`."""
+
+    settings: BaseServiceSettings
+    clock: Clock
+    db: Database
+    metrics: ServiceMetrics
+    job_tables: JobTables
+    job_handlers: dict[str, Handler]
+    http: httpx.AsyncClient | None = None
+    runner: JobRunner | None = None
+    readiness: list[ReadinessCheck] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Horloge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    maintenant: datetime
+
+
+class HorlogeLue(BaseModel):
+    maintenant: datetime
+    figee: bool
+
+
+class JobsExecutes(BaseModel):
+    executes: int
+
+
+class Probleme(BaseModel):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def clock_router(prefix: str = "") -> APIRouter:
+    """Test clock routes; mounted only when SIGNIF_ENV is development or test."""
+    router = APIRouter(prefix=f"{prefix}/_test", tags=["test"], include_in_schema=False)
+
+    @router.get("/horloge", response_model=HorlogeLue)
+    async def lire_horloge(request: Request) -> HorlogeLue:
+        clock = request.app.state.runtime.clock
+        return HorlogeLue(maintenant=clock.now(), figee=isinstance(clock, TestClock) and clock.pinned)
+
+    @router.post("/horloge", response_model=HorlogeLue)
+    async def avancer_horloge(request: Request, corps: Horloge) -> HorlogeLue:
+        clock = request.app.state.runtime.clock
+        if not isinstance(clock, TestClock):
+            raise Introuvable()
+        try:
+            clock.set(corps.maintenant)
+        except ClockMovedBackwards as exc:
+            raise Conflit(str(exc)) from exc
+        return HorlogeLue(maintenant=clock.now(), figee=clock.pinned)
+
+    @router.post("/jobs", response_model=JobsExecutes)
+    async def executer_jobs(request: Request) -> JobsExecutes:
+        runtime: ServiceRuntime = request.app.state.runtime
+        if runtime.runner is None:
+            raise Introuvable()
+        return JobsExecutes(executes=await runtime.runner.run_due())
+
+    return router
+
+
+def build_service_app(
+    *,
+    settings: BaseServiceSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    job_tables: JobTables,
+    job_handlers: dict[str, Handler] | None = None,
+    clock: Clock | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    body_limits: dict[str, int] | None = None,
+    lifespan: Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
+    name = settings.service
+    runtime = ServiceRuntime(
+        settings=settings,
+        clock=clock or make_clock(settings),
+        db=Database(settings.effective_database_url),
+        metrics=ServiceMetrics(name),
+        job_tables=job_tables,
+        job_handlers=dict(job_handlers or {}),
+    )
+    runtime.readiness.append(runtime.db.ping)
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.http = httpx.AsyncClient(
+            transport=http_transport, timeout=httpx.Timeout(10.0), follow_redirects=False
+        )
+        app.state.token_verifier = TokenVerifier(
+            issuer=settings.jwt_issuer, audience=name, keys=make_key_source(settings, runtime.http)
+        )
+        runtime.runner = JobRunner(runtime.db, job_tables, runtime.clock, runtime.job_handlers)
+        stop = asyncio.Event()
+        task: asyncio.Task[None] | None = None
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                if lifespan is not None:
+                    await stack.enter_async_context(lifespan(app, runtime))
+                if settings.run_jobs_in_process:
+                    task = asyncio.create_task(runtime.runner.run_forever(stop), name=f"{name}-jobs")
+                yield
+                stop.set()
+                if task is not None:
+                    await task
+        finally:
+            stop.set()
+            await runtime.http.aclose()
+            await runtime.db.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        openapi_url=f"/{name}/openapi.json",
+        docs_url=f"/{name}/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+
+    limits = {f"/{name}/": settings.max_json_body, **(body_limits or {})}
+
+    def limit_for(path: str) -> int:
+        best = settings.max_json_body
+        best_len = -1
+        for prefix, limit in limits.items():
+            if path.startswith(prefix) and len(prefix) > best_len:
+                best, best_len = limit, len(prefix)
+        return best
+
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
+
+    ops = APIRouter(prefix=f"/{name}", tags=["exploitation"])
+
+    @ops.get("/healthz", summary="Processus vivant")
+    async def healthz() -> dict[str, str]:
+        return {"statut": "ok", "service": name}
+
+    @ops.get("/readyz", summary="Base de données et stockage joignables")
+    async def readyz() -> dict[str, str]:
+        for check in runtime.readiness:
+            try:
+                await check()
+            except Exception as exc:
+                raise ServiceIndisponible("Une dépendance du service est injoignable.") from exc
+        return {"statut": "pret", "service": name}
+
+    @ops.get("/metrics", include_in_schema=False)
+    async def metrics() -> Any:
+        return runtime.metrics.render()
+
+    app.include_router(ops)
+    for router in routers:
+        app.include_router(router)
+    if settings.is_test_env:
+        app.include_router(clock_router())
+        app.include_router(clock_router(f"/{name}"))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Probleme"] = Probleme.model_json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,59 @@
+"""The outbox relay: delivers a service's events to notify, at least once.
+
+The relay job POSTs the outbox row to `POST /notify/v1/evenements` with a service token; notify
+deduplicates on the event id, so a relay that crashed after notify answered and before the job was
+marked done only causes a harmless replay. Any non-2xx answer (or no answer) is retried with
+backoff by the job runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import select, update
+
+from shared.jobs import Handler, JobContext, JobTables, RetryLater
+from shared.service_tokens import ServiceTokens
+
+
+def rfc3339(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def make_relay_handler(
+    tables: JobTables,
+    *,
+    source: str,
+    notify_url: str,
+    tokens: ServiceTokens,
+    http: Callable[[], httpx.AsyncClient],
+) -> Handler:
+    async def relay(ctx: JobContext) -> None:
+        outbox = tables.outbox
+        row = (
+            await ctx.session.execute(select(outbox).where(outbox.c.id == ctx.payload["event_id"]))
+        ).one_or_none()
+        if row is None:
+            return
+        body = {
+            "id": row.id,
+            "type": row.type,
+            "source": source,
+            "cree_le": rfc3339(row.cree_le),
+            "donnees": row.donnees,
+        }
+        try:
+            response = await http().post(
+                f"{notify_url}/notify/v1/evenements",
+                json=body,
+                headers={"Authorization": f"Bearer {tokens.token_for('notify')}"},
+            )
+        except httpx.HTTPError as exc:
+            raise RetryLater(f"notify unreachable: {type(exc).__name__}") from exc
+        if response.status_code // 100 != 2:
+            raise RetryLater(f"notify answered {response.status_code}")
+        await ctx.session.execute(update(outbox).where(outbox.c.id == row.id).values(relaye_le=ctx.now))
+
+    return relay

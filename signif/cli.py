@@ -1,0 +1,200 @@
+"""`signif`: the one command-line entry point.
+
+signif serve [consent|coffre|notify]   the embedded deployment (all three on one port), or one service
+signif worker                          job runners and outbox relays, for distributed deployments
+signif migrate                         apply every service's migrations
+signif token issue --role R --sub S    mint a JWT with the deployment's development issuer key
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from shared.settings import BaseServiceSettings
+
+SERVICES = ("consent", "coffre", "notify")
+
+
+def _settings(service: str) -> BaseServiceSettings:
+    if service == "consent":
+        from services.consent.settings import ConsentSettings
+
+        return ConsentSettings()
+    if service == "coffre":
+        from services.coffre.settings import CoffreSettings
+
+        return CoffreSettings()
+    from services.notify.settings import NotifySettings
+
+    return NotifySettings()
+
+
+def _create_app(service: str, settings: BaseServiceSettings) -> Any:
+    module = __import__(f"services.{service}.app", fromlist=["create_app"])
+    return module.create_app(settings)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from shared.migrate import upgrade
+
+    for service in args.services or SERVICES:
+        settings = _settings(service)
+        asyncio.run(upgrade(service, settings.effective_database_url))
+        print(f"{service}: migrations appliquées ({settings.effective_database_url.split('@')[-1]})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shared.observability import configure_logging
+
+    settings = _settings(args.service or "consent")
+    configure_logging(settings.log_level, json_logs=settings.log_json)
+    if args.service:
+        app = _create_app(args.service, settings)
+    else:
+        from signif.embedded import create_embedded_app
+
+        app = create_embedded_app()
+        print(
+            f"Signif (déploiement embarqué) sur http://{args.host}:{args.port} — "
+            f"/consent/docs, /coffre/docs, /notify/docs ; données sous {settings.var_dir}/",
+            file=sys.stderr,
+        )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from shared.observability import configure_logging
+
+    services = args.services or SERVICES
+    settings = {name: _settings(name) for name in services}
+    configure_logging(settings[services[0]].log_level, json_logs=settings[services[0]].log_json)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with contextlib.AsyncExitStack() as stack:
+            for name in services:
+                conf = settings[name].model_copy(update={"run_jobs_in_process": True})
+                app = _create_app(name, conf)
+                # The app's lifespan starts its job runner; no HTTP server is started.
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            print(f"signif worker: {', '.join(services)}", file=sys.stderr)
+            await stop.wait()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    from shared.issuer import DevIssuer
+
+    settings = _settings("consent")
+    if settings.env == "production":
+        print("signif token issue est réservé au développement et aux tests.", file=sys.stderr)
+        return 2
+    issuer = DevIssuer(settings.keys_dir, issuer=settings.jwt_issuer)
+    claims: dict[str, Any] = {
+        "role": args.role,
+        "sub": args.sub,
+        "aud": args.aud or _default_audience(args.role),
+    }
+    if args.role == "commissaire":
+        missing = [o for o in ("office_id", "cour_appel", "commune_insee") if getattr(args, o) is None]
+        if missing:
+            print(
+                "un jeton commissaire requiert --office-id, --cour-appel et --commune-insee", file=sys.stderr
+            )
+            return 2
+        claims["nom"] = args.nom or args.sub
+        claims["office"] = {
+            "id": args.office_id,
+            "nom": args.office_nom or args.office_id,
+            "commune_insee": args.commune_insee,
+            "cour_appel": args.cour_appel,
+        }
+    if args.role == "autorite_judiciaire":
+        claims["juridiction"] = args.juridiction or "Tribunal judiciaire"
+    if args.aud == "*":
+        claims["aud"] = list(SERVICES)
+    print(issuer.mint(claims, ttl=args.ttl))
+    return 0
+
+
+def _default_audience(role: str) -> str:
+    return {"commissaire": "coffre", "operateur": "consent", "autorite_judiciaire": "consent"}.get(
+        role, "consent"
+    )
+
+
+def _service(value: str) -> str:
+    if value not in SERVICES:
+        raise argparse.ArgumentTypeError(f"service inconnu : {value} (consent, coffre ou notify)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signif", description="Plateforme de signification électronique")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="démarrer le déploiement embarqué ou un service")
+    serve.add_argument("service", nargs="?", choices=SERVICES)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="exécuter les tâches durables et les relais")
+    worker.add_argument("services", nargs="*", type=_service, metavar="{consent,coffre,notify}")
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="appliquer les migrations de chaque service")
+    migrate.add_argument("services", nargs="*", type=_service, metavar="{consent,coffre,notify}")
+    migrate.set_defaults(func=cmd_migrate)
+
+    token = sub.add_parser("token", help="jetons de développement").add_subparsers(
+        dest="token_cmd", required=True
+    )
+    issue = token.add_parser("issue", help="émettre un JWT avec la clé de développement")
+    issue.add_argument(
+        "--role", required=True, choices=["commissaire", "operateur", "autorite_judiciaire", "service"]
+    )
+    issue.add_argument("--sub", required=True)
+    issue.add_argument("--aud", help="service destinataire (consent, coffre, notify, ou * pour tous)")
+    issue.add_argument("--ttl", type=int, default=3600)
+    issue.add_argument("--nom")
+    issue.add_argument("--office-id")
+    issue.add_argument("--office-nom")
+    issue.add_argument("--commune-insee")
+    issue.add_argument("--cour-appel")
+    issue.add_argument("--juridiction")
+    issue.set_defaults(func=cmd_token_issue)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

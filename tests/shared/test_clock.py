@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from shared.clock import ClockMovedBackwards, SystemClock, TestClock, utc
+
+
+def test_pinned_clock_moves_forward_only() -> None:
+    clock = TestClock(datetime(2026, 7, 14, 10, tzinfo=timezone(timedelta(hours=2))))
+    assert clock.now() == datetime(2026, 7, 14, 8, tzinfo=UTC)
+    assert clock.now().tzinfo is UTC
+    clock.advance(timedelta(hours=1))
+    assert clock.now() == datetime(2026, 7, 14, 9, tzinfo=UTC)
+    with pytest.raises(ClockMovedBackwards):
+        clock.set(datetime(2026, 7, 14, 8, tzinfo=UTC))
+    with pytest.raises(ClockMovedBackwards):
+        clock.advance(timedelta(seconds=-1))
+
+
+def test_running_clock_follows_wall_time_with_offset() -> None:
+    clock = TestClock()
+    assert not clock.pinned
+    target = SystemClock().now() + timedelta(days=3)
+    clock.set(target)
+    assert clock.now() >= target
+    assert clock.now() - target < timedelta(seconds=5)
+
+
+def test_naive_instants_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        utc(datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
