@@ -93,8 +93,7 @@ def write_dev_private_key(path: Path, key: PrivateKeyTypes) -> None:
 
 
 def load_private_key(path: Path) -> PrivateKeyTypes:
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    return loaded
+    return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 
 def load_or_create_private_key(

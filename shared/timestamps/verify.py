@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from asn1crypto import cms
+from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -80,13 +80,31 @@ def verify_timestamp(
     hash_algorithm: str = "sha256",
 ) -> VerifiedTimestamp:
     """Verify `response` (DER TimeStampResp) for `digest`; raise `TimestampVerificationError`."""
+    try:
+        return _verify(response, digest, list(trust_roots), list(intermediates), hash_algorithm)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # asn1crypto parses lazily: a malformed inner structure surfaces where it is first read.
+        raise _fail(f"jeton d'horodatage mal formé : {str(exc).splitlines()[0]}") from exc
+
+
+def _verify(
+    response: bytes,
+    digest: bytes,
+    trust_roots: list[x509.Certificate],
+    intermediates: list[x509.Certificate],
+    hash_algorithm: str,
+) -> VerifiedTimestamp:
     # 1. A granted response around CMS SignedData and a TSTInfo.
     try:
         token = parse_response(response)
     except TimestampError as exc:
         raise _fail(f"jeton d'horodatage inexploitable : {exc.detail}") from exc
-    signed_data = TimeStampResp.load(response)["time_stamp_token"]["content"]
+    signed_data = TimeStampResp.load(response, strict=True)["time_stamp_token"]["content"]
     encap = signed_data["encap_content_info"]
+    # Hashes and signatures cover the bytes as received; take them before anything reads them, since
+    # asn1crypto re-encodes structures it has touched.
+    tst_der = encap["content"].contents
+    received_certs = [c.chosen.dump() for c in signed_data["certificates"] if c.name == "certificate"]
 
     # 2. The imprint is the digest we hold.
     if token.hash_algorithm != hash_algorithm:
@@ -102,39 +120,46 @@ def verify_timestamp(
     if len(signer_infos) != 1:
         raise _fail(f"une seule signature attendue dans le jeton, {len(signer_infos)} trouvée(s)")
     signer_info = signer_infos[0]
+    # The signature covers the signed attributes tagged as a SET OF, not [0] IMPLICIT (RFC 5652 §5.4).
+    signed_attrs_der = b"\x31" + signer_info["signed_attrs"].dump()[1:]
+    sid_kind = signer_info["sid"].name
+    expected_version = "v1" if sid_kind == "issuer_and_serial_number" else "v3"
+    if signed_data["version"].native != "v3" or signer_info["version"].native != expected_version:
+        raise _fail("versions CMS incohérentes (SignedData v3 et SignerInfo v1/v3 attendus, RFC 5652 §5)")
     attrs = _signed_attributes(signer_info)
     if attrs.get("content_type") != "tst_info" or encap["content_type"].native != "tst_info":
         raise _fail("le contenu signé n'est pas un TSTInfo (id-ct-TSTInfo)")
-    digest_alg = signer_info["digest_algorithm"]["algorithm"].native
-    if attrs.get("message_digest") != _hash(digest_alg, encap["content"].contents):
+    # `.native` parses the parameters too (asn1crypto is lazy): nothing malformed passes unread.
+    digest_alg = signer_info["digest_algorithm"].native["algorithm"]
+    if digest_alg not in [d.native["algorithm"] for d in signed_data["digest_algorithms"]]:
+        raise _fail(f"l'algorithme d'empreinte du signataire ({digest_alg}) n'est pas déclaré dans le jeton")
+    if attrs.get("message_digest") != _hash(digest_alg, tst_der):
         raise _fail("l'attribut messageDigest ne correspond pas au TSTInfo signé")
 
     # 4. The signer's certificate.
-    candidates = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
-    candidates += [
-        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-        for c in (*intermediates, *trust_roots)
+    candidates = received_certs + [
+        c.public_bytes(serialization.Encoding.DER) for c in (*intermediates, *trust_roots)
     ]
-    signer_asn1 = _find_signer(signer_info["sid"], candidates)
+    signer_der = _find_signer(signer_info["sid"], candidates)
 
     # 5. The ESS signing-certificate attribute names exactly that certificate.
-    _check_signing_certificate(attrs, signer_asn1)
+    _check_signing_certificate(attrs, signer_der)
 
     # 6. The signature.
-    signer = x509.load_der_x509_certificate(signer_asn1.dump())
-    _check_signature(signer_info, signer, digest_alg)
+    signer = x509.load_der_x509_certificate(signer_der)
+    _check_signature(signer_info, signed_attrs_der, signer, digest_alg)
 
     # 7. A certificate for timestamping only.
     _check_timestamping_eku(signer)
 
     # 8. A trusted path, valid at genTime.
-    others = [x509.load_der_x509_certificate(c.dump()) for c in candidates if c.dump() != signer_asn1.dump()]
+    others = [x509.load_der_x509_certificate(c) for c in candidates if c != signer_der]
     chain = _validate_path(signer, others, trust_roots, token.gen_time)
     return VerifiedTimestamp(token=token, signer=signer, chain=chain)
 
 
 def _signed_attributes(signer_info: cms.SignerInfo) -> dict[str, Any]:
-    if signer_info["signed_attrs"].native is None:
+    if isinstance(signer_info["signed_attrs"], core.Void):
         raise _fail("la signature du jeton n'a pas d'attributs signés")
     found: dict[str, Any] = {}
     for attr in signer_info["signed_attrs"]:
@@ -146,20 +171,21 @@ def _signed_attributes(signer_info: cms.SignerInfo) -> dict[str, Any]:
     return found
 
 
-def _find_signer(sid: cms.SignerIdentifier, candidates: list[asn1_x509.Certificate]) -> asn1_x509.Certificate:
-    for cert in candidates:
+def _find_signer(sid: cms.SignerIdentifier, candidates: list[bytes]) -> bytes:
+    for der in candidates:
+        cert = asn1_x509.Certificate.load(der)
         if sid.name == "issuer_and_serial_number":
             if (
                 cert.issuer == sid.chosen["issuer"]
                 and cert.serial_number == sid.chosen["serial_number"].native
             ):
-                return cert
+                return der
         elif cert.key_identifier == sid.chosen.native:
-            return cert
+            return der
     raise _fail("le certificat du signataire du jeton est introuvable (ni dans le jeton, ni fourni)")
 
 
-def _check_signing_certificate(attrs: dict[str, Any], signer: asn1_x509.Certificate) -> None:
+def _check_signing_certificate(attrs: dict[str, Any], signer_der: bytes) -> None:
     if "signing_certificate_v2" in attrs:
         cert_id = attrs["signing_certificate_v2"]["certs"][0]
         hash_name = cert_id["hash_algorithm"]["algorithm"].native
@@ -168,19 +194,20 @@ def _check_signing_certificate(attrs: dict[str, Any], signer: asn1_x509.Certific
         hash_name = "sha1"
     else:
         raise _fail("attribut signingCertificateV2 (ESSCertIDv2) absent du jeton")
-    expected = hashlib.new(hash_name, signer.dump()).digest()
+    expected = hashlib.new(hash_name, signer_der).digest()
     if cert_id["cert_hash"].native != expected:
         raise _fail("le certificat désigné par ESSCertIDv2 n'est pas celui du signataire")
     issuer_serial = cert_id["issuer_serial"]
+    signer = asn1_x509.Certificate.load(signer_der)
     if issuer_serial.native is not None:
         names = [n.chosen for n in issuer_serial["issuer"] if n.name == "directory_name"]
         if issuer_serial["serial_number"].native != signer.serial_number or signer.issuer not in names:
             raise _fail("l'émetteur et le numéro de série de ESSCertIDv2 ne sont pas ceux du signataire")
 
 
-def _check_signature(signer_info: cms.SignerInfo, signer: x509.Certificate, digest_alg: str) -> None:
-    # The signature covers the signed attributes as a DER SET OF, not their [0] IMPLICIT tag.
-    data = b"\x31" + signer_info["signed_attrs"].dump()[1:]
+def _check_signature(
+    signer_info: cms.SignerInfo, data: bytes, signer: x509.Certificate, digest_alg: str
+) -> None:
     signature = signer_info["signature"].native
     sig_alg = signer_info["signature_algorithm"]
     algo = sig_alg.signature_algo

@@ -172,3 +172,32 @@ def test_two_signer_infos_are_refused(authority: TimeStampAuthority, credentials
     signed_data["signer_infos"] = [signer, signer.copy()]
     with pytest.raises(TimestampVerificationError, match="une seule signature"):
         verify_timestamp(resp.dump(force=True), DIGEST, trust_roots=credentials.chain)
+
+
+def test_every_flipped_byte_fails_cleanly_except_the_unsigned_status(
+    authority: TimeStampAuthority, credentials: TsaCredentials
+) -> None:
+    response = authority.respond(request())
+    assert (
+        response[4:9] == b"\x30\x03\x02\x01\x00"
+    )  # status: PKIStatusInfo { granted }, outside the signature
+    accepted = []
+    for position in range(len(response)):
+        tampered = bytearray(response)
+        tampered[position] ^= 0x01
+        try:
+            verify_timestamp(bytes(tampered), DIGEST, trust_roots=credentials.chain)
+        except TimestampVerificationError:
+            continue
+        accepted.append(position)
+    assert accepted == [8]  # granted (0) -> grantedWithMods (1): still a granted token
+
+
+def test_the_tsa_answers_every_mangled_request(authority: TimeStampAuthority) -> None:
+    genuine = request()
+    for position in range(len(genuine)):
+        for bit in (0x01, 0x80):
+            tampered = bytearray(genuine)
+            tampered[position] ^= bit
+            status = TimeStampResp.load(authority.respond(bytes(tampered)))["status"]["status"].native
+            assert status in ("granted", "rejection")
