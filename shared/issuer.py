@@ -7,8 +7,6 @@ generated keys carry a `.dev` marker file.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import time
@@ -17,57 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from shared.crypto.jws import public_jwk
+from shared.crypto.keys import DevelopmentKeyRefusedError, is_dev_key, load_or_create_ed25519
+
+__all__ = ["DevIssuer", "DevelopmentKeyRefused", "is_dev_key"]
 
 KEY_FILE = "issuer.ed25519.pem"
 JWKS_FILE = "issuer.jwks.json"
-DEV_MARKER_SUFFIX = ".dev"
 
-
-class DevelopmentKeyRefused(RuntimeError):
-    pass
-
-
-def is_dev_key(path: Path) -> bool:
-    return path.with_name(path.name + DEV_MARKER_SUFFIX).exists()
-
-
-def load_or_create_ed25519(path: Path, *, allow_create: bool) -> ed25519.Ed25519PrivateKey:
-    """Load a PEM Ed25519 key; create it (0600, with a `.dev` marker) when allowed and missing."""
-    if not path.exists():
-        if not allow_create:
-            raise FileNotFoundError(f"key file missing: {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = ed25519.Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        path.with_name(path.name + DEV_MARKER_SUFFIX).write_text("generated development key\n")
-        os.replace(tmp, path)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(loaded, ed25519.Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
-    return loaded
-
-
-def public_jwk(key: ed25519.Ed25519PublicKey) -> dict[str, Any]:
-    jwk: dict[str, Any] = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key))
-    # RFC 7638 thumbprint as kid: stable across restarts, changes with the key.
-    jwk.update({"kid": _thumbprint(jwk), "alg": "EdDSA", "use": "sig"})
-    return jwk
-
-
-def _thumbprint(jwk: dict[str, Any]) -> str:
-    canonical = json.dumps({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+# One convention for generated keys across the project (shared.crypto.keys).
+DevelopmentKeyRefused = DevelopmentKeyRefusedError
 
 
 class DevIssuer:
@@ -83,7 +41,7 @@ class DevIssuer:
         self.key_path = keys_dir / key_file
         self.jwks_path = keys_dir / JWKS_FILE
         self.key = load_or_create_ed25519(self.key_path, allow_create=allow_create)
-        self.jwk = public_jwk(self.key.public_key())
+        self.jwk: dict[str, Any] = dict(public_jwk(self.key.public_key()))
         self.kid: str = self.jwk["kid"]
         self._write_jwks()
 
