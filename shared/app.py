@@ -27,8 +27,10 @@ from shared.db import Database
 from shared.errors import Conflit, Introuvable, ServiceIndisponible, install_error_handlers
 from shared.http import BodyLimitMiddleware
 from shared.issuer import DevelopmentKeyRefused, DevIssuer, is_dev_key
-from shared.jobs import Handler, JobRunner, JobTables
+from shared.jobs import RELAY_KIND, Handler, JobRunner, JobTables
 from shared.observability import RequestContextMiddleware, ServiceMetrics
+from shared.outbox import make_relay_handler
+from shared.service_tokens import ServiceTokens
 from shared.settings import BaseServiceSettings
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -125,6 +127,12 @@ def clock_router(prefix: str = "") -> APIRouter:
     return router
 
 
+def _http(runtime: ServiceRuntime) -> httpx.AsyncClient:
+    if runtime.http is None:  # pragma: no cover - jobs run only inside the lifespan
+        raise RuntimeError("the HTTP client exists only while the service runs")
+    return runtime.http
+
+
 def build_service_app(
     *,
     settings: BaseServiceSettings,
@@ -137,6 +145,7 @@ def build_service_app(
     http_transport: httpx.AsyncBaseTransport | None = None,
     body_limits: dict[str, int] | None = None,
     lifespan: Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
+    relay_events: bool = True,
 ) -> FastAPI:
     name = settings.service
     runtime = ServiceRuntime(
@@ -148,6 +157,20 @@ def build_service_app(
         job_handlers=dict(job_handlers or {}),
     )
     runtime.readiness.append(runtime.db.ping)
+    if relay_events and RELAY_KIND not in runtime.job_handlers:
+        tokens = ServiceTokens(
+            service=name,
+            issuer=settings.jwt_issuer,
+            key_path=settings.effective_service_key_path,
+            production=settings.env == "production",
+        )
+        runtime.job_handlers[RELAY_KIND] = make_relay_handler(
+            job_tables,
+            source=name,
+            notify_url=settings.url_of("notify"),
+            tokens=tokens,
+            http=lambda: _http(runtime),
+        )
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:

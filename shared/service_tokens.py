@@ -17,20 +17,32 @@ class ServiceTokens:
     def __init__(
         self, *, service: str, issuer: str, key_path: Path, production: bool, ttl: int = 300
     ) -> None:
-        if production and is_dev_key(key_path):
-            raise DevelopmentKeyRefused("production refuses a generated development service key")
         self.service = service
         self.ttl = ttl
-        self._issuer = DevIssuer(
-            key_path.parent, issuer=issuer, allow_create=not production, key_file=key_path.name
-        )
+        self._key_path = key_path
+        self._issuer_name = issuer
+        self._production = production
+        self._issuer: DevIssuer | None = None
         self._cache: dict[str, tuple[str, float]] = {}
+
+    def _load(self) -> DevIssuer:
+        # Loaded on first use: a service that never calls another needs no key.
+        if self._issuer is None:
+            if self._production and is_dev_key(self._key_path):
+                raise DevelopmentKeyRefused("production refuses a generated development service key")
+            self._issuer = DevIssuer(
+                self._key_path.parent,
+                issuer=self._issuer_name,
+                allow_create=not self._production,
+                key_file=self._key_path.name,
+            )
+        return self._issuer
 
     def token_for(self, audience: str) -> str:
         cached = self._cache.get(audience)
         if cached is not None and cached[1] - time.time() > self.ttl / 2:
             return cached[0]
-        token = self._issuer.token(
+        token = self._load().token(
             role="service", sub=f"service:{self.service}", audience=audience, ttl=self.ttl
         )
         self._cache[audience] = (token, time.time() + self.ttl)

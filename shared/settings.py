@@ -59,6 +59,11 @@ class BaseServiceSettings(BaseSettings):
     coffre_url: str | None = Field(None, validation_alias=_common("COFFRE_URL"))
     notify_url: str | None = Field(None, validation_alias=_common("NOTIFY_URL"))
 
+    service_key_path: Path | None = Field(
+        None,
+        validation_alias=_common("SERVICE_KEY_PATH"),
+        description="key signing this service's calls to others",
+    )
     blob_url: str | None = Field(None, validation_alias=_common("BLOB_URL"))
     database_url: str | None = None
     max_json_body: int = 1_000_000
@@ -79,6 +84,10 @@ class BaseServiceSettings(BaseSettings):
     @property
     def effective_blob_url(self) -> str:
         return self.blob_url or f"file://{(self.var_dir / 'blobs' / self.service).resolve()}"
+
+    @property
+    def effective_service_key_path(self) -> Path:
+        return self.service_key_path or self.keys_dir / "issuer.ed25519.pem"
 
     @property
     def effective_jwks_path(self) -> Path:
