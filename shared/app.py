@@ -180,7 +180,13 @@ def build_service_app(
         app.state.token_verifier = TokenVerifier(
             issuer=settings.jwt_issuer, audience=name, keys=make_key_source(settings, runtime.http)
         )
-        runtime.runner = JobRunner(runtime.db, job_tables, runtime.clock, runtime.job_handlers)
+        runtime.runner = JobRunner(
+            runtime.db,
+            job_tables,
+            runtime.clock,
+            runtime.job_handlers,
+            on_outcome=lambda kind, outcome: runtime.metrics.jobs.labels(name, kind, outcome).inc(),
+        )
         stop = asyncio.Event()
         task: asyncio.Task[None] | None = None
         try:

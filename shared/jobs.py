@@ -166,6 +166,11 @@ class JobRunner:
     worker_id: str = field(default_factory=lambda: f"w-{uuid.uuid4().hex[:12]}")
     lease_seconds: int = 300
     backoff: Callable[[int], timedelta] = exponential_backoff
+    on_outcome: Callable[[str, str], None] | None = None  # (kind, "done"|"retry"|"failed"|"lease_lost")
+
+    def _record(self, kind: str, outcome: str) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(kind, outcome)
 
     async def _claim(self, limit: int) -> list[tuple[int, str, dict[str, Any], int, int]]:
         jobs = self.tables.jobs
@@ -223,9 +228,11 @@ class JobRunner:
                 )
                 if done.rowcount != 1:  # type: ignore[attr-defined]
                     raise _LeaseLost(job_id)
+            self._record(kind, "done")
             return True
         except _LeaseLost:
             logger.warning("job lease lost; effects rolled back", extra={"job_id": job_id, "kind": kind})
+            self._record(kind, "lease_lost")
             return False
         except Exception as exc:
             delay = exc.delay if isinstance(exc, RetryLater) and exc.delay else self.backoff(attempt)
@@ -248,6 +255,7 @@ class JobRunner:
                         finished_at=now if final else None,
                     )
                 )
+            self._record(kind, "failed" if final else "retry")
             return False
 
     async def run_due(self, *, limit: int = 1000, batch: int = 20) -> int:

@@ -38,7 +38,7 @@ async def test_relay_posts_events_and_retries(tmp_path: Path) -> None:
     clock = TestClock(T0)
     app = create_app(settings, clock=clock, http_transport=httpx.MockTransport(notify))
     runtime: ServiceRuntime = app.state.runtime
-    async with running(app):
+    async with running(app) as client:
         async with runtime.db.transaction() as session:
             event_id = await emit_event(
                 session, runtime.job_tables, "declaration.acceptee", {"id": "d1"}, now=T0
@@ -51,6 +51,9 @@ async def test_relay_posts_events_and_retries(tmp_path: Path) -> None:
         async with runtime.db.transaction() as session:
             relayed = await session.scalar(select(runtime.job_tables.outbox.c.relaye_le))
             assert await count_jobs(session, runtime.job_tables, status="done") == 1
+        metrics = (await client.get("/consent/metrics")).text
+    assert 'signif_jobs_total{kind="outbox.relayer",outcome="retry",service="consent"} 1.0' in metrics
+    assert 'signif_jobs_total{kind="outbox.relayer",outcome="done",service="consent"} 1.0' in metrics
     assert len(received) == 2
     body, authorization = received[1]
     assert body == {
