@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 import httpx
 from fastapi import FastAPI
 
+from services.coffre import contexte
+from services.coffre.depot.envoi import ENVOI_PROGRAMME
+from services.coffre.depot.programme import handler_envoi_programme
+from services.coffre.depot.router import router as depot_router
 from services.coffre.models import JOB_TABLES
 from services.coffre.settings import CoffreSettings
-from shared.app import build_service_app
+from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
+from shared.jobs import RELAY_KIND, Handler, JobContext
+from shared.outbox import make_relay_handler
 
 TITLE = "Signif — coffre-fort des actes"
 DESCRIPTION = (
@@ -16,6 +25,7 @@ DESCRIPTION = (
     "(consentement, compétence, heures légales), horodatage RFC 3161, répertoire vérifiable, pages "
     "de retrait du destinataire, avis de réception et preuves."
 )
+_MULTIPART_OVERHEAD = 1024 * 1024
 
 
 def create_app(
@@ -24,12 +34,56 @@ def create_app(
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    return build_service_app(
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+        coffre = contexte.build_coffre(settings, runtime)
+        runtime.extras[contexte.EXTRA_KEY] = coffre
+        runtime.readiness.append(coffre.blobs.ping)
+        yield
+
+    app = build_service_app(
         settings=settings,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[],
+        routers=[depot_router],
         job_tables=JOB_TABLES,
         clock=clock,
         http_transport=http_transport,
+        body_limits={"/coffre/v1/actes": settings.max_acte_bytes + _MULTIPART_OVERHEAD},
+        lifespan=lifespan,
     )
+    runtime: ServiceRuntime = app.state.runtime
+
+    def coffre() -> contexte.Coffre:
+        return contexte.coffre_of(runtime)
+
+    def http() -> httpx.AsyncClient:
+        if runtime.http is None:  # pragma: no cover - set by the lifespan
+            raise RuntimeError("HTTP client not started")
+        return runtime.http
+
+    runtime.job_handlers[ENVOI_PROGRAMME] = handler_envoi_programme(coffre)
+    runtime.job_handlers[RELAY_KIND] = _relay(settings, coffre, http)
+    return app
+
+
+def _relay(
+    settings: CoffreSettings, coffre: Callable[[], contexte.Coffre], http: Callable[[], httpx.AsyncClient]
+) -> Handler:
+    """The outbox relay to notify, built on first use (its service tokens exist once started)."""
+    built: list[Handler] = []
+
+    async def relay(ctx: JobContext) -> None:
+        if not built:
+            built.append(
+                make_relay_handler(
+                    JOB_TABLES,
+                    source="coffre",
+                    notify_url=settings.url_of("notify"),
+                    tokens=coffre().tokens,
+                    http=http,
+                )
+            )
+        await built[0](ctx)
+
+    return relay

@@ -1,11 +1,28 @@
-"""SQLAlchemy models of the coffre service (its own database)."""
+"""SQLAlchemy models of the coffre service (its own database).
+
+- `actes`: one row per deposited acte; the blob it names (SHA-256) is immutable, the row only moves
+  through its statuses (`programme` → `envoye` | `annule`, later `pris_connaissance`).
+- `actes_annexes`: the annexes deposited with an acte, inseparably linked to it (one blob each).
+- `actes_evenements`: what happened to an acte, in order, each with its répertoire leaf index.
+- `idempotence`: per office and `Idempotency-Key`, the request fingerprint and the first response.
+- `liens_retrait`: retrieval link tokens (SHA-256 of the token only), bound to an acte and declaration.
+- `depots_en_cours`: blobs written by a deposit whose acte row is not committed yet; the orphan
+  cleanup job spares them for a grace period.
+- `repertoire_horodatages`: RFC 3161 tokens over signed checkpoints of the répertoire.
+- `journal_*`: the répertoire itself (`shared.translog.store`).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
-from shared.models import service_metadata
+from shared.models import UtcDateTime, service_metadata
+from shared.translog.store import define_translog_tables
 
 
 class Base(DeclarativeBase):
@@ -13,3 +30,95 @@ class Base(DeclarativeBase):
 
 
 JOB_TABLES = define_job_tables(Base.metadata)
+JOURNAL_TABLES = define_translog_tables(Base.metadata, prefix="journal")
+
+
+class Acte(Base):
+    __tablename__ = "actes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(100), index=True)
+    office_nom: Mapped[str] = mapped_column(String(200))
+    office_cour_appel: Mapped[str] = mapped_column(String(64))
+    commissaire_sub: Mapped[str] = mapped_column(String(200))
+    commissaire_nom: Mapped[str] = mapped_column(String(200))
+    reference_dossier: Mapped[str] = mapped_column(String(200), index=True)
+    nature: Mapped[str] = mapped_column(String(64))
+    requerant: Mapped[dict[str, Any]] = mapped_column(JSON)
+    declaration_id: Mapped[str] = mapped_column(String(100), index=True)
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    fuseau: Mapped[str] = mapped_column(String(64))
+    statut: Mapped[str] = mapped_column(String(20), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    taille: Mapped[int] = mapped_column(BigInteger)
+    depose_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    envoi_prevu_le: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    envoye_le: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    derogation_664: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    rapport_validation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    horodatage_jeton: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    horodatage_date: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    horodatage_tsa: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    journal_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    motif_annulation: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ActeAnnexe(Base):
+    __tablename__ = "actes_annexes"
+
+    acte_id: Mapped[str] = mapped_column(ForeignKey("actes.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    taille: Mapped[int] = mapped_column(BigInteger)
+    nom: Mapped[str] = mapped_column(String(255))
+    type_contenu: Mapped[str] = mapped_column(String(100))
+
+
+class ActeEvenement(Base):
+    __tablename__ = "actes_evenements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acte_id: Mapped[str] = mapped_column(ForeignKey("actes.id"), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    instant: Mapped[datetime] = mapped_column(UtcDateTime())
+    journal_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    donnees: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Idempotence(Base):
+    __tablename__ = "idempotence"
+
+    office_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    cle: Mapped[str] = mapped_column(String(200), primary_key=True)
+    empreinte: Mapped[str] = mapped_column(String(64))
+    acte_id: Mapped[str] = mapped_column(ForeignKey("actes.id"))
+    reponse: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LienRetrait(Base):
+    __tablename__ = "liens_retrait"
+
+    jeton_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    acte_id: Mapped[str] = mapped_column(ForeignKey("actes.id"), index=True)
+    declaration_id: Mapped[str] = mapped_column(String(100))
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DepotEnCours(Base):
+    __tablename__ = "depots_en_cours"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RepertoireHorodatage(Base):
+    __tablename__ = "repertoire_horodatages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    taille: Mapped[int] = mapped_column(BigInteger)
+    checkpoint: Mapped[str] = mapped_column(Text)
+    jeton: Mapped[bytes] = mapped_column(LargeBinary)
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,134 @@
+"""The coffre's long-lived collaborators, built once at startup and kept in `runtime.extras`.
+
+Keys (all under `settings.keys_dir`, generated on first start outside production, with a `.dev`
+marker that production refuses): `coffre-log.ed25519.pem` (répertoire checkpoints),
+`coffre-seal.ed25519.pem` (JWS seal, published by the JWKS endpoint; retired seal keys are kept as
+`coffre-seal.<kid>.retired.pem` and still published), `tsa/` (embedded RFC 3161 TSA).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from fastapi import Request
+
+from services.coffre.depot.consentement import ConsentClient
+from services.coffre.journal.repertoire import Repertoire
+from services.coffre.models import JOURNAL_TABLES
+from services.coffre.settings import CoffreSettings
+from shared.app import ServiceRuntime
+from shared.blobs.base import BlobStore
+from shared.blobs.factory import blob_store_from_url
+from shared.crypto.jws import JwsSigner
+from shared.crypto.keys import load_or_create_ed25519, load_private_key, refuse_development_key
+from shared.devpki import ca_certificate_path
+from shared.service_tokens import ServiceTokens
+from shared.timestamps.authority import load_or_create_dev_tsa, load_tsa
+from shared.timestamps.client import EmbeddedTimestampClient, HttpTimestampClient, TimestampClient
+from shared.timestamps.tsa import TimeStampAuthority
+from shared.translog.note import Signer
+from shared.translog.store import TransparencyLog
+
+EXTRA_KEY = "coffre"
+
+
+@dataclass
+class Coffre:
+    settings: CoffreSettings
+    blobs: BlobStore
+    horodatage: TimestampClient
+    repertoire: Repertoire
+    sceau: JwsSigner
+    sceaux_retires: list[ed25519.Ed25519PublicKey]
+    trust_roots: list[Path]
+    consentement: ConsentClient
+    tokens: ServiceTokens
+
+
+def _production(settings: CoffreSettings) -> bool:
+    return settings.env == "production"
+
+
+def _ed25519(path: Path, settings: CoffreSettings) -> ed25519.Ed25519PrivateKey:
+    key = load_or_create_ed25519(path, allow_create=not _production(settings))
+    if _production(settings):
+        refuse_development_key(path)
+    return key
+
+
+def _horodatage(settings: CoffreSettings, runtime: ServiceRuntime) -> TimestampClient:
+    tsa_dir = settings.keys_dir / "tsa"
+    if settings.tsa_url:
+        chain = tsa_dir / "tsa-chain.pem"
+        roots = x509.load_pem_x509_certificates(chain.read_bytes()) if chain.exists() else None
+        return HttpTimestampClient(settings.tsa_url, _http(runtime)(), trust_roots=roots)
+    credentials = load_tsa(tsa_dir) if _production(settings) else load_or_create_dev_tsa(tsa_dir)
+    if _production(settings) and credentials.development:
+        refuse_development_key(tsa_dir / "tsa.key.pem")
+    return EmbeddedTimestampClient(TimeStampAuthority(credentials, clock=runtime.clock.now))
+
+
+def _http(runtime: ServiceRuntime) -> Callable[[], httpx.AsyncClient]:
+    def get() -> httpx.AsyncClient:
+        if runtime.http is None:  # pragma: no cover - set by the lifespan before any request
+            raise RuntimeError("HTTP client not started")
+        return runtime.http
+
+    return get
+
+
+def trust_roots(settings: CoffreSettings) -> list[Path]:
+    roots: list[Path] = []
+    if not _production(settings):
+        roots.append(ca_certificate_path(settings.var_dir))
+    if settings.trust_roots is not None:
+        roots.append(settings.trust_roots)
+    if not roots:
+        raise ValueError("production needs COFFRE_TRUST_ROOTS (PEM bundle of trusted roots)")
+    return roots
+
+
+def _sceaux_retires(keys_dir: Path) -> list[ed25519.Ed25519PublicKey]:
+    retired: list[ed25519.Ed25519PublicKey] = []
+    for path in sorted(keys_dir.glob("coffre-seal.*.retired.pem")):
+        key = load_private_key(path)
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            retired.append(key.public_key())
+    return retired
+
+
+def build_coffre(settings: CoffreSettings, runtime: ServiceRuntime) -> Coffre:
+    keys_dir = settings.keys_dir
+    signer = Signer(settings.repertoire_origin, _ed25519(keys_dir / "coffre-log.ed25519.pem", settings))
+    tokens = ServiceTokens(
+        service="coffre",
+        issuer=settings.jwt_issuer,
+        key_path=keys_dir / "issuer.ed25519.pem",
+        production=_production(settings),
+    )
+    return Coffre(
+        settings=settings,
+        blobs=blob_store_from_url(settings.effective_blob_url),
+        horodatage=_horodatage(settings, runtime),
+        repertoire=Repertoire(TransparencyLog(JOURNAL_TABLES), signer, settings.repertoire_origin),
+        sceau=JwsSigner(_ed25519(keys_dir / "coffre-seal.ed25519.pem", settings)),
+        sceaux_retires=_sceaux_retires(keys_dir),
+        trust_roots=trust_roots(settings),
+        consentement=ConsentClient(settings.url_of("consent"), _http(runtime), tokens),
+        tokens=tokens,
+    )
+
+
+def coffre_of(runtime: ServiceRuntime) -> Coffre:
+    coffre: Coffre = runtime.extras[EXTRA_KEY]
+    return coffre
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime

@@ -1,0 +1,114 @@
+"""The gates of a sending, in the order the law states them, all blocking (legal.md §1, §2, §7, §8).
+
+1. document and signature (arrêté 28 Aug 2012 art. 8, décret 2021-1625): `documents.valider_acte`;
+2. consent at the instant of sending (CPC 748-2, 662-1 al. 2): consent's internal verification;
+3. territorial competence: the office's cour d'appel is the cour d'appel of the destinataire's
+   domicile (décret 56-222 art. 5-2 model, legal.md §7);
+4. legal hours (CPC 664) in the destinataire's legal time zone: the caller decides between sending,
+   scheduling and refusing (`decision_horaire`).
+
+The same functions run at deposit and again at a scheduled sending (`acte.envoi_programme`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from services.coffre.contexte import Coffre
+from services.coffre.documents import RapportValidation, ValidationLimits, valider_acte
+from services.coffre.errors import ConsentementAbsent, HorsHeuresLegales, IncompetenceTerritoriale
+from shared.blobs.local import LocalBlobStore
+from shared.legal_time import heures_legales, prochain_instant_legal, rfc3339_local
+from shared.territoire import Territoire, TerritoireInvalide, normaliser_cour_appel, territoire_de
+
+_MOTIFS = {
+    "absent": "aucune déclaration de consentement",
+    "revoque": "le consentement a été révoqué",
+    "expire": "le consentement a expiré",
+    "hors_perimetre": "la nature de l'acte n'est pas couverte par le consentement",
+    "non_verifie": "la déclaration n'a pas encore été vérifiée",
+}
+
+
+@contextlib.asynccontextmanager
+async def chemin_local(coffre: Coffre, sha256: str) -> AsyncIterator[Path]:
+    """A local file holding the blob: the store's own file, or a verified temporary copy."""
+    if isinstance(coffre.blobs, LocalBlobStore):
+        yield coffre.blobs.path_for(sha256)
+        return
+    with tempfile.TemporaryDirectory(prefix="coffre-") as tmp:
+        path = Path(tmp) / "acte.pdf"
+        with path.open("wb") as out:
+            async for chunk in await coffre.blobs.open(sha256, verify=True):
+                out.write(chunk)
+        yield path
+
+
+async def controler_document(coffre: Coffre, sha256: str, *, at: datetime) -> RapportValidation:
+    limits = ValidationLimits(max_bytes=coffre.settings.max_acte_bytes)
+    async with chemin_local(coffre, sha256) as path:
+        return await valider_acte(path, trust_roots=coffre.trust_roots, at=at, limits=limits)
+
+
+@dataclass(frozen=True)
+class Consentement:
+    declaration_id: str
+    territoire: Territoire
+
+
+async def controler_consentement(
+    coffre: Coffre, destinataire: dict[str, Any], *, nature: str, at: datetime
+) -> Consentement:
+    verification = await coffre.consentement.verifier(destinataire, nature=nature, a=at)
+    if not verification.consentement or not verification.declaration_id or not verification.commune_insee:
+        motif = verification.motif or "absent"
+        raise ConsentementAbsent(
+            f"Signification électronique impossible : {_MOTIFS.get(motif, motif)}.", extra={"motif": motif}
+        )
+    try:
+        territoire = territoire_de(verification.commune_insee)
+    except TerritoireInvalide as exc:
+        raise IncompetenceTerritoriale(f"Domicile du destinataire hors ressort connu : {exc.detail}") from exc
+    return Consentement(verification.declaration_id, territoire)
+
+
+def controler_competence(cour_appel_office: str, territoire: Territoire) -> None:
+    try:
+        office = normaliser_cour_appel(cour_appel_office)
+    except TerritoireInvalide as exc:
+        raise IncompetenceTerritoriale("La cour d'appel de l'office est inconnue.") from exc
+    if territoire.cour_appel is None or territoire.cour_appel != office:
+        raise IncompetenceTerritoriale(
+            "Le domicile du destinataire ne relève pas du ressort de la cour d'appel de l'office.",
+            extra={"cour_appel_office": office, "cour_appel_destinataire": territoire.cour_appel},
+        )
+
+
+@dataclass(frozen=True)
+class DecisionHoraire:
+    mode: Literal["envoyer", "programmer"]
+    instant: datetime
+
+
+def decision_horaire(
+    now: datetime, territoire: Territoire, *, derogation: bool, envoi_differe: bool
+) -> DecisionHoraire:
+    if derogation or heures_legales(now, territoire):
+        return DecisionHoraire("envoyer", now)
+    prochain = prochain_instant_legal(now, territoire)
+    if not envoi_differe:
+        raise HorsHeuresLegales(
+            "Une signification ne peut être faite avant 6 heures, après 21 heures, le dimanche ou un "
+            "jour férié (CPC 664) dans le fuseau du domicile du destinataire.",
+            extra={
+                "prochain_instant_legal": rfc3339_local(prochain, territoire),
+                "fuseau": territoire.fuseau,
+            },
+        )
+    return DecisionHoraire("programmer", prochain)

@@ -1,0 +1,142 @@
+"""What a deposit and a sending write, in the caller's transaction (one commit with the acte row).
+
+Deposit: acte row (+ annexes), `depot` leaf and event. Sending: status `envoye`, `envoye_le` (the
+legal date and hour of the signification, CPC 664-1), the RFC 3161 token over the acte's SHA-256,
+`envoi` leaf and event, and the `acte.envoye` outbox event for notify. Scheduling: the durable job
+`acte.envoi_programme` at the next legal instant.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coffre.actes.natures import libelle
+from services.coffre.contexte import Coffre
+from services.coffre.journal.repertoire import instant
+from services.coffre.models import JOB_TABLES, Acte, ActeAnnexe, ActeEvenement
+from shared.jobs import emit_event, enqueue
+from shared.timestamps.token import TimestampToken
+
+ENVOI_PROGRAMME = "acte.envoi_programme"
+
+
+def _jeton(jeton: TimestampToken) -> dict[str, Any]:
+    return {
+        "jeton": base64.b64encode(jeton.response).decode("ascii"),
+        "date": instant(jeton.gen_time),
+        "tsa": jeton.tsa_name,
+    }
+
+
+async def evenement(
+    session: AsyncSession,
+    acte_id: str,
+    type_: str,
+    *,
+    now: datetime,
+    journal_index: int | None,
+    donnees: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        ActeEvenement(
+            acte_id=acte_id, type=type_, instant=now, journal_index=journal_index, donnees=donnees or {}
+        )
+    )
+
+
+async def enregistrer_depot(
+    session: AsyncSession,
+    coffre: Coffre,
+    acte: Acte,
+    annexes: list[ActeAnnexe],
+    *,
+    now: datetime,
+    jeton: TimestampToken,
+) -> int:
+    acte.horodatage_jeton = jeton.response
+    acte.horodatage_date = jeton.gen_time
+    acte.horodatage_tsa = jeton.tsa_name
+    session.add(acte)
+    await session.flush()  # annexes and events reference the acte row
+    session.add_all(annexes)
+    index = await coffre.repertoire.ajouter(
+        session,
+        {
+            "type": "depot",
+            "acte_id": acte.id,
+            "office_id": acte.office_id,
+            "sha256": acte.sha256,
+            "taille": acte.taille,
+            "annexes": [a.sha256 for a in annexes],
+            "depose_le": instant(now),
+        },
+        now=now,
+    )
+    acte.journal_index = index
+    await evenement(
+        session, acte.id, "depot", now=now, journal_index=index, donnees={"horodatage": _jeton(jeton)}
+    )
+    return index
+
+
+async def enregistrer_envoi(
+    session: AsyncSession, coffre: Coffre, acte: Acte, *, now: datetime, jeton: TimestampToken
+) -> int:
+    acte.statut = "envoye"
+    acte.envoye_le = now
+    acte.horodatage_jeton = jeton.response
+    acte.horodatage_date = jeton.gen_time
+    acte.horodatage_tsa = jeton.tsa_name
+    index = await coffre.repertoire.ajouter(
+        session,
+        {
+            "type": "envoi",
+            "acte_id": acte.id,
+            "office_id": acte.office_id,
+            "declaration_id": acte.declaration_id,
+            "sha256": acte.sha256,
+            "envoye_le": instant(now),
+            "derogation_664": acte.derogation_664 is not None,
+        },
+        now=now,
+    )
+    acte.journal_index = index
+    await evenement(
+        session, acte.id, "envoi", now=now, journal_index=index, donnees={"horodatage": _jeton(jeton)}
+    )
+    await emit_event(
+        session,
+        JOB_TABLES,
+        "acte.envoye",
+        {
+            "acte_id": acte.id,
+            "office_id": acte.office_id,
+            "declaration_id": acte.declaration_id,
+            "nature": acte.nature,
+            "nature_libelle": libelle(acte.nature),
+            "requerant": acte.requerant,
+            "envoye_le": instant(now),
+            "office_nom": acte.office_nom,
+            "commissaire_nom": acte.commissaire_nom,
+        },
+        now=now,
+    )
+    return index
+
+
+async def programmer_envoi(session: AsyncSession, acte: Acte, *, now: datetime, prevu: datetime) -> None:
+    acte.statut = "programme"
+    acte.envoi_prevu_le = prevu
+    await enqueue(
+        session,
+        JOB_TABLES,
+        ENVOI_PROGRAMME,
+        {"acte_id": acte.id},
+        run_at=prevu,
+        now=now,
+        unique_key=f"{ENVOI_PROGRAMME}:{acte.id}",
+    )

@@ -1,0 +1,122 @@
+"""Receiving a deposit: the multipart body streamed part by part into blob storage.
+
+Parts: `metadonnees` (JSON, at most 64 KB), `document` (exactly one), `annexes` (zero or more). Each
+file part goes straight into `BlobStore.put_stream`, which hashes and writes as bytes arrive, under
+one budget for the whole deposit (`max_acte_bytes`): 413 `trop-volumineux` as soon as it is exceeded.
+
+Every blob written is registered in `depots_en_cours` (its own short transaction) until the acte row
+commits. On any failure — refusal, oversize, malformed body, client gone — `abandonner` removes the
+registrations and deletes the blobs no acte references; if the process dies first, the orphan cleanup
+job (`journal.taches`) removes them once the grace period has passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import ClientDisconnect, Request
+
+from services.coffre.contexte import Coffre
+from services.coffre.depot.multipart import MultipartReader, boundary_of
+from services.coffre.errors import MultipartInvalide
+from services.coffre.models import Acte, ActeAnnexe, DepotEnCours
+from shared.blobs.base import BlobRef
+from shared.db import Database
+
+logger = logging.getLogger("signif.coffre.depot")
+
+METADONNEES_MAX = 64 * 1024
+
+
+@dataclass(frozen=True)
+class AnnexeRecue:
+    ref: BlobRef
+    nom: str
+    type_contenu: str
+
+
+@dataclass
+class Televersement:
+    metadonnees: bytes = b""
+    document: BlobRef | None = None
+    annexes: list[AnnexeRecue] = field(default_factory=list)
+    en_cours: list[str] = field(default_factory=list)
+
+    @property
+    def blobs(self) -> list[str]:
+        refs = [self.document.sha256] if self.document else []
+        return refs + [a.ref.sha256 for a in self.annexes]
+
+
+async def _enregistrer(db: Database, ref: BlobRef, now: datetime) -> str:
+    ident = str(uuid.uuid4())
+    async with db.transaction() as session:
+        session.add(DepotEnCours(id=ident, sha256=ref.sha256, cree_le=now))
+    return ident
+
+
+async def recevoir(request: Request, coffre: Coffre, db: Database, now: datetime) -> Televersement:
+    """Stream the request body into blob storage; on failure leave nothing behind and re-raise."""
+    boundary = boundary_of(request.headers.get("content-type"))
+    recu = Televersement()
+    budget = coffre.settings.max_acte_bytes
+    try:
+        async for part in MultipartReader(request.stream(), boundary).parts():
+            if part.name == "metadonnees":
+                if recu.metadonnees:
+                    raise MultipartInvalide("Une seule partie « metadonnees » est attendue.")
+                recu.metadonnees = await part.read_small(METADONNEES_MAX)
+            elif part.name in ("document", "annexes"):
+                if part.name == "document" and recu.document is not None:
+                    raise MultipartInvalide("Une seule partie « document » est attendue.")
+                ref = await coffre.blobs.put_stream(part.chunks(), max_bytes=budget)
+                budget -= ref.size
+                recu.en_cours.append(await _enregistrer(db, ref, now))
+                if part.name == "document":
+                    recu.document = ref
+                else:
+                    nom = (part.filename or f"annexe-{len(recu.annexes) + 1}")[:255]
+                    recu.annexes.append(AnnexeRecue(ref, nom, part.content_type[:100]))
+            else:
+                raise MultipartInvalide(f"Partie inattendue : « {part.name[:40]} ».")
+        if not recu.metadonnees:
+            raise MultipartInvalide("La partie « metadonnees » est absente.")
+        if recu.document is None:
+            raise MultipartInvalide("La partie « document » est absente.")
+    except BaseException as exc:
+        if isinstance(exc, ClientDisconnect):
+            logger.info("deposit abandoned: client disconnected")
+        await abandonner(coffre, db, recu)
+        raise
+    return recu
+
+
+async def abandonner(coffre: Coffre, db: Database, recu: Televersement) -> None:
+    """Forget an unfinished deposit: registrations, then every blob no acte or other deposit uses."""
+    a_supprimer: list[str] = []
+    async with db.transaction() as session:
+        if recu.en_cours:
+            await session.execute(delete(DepotEnCours).where(DepotEnCours.id.in_(recu.en_cours)))
+        for sha256 in set(recu.blobs):
+            if not await blob_reference(session, sha256):
+                a_supprimer.append(sha256)
+    recu.en_cours.clear()
+    for sha256 in a_supprimer:
+        await coffre.blobs.delete(sha256)
+
+
+async def blob_reference(session: AsyncSession, sha256: str) -> bool:
+    """Whether an acte, an annexe or a deposit in progress still names this blob."""
+    query = select(
+        or_(
+            exists().where(Acte.sha256 == sha256),
+            exists().where(ActeAnnexe.sha256 == sha256),
+            exists().where(DepotEnCours.sha256 == sha256),
+        )
+    )
+    return bool(await session.scalar(query))

@@ -1,0 +1,80 @@
+"""The répertoire: the coffre's chronological, irreversible register as an RFC 9162 log.
+
+Leaf format: canonical JSON (UTF-8, keys sorted, no spaces) of an object with a `type` and only
+ids, hashes and RFC 3339 UTC instants, never personal data (names, addresses, dossier references
+stay in the service tables). Types written by the coffre:
+
+    depot                 {acte_id, office_id, sha256, taille, annexes: [sha256...], depose_le}
+    envoi                 {acte_id, office_id, declaration_id, sha256, envoye_le, derogation_664: bool}
+    annulation            {acte_id, motif, instant}
+    avis_mise_a_disposition {acte_id, statut, canal, envoye_le, message_id_sha256|null, instant}
+    recherche_autorite    {procedure_sha256, juridiction, critere, actes: [ids], instant}
+    audit_integrite       {instant, verifies, alteres: [sha256...], manquants: [sha256...]}
+    alerte_integrite      {acte_id, sha256, instant}
+
+Checkpoints are C2SP signed notes by the Ed25519 key `coffre-log.ed25519.pem`, key name = origin.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.translog.note import Signer
+from shared.translog.store import TransparencyLog
+
+
+def canonical_json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def instant(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class PreuveJournal:
+    index: int
+    taille: int
+    checkpoint: str
+    preuve_inclusion: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "taille": self.taille,
+            "checkpoint": self.checkpoint,
+            "preuve_inclusion": self.preuve_inclusion,
+        }
+
+
+class Repertoire:
+    """Appends leaves and signs checkpoints inside the caller's transaction."""
+
+    def __init__(self, log: TransparencyLog, signer: Signer, origin: str) -> None:
+        self.log = log
+        self.signer = signer
+        self.origin = origin
+
+    async def ajouter(self, session: AsyncSession, feuille: dict[str, Any], *, now: datetime) -> int:
+        return await self.log.append(session, canonical_json(feuille), now=now)
+
+    async def signer_checkpoint(self, session: AsyncSession, *, now: datetime) -> str:
+        return await self.log.sign_checkpoint(session, self.origin, self.signer, now)
+
+    async def preuve(self, session: AsyncSession, index: int, *, now: datetime) -> PreuveJournal:
+        """A fresh signed checkpoint covering `index` and the leaf's inclusion proof against it."""
+        note = await self.signer_checkpoint(session, now=now)
+        taille = await self.log.size(session)
+        proof = await self.log.inclusion_proof(session, index, taille)
+        return PreuveJournal(
+            index=index,
+            taille=taille,
+            checkpoint=note,
+            preuve_inclusion=[base64.b64encode(h).decode("ascii") for h in proof],
+        )

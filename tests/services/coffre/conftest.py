@@ -1,0 +1,170 @@
+"""Fixtures for the coffre service tests: signed PDFs built once, and a running coffre per test.
+
+PDF building and signing are synchronous (pyHanko runs its own event loop), so they happen in
+session-scoped sync fixtures. `coffre_factory` starts a migrated coffre at a pinned instant with the
+test PKI's root trusted and the consent stand-in (`doubles.ConsentDouble`) behind its HTTP client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.coffre.app import create_app
+from services.coffre.contexte import Coffre, coffre_of
+from services.coffre.documents import signer_pdf_octets
+from services.coffre.settings import CoffreSettings
+from shared.app import ServiceRuntime
+from shared.testing import pdfs
+from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
+from shared.testing.databases import sqlite_url
+from shared.testing.pki import ThrowawayPki, build_pki
+from tests.services.coffre.doubles import ConsentDouble, Declaration
+
+#: Monday 2 March 2026, 10:00 in Paris: within legal hours everywhere in metropolitan France.
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SIGNED_AT = NOW - timedelta(hours=1)
+
+
+@pytest.fixture(scope="session")
+def depot_pki(tmp_path_factory: pytest.TempPathFactory) -> ThrowawayPki:
+    return build_pki(tmp_path_factory.mktemp("depot-pki"), now=NOW)
+
+
+@pytest.fixture(scope="session")
+def pdf_signe(depot_pki: ThrowawayPki) -> bytes:
+    return signer_pdf_octets(pdfs.acte_pdfa(), depot_pki.valid.signer(), at=SIGNED_AT)
+
+
+@pytest.fixture(scope="session")
+def pdf_signe_bis(depot_pki: ThrowawayPki) -> bytes:
+    return signer_pdf_octets(pdfs.acte_pdfa(titre="Autre acte"), depot_pki.valid.signer(), at=SIGNED_AT)
+
+
+@pytest.fixture(scope="session")
+def mauvais_pdfs(depot_pki: ThrowawayPki, pdf_signe: bytes) -> dict[str, bytes]:
+    acte = pdfs.acte_pdfa()
+
+    def signe(pdf: bytes) -> bytes:
+        return signer_pdf_octets(pdf, depot_pki.valid.signer(), at=SIGNED_AT)
+
+    return {
+        "jpeg": pdfs.jpeg(),
+        "tronque": pdfs.tronque(pdf_signe),
+        "chiffre": pdfs.acte_chiffre(),
+        "javascript": signe(pdfs.avec_javascript(acte)),
+        "non-signe": acte,
+        "signature-alteree": pdfs.signature_alteree(pdf_signe),
+        "page-ajoutee": pdfs.page_ajoutee_apres_signature(pdf_signe),
+        "ac-inconnue": signer_pdf_octets(acte, depot_pki.untrusted.signer(), at=SIGNED_AT),
+        "certificat-expire": signer_pdf_octets(
+            acte, depot_pki.expired.signer(), at=depot_pki.expired_signing_time
+        ),
+    }
+
+
+def metadonnees(**overrides: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "reference_dossier": "DOS-2026-0042",
+        "nature": "signification-decision",
+        "requerant": {"nom": "SCI Les Tilleuls"},
+        "destinataire": {"declaration_id": "decl-paris"},
+    }
+    meta.update(overrides)
+    return meta
+
+
+def multipart(meta: dict[str, Any] | bytes, document: bytes, *annexes: tuple[str, bytes]) -> dict[str, Any]:
+    """httpx `files=` for a deposit."""
+    raw = meta if isinstance(meta, bytes) else json.dumps(meta).encode()
+    files: list[tuple[str, tuple[str | None, bytes, str]]] = [
+        ("metadonnees", (None, raw, "application/json")),
+        ("document", ("acte.pdf", document, "application/pdf")),
+    ]
+    files.extend(("annexes", (name, data, "application/pdf")) for name, data in annexes)
+    return {"files": files}
+
+
+@dataclass
+class CoffreEnTest:
+    client: httpx.AsyncClient
+    runtime: ServiceRuntime
+    consent: ConsentDouble
+    settings: CoffreSettings
+
+    @property
+    def coffre(self) -> Coffre:
+        return coffre_of(self.runtime)
+
+    def jeton(self, **claims: Any) -> dict[str, str]:
+        role = claims.pop("role", "commissaire")
+        sub = claims.pop("sub", "commissaire-1")
+        if role == "commissaire" and "office" not in claims:
+            claims.update(commissaire_claims())
+        token = issuer_for(self.settings).token(role=role, sub=sub, audience="coffre", **claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    def commissaire(self, **office: Any) -> dict[str, str]:
+        return self.jeton(**commissaire_claims(**office))
+
+    async def deposer(
+        self,
+        document: bytes,
+        meta: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        annexes: tuple[tuple[str, bytes], ...] = (),
+    ) -> httpx.Response:
+        return await self.client.post(
+            "/coffre/v1/actes",
+            headers=headers or self.jeton(),
+            **multipart(meta if meta is not None else metadonnees(), document, *annexes),
+        )
+
+    async def blobs(self) -> list[str]:
+        return [ref.sha256 async for ref in self.coffre.blobs.iter_all()]
+
+
+CoffreFactory = Callable[..., AbstractAsyncContextManager[CoffreEnTest]]
+
+
+def declarations_standard(consent: ConsentDouble) -> None:
+    consent.ajouter(Declaration("decl-paris", "75056", nom="DUPONT"))
+    consent.ajouter(Declaration("decl-lyon", "69123"))
+    consent.ajouter(Declaration("decl-guadeloupe", "97105"))
+    consent.ajouter(Declaration("decl-moselle", "57463"))
+    consent.ajouter(Declaration("decl-revoquee", "75056", motif="revoque"))
+    consent.ajouter(Declaration("decl-assignations", "75056", natures=["assignation"]))
+
+
+@pytest.fixture
+def coffre_factory(tmp_path: Path, depot_pki: ThrowawayPki) -> CoffreFactory:
+    @asynccontextmanager
+    async def start(
+        *, now: datetime = NOW, database_url: str | None = None, **settings_overrides: Any
+    ) -> AsyncIterator[CoffreEnTest]:
+        consent = ConsentDouble()
+        declarations_standard(consent)
+        settings = CoffreSettings(
+            env="test",
+            var_dir=tmp_path,
+            database_url=database_url or sqlite_url(tmp_path),
+            run_jobs_in_process=False,
+            now=now,
+            trust_roots=depot_pki.trusted_root_pem,
+            **settings_overrides,
+        )
+        await migrate(settings)
+        app = create_app(settings, http_transport=consent.transport())
+        async with running(app) as client:
+            yield CoffreEnTest(client, app.state.runtime, consent, settings)
+
+    return start
