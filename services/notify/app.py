@@ -5,10 +5,23 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from services.notify.abonnements.router import router as abonnements_router
+from services.notify.avis import service as avis
+from services.notify.courriel.mailer import Mailer, make_mailer
+from services.notify.courriel.router import router as courriel_router
+from services.notify.courriel.sms import LoggingSmsProvider, SmsProvider
+from services.notify.evenements.router import router as evenements_router
+from services.notify.livraisons import service as livraisons
+from services.notify.livraisons.router import cle_router
+from services.notify.livraisons.router import router as livraisons_router
 from services.notify.models import JOB_TABLES
+from services.notify.runtime import EXTRA_KEY, NotifyRuntime
 from services.notify.settings import NotifySettings
 from shared.app import build_service_app
 from shared.clock import Clock
+from shared.crypto.aead import LocalKeyProvider
+from shared.crypto.keys import load_or_create_ed25519, refuse_development_key
+from shared.service_tokens import ServiceTokens
 
 TITLE = "Signif — notifications"
 DESCRIPTION = (
@@ -22,13 +35,41 @@ def create_app(
     *,
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    mailer: Mailer | None = None,
+    sms: SmsProvider | None = None,
 ) -> FastAPI:
-    return build_service_app(
+    production = settings.env == "production"
+    if production:
+        refuse_development_key(settings.webhook_key_path)
+    app = build_service_app(
         settings=settings,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[],
+        routers=[evenements_router, abonnements_router, livraisons_router, cle_router, courriel_router],
         job_tables=JOB_TABLES,
         clock=clock,
         http_transport=http_transport,
+        relay_events=False,  # notify emits no events of its own
     )
+    base = app.state.runtime
+    # SessionDep reads `app.state.db`; build_service_app does not set it (yet).
+    app.state.db = base.db
+    notify = NotifyRuntime(
+        base=base,
+        settings=settings,
+        keys=LocalKeyProvider.from_secrets({"k1": settings.secret_key}, current_kid="k1"),
+        webhook_key=load_or_create_ed25519(settings.webhook_key_path, allow_create=not production),
+        mailer=mailer or make_mailer(settings),
+        sms=sms or LoggingSmsProvider(production=production),
+        tokens=ServiceTokens(
+            service="notify",
+            issuer=settings.jwt_issuer,
+            key_path=settings.effective_service_key_path,
+            production=production,
+        ),
+    )
+    base.extras[EXTRA_KEY] = notify
+    base.job_handlers[livraisons.KIND] = livraisons.make_handler(notify)
+    base.job_handlers[avis.KIND_ENVOYER] = avis.make_envoyer(notify)
+    base.job_handlers[avis.KIND_RAPPORTER] = avis.make_rapporter(notify)
+    return app

@@ -1,0 +1,122 @@
+"""The e-mails notify sends, in French, each with a plain-text and an HTML part.
+
+The avis de mise à disposition carries no content of the acte: only who served it (commissaire and
+office), its nature, when it was made available, and the retrieval link (which alone never opens
+the acte: the destinataire signs in). Every interpolated value is HTML-escaped in the HTML part.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from zoneinfo import ZoneInfo
+
+FUSEAU_DEFAUT = ZoneInfo("Europe/Paris")
+
+OBJETS_CODE = {
+    "confirmation": ("Confirmez votre adresse électronique", "confirmer votre adresse électronique"),
+    "connexion": ("Votre code de connexion", "vous connecter à votre espace"),
+    "reinitialisation": ("Réinitialisation de votre mot de passe", "réinitialiser votre mot de passe"),
+}
+
+
+@dataclass(frozen=True)
+class AvisContenu:
+    commissaire_nom: str
+    office_nom: str
+    nature_libelle: str
+    envoye_le: datetime
+    lien: str
+    expire_le: datetime | None
+
+
+def _date_fr(instant: datetime) -> str:
+    local = instant.astimezone(FUSEAU_DEFAUT)
+    return local.strftime("%d/%m/%Y à %H h %M (heure de Paris)")
+
+
+def _message(*, expediteur: str, destinataire: str, objet: str, maintenant: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = expediteur
+    message["To"] = destinataire
+    message["Subject"] = objet
+    message["Date"] = format_datetime(maintenant)
+    domain = expediteur.rpartition("@")[2].strip(">") or "signif.localhost"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+def _html(titre: str, paragraphes: list[str]) -> str:
+    corps = "\n".join(f"<p>{p}</p>" for p in paragraphes)
+    return (
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        f"<title>{html.escape(titre)}</title></head><body>\n{corps}\n</body></html>\n"
+    )
+
+
+def avis_mise_a_disposition(
+    contenu: AvisContenu, *, expediteur: str, destinataire: str, maintenant: datetime
+) -> EmailMessage:
+    objet = "Un acte vous a été signifié par voie électronique"
+    message = _message(expediteur=expediteur, destinataire=destinataire, objet=objet, maintenant=maintenant)
+    quand = _date_fr(contenu.envoye_le)
+    expiration = f"Ce lien est valable jusqu'au {_date_fr(contenu.expire_le)}." if contenu.expire_le else ""
+    texte = (
+        "Bonjour,\n\n"
+        f"{contenu.commissaire_nom}, commissaire de justice ({contenu.office_nom}), a mis à votre "
+        f"disposition le {quand} un acte de nature « {contenu.nature_libelle} », signifié par voie "
+        "électronique conformément à votre consentement.\n\n"
+        f"Pour en prendre connaissance, ouvrez ce lien puis connectez-vous à votre compte :\n{contenu.lien}\n"
+        f"{expiration}\n\n"
+        "Ouvrir ce lien ne vaut pas prise de connaissance : seul le téléchargement de l'acte, après "
+        "connexion, la constate.\n\n"
+        "Ce message est envoyé automatiquement ; n'y répondez pas.\n"
+    )
+    e = html.escape
+    paragraphes = [
+        "Bonjour,",
+        f"{e(contenu.commissaire_nom)}, commissaire de justice ({e(contenu.office_nom)}), a mis à votre "
+        f"disposition le {e(quand)} un acte de nature « {e(contenu.nature_libelle)} », signifié par "
+        "voie électronique conformément à votre consentement.",
+        "Pour en prendre connaissance, ouvrez ce lien puis connectez-vous à votre compte :<br>"
+        f'<a href="{e(contenu.lien)}">{e(contenu.lien)}</a>',
+        e(expiration),
+        "Ouvrir ce lien ne vaut pas prise de connaissance : seul le téléchargement de l'acte, après "
+        "connexion, la constate.",
+        "Ce message est envoyé automatiquement ; n'y répondez pas.",
+    ]
+    message.set_content(texte)
+    message.add_alternative(_html(objet, [p for p in paragraphes if p]), subtype="html")
+    return message
+
+
+def code_a_usage_unique(
+    *, code: str, objet: str, expediteur: str, destinataire: str, maintenant: datetime
+) -> EmailMessage:
+    sujet, but = OBJETS_CODE[objet]
+    message = _message(expediteur=expediteur, destinataire=destinataire, objet=sujet, maintenant=maintenant)
+    texte = (
+        "Bonjour,\n\n"
+        f"Voici votre code à usage unique pour {but} : {code}\n\n"
+        "Il expire dans quelques minutes. Si vous n'êtes pas à l'origine de cette demande, ignorez ce "
+        "message.\n"
+    )
+    message.set_content(texte)
+    message.add_alternative(
+        _html(
+            sujet,
+            [
+                "Bonjour,",
+                f"Voici votre code à usage unique pour {html.escape(but)} : "
+                f"<strong>{html.escape(code)}</strong>",
+                "Il expire dans quelques minutes. Si vous n'êtes pas à l'origine de cette demande, "
+                "ignorez ce message.",
+            ],
+        ),
+        subtype="html",
+    )
+    return message

@@ -1,0 +1,59 @@
+"""`POST /notify/v1/interne/codes` (role `service`, from consent): e-mail a one-time code now.
+
+Only the fact that a code was sent is stored (purpose, instant, Message-ID): never the code, never
+the address. A transport failure answers 503 so consent can tell the person to try again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from services.notify.courriel.mailer import EnvoiImpossible
+from services.notify.courriel.messages import code_a_usage_unique
+from services.notify.dependencies import NotifyDep
+from services.notify.models import EnvoiCode
+from shared.auth import CurrentService
+from shared.db import SessionDep
+from shared.errors import ServiceIndisponible, error_responses
+
+router = APIRouter(prefix="/notify/v1/interne", tags=["interne"])
+
+
+class CodeAEnvoyer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    code: str = Field(pattern=r"^[0-9A-Za-z]{4,12}$")
+    objet: Literal["confirmation", "connexion", "reinitialisation"]
+
+
+class CodeEnvoye(BaseModel):
+    envoye_le: datetime
+
+
+@router.post(
+    "/codes", status_code=202, response_model=CodeEnvoye, responses=error_responses(ServiceIndisponible)
+)
+async def envoyer_code(
+    corps: CodeAEnvoyer, _service: CurrentService, session: SessionDep, notify: NotifyDep
+) -> CodeEnvoye:
+    now = notify.base.clock.now()
+    message = code_a_usage_unique(
+        code=corps.code,
+        objet=corps.objet,
+        expediteur=notify.settings.mail_from,
+        destinataire=str(corps.email),
+        maintenant=now,
+    )
+    try:
+        await notify.mailer.send(message)
+    except EnvoiImpossible as exc:
+        raise ServiceIndisponible("Le message n'a pas pu être envoyé ; réessayez.") from exc
+    session.add(
+        EnvoiCode(objet=corps.objet, envoye_le=now, message_id=str(message["Message-ID"]).strip("<>"))
+    )
+    return CodeEnvoye(envoye_le=now)
