@@ -12,6 +12,7 @@ from services.coffre import contexte
 from services.coffre.depot.envoi import ENVOI_PROGRAMME
 from services.coffre.depot.programme import handler_envoi_programme
 from services.coffre.depot.router import router as depot_router
+from services.coffre.journal import taches
 from services.coffre.models import JOB_TABLES
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime, build_service_app
@@ -39,6 +40,9 @@ def create_app(
         coffre = contexte.build_coffre(settings, runtime)
         runtime.extras[contexte.EXTRA_KEY] = coffre
         runtime.readiness.append(coffre.blobs.ping)
+        if settings.taches_periodiques:
+            async with runtime.db.transaction() as session:
+                await taches.planifier_tout(session, now=runtime.clock.now())
         yield
 
     app = build_service_app(
@@ -63,6 +67,7 @@ def create_app(
         return runtime.http
 
     runtime.job_handlers[ENVOI_PROGRAMME] = handler_envoi_programme(coffre)
+    runtime.job_handlers.update(taches.handlers(coffre))
     runtime.job_handlers[RELAY_KIND] = _relay(settings, coffre, http)
     return app
 

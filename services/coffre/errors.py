@@ -48,3 +48,8 @@ class ConsentementIndisponible(ServiceIndisponible):
 class LienImpossible(Unprocessable):
     code = "acte-non-envoye"
     title = "L'acte n'a pas encore été envoyé"
+
+
+class DepotInterrompu(BadRequest):
+    code = "depot-interrompu"
+    title = "Dépôt interrompu par le client"

@@ -32,3 +32,6 @@ class CoffreSettings(BaseServiceSettings):
     repertoire_origin: str = "signif.example/coffre/repertoire"
     lien_retrait_jours: int = Field(30, ge=1, description="validity of a retrieval link")
     orphelins_delai_minutes: int = Field(60, ge=1, description="age before an unreferenced blob is removed")
+    taches_periodiques: bool = Field(
+        True, description="schedule the hourly checkpoint, the integrity audit and the orphan cleanup"
+    )

@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from services.coffre.contexte import Coffre
 from services.coffre.depot.multipart import MultipartReader, boundary_of
-from services.coffre.errors import MultipartInvalide
+from services.coffre.errors import DepotInterrompu, MultipartInvalide
 from services.coffre.models import Acte, ActeAnnexe, DepotEnCours
 from shared.blobs.base import BlobRef
 from shared.db import Database
@@ -88,9 +88,11 @@ async def recevoir(request: Request, coffre: Coffre, db: Database, now: datetime
             raise MultipartInvalide("La partie « metadonnees » est absente.")
         if recu.document is None:
             raise MultipartInvalide("La partie « document » est absente.")
-    except BaseException as exc:
-        if isinstance(exc, ClientDisconnect):
-            logger.info("deposit abandoned: client disconnected")
+    except ClientDisconnect as exc:
+        logger.info("deposit abandoned: client disconnected")
+        await abandonner(coffre, db, recu)
+        raise DepotInterrompu("Le client s'est déconnecté pendant l'envoi du document.") from exc
+    except BaseException:
         await abandonner(coffre, db, recu)
         raise
     return recu

@@ -125,7 +125,7 @@ class CoffreEnTest:
     ) -> httpx.Response:
         return await self.client.post(
             "/coffre/v1/actes",
-            headers=headers or self.jeton(),
+            headers=headers if headers is not None else self.jeton(),
             **multipart(meta if meta is not None else metadonnees(), document, *annexes),
         )
 
@@ -160,6 +160,7 @@ def coffre_factory(tmp_path: Path, depot_pki: ThrowawayPki) -> CoffreFactory:
             run_jobs_in_process=False,
             now=now,
             trust_roots=depot_pki.trusted_root_pem,
+            taches_periodiques=settings_overrides.pop("taches_periodiques", False),
             **settings_overrides,
         )
         await migrate(settings)
