@@ -9,10 +9,14 @@ import httpx
 from fastapi import FastAPI
 
 from services.coffre import contexte
+from services.coffre.actes.router import router as actes_router
+from services.coffre.autorite.router import router as autorite_router
 from services.coffre.depot.envoi import ENVOI_PROGRAMME
 from services.coffre.depot.programme import handler_envoi_programme
 from services.coffre.depot.router import router as depot_router
+from services.coffre.interne.router import router as interne_router
 from services.coffre.journal import taches
+from services.coffre.journal.router import router as journal_router
 from services.coffre.models import JOB_TABLES
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime, build_service_app
@@ -49,7 +53,7 @@ def create_app(
         settings=settings,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[depot_router],
+        routers=[depot_router, actes_router, journal_router, autorite_router, interne_router],
         job_tables=JOB_TABLES,
         clock=clock,
         http_transport=http_transport,

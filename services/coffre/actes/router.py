@@ -1,0 +1,123 @@
+"""Reading an office's actes: list, detail with events, and the original document (hash re-checked).
+
+The document is verified end to end before the first byte is sent: a mismatch is an alarm (ERROR
+log, an `alerte_integrite` leaf in the répertoire, an event on the acte) and a 500 problem
+`integrite`, never altered bytes. The stream that follows re-hashes again and aborts the connection
+if the medium changed in between.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.coffre.actes import repository, vues
+from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.depot.envoi import evenement
+from services.coffre.errors import ActeIntrouvable
+from services.coffre.journal.repertoire import instant
+from shared.auth import CurrentCommissaire
+from shared.blobs.base import IntegrityError
+from shared.errors import BadRequest, ErreurIntegrite, error_responses
+
+logger = logging.getLogger("signif.coffre.actes")
+router = APIRouter(prefix="/coffre/v1", tags=["actes"])
+
+
+def _curseur(valeur: str) -> tuple[datetime, str]:
+    try:
+        depose_le, ident = base64.urlsafe_b64decode(valeur.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(depose_le), ident
+    except (ValueError, binascii.Error) as exc:
+        raise BadRequest("Curseur de pagination invalide.") from exc
+
+
+@router.get("/actes", summary="Les actes de l'office")
+async def lister_actes(
+    request: Request,
+    commissaire: CurrentCommissaire,
+    statut: str | None = None,
+    reference_dossier: str | None = None,
+    apres: str | None = None,
+    limite: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    async with runtime.db.transaction() as session:
+        actes = await repository.lister(
+            session,
+            commissaire.office.id,
+            statut=statut,
+            reference_dossier=reference_dossier,
+            apres=_curseur(apres) if apres else None,
+            limite=limite + 1,
+        )
+    suivant = None
+    if len(actes) > limite:
+        actes = actes[:limite]
+        dernier = actes[-1]
+        suivant = base64.urlsafe_b64encode(f"{dernier.depose_le.isoformat()}|{dernier.id}".encode()).decode()
+    return {"elements": [vues.resume(a) for a in actes], "suivant": suivant}
+
+
+@router.get(
+    "/actes/{acte_id}",
+    summary="Un acte, son statut et ses événements",
+    responses=error_responses(ActeIntrouvable),
+)
+async def lire_acte(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> dict[str, Any]:
+    async with runtime_of(request).db.transaction() as session:
+        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
+        if acte is None:
+            raise ActeIntrouvable()
+        return vues.detail(
+            acte, await repository.evenements(session, acte.id), await repository.annexes(session, acte.id)
+        )
+
+
+@router.get(
+    "/actes/{acte_id}/document",
+    summary="Le document original (empreinte vérifiée avant envoi)",
+    response_class=StreamingResponse,
+    responses=error_responses(ActeIntrouvable, ErreurIntegrite),
+)
+async def telecharger_document(
+    request: Request, acte_id: str, commissaire: CurrentCommissaire
+) -> StreamingResponse:
+    runtime = runtime_of(request)
+    coffre = coffre_of(runtime)
+    async with runtime.db.transaction() as session:
+        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
+        if acte is None:
+            raise ActeIntrouvable()
+        sha256, taille, ident = acte.sha256, acte.taille, acte.id
+    try:
+        ref = await coffre.blobs.verify(sha256)
+        if ref.size != taille:
+            raise IntegrityError(f"Taille inattendue pour {sha256}.")
+    except IntegrityError as exc:
+        now = runtime.clock.now()
+        logger.error("integrity alarm: stored acte does not match its hash", extra={"acte_id": ident})
+        async with runtime.db.transaction() as session:
+            index = await coffre.repertoire.ajouter(
+                session,
+                {"type": "alerte_integrite", "acte_id": ident, "sha256": sha256, "instant": instant(now)},
+                now=now,
+            )
+            await evenement(session, ident, "alerte_integrite", now=now, journal_index=index)
+        raise ErreurIntegrite(
+            "Le document stocké ne correspond plus à son empreinte ; incident journalisé."
+        ) from exc
+    chunks = await coffre.blobs.open(sha256, verify=True)
+    headers = {
+        "Content-Length": str(taille),
+        "Content-Disposition": f'attachment; filename="acte-{ident}.pdf"',
+        "Digest": "sha-256=" + base64.b64encode(bytes.fromhex(sha256)).decode(),
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(chunks, media_type="application/pdf", headers=headers)

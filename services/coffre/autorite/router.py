@@ -1,0 +1,86 @@
+"""`POST /coffre/v1/autorite/recherches`: the judicial authority's purpose-bound search, logged.
+
+Purpose binding: a procedure (juridiction + numéro) is required, and exactly one criterion (acte id,
+declaration id or dossier reference). Every search, even an empty one, appends a
+`recherche_autorite` leaf (procedure number hashed, the ids found) before the answer is returned,
+in the same transaction as nothing else: no answer without its log entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+
+from services.coffre.actes import repository, vues
+from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.journal.repertoire import instant
+from services.coffre.models import Acte
+from shared.auth import CurrentAutorite
+
+router = APIRouter(prefix="/coffre/v1", tags=["autorité judiciaire"])
+MAX_RESULTATS = 200
+
+
+class Procedure(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    juridiction: str = Field(min_length=1, max_length=200)
+    numero: str = Field(min_length=1, max_length=100)
+
+
+class Recherche(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    procedure: Procedure
+    acte_id: str | None = Field(None, max_length=36)
+    declaration_id: str | None = Field(None, max_length=100)
+    reference_dossier: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _un_critere(self) -> Recherche:
+        criteres = [c for c in (self.acte_id, self.declaration_id, self.reference_dossier) if c]
+        if len(criteres) != 1:
+            raise ValueError("exactement un critère : acte_id, declaration_id ou reference_dossier")
+        return self
+
+    @property
+    def critere(self) -> str:
+        return "acte_id" if self.acte_id else "declaration_id" if self.declaration_id else "reference_dossier"
+
+
+@router.post("/autorite/recherches", summary="Recherche d'actes pour une procédure (journalisée)")
+async def rechercher(request: Request, autorite: CurrentAutorite, recherche: Recherche) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    coffre = coffre_of(runtime)
+    now = runtime.clock.now()
+    query = select(Acte)
+    if recherche.acte_id:
+        query = query.where(Acte.id == recherche.acte_id)
+    elif recherche.declaration_id:
+        query = query.where(Acte.declaration_id == recherche.declaration_id)
+    else:
+        query = query.where(Acte.reference_dossier == recherche.reference_dossier)
+    async with runtime.db.transaction() as session:
+        actes = (await session.scalars(query.order_by(Acte.depose_le).limit(MAX_RESULTATS))).all()
+        resultats = [
+            vues.detail(
+                a, await repository.evenements(session, a.id), await repository.annexes(session, a.id)
+            )
+            for a in actes
+        ]
+        procedure = f"{recherche.procedure.juridiction}\n{recherche.procedure.numero}"
+        index = await coffre.repertoire.ajouter(
+            session,
+            {
+                "type": "recherche_autorite",
+                "procedure_sha256": hashlib.sha256(procedure.encode("utf-8")).hexdigest(),
+                "juridiction": autorite.juridiction,
+                "critere": recherche.critere,
+                "actes": [a.id for a in actes],
+                "instant": instant(now),
+            },
+            now=now,
+        )
+    return {"actes": resultats, "journal_index": index}

@@ -1,0 +1,112 @@
+"""Internal endpoints for notify (contracts.md; role `service`, audience `coffre`).
+
+- `POST /interne/actes/{id}/lien`: a fresh retrieval link. The token is 256 random bits; only its
+  SHA-256 is stored, bound to the acte and its declaration, with an expiry: the plaintext exists only
+  in the answer (and then in the e-mail).
+- `POST /interne/actes/{id}/avis-mise-a-disposition`: the outcome of the avis e-mail, recorded as
+  evidence (an event and a répertoire leaf; the message id is hashed); on `echec`, a
+  `notification.echec` event for the office.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.depot.envoi import evenement
+from services.coffre.errors import ActeIntrouvable, LienImpossible
+from services.coffre.journal.repertoire import instant
+from services.coffre.models import JOB_TABLES, Acte, LienRetrait
+from shared.auth import CurrentService
+from shared.crypto.tokens import hash_token, new_token
+from shared.errors import error_responses
+from shared.jobs import emit_event
+
+router = APIRouter(prefix="/coffre/v1/interne", tags=["interne"], include_in_schema=True)
+_ENVOYES = ("envoye", "pris_connaissance")
+
+
+class AvisMiseADisposition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    statut: Literal["envoye", "echec"]
+    canal: Literal["email"]
+    envoye_le: datetime
+    message_id: str | None = Field(None, max_length=500)
+    detail: str | None = Field(None, max_length=1000)
+
+
+@router.post("/actes/{acte_id}/lien", responses=error_responses(ActeIntrouvable, LienImpossible))
+async def creer_lien(request: Request, acte_id: str, _service: CurrentService) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    settings = coffre_of(runtime).settings
+    now = runtime.clock.now()
+    jeton = new_token()
+    expire_le = now + timedelta(days=settings.lien_retrait_jours)
+    async with runtime.db.transaction() as session:
+        acte = await session.get(Acte, acte_id)
+        if acte is None:
+            raise ActeIntrouvable()
+        if acte.statut not in _ENVOYES:
+            raise LienImpossible()
+        session.add(
+            LienRetrait(
+                jeton_hash=hash_token(jeton),
+                acte_id=acte.id,
+                declaration_id=acte.declaration_id,
+                cree_le=now,
+                expire_le=expire_le,
+            )
+        )
+    return {
+        "url": f"{settings.public_url.rstrip('/')}/coffre/retrait/{jeton}",
+        "expire_le": instant(expire_le),
+    }
+
+
+@router.post("/actes/{acte_id}/avis-mise-a-disposition", responses=error_responses(ActeIntrouvable))
+async def enregistrer_avis(
+    request: Request, acte_id: str, avis: AvisMiseADisposition, _service: CurrentService
+) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    coffre = coffre_of(runtime)
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as session:
+        acte = await session.get(Acte, acte_id)
+        if acte is None:
+            raise ActeIntrouvable()
+        message = hashlib.sha256(avis.message_id.encode()).hexdigest() if avis.message_id else None
+        index = await coffre.repertoire.ajouter(
+            session,
+            {
+                "type": "avis_mise_a_disposition",
+                "acte_id": acte.id,
+                "statut": avis.statut,
+                "canal": avis.canal,
+                "envoye_le": instant(avis.envoye_le),
+                "message_id_sha256": message,
+                "instant": instant(now),
+            },
+            now=now,
+        )
+        donnees = {"statut": avis.statut, "canal": avis.canal, "envoye_le": instant(avis.envoye_le)}
+        await evenement(
+            session, acte.id, "avis_mise_a_disposition", now=now, journal_index=index, donnees=donnees
+        )
+        if avis.statut == "echec":
+            await emit_event(
+                session,
+                JOB_TABLES,
+                "notification.echec",
+                {
+                    "acte_id": acte.id,
+                    "office_id": acte.office_id,
+                    "detail": avis.detail or "L'avis de mise à disposition n'a pas pu être envoyé.",
+                },
+                now=now,
+            )
+    return {"journal_index": index}
