@@ -4,6 +4,7 @@ signif serve [consent|coffre|notify]   the embedded deployment (all three on one
 signif worker                          job runners and outbox relays, for distributed deployments
 signif migrate                         apply every service's migrations
 signif token issue --role R --sub S    mint a JWT with the deployment's development issuer key
+signif dev sign --in a.pdf --out b.pdf sign a PDF with the demo commissaire certificate (development CA)
 """
 
 from __future__ import annotations
@@ -140,6 +141,25 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dev_sign(args: argparse.Namespace) -> int:
+    """Sign a PDF with the embedded deployment's demo commissaire certificate (development CA)."""
+    from pathlib import Path
+
+    from services.coffre.documents.signing import dev_sign
+
+    settings = _settings("coffre")
+    if settings.env == "production":
+        print("signif dev sign : réservé au développement (SIGNIF_ENV=production)", file=sys.stderr)
+        return 2
+    try:
+        dev_sign(Path(args.input), Path(args.output), settings.var_dir)
+    except OSError as exc:
+        print(f"signif dev sign : {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.output} : signé avec le certificat de démonstration (AC de développement, non qualifiée)")
+    return 0
+
+
 def _default_audience(role: str) -> str:
     return {"commissaire": "coffre", "operateur": "consent", "autorite_judiciaire": "consent"}.get(
         role, "consent"
@@ -187,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--cour-appel")
     issue.add_argument("--juridiction")
     issue.set_defaults(func=cmd_token_issue)
+
+    dev = sub.add_parser("dev", help="outils de développement").add_subparsers(dest="dev_cmd", required=True)
+    sign = dev.add_parser("sign", help="signer un PDF avec le certificat de démonstration (AC de dév.)")
+    sign.add_argument("--in", dest="input", required=True, help="le PDF à signer")
+    sign.add_argument("--out", dest="output", required=True, help="le PDF signé à écrire")
+    sign.set_defaults(func=cmd_dev_sign)
     return parser
 
 
