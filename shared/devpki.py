@@ -10,12 +10,22 @@ whose signature chains to a root the coffre trusts. On first use this module cre
                        keyUsage digitalSignature + nonRepudiation, critical)
     signer.key.pem     its ECDSA P-256 key (0600) + `signer.key.pem.dev` marker
 
+and, on first call of `load_or_create_seal` (so PKIs created before it gain it later):
+
+    seal.cert.pem      "Signif — cachet plateforme (développement, non qualifié)", issued by
+                       the same CA (3 years, capped at the CA's end; keyUsage digitalSignature +
+                       nonRepudiation, critical): the platform's PAdES seal on the documents the
+                       coffre issues (avis de réception, certificat de signification, lettre simple)
+    seal.key.pem       its ECDSA P-256 key (0600) + `seal.key.pem.dev` marker
+
 Threat model: these keys are development material only. The `.dev` markers let a production start-up
 refuse them (same convention as `shared.issuer`), the CA name says "non qualifiée", and nothing here
 is an eIDAS qualified signature. Production trusts only the roots of `COFFRE_TRUST_ROOTS`.
 
 Creation is atomic: the files are written in a temporary sibling directory which is renamed into
-place, so two processes starting together never see half a PKI (the loser loads the winner's).
+place, so two processes starting together never see half a PKI (the loser loads the winner's). The
+seal is added later under an exclusive lock on the directory, certificate first and key last, so
+its key file appearing means the pair is complete.
 """
 
 from __future__ import annotations
@@ -33,14 +43,21 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import SimpleSigner
 
+from shared.crypto import keys
+
 DEV_CA_NAME = "Signif CA de développement — non qualifiée"
 DEV_SIGNER_NAME = "Maître Camille Démo, commissaire de justice"
+# A commonName holds at most 64 bytes (RFC 5280 ub-common-name, checked on the UTF-8 by
+# `cryptography`), hence "cachet plateforme" rather than "cachet de la plateforme".
+DEV_SEAL_NAME = "Signif — cachet plateforme (développement, non qualifié)"
 DEV_MARKER_SUFFIX = ".dev"
 
 CA_CERT_FILE = "ca.cert.pem"
 CA_KEY_FILE = "ca.key.pem"
 SIGNER_CERT_FILE = "signer.cert.pem"
 SIGNER_KEY_FILE = "signer.key.pem"
+SEAL_CERT_FILE = "seal.cert.pem"
+SEAL_KEY_FILE = "seal.key.pem"
 
 _CA_LIFETIME = dt.timedelta(days=3650)
 _SIGNER_LIFETIME = dt.timedelta(days=3 * 365)
@@ -69,10 +86,25 @@ class DevPki:
     def ca_certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.ca_certificate_path.read_bytes())
 
+    @property
+    def seal_certificate_path(self) -> Path:
+        return self.directory / SEAL_CERT_FILE
+
+    @property
+    def seal_key_path(self) -> Path:
+        return self.directory / SEAL_KEY_FILE
+
     def signer(self) -> SimpleSigner:
+        return self._load_signer(self.signer_key_path, self.signer_certificate_path)
+
+    def seal_signer(self) -> SimpleSigner:
+        """The platform seal's pyHanko signer (the seal must exist: see `load_or_create_seal`)."""
+        return self._load_signer(self.seal_key_path, self.seal_certificate_path)
+
+    def _load_signer(self, key_path: Path, certificate_path: Path) -> SimpleSigner:
         loaded = SimpleSigner.load(  # type: ignore[no-untyped-call]
-            key_file=str(self.signer_key_path),
-            cert_file=str(self.signer_certificate_path),
+            key_file=str(key_path),
+            cert_file=str(certificate_path),
             ca_chain_files=(str(self.ca_certificate_path),),
         )
         if loaded is None:  # pyHanko logs and returns None on unreadable key material
@@ -121,6 +153,21 @@ def dev_signer(var_dir: Path) -> SimpleSigner:
 
 def is_dev_key(path: Path) -> bool:
     return path.with_name(path.name + DEV_MARKER_SUFFIX).exists()
+
+
+def load_or_create_seal(directory: Path, *, now: dt.datetime | None = None) -> DevPki:
+    """The development PKI in `directory` with its platform seal, creating either on first use."""
+    pki = load_or_create(directory, now=now)
+    if not pki.seal_key_path.is_file():
+        with keys.directory_lock(directory, ".seal.lock"):
+            if not pki.seal_key_path.is_file():  # another process may have issued it while we waited
+                _issue_seal_into(directory, now=now or dt.datetime.now(dt.UTC))
+    return pki
+
+
+def dev_seal_signer(var_dir: Path) -> SimpleSigner:
+    """The platform seal's pyHanko signer (development, non-qualified); created if missing."""
+    return load_or_create_seal(devpki_directory(var_dir)).seal_signer()
 
 
 # -- certificate building, shared with shared.testing.pki ---------------------------------------------
@@ -221,6 +268,25 @@ def _generate_into(directory: Path, *, now: dt.datetime) -> None:
     _write_private_key(directory / SIGNER_KEY_FILE, signer_key)
     (directory / CA_CERT_FILE).write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     (directory / SIGNER_CERT_FILE).write_bytes(signer.public_bytes(serialization.Encoding.PEM))
+
+
+def _issue_seal_into(directory: Path, *, now: dt.datetime) -> None:
+    ca = x509.load_pem_x509_certificate((directory / CA_CERT_FILE).read_bytes())
+    ca_key = serialization.load_pem_private_key((directory / CA_KEY_FILE).read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{directory / CA_KEY_FILE} is not the ECDSA key of the development CA")
+    seal_key = new_key()
+    seal = issue_signing_certificate(
+        DEV_SEAL_NAME,
+        seal_key.public_key(),
+        issuer=ca,
+        issuer_key=ca_key,
+        not_before=now - _BACKDATE,
+        not_after=min(now + _SIGNER_LIFETIME, ca.not_valid_after_utc),
+    )
+    # Certificate first, key last: the key's presence means the pair is complete.
+    keys.write_atomic(directory / SEAL_CERT_FILE, seal.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    keys.write_dev_private_key(directory / SEAL_KEY_FILE, seal_key)
 
 
 def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
