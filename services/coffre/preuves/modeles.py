@@ -175,6 +175,7 @@ def certificat(cert: CertificatSignification, styles: Styles, *, emis_le: dateti
     ]
     if s.derogation_664 is not None:
         d = s.derogation_664
+        histoire.append(Spacer(1, 2 * mm))
         histoire.append(
             Paragraph(
                 texte(
