@@ -39,6 +39,7 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     body_size: int = 0  # extra filler bytes streamed after `body`
+    delay: float = 0.0  # seconds the server waits before answering (a slow or hung endpoint)
 
     @classmethod
     def of_json(cls, status: int, document: Any) -> Answer:
@@ -52,6 +53,7 @@ class WebhookReceiver:
         self.queue: deque[Answer] = deque()
         self.routes: dict[tuple[str, str], Answer] = {}
         self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -73,10 +75,16 @@ class WebhookReceiver:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            for task in list(self._handlers):  # a slow answer must not outlive the receiver
+                task.cancel()
             await self._server.wait_closed()
             self._server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
@@ -89,8 +97,15 @@ class WebhookReceiver:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(RecordedRequest(method, path, headers, body))
             answer = self.routes.get((method, path)) or (self.queue.popleft() if self.queue else Answer())
+            if answer.delay:
+                await asyncio.sleep(answer.delay)
             await self._write(writer, answer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        except (
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            asyncio.CancelledError,
+        ):
             pass
         finally:
             writer.close()

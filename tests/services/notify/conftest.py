@@ -6,6 +6,7 @@ coffre internal endpoints notify calls for the avis de mise à disposition.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -92,8 +93,13 @@ class Notify:
 
 
 @asynccontextmanager
-async def start_notify(tmp_path: Path, database_url: str, **overrides: Any) -> AsyncIterator[Notify]:
-    async with webhook_receiver() as receiver, smtp_server() as smtp:
+async def start_notify(
+    tmp_path: Path, database_url: str, *, receiver: WebhookReceiver | None = None, **overrides: Any
+) -> AsyncIterator[Notify]:
+    async with contextlib.AsyncExitStack() as stack:
+        if receiver is None:
+            receiver = await stack.enter_async_context(webhook_receiver())
+        smtp = await stack.enter_async_context(smtp_server())
         fields: dict[str, Any] = {
             "env": "test",
             "var_dir": tmp_path,

@@ -8,14 +8,16 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from services.notify.models import Abonnement
-from shared.testing.webhooks import Answer
-from tests.services.notify.conftest import T0, Notify
+from shared.testing.databases import sqlite_url
+from shared.testing.webhooks import Answer, webhook_receiver
+from tests.services.notify.conftest import T0, Notify, start_notify
 
 OFFICE = "office-paris-1"
 AVIS = {
@@ -209,3 +211,31 @@ async def test_the_platform_key_is_published(notify: Notify) -> None:
     x = jwks["keys"][0]["x"]
     assert base64.urlsafe_b64decode(x + "=" * (-len(x) % 4)) == raw
     assert json.dumps(key["jwks"]) == json.dumps(jwks)
+
+
+async def test_a_hung_endpoint_times_out_and_is_retried(tmp_path: Path) -> None:
+    async with start_notify(tmp_path, sqlite_url(tmp_path), webhook_timeout=0.3) as notify:
+        await notify.subscribe(notify.receiver.url + "/hook", ["acte.pris_connaissance"])
+        notify.receiver.respond(Answer(200, delay=5.0))
+        await notify.emit("acte.pris_connaissance", AVIS)
+        await notify.run_jobs()
+        [livraison] = await _livraisons(notify)
+        [tentative] = livraison["tentatives"]
+        assert tentative["classe_erreur"] == "delai_depasse"
+        assert tentative["duree_ms"] < 2000
+        assert livraison["statut"] == "en_attente"
+
+
+async def test_pending_retries_survive_a_restart(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    async with webhook_receiver() as receiver:
+        async with start_notify(tmp_path, url, receiver=receiver) as first:
+            await first.subscribe(receiver.url + "/hook", ["acte.pris_connaissance"])
+            receiver.respond(503)
+            event_id = (await first.emit("acte.pris_connaissance", AVIS)).json()["id"]
+            await first.run_jobs()
+        async with start_notify(tmp_path, url, receiver=receiver, now=T0 + timedelta(seconds=5)) as second:
+            assert await second.run_jobs() == 1
+            [livraison] = await _livraisons(second, statut="livree")
+            assert [t["code_reponse"] for t in livraison["tentatives"]] == [503, 200]
+    assert [r.headers["webhook-id"] for r in receiver.to("/hook")] == [event_id, event_id]
