@@ -128,7 +128,7 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
                 canal=canal,
                 envoye_le=ctx.now,
                 message_id=message_id,
-                detail=detail,
+                detail=detail[:1000] if detail else None,
                 rapporte_le=None,
             )
         )
