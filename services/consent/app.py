@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 from fastapi import FastAPI
 
+from services.consent.cles import router as cles_router
+from services.consent.declarations.router import router as declarations_router
+from services.consent.journal.router import router as journal_router
+from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
+from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
-from shared.app import build_service_app
+from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
+from shared.jobs import RELAY_KIND
+from shared.outbox import make_relay_handler
 
 TITLE = "Signif — registre des consentements"
 DESCRIPTION = (
@@ -17,6 +27,8 @@ DESCRIPTION = (
     "de l'autorité judiciaire."
 )
 
+ROUTERS = [mentions_router, declarations_router, journal_router, cles_router]
+
 
 def create_app(
     settings: ConsentSettings,
@@ -24,12 +36,41 @@ def create_app(
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    return build_service_app(
+    holder: dict[str, ServiceRuntime] = {}
+
+    def http() -> httpx.AsyncClient:
+        client = holder["runtime"].http
+        if client is None:  # pragma: no cover - only before the lifespan started
+            raise RuntimeError("the HTTP client exists only inside the app's lifespan")
+        return client
+
+    registre = build_registre(settings, http)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+        yield
+
+    app = build_service_app(
         settings=settings,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[],
+        routers=ROUTERS,
         job_tables=JOB_TABLES,
+        job_handlers={
+            RELAY_KIND: make_relay_handler(
+                JOB_TABLES,
+                source="consent",
+                notify_url=settings.url_of("notify"),
+                tokens=registre.tokens,
+                http=http,
+            ),
+        },
         clock=clock,
         http_transport=http_transport,
+        body_limits={"/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024},
+        lifespan=lifespan,
     )
+    runtime: ServiceRuntime = app.state.runtime
+    holder["runtime"] = runtime
+    runtime.extras["registre"] = registre
+    return app

@@ -1,15 +1,56 @@
-"""Settings of the consent service (env prefix `CONSENT_`, common ones `SIGNIF_`)."""
+"""Settings of the consent service (env prefix `CONSENT_`, common ones `SIGNIF_`).
+
+Secrets (`SecretStr`; unset means the development default outside production, and production refuses
+both an unset secret, when the app is built, and a development value, when the settings are read):
+- `master_key`: the key-encryption key that wraps every per-declaration data key (crypto-shredding);
+- `blind_index_key`: the HMAC key of the identity and e-mail blind indexes (never the master key);
+- `code_pepper`: the HMAC key of one-time codes (e-mail confirmation, sign-in, reset).
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings
+from shared.settings import BaseServiceSettings, ProductionMisconfigured, dev_secret
 
 
 class ConsentSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CONSENT_", extra="ignore", populate_by_name=True)
 
     service: ClassVar[str] = "consent"
+
+    master_key: SecretStr | None = None
+    master_key_id: str = "consent-1"
+    blind_index_key: SecretStr | None = None
+    code_pepper: SecretStr | None = None
+    max_piece_bytes: int = 5_000_000
+    code_ttl_seconds: int = 900
+    code_max_attempts: int = 5
+    connexion_max_echecs: int = 5
+    verrouillage_minutes: int = 30
+    destinataire_token_ttl: int = 900
+    journal_origin: str = "signif.example/consent/journal"
+
+    def secret(self, name: str) -> SecretStr:
+        """The configured secret `name`, or its development default outside production."""
+        value = getattr(self, name)
+        if isinstance(value, SecretStr):
+            return value
+        if self.env == "production":
+            raise ProductionMisconfigured(f"CONSENT_{name.upper()} is required in production")
+        return dev_secret(f"consent-{name.replace('_', '-')}")
+
+    @property
+    def effective_master_key(self) -> SecretStr:
+        return self.secret("master_key")
+
+    @property
+    def effective_blind_index_key(self) -> SecretStr:
+        return self.secret("blind_index_key")
+
+    @property
+    def effective_code_pepper(self) -> SecretStr:
+        return self.secret("code_pepper")

@@ -1,0 +1,21 @@
+"""Public keys: destinataire tokens (`/.well-known/jwks.json`) and the récépissé seal (`sceau.jwks.json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from services.consent.registre import RegistreDep
+
+router = APIRouter(prefix="/consent/v1/.well-known", tags=["clés"])
+
+
+@router.get("/jwks.json", summary="Clé des jetons destinataire (vérifiée par le coffre)")
+async def jwks(registre: RegistreDep) -> dict[str, Any]:
+    return {"keys": [{**registre.destinataire.jwk, "alg": "EdDSA", "use": "sig"}]}
+
+
+@router.get("/sceau.jwks.json", summary="Clé du sceau des récépissés")
+async def sceau(registre: RegistreDep) -> dict[str, Any]:
+    return {"keys": [{**registre.sceau.jwk, "alg": "EdDSA", "use": "sig"}]}

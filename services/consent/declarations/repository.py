@@ -1,0 +1,55 @@
+"""SQL of declarations (never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.consent.models import Declaration, Piece, Version
+from shared.errors import Introuvable
+
+
+async def charger(session: AsyncSession, declaration_id: str, *, verrou: bool = False) -> Declaration:
+    stmt = select(Declaration).where(Declaration.id == declaration_id)
+    if verrou:
+        stmt = stmt.with_for_update()
+    declaration = (await session.execute(stmt)).scalar_one_or_none()
+    if declaration is None:
+        raise Introuvable("Déclaration introuvable.")
+    return declaration
+
+
+async def versions(session: AsyncSession, declaration_id: str) -> Sequence[Version]:
+    stmt = select(Version).where(Version.declaration_id == declaration_id).order_by(Version.numero)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def version_courante(session: AsyncSession, declaration: Declaration) -> Version:
+    stmt = select(Version).where(
+        Version.declaration_id == declaration.id, Version.numero == declaration.version_courante
+    )
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def pieces(session: AsyncSession, declaration_id: str) -> Sequence[Piece]:
+    stmt = select(Piece).where(Piece.declaration_id == declaration_id).order_by(Piece.deposee_le, Piece.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+def jour_local(instant: datetime, fuseau: str) -> date:
+    return instant.astimezone(ZoneInfo(fuseau)).date()
+
+
+def statut_effectif(declaration: Declaration, version: Version, now: datetime) -> str:
+    """The stored status, with `expiree` for an active declaration whose `fin` has passed."""
+    if (
+        declaration.statut == "active"
+        and version.fin is not None
+        and jour_local(now, version.fuseau) > version.fin
+    ):
+        return "expiree"
+    return declaration.statut

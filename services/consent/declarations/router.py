@@ -1,0 +1,187 @@
+"""The declarant's API (public; ownership proven by `X-Jeton-Gestion`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
+from services.consent.declarations.schemas import (
+    Code,
+    Confirmee,
+    ContactChange,
+    DeclarationCreate,
+    DeclarationCreee,
+    DeclarationLue,
+    PieceLue,
+    Recepisse,
+    Revoquee,
+    Soumise,
+    VersionLue,
+)
+from services.consent.dependencies import NowDep, SessionDep
+from services.consent.errors import (
+    CodeInvalide,
+    DeclarationIncomplete,
+    DejaRevoquee,
+    EtatIncompatible,
+    JetonGestionInvalide,
+    MentionsPerimees,
+)
+from services.consent.registre import RegistreDep
+from shared.crypto.tokens import blind_index
+from shared.errors import (
+    IdempotenceConflit,
+    Introuvable,
+    TropVolumineux,
+    TypeNonSupporte,
+    Unprocessable,
+    error_responses,
+    problem_response,
+)
+
+router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
+
+
+def _jeton(x_jeton_gestion: Annotated[str | None, Header(alias="X-Jeton-Gestion")] = None) -> str | None:
+    return x_jeton_gestion
+
+
+JetonDep = Annotated[str | None, Depends(_jeton)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DeclarationCreee,
+    responses=error_responses(Unprocessable, MentionsPerimees, IdempotenceConflit),
+)
+async def creer(
+    request: Request,
+    corps: DeclarationCreate,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> DeclarationCreee:
+    empreinte = blind_index(
+        registre.settings.effective_blind_index_key, (await request.body()).hex(), "consent/idempotence"
+    )
+    if idempotency_key:
+        deja = await idempotence.rejouer(session, registre, idempotency_key, empreinte)
+        if deja is not None:
+            return deja
+    declaration, jeton = await service.declarer(session, registre, corps, now=now)
+    if idempotency_key:
+        await idempotence.retenir(
+            session, registre, idempotency_key, empreinte, declaration.id, jeton, now=now
+        )
+    return DeclarationCreee(
+        id=declaration.id, numero=declaration.numero, statut=declaration.statut, jeton_gestion=jeton
+    )
+
+
+@router.post(
+    "/{declaration_id}/confirmation",
+    response_model=Confirmee,
+    responses=error_responses(CodeInvalide, JetonGestionInvalide, Introuvable, EtatIncompatible),
+)
+async def confirmer(
+    declaration_id: str, corps: Code, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Confirmee | JSONResponse:
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    erreur = await service.confirmer(session, registre, declaration, corps.code, now=now)
+    if erreur is not None:
+        return problem_response(erreur)  # the attempt counter still commits
+    return Confirmee(id=declaration.id, statut=declaration.statut, email_confirme=True)
+
+
+@router.post(
+    "/{declaration_id}/pieces",
+    status_code=201,
+    response_model=PieceLue,
+    responses=error_responses(
+        TropVolumineux, TypeNonSupporte, Unprocessable, JetonGestionInvalide, Introuvable
+    ),
+)
+async def deposer_piece(
+    declaration_id: str,
+    type: Annotated[str, Form(max_length=48)],
+    fichier: Annotated[UploadFile, File()],
+    jeton: JetonDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> PieceLue:
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    piece = await pieces.deposer(session, registre, declaration, type_piece=type, fichier=fichier, now=now)
+    return PieceLue.model_validate(piece, from_attributes=True)
+
+
+@router.post(
+    "/{declaration_id}/soumission",
+    response_model=Soumise,
+    responses=error_responses(DeclarationIncomplete, EtatIncompatible, JetonGestionInvalide, Introuvable),
+)
+async def soumettre(
+    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Soumise:
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    jws = await soumission.soumettre(session, registre, declaration, now=now)
+    return Soumise(
+        id=declaration.id,
+        statut=declaration.statut,
+        recepisse=Recepisse(numero=declaration.numero, soumise_le=now, jws=jws),
+    )
+
+
+@router.get(
+    "/{declaration_id}",
+    response_model=DeclarationLue,
+    responses=error_responses(JetonGestionInvalide, Introuvable),
+)
+async def lire(
+    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> DeclarationLue:
+    declaration = await repository.charger(session, declaration_id)
+    service.autoriser(declaration, jeton)
+    return await vue.vue(session, registre, declaration, now)
+
+
+@router.post(
+    "/{declaration_id}/revocation",
+    response_model=Revoquee,
+    responses=error_responses(DejaRevoquee, EtatIncompatible, JetonGestionInvalide, Introuvable),
+)
+async def revoquer(
+    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Revoquee:
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    await service.revoquer(session, registre, declaration, now=now, acteur="declarant")
+    return Revoquee(id=declaration.id, statut="revoquee", revoquee_le=now)
+
+
+@router.post(
+    "/{declaration_id}/versions",
+    status_code=201,
+    response_model=VersionLue,
+    responses=error_responses(EtatIncompatible, JetonGestionInvalide, Introuvable),
+)
+async def changer_contact(
+    declaration_id: str,
+    corps: ContactChange,
+    jeton: JetonDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> VersionLue:
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    version = await service.changer_contact(session, registre, declaration, corps, now=now)
+    return VersionLue.model_validate(version, from_attributes=True)

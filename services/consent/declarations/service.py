@@ -1,0 +1,283 @@
+"""The declarant's rules: declare, confirm the e-mail, submit, revoke, change contact details.
+
+Each state change appends an `Evenement` and a log leaf in the same transaction. Failures that must
+be remembered (wrong confirmation codes) are *returned* as errors rather than raised, so the request
+still commits the attempt counter.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.consent import chiffrement
+from services.consent.comptes.service import ouvrir_compte, suivre_email
+from services.consent.declarations import repository as repo
+from services.consent.declarations.schemas import ContactChange, DeclarationCreate, PersonnePhysique
+from services.consent.errors import (
+    CodeInvalide,
+    DejaRevoquee,
+    EtatIncompatible,
+    JetonGestionInvalide,
+    MentionsPerimees,
+)
+from services.consent.identite import forme_morale, forme_physique
+from services.consent.journal.service import consigner, engagement
+from services.consent.mentions import textes
+from services.consent.models import Declaration, Evenement, Version
+from services.consent.registre import Registre
+from shared.crypto.aead import DataKey
+from shared.crypto.tokens import hash_code, hash_token, new_code, new_token, verify_code, verify_token
+from shared.errors import ServiceError, Unprocessable
+from shared.legal_time import date_destruction
+from shared.territoire import territoire_de
+
+hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+
+def autoriser(declaration: Declaration, jeton: str | None) -> None:
+    if not jeton or not verify_token(jeton, declaration.jeton_hash):
+        raise JetonGestionInvalide("Jeton de gestion absent ou invalide.")
+
+
+async def evenement(
+    session: AsyncSession,
+    registre: Registre,
+    declaration_id: str,
+    type_: str,
+    *,
+    now: datetime,
+    acteur: str,
+    **detail: Any,
+) -> int:
+    index = await consigner(session, registre, type_, now=now, declaration_id=declaration_id, **detail)
+    session.add(
+        Evenement(
+            declaration_id=declaration_id,
+            type=type_,
+            survenu_le=now,
+            acteur=acteur,
+            detail=detail,
+            leaf_index=index,
+        )
+    )
+    return index
+
+
+def _forme(corps: DeclarationCreate) -> str:
+    p = corps.personne
+    if isinstance(p, PersonnePhysique):
+        return forme_physique(p.nom, p.prenoms, p.date_naissance)
+    return forme_morale(p.siren)
+
+
+def nouvelle_version(
+    *,
+    dek: DataKey,
+    declaration_id: str,
+    numero: int,
+    personne: dict[str, Any],
+    contact: dict[str, Any],
+    natures: list[str],
+    debut: Any,
+    fin: Any,
+    now: datetime,
+) -> Version:
+    sel = os.urandom(32)
+    enregistrement = {
+        "personne": personne,
+        "contact": contact,
+        "natures": natures,
+        "debut": debut.isoformat(),
+        "fin": fin.isoformat() if fin else None,
+    }
+    adresse = personne.get("domicile") or personne["siege"]
+    donnees = {**enregistrement, "sel": base64.b64encode(sel).decode("ascii")}
+    return Version(
+        declaration_id=declaration_id,
+        numero=numero,
+        creee_le=now,
+        natures=natures,
+        debut=debut,
+        fin=fin,
+        fuseau=territoire_de(adresse["commune_insee"]).fuseau,
+        donnees=chiffrement.chiffrer_json(
+            dek, donnees, context=chiffrement.contexte(declaration_id, "versions", str(numero))
+        ),
+        engagement=engagement(sel, enregistrement),
+    )
+
+
+async def declarer(
+    session: AsyncSession, registre: Registre, corps: DeclarationCreate, *, now: datetime
+) -> tuple[Declaration, str]:
+    """Record a new declaration (R1, R2, R4, R5); returns it and its management token (once)."""
+    if corps.mentions.version != textes.VERSION or corps.mentions.sha256 != textes.SHA256:
+        raise MentionsPerimees("Rechargez les mentions légales (GET /mentions) et validez à nouveau.")
+    personne = corps.personne.model_dump(mode="json")
+    adresse = personne.get("domicile") or personne["siege"]
+    debut = corps.debut or repo.jour_local(now, territoire_de(adresse["commune_insee"]).fuseau)
+    if corps.fin is not None and corps.fin < debut:
+        raise Unprocessable(
+            "La date de fin précède la date de début.",
+            extra={
+                "errors": [{"champ": "body.fin", "message": "fin antérieure au début", "type": "value_error"}]
+            },
+        )
+    declaration_id = str(uuid.uuid4())
+    forme = _forme(corps)
+    jeton, code = new_token(), new_code()
+    declaration = Declaration(
+        id=declaration_id,
+        numero=f"RC-{now.year}-{secrets.token_hex(5).upper()}",
+        type_personne=corps.personne.type,
+        statut="en_attente_confirmation",
+        identite_index=registre.indexeur.identite(forme),
+        personne_id=registre.indexeur.personne(forme),
+        email_index=registre.indexeur.email(corps.contact.email),
+        jeton_hash=hash_token(jeton),
+        mentions_version=textes.VERSION,
+        mentions_sha256=textes.SHA256,
+        declaree_le=now,
+        code_hash=hash_code(
+            code, pepper=registre.settings.effective_code_pepper, context=f"confirmation/{declaration_id}"
+        ),
+        code_expire_le=now + timedelta(seconds=registre.settings.code_ttl_seconds),
+        code_tentatives=0,
+        mot_de_passe_attente=hasher.hash(corps.mot_de_passe.get_secret_value()),
+        version_courante=1,
+    )
+    session.add(declaration)
+    await session.flush()
+    dek = chiffrement.nouvelle_cle(session, registre.keys, declaration_id)
+    version = nouvelle_version(
+        dek=dek,
+        declaration_id=declaration_id,
+        numero=1,
+        personne=personne,
+        contact=corps.contact.model_dump(mode="json"),
+        natures=corps.natures,
+        debut=debut,
+        fin=corps.fin,
+        now=now,
+    )
+    session.add(version)
+    await evenement(
+        session,
+        registre,
+        declaration_id,
+        "declaration.creee",
+        now=now,
+        acteur="declarant",
+        version=1,
+        engagement=version.engagement,
+        mentions_sha256=textes.SHA256,
+    )
+    await registre.envoyer_code(str(corps.contact.email), code, "confirmation")
+    return declaration, jeton
+
+
+async def confirmer(
+    session: AsyncSession, registre: Registre, declaration: Declaration, code: str, *, now: datetime
+) -> ServiceError | None:
+    """Check the e-mail code; a wrong code counts an attempt and is returned, not raised."""
+    if declaration.confirmee_le is not None:
+        return None
+    if declaration.statut != "en_attente_confirmation" or declaration.code_hash is None:
+        raise EtatIncompatible()
+    settings = registre.settings
+    expire = declaration.code_expire_le is None or now >= declaration.code_expire_le
+    if expire or declaration.code_tentatives >= settings.code_max_attempts:
+        return CodeInvalide("Code expiré ou trop de tentatives.")
+    if not verify_code(
+        code,
+        declaration.code_hash,
+        pepper=settings.effective_code_pepper,
+        context=f"confirmation/{declaration.id}",
+    ):
+        declaration.code_tentatives += 1
+        return CodeInvalide()
+    declaration.confirmee_le = now
+    declaration.code_hash = None
+    await ouvrir_compte(session, declaration, now=now)
+    await evenement(
+        session, registre, declaration.id, "declaration.email_confirme", now=now, acteur="declarant"
+    )
+    return None
+
+
+async def revoquer(
+    session: AsyncSession, registre: Registre, declaration: Declaration, *, now: datetime, acteur: str
+) -> Declaration:
+    """Revoke now (R6): effective for any sending at or after `revoquee_le`; 5-year clock starts."""
+    version = await repo.version_courante(session, declaration)
+    if declaration.statut == "revoquee":
+        raise DejaRevoquee(f"Déclaration déjà révoquée le {declaration.revoquee_le:%Y-%m-%d}.")
+    statut = repo.statut_effectif(declaration, version, now)
+    if statut not in ("en_attente_confirmation", "en_attente_verification", "active"):
+        raise EtatIncompatible(f"Une déclaration au statut « {statut} » ne peut pas être révoquée.")
+    declaration.statut = "revoquee"
+    declaration.revoquee_le = now
+    declaration.destruction_le = date_destruction(repo.jour_local(now, version.fuseau))
+    declaration.mot_de_passe_attente = None
+    await evenement(
+        session,
+        registre,
+        declaration.id,
+        "declaration.revoquee",
+        now=now,
+        acteur=acteur,
+        destruction_le=declaration.destruction_le.isoformat(),
+    )
+    return declaration
+
+
+async def changer_contact(
+    session: AsyncSession,
+    registre: Registre,
+    declaration: Declaration,
+    corps: ContactChange,
+    *,
+    now: datetime,
+) -> Version:
+    """A new version with the new contact details; the old one stays readable (R8)."""
+    if declaration.statut in ("revoquee", "rejetee"):
+        raise EtatIncompatible("Cette déclaration n'est plus modifiable.")
+    courante = await repo.version_courante(session, declaration)
+    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
+    ancien = chiffrement.dechiffrer_json(
+        dek, courante.donnees, context=chiffrement.contexte(declaration.id, "versions", str(courante.numero))
+    )
+    version = nouvelle_version(
+        dek=dek,
+        declaration_id=declaration.id,
+        numero=courante.numero + 1,
+        personne=ancien["personne"],
+        contact=corps.contact.model_dump(mode="json"),
+        natures=courante.natures,
+        debut=courante.debut,
+        fin=courante.fin,
+        now=now,
+    )
+    session.add(version)
+    declaration.version_courante = version.numero
+    declaration.email_index = registre.indexeur.email(str(corps.contact.email))
+    await suivre_email(session, declaration)
+    await evenement(
+        session,
+        registre,
+        declaration.id,
+        "declaration.version",
+        now=now,
+        acteur="declarant",
+        version=version.numero,
+        engagement=version.engagement,
+    )
+    return version

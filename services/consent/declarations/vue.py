@@ -1,0 +1,74 @@
+"""The full view of a declaration (declarant, operator, authority): decrypts its versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.consent import chiffrement
+from services.consent.declarations import repository as repo
+from services.consent.declarations.schemas import DeclarationLue, PieceLue, VersionLue
+from services.consent.models import Declaration, Version
+from services.consent.registre import Registre
+from shared.crypto.aead import DataKey
+
+
+def contenu_version(dek: DataKey, version: Version) -> dict[str, Any]:
+    donnees: dict[str, Any] = chiffrement.dechiffrer_json(
+        dek,
+        version.donnees,
+        context=chiffrement.contexte(version.declaration_id, "versions", str(version.numero)),
+    )
+    donnees.pop("sel", None)
+    return donnees
+
+
+async def vue(
+    session: AsyncSession, registre: Registre, declaration: Declaration, now: datetime
+) -> DeclarationLue:
+    versions = await repo.versions(session, declaration.id)
+    courante = versions[-1]
+    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
+    contenu = contenu_version(dek, courante)
+    return DeclarationLue(
+        id=declaration.id,
+        numero=declaration.numero,
+        statut=repo.statut_effectif(declaration, courante, now),
+        personne=contenu["personne"],
+        contact=contenu["contact"],
+        natures=courante.natures,
+        debut=courante.debut,
+        fin=courante.fin,
+        mentions={"version": declaration.mentions_version, "sha256": declaration.mentions_sha256},
+        declaree_le=declaration.declaree_le,
+        email_confirme=declaration.confirmee_le is not None,
+        soumise_le=declaration.soumise_le,
+        decidee_le=declaration.decidee_le,
+        revoquee_le=declaration.revoquee_le,
+        destruction_le=declaration.destruction_le,
+        version=courante.numero,
+        versions=[
+            VersionLue(
+                numero=v.numero,
+                creee_le=v.creee_le,
+                natures=v.natures,
+                debut=v.debut,
+                fin=v.fin,
+                engagement=v.engagement,
+            )
+            for v in versions
+        ],
+        pieces=[
+            PieceLue(
+                id=p.id,
+                type=p.type,
+                media_type=p.media_type,
+                taille=p.taille,
+                sha256=p.sha256,
+                deposee_le=p.deposee_le,
+            )
+            for p in await repo.pieces(session, declaration.id)
+        ],
+    )

@@ -1,0 +1,92 @@
+"""The consent service's long-lived singletons: keys, blind indexer, log, seals, notify client.
+
+Key files (Ed25519, generated in development, refused when generated in production):
+- `consent-log.ed25519.pem`: signs the registry log's checkpoints (C2SP note);
+- `consent-sceau.ed25519.pem`: seals récépissés (compact JWS, `GET /.well-known/sceau.jwks.json`);
+- `consent-destinataire.ed25519.pem`: signs destinataire tokens (`GET /.well-known/jwks.json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Request
+
+from services.consent.identite import Indexeur
+from services.consent.models import JOURNAL_TABLES
+from services.consent.settings import ConsentSettings
+from shared.crypto.aead import LocalKeyProvider
+from shared.crypto.jws import JwsSigner
+from shared.crypto.keys import load_or_create_ed25519
+from shared.errors import ServiceIndisponible
+from shared.service_tokens import ServiceTokens
+from shared.translog.note import Signer
+from shared.translog.store import TransparencyLog
+
+
+@dataclass
+class Registre:
+    settings: ConsentSettings
+    keys: LocalKeyProvider
+    indexeur: Indexeur
+    journal: TransparencyLog
+    journal_signer: Signer
+    sceau: JwsSigner
+    destinataire: JwsSigner
+    tokens: ServiceTokens
+    http: Callable[[], httpx.AsyncClient]
+
+    async def envoyer_code(self, email: str, code: str, objet: str) -> None:
+        """E-mail a one-time code through notify (`POST /notify/v1/interne/codes`), synchronously.
+
+        Synchronous on purpose: a durable job would keep the code in clear in the jobs table.
+        """
+        try:
+            response = await self.http().post(
+                f"{self.settings.url_of('notify')}/notify/v1/interne/codes",
+                json={"email": email, "code": code, "objet": objet},
+                headers={"Authorization": f"Bearer {self.tokens.token_for('notify')}"},
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceIndisponible("Le service d'envoi des codes est injoignable.") from exc
+        if response.status_code // 100 != 2:
+            raise ServiceIndisponible("Le service d'envoi des codes a refusé l'envoi.")
+
+
+def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClient]) -> Registre:
+    production = settings.env == "production"
+    keys_dir = settings.keys_dir
+
+    def key(name: str) -> JwsSigner:
+        return JwsSigner(load_or_create_ed25519(keys_dir / name, allow_create=not production))
+
+    log_key = load_or_create_ed25519(keys_dir / "consent-log.ed25519.pem", allow_create=not production)
+    return Registre(
+        settings=settings,
+        keys=LocalKeyProvider.from_secrets(
+            {settings.master_key_id: settings.effective_master_key}, current_kid=settings.master_key_id
+        ),
+        indexeur=Indexeur(settings.effective_blind_index_key),
+        journal=TransparencyLog(JOURNAL_TABLES),
+        journal_signer=Signer(settings.journal_origin, log_key),
+        sceau=key("consent-sceau.ed25519.pem"),
+        destinataire=key("consent-destinataire.ed25519.pem"),
+        tokens=ServiceTokens(
+            service="consent",
+            issuer=settings.jwt_issuer,
+            key_path=keys_dir / "issuer.ed25519.pem",
+            production=production,
+        ),
+        http=http,
+    )
+
+
+def registre_of(request: Request) -> Registre:
+    registre: Registre = request.app.state.runtime.extras["registre"]
+    return registre
+
+
+RegistreDep = Annotated[Registre, Depends(registre_of)]

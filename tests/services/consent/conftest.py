@@ -1,0 +1,226 @@
+"""Fixtures of the consent tests: a migrated app, a recording notify, declaration helpers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+
+from services.consent.app import create_app
+from services.consent.mentions.textes import SHA256, VERSION
+from services.consent.settings import ConsentSettings
+from shared.app import ServiceRuntime
+from shared.issuer import DevIssuer
+from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
+from shared.testing.databases import sqlite_url
+
+DEBUT = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass
+class NotifyRecorder:
+    """Stands in for notify's `POST /notify/v1/interne/codes` and records what consent asked it."""
+
+    envois: list[dict[str, Any]] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/notify/v1/interne/codes", status_code=202)
+        async def codes(request: Request) -> dict[str, str]:
+            self.envois.append(await request.json())
+            self.authorizations.append(request.headers.get("authorization", ""))
+            return {"envoye_le": "2026-03-02T09:00:00Z"}
+
+        return app
+
+    def dernier_code(self, email: str | None = None) -> str:
+        for envoi in reversed(self.envois):
+            if email is None or envoi["email"] == email:
+                return str(envoi["code"])
+        raise AssertionError("no code was sent")
+
+
+@dataclass
+class Consent:
+    client: httpx.AsyncClient
+    runtime: ServiceRuntime
+    settings: ConsentSettings
+    notify: NotifyRecorder
+    issuer: DevIssuer
+
+    def bearer(self, role: str, **claims: Any) -> dict[str, str]:
+        sub = claims.pop("sub", f"{role}-1")
+        if role == "commissaire" and "office" not in claims:
+            claims.update(commissaire_claims())
+        if role == "autorite_judiciaire":
+            claims.setdefault("juridiction", "Tribunal judiciaire de Paris")
+        token = self.issuer.token(role=role, sub=sub, audience="consent", **claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def horloge(self, instant: str) -> None:
+        self.runtime.clock.set(datetime.fromisoformat(instant.replace("Z", "+00:00")))  # type: ignore[attr-defined]
+
+
+def consent_settings(tmp_path: Path, database_url: str | None = None) -> ConsentSettings:
+    return ConsentSettings(
+        env="test",
+        var_dir=tmp_path,
+        database_url=database_url or sqlite_url(tmp_path, "consent"),
+        run_jobs_in_process=False,
+        now=DEBUT,
+        notify_url="http://notify.test",
+    )
+
+
+@asynccontextmanager
+async def demarrer(settings: ConsentSettings) -> AsyncIterator[Consent]:
+    await migrate(settings)
+    notify = NotifyRecorder()
+    app = create_app(settings, http_transport=httpx.ASGITransport(app=notify.app()))
+    async with running(app) as client:
+        yield Consent(client, app.state.runtime, settings, notify, issuer_for(settings))
+
+
+@pytest.fixture
+async def consent(tmp_path: Path) -> AsyncIterator[Consent]:
+    """The consent service on SQLite (fast); tests that matter on both engines use `consent_db`."""
+    async with demarrer(consent_settings(tmp_path)) as env:
+        yield env
+
+
+@pytest.fixture
+async def consent_db(tmp_path: Path, database_url: str) -> AsyncIterator[Consent]:
+    """The consent service on SQLite and on PostgreSQL."""
+    async with demarrer(consent_settings(tmp_path, database_url)) as env:
+        yield env
+
+
+def octets_sqlite(env: Consent) -> bytes:
+    """Every byte of the SQLite database file and its write-ahead log."""
+    db = Path(env.settings.effective_database_url.removeprefix("sqlite+aiosqlite:///"))
+    wal = db.with_name(db.name + "-wal")
+    return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+# --- declaration helpers -------------------------------------------------------------------------
+
+
+def adresse(commune_insee: str = "75056") -> dict[str, str]:
+    return {
+        "adresse": "12 rue des Lilas",
+        "code_postal": "75011",
+        "commune": "Paris",
+        "commune_insee": commune_insee,
+        "pays": "France",
+    }
+
+
+def physique(**changes: Any) -> dict[str, Any]:
+    personne = {
+        "type": "physique",
+        "nom": "Dupont-Lefèvre",
+        "prenoms": "Élise Marie",
+        "date_naissance": "1984-07-14",
+        "lieu_naissance": "Lyon",
+        "domicile": adresse(),
+    }
+    personne.update(changes)
+    return personne
+
+
+def morale(**changes: Any) -> dict[str, Any]:
+    personne = {
+        "type": "morale",
+        "denomination": "Boulangerie Levain SAS",
+        "forme_juridique": "SAS",
+        "siren": "732829320",
+        "representant": {"nom": "Martin", "prenoms": "Paul"},
+        "siege": adresse("69123"),
+    }
+    personne.update(changes)
+    return personne
+
+
+def corps(personne: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "personne": personne or physique(),
+        "contact": {"email": "elise.dupont@example.org", "mobile": "+33612345678"},
+        "natures": ["*"],
+        "fin": None,
+        "mentions": {"version": VERSION, "sha256": SHA256},
+        "consentement_expres": True,
+        "mot_de_passe": "un mot de passe solide 42",
+    }
+    body.update(changes)
+    return body
+
+
+@dataclass
+class Declaree:
+    id: str
+    jeton: str
+
+    @property
+    def entetes(self) -> dict[str, str]:
+        return {"X-Jeton-Gestion": self.jeton}
+
+
+async def declarer(env: Consent, body: dict[str, Any] | None = None) -> Declaree:
+    body = body or corps()
+    response = await env.client.post("/consent/v1/declarations", json=body)
+    assert response.status_code == 201, response.text
+    data = response.json()
+    return Declaree(data["id"], data["jeton_gestion"])
+
+
+async def soumettre(env: Consent, body: dict[str, Any] | None = None) -> Declaree:
+    """Declare, confirm the e-mail, upload the proofs and submit."""
+    body = body or corps()
+    d = await declarer(env, body)
+    code = env.notify.dernier_code(body["contact"]["email"])
+    confirmed = await env.client.post(
+        f"/consent/v1/declarations/{d.id}/confirmation", json={"code": code}, headers=d.entetes
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    types = (
+        ("carte_identite", "justificatif_domicile")
+        if body["personne"]["type"] == "physique"
+        else (
+            "identite_representant",
+            "pouvoirs_representant",
+        )
+    )
+    for type_piece in types:
+        uploaded = await env.client.post(
+            f"/consent/v1/declarations/{d.id}/pieces",
+            data={"type": type_piece},
+            files={"fichier": ("piece.pdf", PDF, "application/pdf")},
+            headers=d.entetes,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    submitted = await env.client.post(f"/consent/v1/declarations/{d.id}/soumission", headers=d.entetes)
+    assert submitted.status_code == 200, submitted.text
+    return d
+
+
+async def activer(env: Consent, body: dict[str, Any] | None = None) -> Declaree:
+    """A submitted declaration accepted by the operator."""
+    d = await soumettre(env, body)
+    decided = await env.client.post(
+        f"/consent/v1/operateur/declarations/{d.id}/decision",
+        json={"decision": "acceptee", "motif": "Pièces conformes"},
+        headers=env.bearer("operateur"),
+    )
+    assert decided.status_code == 200, decided.text
+    return d
