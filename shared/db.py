@@ -78,7 +78,7 @@ class Database:
 
 
 def database_of(request: Request) -> Database:
-    db: Database = request.app.state.db
+    db: Database = request.app.state.runtime.db
     return db
 
 

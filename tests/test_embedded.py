@@ -58,4 +58,7 @@ async def test_test_clock_is_shared_and_moves_forward_only(client: httpx.AsyncCl
     assert back.json()["code"] == "conflit"
     bad = await client.post("/_test/horloge", json={"maintenant": "demain"})
     assert bad.status_code == 422
+    # The first call runs the periodic jobs that became due; then nothing is due any more.
+    first = (await client.post("/_test/jobs")).json()["executes"]
+    assert first > 0, "the coffre's periodic jobs (checkpoint, audit, cleanup) were due"
     assert (await client.post("/_test/jobs")).json() == {"executes": 0}

@@ -52,8 +52,6 @@ def create_app(
         relay_events=False,  # notify emits no events of its own
     )
     base = app.state.runtime
-    # SessionDep reads `app.state.db`; build_service_app does not set it (yet).
-    app.state.db = base.db
     notify = NotifyRuntime(
         base=base,
         settings=settings,
