@@ -9,10 +9,13 @@ import httpx
 from fastapi import FastAPI
 
 from services.consent.cles import router as cles_router
+from services.consent.consultations.interne import router as interne_router
+from services.consent.consultations.router import router as consultations_router
 from services.consent.declarations.router import router as declarations_router
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
+from services.consent.operateur.router import router as operateur_router
 from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
 from shared.app import ServiceRuntime, build_service_app
@@ -27,7 +30,15 @@ DESCRIPTION = (
     "de l'autorité judiciaire."
 )
 
-ROUTERS = [mentions_router, declarations_router, journal_router, cles_router]
+ROUTERS = [
+    mentions_router,
+    declarations_router,
+    operateur_router,
+    consultations_router,
+    interne_router,
+    journal_router,
+    cles_router,
+]
 
 
 def create_app(

@@ -1,1 +1,1 @@
-"""operateur."""
+"""Operator review (`operateur`): the queue of submitted declarations, proofs, accept or reject."""

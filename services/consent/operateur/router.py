@@ -1,0 +1,175 @@
+"""Operator endpoints: queue, full view, proofs, decision. Every read and decision is logged."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, tuple_
+
+from services.consent import chiffrement
+from services.consent.declarations import pieces, repository
+from services.consent.declarations.schemas import DeclarationLue
+from services.consent.declarations.service import evenement
+from services.consent.declarations.vue import vue
+from services.consent.dependencies import NowDep, SessionDep
+from services.consent.errors import EtatIncompatible
+from services.consent.models import Declaration, Piece
+from services.consent.registre import RegistreDep
+from shared.auth import CurrentOperateur
+from shared.crypto.aead import encrypt
+from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
+from shared.legal_time import date_destruction
+
+router = APIRouter(prefix="/consent/v1/operateur", tags=["opérateur"])
+Statut = Literal["en_attente_confirmation", "en_attente_verification", "active", "rejetee", "revoquee"]
+
+
+class Resume(BaseModel):
+    id: str
+    numero: str
+    type_personne: str
+    statut: str
+    declaree_le: datetime
+    soumise_le: datetime | None
+
+
+class Page(BaseModel):
+    elements: list[Resume]
+    suivant: str | None
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["acceptee", "rejetee"]
+    motif: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class Decidee(BaseModel):
+    id: str
+    statut: str
+    decidee_le: datetime
+
+
+def _curseur(d: Declaration) -> str:
+    return base64.urlsafe_b64encode(f"{d.declaree_le.isoformat()}|{d.id}".encode()).decode()
+
+
+def _lire_curseur(curseur: str) -> tuple[datetime, str]:
+    try:
+        instant, _, ident = base64.urlsafe_b64decode(curseur.encode()).decode().partition("|")
+        return datetime.fromisoformat(instant), ident
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise Unprocessable("Curseur invalide.") from exc
+
+
+@router.get("/declarations", response_model=Page, responses=error_responses(Authentification, Interdit))
+async def file(
+    operateur: CurrentOperateur,
+    session: SessionDep,
+    statut: Statut = "en_attente_verification",
+    apres: str | None = None,
+    limite: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page:
+    stmt = select(Declaration).where(Declaration.statut == statut)
+    if apres:
+        stmt = stmt.where(tuple_(Declaration.declaree_le, Declaration.id) > tuple_(*_lire_curseur(apres)))
+    rows = (
+        (await session.execute(stmt.order_by(Declaration.declaree_le, Declaration.id).limit(limite + 1)))
+        .scalars()
+        .all()
+    )
+    page = list(rows[:limite])
+    return Page(
+        elements=[Resume.model_validate(d, from_attributes=True) for d in page],
+        suivant=_curseur(page[-1]) if len(rows) > limite else None,
+    )
+
+
+@router.get(
+    "/declarations/{declaration_id}",
+    response_model=DeclarationLue,
+    responses=error_responses(Authentification, Interdit, Introuvable),
+)
+async def detail(
+    declaration_id: str, operateur: CurrentOperateur, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> DeclarationLue:
+    declaration = await repository.charger(session, declaration_id)
+    await evenement(
+        session, registre, declaration.id, "operateur.lecture", now=now, acteur=f"operateur:{operateur.sub}"
+    )
+    return await vue(session, registre, declaration, now)
+
+
+@router.get(
+    "/declarations/{declaration_id}/pieces/{piece_id}",
+    response_class=Response,
+    responses=error_responses(Authentification, Interdit, Introuvable),
+)
+async def piece(
+    declaration_id: str,
+    piece_id: str,
+    operateur: CurrentOperateur,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Response:
+    row = await session.get(Piece, piece_id)
+    if row is None or row.declaration_id != declaration_id:
+        raise Introuvable("Pièce introuvable.")
+    contenu = await pieces.contenu_clair(session, registre, row)
+    await evenement(
+        session,
+        registre,
+        declaration_id,
+        "operateur.piece",
+        now=now,
+        acteur=f"operateur:{operateur.sub}",
+        piece_id=piece_id,
+    )
+    return Response(contenu, media_type=row.media_type, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/declarations/{declaration_id}/decision",
+    response_model=Decidee,
+    responses=error_responses(Authentification, Interdit, Introuvable, EtatIncompatible),
+)
+async def decider(
+    declaration_id: str,
+    corps: Decision,
+    operateur: CurrentOperateur,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Decidee:
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    if declaration.statut != "en_attente_verification":
+        raise EtatIncompatible("Seule une déclaration en attente de vérification peut être décidée.")
+    version = await repository.version_courante(session, declaration)
+    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
+    declaration.decision = corps.decision
+    declaration.decidee_le = now
+    declaration.motif_chiffre = encrypt(
+        dek, corps.motif.encode(), context=chiffrement.contexte(declaration.id, "motif")
+    )
+    if corps.decision == "acceptee":
+        declaration.statut = "active"
+        declaration.destruction_le = date_destruction(version.fin) if version.fin else None
+    else:
+        declaration.statut = "rejetee"
+        declaration.destruction_le = date_destruction(repository.jour_local(now, version.fuseau))
+    await evenement(
+        session,
+        registre,
+        declaration.id,
+        f"declaration.{corps.decision}",
+        now=now,
+        acteur=f"operateur:{operateur.sub}",
+    )
+    return Decidee(id=declaration.id, statut=declaration.statut, decidee_le=now)
