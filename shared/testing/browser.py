@@ -32,9 +32,7 @@ def chromium_path() -> str:
     explicit = os.environ.get("SIGNIF_CHROMIUM")
     found = explicit or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise RuntimeError(
-            "Debian chromium is required for browser tests (make test installs it)"
-        )
+        raise RuntimeError("Debian chromium is required for browser tests (make test installs it)")
     return found
 
 
