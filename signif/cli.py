@@ -5,6 +5,7 @@ signif worker                          job runners and outbox relays, for distri
 signif migrate                         apply every service's migrations
 signif token issue --role R --sub S    mint a JWT with the deployment's development issuer key
 signif dev sign --in a.pdf --out b.pdf sign a PDF with the demo commissaire certificate (development CA)
+signif verify lot.zip                  check an evidence bundle offline (exit 0 only if every check holds)
 """
 
 from __future__ import annotations
@@ -160,6 +161,38 @@ def cmd_dev_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Offline: reads only the bundle and the optional trust anchors given on the command line."""
+    import json
+    from pathlib import Path
+
+    from cryptography import x509
+
+    from shared.evidence.verify import TrustAnchors, verify_bundle
+
+    try:
+        data = Path(args.bundle).read_bytes()
+        anchors = TrustAnchors(
+            tsa_roots=tuple(x509.load_pem_x509_certificates(Path(args.racine_tsa).read_bytes()))
+            if args.racine_tsa
+            else None,
+            log_keys=tuple(Path(args.cle_journal).read_text(encoding="utf-8").split())
+            if args.cle_journal
+            else None,
+            jwks=json.loads(Path(args.jwks).read_text(encoding="utf-8")) if args.jwks else None,
+        )
+    except (OSError, ValueError) as exc:
+        print(f"signif verify : lecture impossible ({exc})", file=sys.stderr)
+        return 2
+    report = verify_bundle(data, anchors=anchors, on_check=lambda check: print(check, flush=True))
+    if report.ok:
+        print("Lot de preuves vérifié : toutes les vérifications sont satisfaites.")
+        return 0
+    failure = report.failure
+    print(f"Lot de preuves REJETÉ : {failure.piece if failure else args.bundle}.")
+    return 1
+
+
 def _default_audience(role: str) -> str:
     return {"commissaire": "coffre", "operateur": "consent", "autorite_judiciaire": "consent"}.get(
         role, "consent"
@@ -213,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--in", dest="input", required=True, help="le PDF à signer")
     sign.add_argument("--out", dest="output", required=True, help="le PDF signé à écrire")
     sign.set_defaults(func=cmd_dev_sign)
+
+    verify = sub.add_parser("verify", help="vérifier hors ligne un lot de preuves (ZIP)")
+    verify.add_argument("bundle", help="le lot de preuves (ZIP)")
+    verify.add_argument("--racine-tsa", help="racine(s) de la TSA publiées (PEM), au lieu de tsa/racine.pem")
+    verify.add_argument(
+        "--cle-journal", help="clé(s) du journal publiées (vkey C2SP), au lieu de journal/cle.txt"
+    )
+    verify.add_argument("--jwks", help="clés du sceau publiées (JWKS), au lieu de cles/jwks.json")
+    verify.set_defaults(func=cmd_verify)
     return parser
 
 

@@ -1,0 +1,280 @@
+"""Step 5 of the verifier: the instants tell one coherent story, and the log backs it.
+
+Acte bundles (`recit.json`):
+- `depose_le ≤ envoye_le ≤ pris_connaissance_le ≤ genere_le` (a prise de connaissance needs an envoi);
+- `acte/document.pdf` hashes to `recit.sha256`, as does the validation report when it names one;
+- every leaf is about this acte; the `depot`, `envoi` and `prise_connaissance` leaves (at most one
+  each) carry the story's instants and hash, each non-null instant of the story is backed by its
+  leaf, and the `mode` leaf carries the story's mode (see `shared.evidence.format`);
+- CPC 662-1 in the destinataire's zone (`fuseau`, `subdivision_feries`): `a_personne` if and only
+  if the prise de connaissance falls on the local day of the envoi; a mode cannot be fixed before the
+  envoi, nor `a_domicile` before that day ends; `a_domicile` needs a lettre simple due on
+  `premier_jour_ouvrable_apres(that day)`, and only then is there one; it is not posted before the envoi;
+- the records in `avis/` and `lettre-simple/` agree with the story where they overlap.
+
+Registre bundles (`historique.json`): one entry per leaf, each naming its leaf by index and RFC 9162
+leaf hash, agreeing with the leaf on every field they share; every leaf is about the declaration.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.evidence import format as fmt
+from shared.evidence._context import Context, Failure
+from shared.evidence.archive import sha256_hex
+from shared.legal_time import est_jour_ouvrable, fin_du_jour, jour_legal, premier_jour_ouvrable_apres
+from shared.translog.rfc9162 import leaf_hash
+
+_LEAF_INSTANTS = {"depot": "depose_le", "envoi": "envoye_le", "prise_connaissance": "pris_connaissance_le"}
+
+
+@dataclass(frozen=True)
+class _Territoire:
+    fuseau: str
+    subdivision_feries: str | None
+
+
+def compare_instant(
+    piece: str, key: str, value: object, expected: datetime | None, *, source: str = "le récit"
+) -> None:
+    """Fail unless `value` (RFC 3339) is the instant `expected` (which `source` asserts)."""
+    try:
+        instant = fmt.parse_instant(value, key)
+    except fmt.FormatError as exc:
+        raise Failure(piece, str(exc)) from exc
+    if expected is None:
+        raise Failure(piece, f"{key} {value} alors que {source} n'en a pas")
+    if instant != expected:
+        raise Failure(piece, f"{key} {fmt.rfc3339_utc(instant)}, {source} dit {fmt.rfc3339_utc(expected)}")
+
+
+def _leaf_contents(ctx: Context) -> list[tuple[int, dict[str, Any]]]:
+    contents = []
+    for index in sorted(ctx.leaves):
+        piece = f"{fmt.FEUILLES} (feuille {index})"
+        try:
+            content = fmt.json_object(ctx.leaves[index], "données")
+            fmt.parse_instant(content.get("instant"), "instant")
+        except fmt.FormatError as exc:
+            raise Failure(piece, str(exc)) from exc
+        if not isinstance(content.get("type"), str):
+            raise Failure(piece, "champ type manquant")
+        contents.append((index, content))
+    return contents
+
+
+def check_story(ctx: Context) -> Iterator[tuple[str, str]]:
+    if ctx.type == "registre":
+        yield from _registre(ctx)
+    else:
+        yield from _acte(ctx)
+
+
+def _territoire(recit: fmt.Recit) -> _Territoire:
+    try:
+        ZoneInfo(recit.fuseau)
+        territoire = _Territoire(recit.fuseau, recit.subdivision_feries)
+        est_jour_ouvrable(date(2026, 1, 1), territoire)  # loads the holiday calendar
+    except (ZoneInfoNotFoundError, ValueError, NotImplementedError) as exc:
+        raise Failure(
+            fmt.RECIT, f"fuseau ou subdivision inconnus : {recit.fuseau}, {recit.subdivision_feries}"
+        ) from exc
+    return territoire
+
+
+def _order(ctx: Context, recit: fmt.Recit) -> str:
+    steps = [("depose_le", recit.depose_le), ("envoye_le", recit.envoye_le)]
+    steps += [("pris_connaissance_le", recit.pris_connaissance_le)]
+    if recit.envoye_le is None and recit.pris_connaissance_le is not None:
+        raise Failure(fmt.RECIT, "prise de connaissance sans envoi")
+    present = [(name, at) for name, at in steps if at is not None]
+    present.append(("genere_le (manifeste)", ctx.genere_le or recit.depose_le))
+    for (before, a), (after, b) in itertools.pairwise(present):
+        if a > b:
+            raise Failure(
+                fmt.RECIT, f"{before} ({fmt.rfc3339_utc(a)}) est postérieur à {after} ({fmt.rfc3339_utc(b)})"
+            )
+    return " ≤ ".join(f"{name} {fmt.rfc3339_utc(at)}" for name, at in present[:-1])
+
+
+def _acte(ctx: Context) -> Iterator[tuple[str, str]]:
+    recit = ctx.recit
+    if recit.acte_id != ctx.sujet:
+        raise Failure(fmt.RECIT, f"acte_id {recit.acte_id!r} ≠ sujet du manifeste {ctx.sujet!r}")
+    territoire = _territoire(recit)
+    yield fmt.RECIT, f"chronologie cohérente : {_order(ctx, recit)}"
+    digest = sha256_hex(ctx.file(fmt.ACTE))
+    if digest != recit.sha256:
+        raise Failure(fmt.ACTE, f"SHA-256 {digest}, le récit dit {recit.sha256}")
+    yield fmt.ACTE, "SHA-256 égal à celui du récit"
+    if fmt.RAPPORT in ctx.files and ctx.json(fmt.RAPPORT).get("sha256", recit.sha256) != recit.sha256:
+        raise Failure(fmt.RAPPORT, "le rapport de validation porte sur un autre document")
+    yield from _leaves(ctx, recit, territoire)
+    yield from _mode(recit, territoire)
+    yield from _records(ctx, recit)
+
+
+def _leaves(ctx: Context, recit: fmt.Recit, territoire: _Territoire) -> Iterator[tuple[str, str]]:
+    by_type: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for index, content in _leaf_contents(ctx):
+        piece = f"{fmt.FEUILLES} (feuille {index})"
+        if content.get("acte_id") != recit.acte_id:
+            raise Failure(piece, f"feuille d'un autre acte ({content.get('acte_id')!r})")
+        if content.get("declaration_id", recit.declaration_id) != recit.declaration_id:
+            raise Failure(piece, f"declaration_id {content.get('declaration_id')!r} ≠ récit")
+        by_type.setdefault(content["type"], []).append((index, content))
+    for type_, key in (*_LEAF_INSTANTS.items(), ("mode", "mode")):
+        found = by_type.get(type_, [])
+        expected = getattr(recit, key)
+        if len(found) > 1:
+            raise Failure(fmt.FEUILLES, f"plusieurs feuilles {type_} ({', '.join(str(i) for i, _ in found)})")
+        if expected is not None and not found:
+            raise Failure(fmt.FEUILLES, f"aucune feuille {type_} n'atteste {key} du récit")
+        if not found:
+            continue
+        index, content = found[0]
+        piece = f"{fmt.FEUILLES} (feuille {index}, {type_})"
+        if type_ == "mode":
+            _mode_leaf(piece, content, recit, territoire)
+            continue
+        compare_instant(piece, "instant", content["instant"], expected)
+        if content.get("sha256", recit.sha256) != recit.sha256:
+            raise Failure(piece, f"sha256 {content['sha256']}, le récit dit {recit.sha256}")
+    attested = ", ".join(t for t in (*_LEAF_INSTANTS, "mode") if t in by_type)
+    yield fmt.FEUILLES, f"les feuilles ({attested}) portent les instants, l'empreinte et le mode du récit"
+
+
+def _mode_leaf(piece: str, content: Mapping[str, Any], recit: fmt.Recit, territoire: _Territoire) -> None:
+    if recit.mode is None:
+        raise Failure(piece, "mode journalisé alors que le récit n'en a pas")
+    if content.get("mode") != recit.mode:
+        raise Failure(piece, f"mode {content.get('mode')!r}, le récit dit {recit.mode!r}")
+    due = recit.lettre_simple.due_le.isoformat() if recit.lettre_simple else None
+    if content.get("lettre_simple_due_le", due) != due:
+        raise Failure(
+            piece, f"lettre simple due le {content.get('lettre_simple_due_le')}, le récit dit {due}"
+        )
+    fixed = fmt.parse_instant(content["instant"], "instant")
+    if recit.envoye_le is None or fixed < recit.envoye_le:
+        raise Failure(piece, f"mode fixé le {fmt.rfc3339_utc(fixed)}, avant l'envoi")
+    fin = fin_du_jour(jour_legal(recit.envoye_le, territoire), territoire)
+    if recit.mode == "a_domicile" and fixed < fin:
+        raise Failure(piece, f"à domicile fixé le {fmt.rfc3339_utc(fixed)}, avant la fin du jour de l'envoi")
+
+
+def _mode(recit: fmt.Recit, territoire: _Territoire) -> Iterator[tuple[str, str]]:
+    if recit.mode is None:
+        if recit.lettre_simple is not None:
+            raise Failure(fmt.RECIT, "lettre simple sans mode fixé")
+        yield fmt.RECIT, "mode pas encore fixé"
+        return
+    if recit.envoye_le is None:
+        raise Failure(fmt.RECIT, "mode fixé sans envoi")
+    jour = jour_legal(recit.envoye_le, territoire)
+    pris = recit.pris_connaissance_le
+    jour_pris = jour_legal(pris, territoire) if pris is not None else None
+    attendu = "a_personne" if jour_pris == jour else "a_domicile"
+    vu = f"le {jour_pris}" if jour_pris else "aucune"
+    constat = f"envoi le {jour}, prise de connaissance {vu} ({territoire.fuseau})"
+    if recit.mode != attendu:
+        raise Failure(
+            fmt.RECIT,
+            f"mode {recit.mode} contraire à la règle du même jour (CPC 662-1) : {constat}, {attendu} attendu",
+        )
+    yield fmt.RECIT, f"mode {recit.mode} conforme à la règle du même jour (CPC 662-1) : {constat}"
+    lettre = recit.lettre_simple
+    if recit.mode == "a_personne":
+        if lettre is not None:
+            raise Failure(fmt.RECIT, "lettre simple pour une signification à personne")
+        return
+    if lettre is None:
+        raise Failure(fmt.RECIT, "signification à domicile sans lettre simple (CPC 662-1)")
+    due = premier_jour_ouvrable_apres(jour, territoire)
+    if lettre.due_le != due:
+        raise Failure(
+            fmt.RECIT, f"lettre simple due le {lettre.due_le}, premier jour ouvrable après le {jour} : {due}"
+        )
+    envoyee = lettre.envoyee_le
+    if isinstance(envoyee, datetime):
+        envoyee = jour_legal(envoyee, territoire)
+    if envoyee is not None and envoyee < jour:
+        raise Failure(fmt.RECIT, f"lettre simple envoyée le {envoyee}, avant l'envoi de l'acte ({jour})")
+    yield (
+        fmt.RECIT,
+        f"lettre simple due le {due} (premier jour ouvrable après le {jour}), envoyée : {envoyee or 'non'}",
+    )
+
+
+def _records(ctx: Context, recit: fmt.Recit) -> Iterator[tuple[str, str]]:
+    if fmt.AVIS_MAD in ctx.files:
+        avis = ctx.json(fmt.AVIS_MAD)
+        if avis.get("acte_id", recit.acte_id) != recit.acte_id:
+            raise Failure(fmt.AVIS_MAD, f"avis d'un autre acte ({avis.get('acte_id')!r})")
+        if "envoye_le" in avis and avis["envoye_le"] is not None and recit.envoye_le is not None:
+            sent = _instant(fmt.AVIS_MAD, avis["envoye_le"])
+            if sent < recit.envoye_le:
+                raise Failure(
+                    fmt.AVIS_MAD, f"avis envoyé le {fmt.rfc3339_utc(sent)}, avant l'envoi de l'acte"
+                )
+        yield fmt.AVIS_MAD, "avis de mise à disposition cohérent avec le récit"
+    if fmt.LETTRE_SIMPLE in ctx.files:
+        record = ctx.json(fmt.LETTRE_SIMPLE)
+        expected = recit.lettre_simple.to_json() if recit.lettre_simple else None
+        if expected is None:
+            raise Failure(fmt.LETTRE_SIMPLE, "lettre simple alors que le récit n'en a pas")
+        for key in ("due_le", "envoyee_le"):
+            if key in record and record[key] != expected[key]:
+                raise Failure(fmt.LETTRE_SIMPLE, f"{key} {record[key]!r}, le récit dit {expected[key]!r}")
+        yield fmt.LETTRE_SIMPLE, "lettre simple conforme au récit"
+
+
+def _instant(piece: str, value: object) -> datetime:
+    try:
+        return fmt.parse_instant(value, "instant")
+    except fmt.FormatError as exc:
+        raise Failure(piece, str(exc)) from exc
+
+
+def _registre(ctx: Context) -> Iterator[tuple[str, str]]:
+    historique = ctx.json(fmt.HISTORIQUE)
+    if historique.get("declaration_id") != ctx.sujet:
+        raise Failure(
+            fmt.HISTORIQUE, f"declaration_id {historique.get('declaration_id')!r} ≠ sujet {ctx.sujet!r}"
+        )
+    entrees = historique.get("entrees")
+    if not isinstance(entrees, list) or not all(isinstance(e, dict) for e in entrees):
+        raise Failure(fmt.HISTORIQUE, "liste « entrees » attendue")
+    contents = dict(_leaf_contents(ctx))
+    seen: set[int] = set()
+    previous: datetime | None = None
+    for entree in sorted(entrees, key=lambda e: e.get("index") if isinstance(e.get("index"), int) else -1):
+        index = entree.get("index")
+        if not isinstance(index, int) or index not in contents or index in seen:
+            raise Failure(fmt.HISTORIQUE, f"entrée sans feuille du journal ou en double : index {index!r}")
+        seen.add(index)
+        piece = f"{fmt.HISTORIQUE} (entrée {index})"
+        if entree.get("feuille") != leaf_hash(ctx.leaves[index]).hex():
+            raise Failure(piece, "l'empreinte de la feuille ne correspond pas au journal")
+        content = contents[index]
+        if content.get("declaration_id") != ctx.sujet:
+            raise Failure(f"{fmt.FEUILLES} (feuille {index})", "feuille d'une autre déclaration")
+        for key in sorted((entree.keys() & content.keys()) - {"index", "feuille"}):
+            if key == "instant":
+                expected = fmt.parse_instant(content[key], key)
+                compare_instant(piece, key, entree[key], expected, source="la feuille")
+            elif entree[key] != content[key]:
+                raise Failure(piece, f"{key} {entree[key]!r}, la feuille dit {content[key]!r}")
+        instant = fmt.parse_instant(content["instant"], "instant")
+        if previous is not None and instant < previous:
+            raise Failure(piece, "instants de l'historique non chronologiques")
+        previous = instant
+    missing = sorted(set(contents) - seen)
+    if missing:
+        raise Failure(fmt.HISTORIQUE, f"feuilles du journal sans entrée : {missing}")
+    yield fmt.HISTORIQUE, f"{len(seen)} entrées, chacune égale à sa feuille du journal"
