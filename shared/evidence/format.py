@@ -39,6 +39,11 @@ types `depot`, `envoi`, `prise_connaissance` (at most one of each) carry the ins
 "lettre_simple_due_le" when there is a lettre simple). Each non-null instant of the story must be
 backed by its leaf. In a registre bundle every leaf carries "declaration_id".
 
+Every `.jws` of an acte bundle signs a JSON object carrying "acte_id" and "sha256" (the avis de
+réception also "pris_connaissance_le"); any field it shares with the story ("declaration_id",
+"depose_le", "envoye_le", "pris_connaissance_le") must agree with it. In a registre bundle a JWS's
+"declaration_id", when present, is the subject.
+
 JSON pieces are written sorted and indented (human-readable); instants are RFC 3339 UTC with `Z`,
 dates `YYYY-MM-DD`. The ZIP is deterministic: fixed entry order (manifest.json, VERIFIER.md,
 SHA256SUMS, then paths in byte order), every entry dated `genere_le` with mode 0644.
