@@ -4,6 +4,7 @@ signif serve [consent|coffre|notify]   the embedded deployment (all three on one
 signif worker                          job runners and outbox relays, for distributed deployments
 signif migrate                         apply every service's migrations
 signif token issue --role R --sub S    mint a JWT with the deployment's development issuer key
+signif consent purge [--dry-run]       the consent registry's 5-year retention purge
 signif dev sign --in a.pdf --out b.pdf sign a PDF with the demo commissaire certificate (development CA)
 signif verify lot.zip                  check an evidence bundle offline (exit 0 only if every check holds)
 """
@@ -255,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--jwks", help="clés du sceau publiées (JWKS), au lieu de cles/jwks.json")
     verify.set_defaults(func=cmd_verify)
+
+    from services.consent.purge.cli import register as register_consent
+
+    register_consent(sub)
     return parser
 
 

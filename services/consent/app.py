@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from services.consent.autorite.router import router as autorite_router
 from services.consent.cles import router as cles_router
+from services.consent.comptes.router import interne as comptes_interne
+from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
 from services.consent.declarations.router import router as declarations_router
@@ -16,12 +19,11 @@ from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
 from services.consent.operateur.router import router as operateur_router
+from services.consent.purge import service as purge
 from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
 from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
-from shared.jobs import RELAY_KIND
-from shared.outbox import make_relay_handler
 
 TITLE = "Signif — registre des consentements"
 DESCRIPTION = (
@@ -35,7 +37,10 @@ ROUTERS = [
     declarations_router,
     operateur_router,
     consultations_router,
+    autorite_router,
     interne_router,
+    comptes_interne,
+    comptes_public,
     journal_router,
     cles_router,
 ]
@@ -59,6 +64,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+        if settings.purge_quotidienne:
+            async with runtime.db.transaction() as session:
+                await purge.amorcer(session, now=runtime.clock.now())
         yield
 
     app = build_service_app(
@@ -67,15 +75,7 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        job_handlers={
-            RELAY_KIND: make_relay_handler(
-                JOB_TABLES,
-                source="consent",
-                notify_url=settings.url_of("notify"),
-                tokens=registre.tokens,
-                http=http,
-            ),
-        },
+        job_handlers={purge.KIND: purge.make_handler(registre)},
         clock=clock,
         http_transport=http_transport,
         body_limits={"/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024},

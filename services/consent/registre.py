@@ -77,7 +77,7 @@ def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClie
         tokens=ServiceTokens(
             service="consent",
             issuer=settings.jwt_issuer,
-            key_path=keys_dir / "issuer.ed25519.pem",
+            key_path=settings.effective_service_key_path,
             production=production,
         ),
         http=http,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings, ProductionMisconfigured, dev_secret
@@ -33,6 +33,7 @@ class ConsentSettings(BaseServiceSettings):
     verrouillage_minutes: int = 30
     destinataire_token_ttl: int = 900
     journal_origin: str = "signif.example/consent/journal"
+    purge_quotidienne: bool = Field(True, description="schedule the daily retention purge (02:00 Paris)")
 
     def secret(self, name: str) -> SecretStr:
         """The configured secret `name`, or its development default outside production."""

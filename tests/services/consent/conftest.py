@@ -72,13 +72,15 @@ class Consent:
         self.runtime.clock.set(datetime.fromisoformat(instant.replace("Z", "+00:00")))  # type: ignore[attr-defined]
 
 
-def consent_settings(tmp_path: Path, database_url: str | None = None) -> ConsentSettings:
+def consent_settings(
+    tmp_path: Path, database_url: str | None = None, *, now: datetime = DEBUT
+) -> ConsentSettings:
     return ConsentSettings(
         env="test",
         var_dir=tmp_path,
         database_url=database_url or sqlite_url(tmp_path, "consent"),
         run_jobs_in_process=False,
-        now=DEBUT,
+        now=now,
         notify_url="http://notify.test",
     )
 

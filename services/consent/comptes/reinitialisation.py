@@ -1,0 +1,75 @@
+"""Password reset: re-prove the e-mail (code) and the date of birth (or SIREN); logged.
+
+The first step answers `{"defi_id"}` in every case; a code is sent only when an account has that
+e-mail and one of the person's declarations carries that date of birth or SIREN (checked by
+decrypting that person's own rows, found by the e-mail's blind index).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.consent import chiffrement
+from services.consent.comptes.connexion import compte_par_email, nouveau_defi, verifier_defi
+from services.consent.declarations import repository
+from services.consent.declarations.service import hasher
+from services.consent.declarations.vue import contenu_version
+from services.consent.journal.service import consigner
+from services.consent.models import Compte, Declaration
+from services.consent.registre import Registre
+from shared.errors import ServiceError
+
+
+async def _preuve_identite(
+    session: AsyncSession, registre: Registre, compte: Compte, date_naissance: date | None, siren: str | None
+) -> bool:
+    declarations = (
+        (await session.execute(select(Declaration).where(Declaration.personne_id == compte.personne_id)))
+        .scalars()
+        .all()
+    )
+    for declaration in declarations:
+        version = await repository.version_courante(session, declaration)
+        personne = contenu_version(await chiffrement.cle_de(session, registre.keys, declaration.id), version)[
+            "personne"
+        ]
+        if date_naissance is not None and personne.get("date_naissance") == date_naissance.isoformat():
+            return True
+        if siren is not None and personne.get("siren") == siren:
+            return True
+    return False
+
+
+async def demander(
+    session: AsyncSession,
+    registre: Registre,
+    email: str,
+    *,
+    date_naissance: date | None,
+    siren: str | None,
+    now: datetime,
+) -> str:
+    compte = await compte_par_email(session, registre, email)
+    prouve = compte is not None and await _preuve_identite(session, registre, compte, date_naissance, siren)
+    defi, code = await nouveau_defi(
+        session, registre, compte if prouve else None, "reinitialisation", now=now
+    )
+    if prouve:
+        await registre.envoyer_code(email, code, "reinitialisation")
+    return defi.id
+
+
+async def terminer(
+    session: AsyncSession, registre: Registre, defi_id: str, code: str, mot_de_passe: str, *, now: datetime
+) -> ServiceError | None:
+    resultat = await verifier_defi(session, registre, defi_id, code, "reinitialisation", now=now)
+    if isinstance(resultat, ServiceError):
+        return resultat
+    resultat.mot_de_passe_hash = hasher.hash(mot_de_passe)
+    resultat.echecs = 0
+    resultat.verrouille_jusqu_au = None
+    await consigner(session, registre, "compte.reinitialise", now=now, compte_id=resultat.id)
+    return None

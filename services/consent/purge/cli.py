@@ -1,0 +1,49 @@
+"""`signif consent purge [--dry-run]`: run the retention purge now (it also runs as a daily job)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+import httpx
+
+from services.consent.purge.service import purger
+from services.consent.registre import build_registre
+from services.consent.settings import ConsentSettings
+from shared.app import make_clock
+from shared.db import Database
+
+
+def _no_http() -> httpx.AsyncClient:  # pragma: no cover - the purge sends nothing
+    raise RuntimeError("the purge makes no HTTP call")
+
+
+async def executer(settings: ConsentSettings, *, simulation: bool) -> list[str]:
+    registre = build_registre(settings, _no_http)
+    db = Database(settings.effective_database_url)
+    try:
+        async with db.transaction() as session:
+            bilan = await purger(session, registre, now=make_clock(settings).now(), simulation=simulation)
+    finally:
+        await db.dispose()
+    verbe = "à détruire" if simulation else "détruites"
+    print(f"Purge du {bilan.jour:%d/%m/%Y} : {len(bilan.declarations)} déclaration(s) {verbe}.")  # noqa: T201
+    for declaration_id in bilan.declarations:
+        print(f"  {declaration_id}")  # noqa: T201
+    return bilan.declarations
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    asyncio.run(executer(ConsentSettings(), simulation=args.dry_run))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add `consent purge [--dry-run]` to the `signif` parser."""
+    consent = subparsers.add_parser("consent", help="registre des consentements").add_subparsers(
+        dest="consent_cmd", required=True
+    )
+    purge = consent.add_parser("purge", help="détruire les déclarations arrivées au terme de conservation")
+    purge.add_argument("--dry-run", action="store_true", help="lister sans rien détruire")
+    purge.set_defaults(func=cmd_purge)

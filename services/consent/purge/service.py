@@ -1,0 +1,130 @@
+"""The purge itself, in batches, inside the caller's transaction; and its daily durable job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.consent.journal.service import canonique
+from services.consent.models import (
+    JOB_TABLES,
+    CleDeclaration,
+    Compte,
+    Declaration,
+    Evenement,
+    Idempotence,
+    Piece,
+    Version,
+)
+from services.consent.registre import Registre
+from shared.jobs import Handler, JobContext, enqueue
+from shared.outbox import rfc3339
+
+KIND = "consent.purge"
+PARIS = ZoneInfo("Europe/Paris")
+HEURE_PURGE = time(2, 0)
+LOT = 500
+
+
+@dataclass(frozen=True)
+class Bilan:
+    jour: date
+    declarations: list[str]
+    simulation: bool
+
+
+def jour_paris(instant: datetime) -> date:
+    return instant.astimezone(PARIS).date()
+
+
+async def dues(session: AsyncSession, jour: date, limite: int | None = None) -> list[str]:
+    stmt = (
+        select(Declaration.id)
+        .where(Declaration.destruction_le <= jour)
+        .order_by(Declaration.destruction_le, Declaration.id)
+    )
+    if limite is not None:
+        stmt = stmt.limit(limite)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def _detruire(session: AsyncSession, registre: Registre, ids: list[str], now: datetime) -> None:
+    personnes = set(
+        (await session.execute(select(Declaration.personne_id).where(Declaration.id.in_(ids)))).scalars()
+    )
+    for table in (Idempotence, Evenement, Piece, Version):
+        await session.execute(delete(table).where(table.declaration_id.in_(ids)))
+    await session.execute(delete(CleDeclaration).where(CleDeclaration.declaration_id.in_(ids)))
+    await session.execute(delete(Declaration).where(Declaration.id.in_(ids)))
+    restantes = set(
+        (
+            await session.execute(
+                select(Declaration.personne_id)
+                .where(Declaration.personne_id.in_(personnes))
+                .group_by(Declaration.personne_id)
+            )
+        ).scalars()
+    )
+    orphelines = personnes - restantes
+    if orphelines:
+        await session.execute(delete(Compte).where(Compte.personne_id.in_(orphelines)))
+    await registre.journal.append_many(
+        session,
+        [canonique({"type": "declaration.purgee", "le": rfc3339(now), "declaration_id": i}) for i in ids],
+        now=now,
+    )
+
+
+async def purger(
+    session: AsyncSession, registre: Registre, *, now: datetime, simulation: bool = False
+) -> Bilan:
+    """Destroy every declaration due on the Paris day of `now` (or only list them, `simulation`)."""
+    jour = jour_paris(now)
+    if simulation:
+        return Bilan(jour, await dues(session, jour), True)
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("PRAGMA secure_delete = ON"))
+    purgees: list[str] = []
+    while lot := await dues(session, jour, LOT):
+        await _detruire(session, registre, lot, now)
+        purgees.extend(lot)
+    return Bilan(jour, purgees, False)
+
+
+async def planifier(session: AsyncSession, apres: date, *, now: datetime) -> None:
+    """Schedule the purge of the day after `apres` at 02:00 Paris time (once per day)."""
+    jour = apres + timedelta(days=1)
+    run_at = datetime.combine(jour, HEURE_PURGE, tzinfo=PARIS)
+    await enqueue(
+        session,
+        JOB_TABLES,
+        KIND,
+        {"jour": jour.isoformat()},
+        run_at=run_at,
+        now=now,
+        unique_key=f"{KIND}:{jour}",
+    )
+
+
+async def amorcer(session: AsyncSession, *, now: datetime) -> None:
+    """Make sure the next 02:00 (Paris) purge is scheduled (service start); never doubles a day."""
+    jour = jour_paris(now)
+    if now < datetime.combine(jour, HEURE_PURGE, tzinfo=PARIS):
+        jour -= timedelta(days=1)
+    await planifier(session, jour, now=now)
+
+
+async def compter(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Declaration)) or 0)
+
+
+def make_handler(registre: Registre) -> Handler:
+    async def handler(ctx: JobContext) -> None:
+        bilan = await purger(ctx.session, registre, now=ctx.now)
+        await planifier(ctx.session, bilan.jour, now=ctx.now)
+
+    return handler
