@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits, DecodePurpose
@@ -61,10 +62,11 @@ def check_header(data: bytes) -> None:
         )
 
 
-def open_strict(data: bytes, decode_limits: DecodeLimits) -> PdfFileReader:
-    """Parse without repair; any parse error is a `structure` refusal."""
+def open_strict(source: bytes | BinaryIO, decode_limits: DecodeLimits) -> PdfFileReader:
+    """Parse without repair (from bytes or a seekable file); any parse error is a `structure` refusal."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=True, decode_limits=decode_limits)
+        reader = PdfFileReader(stream, strict=True, decode_limits=decode_limits)
         reader.root  # noqa: B018 - force the catalog to resolve now, inside the error boundary
     except Exception as exc:
         raise PdfInvalide(

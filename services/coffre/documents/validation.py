@@ -25,6 +25,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -88,9 +89,9 @@ async def valider_acte(
         raise ValueError("at must be timezone-aware")
     limits = limits or ValidationLimits()
     roots = load_trust_roots(trust_roots)
-    data = await asyncio.to_thread(_read_bounded, path, limits.max_bytes)
-    check_header(data)
-    work = asyncio.to_thread(_validate_sync, data, roots, at, limits, revocation)
+    head = await asyncio.to_thread(_read_head, path, limits.max_bytes)
+    check_header(head)
+    work = asyncio.to_thread(_validate_sync, path, roots, at, limits, revocation)
     try:
         return await asyncio.wait_for(work, timeout=limits.timeout_seconds)
     except TimeoutError:
@@ -113,25 +114,45 @@ def load_trust_roots(trust_roots: Sequence[TrustRoot]) -> list[asn1_x509.Certifi
     return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
 
 
-def _read_bounded(path: Path, max_bytes: int) -> bytes:
-    with path.open("rb") as fh:
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
+def _read_head(path: Path, max_bytes: int) -> bytes:
+    """Size bounds and the first bytes; the document itself is never read into memory whole."""
+    size = path.stat().st_size
+    if size > max_bytes:
         raise TropVolumineux(f"Contrôle « taille » : le document dépasse {max_bytes} octets.")
-    if not data:
+    if size == 0:
         raise PdfInvalide("Contrôle « format » : le fichier est vide.", controle="format")
-    return data
+    with path.open("rb") as fh:
+        return fh.read(1024)
 
 
 def _validate_sync(
-    data: bytes,
+    path: Path,
+    roots: list[asn1_x509.Certificate],
+    at: dt.datetime,
+    limits: ValidationLimits,
+    revocation: ModeRevocation,
+) -> RapportValidation:
+    # pyHanko reads the objects and the signed byte ranges from the file as it needs them, so a
+    # 50 MB acte is validated without holding it in memory (the blob is write-once: the bytes
+    # validated are the bytes stored and hashed).
+    with path.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        size = fh.tell()
+        fh.seek(0)
+        return _validate_stream(fh, digest, size, roots, at, limits, revocation)
+
+
+def _validate_stream(
+    fh: BinaryIO,
+    digest: str,
+    size: int,
     roots: list[asn1_x509.Certificate],
     at: dt.datetime,
     limits: ValidationLimits,
     revocation: ModeRevocation,
 ) -> RapportValidation:
     try:
-        reader = open_strict(data, limits.decode)
+        reader = open_strict(fh, limits.decode)
         check_not_encrypted(reader)
         pdfa = read_pdfa_declaration(reader)
         check_no_active_content(reader, max_objects=limits.max_objects)
@@ -151,8 +172,8 @@ def _validate_sync(
             f"Contrôle « structure » : le PDF est mal formé ({type(exc).__name__}).", controle="structure"
         ) from exc
     return RapportValidation(
-        sha256=hashlib.sha256(data).hexdigest(),
-        taille=len(data),
+        sha256=digest,
+        taille=size,
         pdfa=pdfa,
         signatures=signatures,
         revocation=revocation,
