@@ -18,6 +18,9 @@ from services.coffre.interne.router import router as interne_router
 from services.coffre.journal import taches
 from services.coffre.journal.router import router as journal_router
 from services.coffre.models import JOB_TABLES
+from services.coffre.reception.mode import MODE_KIND, handler_mode
+from services.coffre.reception.router import router as reception_router
+from services.coffre.retrait.router import router as retrait_router
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
@@ -53,7 +56,15 @@ def create_app(
         settings=settings,
         title=TITLE,
         description=DESCRIPTION,
-        routers=[depot_router, actes_router, journal_router, autorite_router, interne_router],
+        routers=[
+            depot_router,
+            actes_router,
+            reception_router,
+            retrait_router,
+            journal_router,
+            autorite_router,
+            interne_router,
+        ],
         job_tables=JOB_TABLES,
         clock=clock,
         http_transport=http_transport,
@@ -72,6 +83,7 @@ def create_app(
 
     runtime.job_handlers[ENVOI_PROGRAMME] = handler_envoi_programme(coffre)
     runtime.job_handlers.update(taches.handlers(coffre))
+    runtime.job_handlers[MODE_KIND] = handler_mode(coffre)
     runtime.job_handlers[RELAY_KIND] = _relay(settings, coffre, http)
     return app
 

@@ -3,6 +3,8 @@
 - `actes`: one row per deposited acte; the blob it names (SHA-256) is immutable, the row only moves
   through its statuses (`programme` → `envoye` | `annule`, later `pris_connaissance`).
 - `actes_annexes`: the annexes deposited with an acte, inseparably linked to it (one blob each).
+  The columns `pris_connaissance_le`, `avis_reception_jws`, `mode`, `mode_fixe_le` and
+  `lettre_simple_*` are written once by `services/coffre/reception` (conditional UPDATEs).
 - `actes_evenements`: what happened to an acte, in order, each with its répertoire leaf index.
 - `idempotence`: per office and `Idempotency-Key`, the request fingerprint and the first response.
 - `liens_retrait`: retrieval link tokens (SHA-256 of the token only), bound to an acte and declaration.
@@ -14,10 +16,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
@@ -61,6 +63,13 @@ class Acte(Base):
     horodatage_tsa: Mapped[str | None] = mapped_column(String(300), nullable=True)
     journal_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     motif_annulation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Prise de connaissance and mode (services/coffre/reception): set once, never changed.
+    pris_connaissance_le: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    avis_reception_jws: Mapped[str | None] = mapped_column(Text, nullable=True)
+    mode: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    mode_fixe_le: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    lettre_simple_due_le: Mapped[date | None] = mapped_column(Date, nullable=True)
+    lettre_simple_envoyee_le: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ActeAnnexe(Base):

@@ -29,9 +29,18 @@ def resume(acte: Acte) -> dict[str, Any]:
 def detail(acte: Acte, evenements: Sequence[ActeEvenement], annexes: Sequence[ActeAnnexe]) -> dict[str, Any]:
     return {
         **resume(acte),
-        "mode": None,
-        "pris_connaissance_le": None,
-        "lettre_simple": None,
+        "mode": acte.mode,
+        "pris_connaissance_le": instant(acte.pris_connaissance_le) if acte.pris_connaissance_le else None,
+        "lettre_simple": (
+            {
+                "due_le": acte.lettre_simple_due_le.isoformat(),
+                "envoyee_le": acte.lettre_simple_envoyee_le.isoformat()
+                if acte.lettre_simple_envoyee_le
+                else None,
+            }
+            if acte.lettre_simple_due_le
+            else None
+        ),
         "requerant": acte.requerant,
         "consentement": {"declaration_id": acte.declaration_id},
         "derogation_664": acte.derogation_664,

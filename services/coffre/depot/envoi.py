@@ -18,6 +18,7 @@ from services.coffre.actes.natures import libelle
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import JOB_TABLES, Acte, ActeAnnexe, ActeEvenement
+from services.coffre.reception.mode import programmer_mode
 from shared.jobs import emit_event, enqueue
 from shared.timestamps.token import TimestampToken
 
@@ -105,6 +106,7 @@ async def enregistrer_envoi(
         now=now,
     )
     acte.journal_index = index
+    await programmer_mode(session, acte, now=now)
     await evenement(
         session, acte.id, "envoi", now=now, journal_index=index, donnees={"horodatage": _jeton(jeton)}
     )

@@ -1,0 +1,30 @@
+"""Stable refusal codes of the reception endpoints (API.md §coffre)."""
+
+from __future__ import annotations
+
+from shared.errors import Conflit, Introuvable, ServiceIndisponible
+
+
+class AvisPasEncore(Introuvable):
+    code = "pas-encore"
+    title = "Pas encore de prise de connaissance"
+
+
+class ModeNonFixe(Conflit):
+    code = "mode-non-fixe"
+    title = "Le mode de signification n'est pas encore fixé"
+
+
+class PasDeLettreSimple(Conflit):
+    code = "pas-de-lettre-simple"
+    title = "Pas de lettre simple pour cette signification"
+
+
+class LettreDejaEnvoyee(Conflit):
+    code = "lettre-deja-envoyee"
+    title = "L'envoi de la lettre simple est déjà enregistré"
+
+
+class SceauIndisponible(ServiceIndisponible):
+    code = "sceau-indisponible"
+    title = "Sceau de la plateforme non configuré"

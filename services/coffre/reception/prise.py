@@ -1,0 +1,180 @@
+"""The prise de connaissance: the first authenticated download of an acte by its destinataire.
+
+Threat model and guarantees:
+- Only the retrieval page's authenticated POST calls `telecharger`; opening a link or any GET never
+  does (mail scanners pre-fetch links).
+- The caller proves which declarations the person holds (consent's destinataire token); an acte whose
+  declaration is not among them is `ActeIntrouvable`, exactly as an unknown id (no oracle).
+- The document is verified against its SHA-256 before anything is recorded, and re-hashed while it
+  streams (`BlobStore.open(verify=True)` aborts on a mismatch).
+- Exactly one prise de connaissance: in ONE transaction a conditional
+  `UPDATE actes SET pris_connaissance_le = now WHERE id = ? AND pris_connaissance_le IS NULL`
+  decides the winner (SQLite serialises writers with BEGIN IMMEDIATE; PostgreSQL's row lock makes the
+  loser re-check and match no row). The winner appends the `prise_connaissance` leaf, issues the
+  avis de réception (JWS sealed with the coffre seal key, RFC 3161 timestamp, over the leaf and a
+  fresh signed checkpoint), stores it, and emits `acte.pris_connaissance` in the same transaction.
+  Every later download only adds a `telechargement` event: never a new avis, never a new instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coffre.contexte import Coffre
+from services.coffre.errors import ActeIntrouvable
+from services.coffre.journal.repertoire import instant
+from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
+from services.coffre.preuves import PriseDeConnaissance, emettre_avis_reception
+from shared.app import ServiceRuntime
+from shared.blobs.base import IntegrityError
+from shared.errors import ErreurIntegrite
+from shared.jobs import emit_event
+
+ENVOYES = ("envoye", "pris_connaissance")
+
+
+@dataclass(frozen=True)
+class Telechargement:
+    acte_id: str
+    sha256: str
+    taille: int
+    premiere: bool  # this download was the prise de connaissance
+    pris_connaissance_le: datetime
+    contenu: AsyncIterator[bytes]
+
+
+def ajouter_evenement(
+    session: AsyncSession,
+    acte_id: str,
+    type_: str,
+    *,
+    now: datetime,
+    journal_index: int | None = None,
+    donnees: dict[str, object] | None = None,
+) -> None:
+    session.add(
+        ActeEvenement(
+            acte_id=acte_id, type=type_, instant=now, journal_index=journal_index, donnees=donnees or {}
+        )
+    )
+
+
+async def acte_du_destinataire(
+    session: AsyncSession, acte_id: str, declarations: Collection[str], *, verrou: bool = False
+) -> Acte:
+    """The acte if it was served on one of these declarations, else `ActeIntrouvable`."""
+    query = select(Acte).where(
+        Acte.id == acte_id, Acte.declaration_id.in_(list(declarations)), Acte.statut.in_(ENVOYES)
+    )
+    if verrou:
+        query = query.with_for_update()
+    acte = await session.scalar(query)
+    if acte is None:
+        raise ActeIntrouvable()
+    return acte
+
+
+async def _enregistrer(
+    session: AsyncSession, coffre: Coffre, acte: Acte, *, now: datetime, personne: str
+) -> bool:
+    """Record the prise de connaissance if none is recorded yet; True when this call recorded it."""
+    resultat = await session.execute(
+        update(Acte)
+        .where(Acte.id == acte.id, Acte.pris_connaissance_le.is_(None))
+        .values(pris_connaissance_le=now, statut="pris_connaissance")
+        .execution_options(synchronize_session=False)
+    )
+    if resultat.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if acte.envoye_le is None:  # pragma: no cover - ENVOYES implies envoye_le
+        raise ActeIntrouvable()
+    index = await coffre.repertoire.ajouter(
+        session,
+        {
+            "type": "prise_connaissance",
+            "acte_id": acte.id,
+            "declaration_id": acte.declaration_id,
+            "sha256": acte.sha256,
+            "pris_connaissance_le": instant(now),
+        },
+        now=now,
+    )
+    checkpoint = await coffre.repertoire.signer_checkpoint(session, now=now)
+    avis = await emettre_avis_reception(
+        PriseDeConnaissance(
+            acte_id=acte.id,
+            sha256=acte.sha256,
+            declaration_id=acte.declaration_id,
+            envoye_le=acte.envoye_le,
+            pris_connaissance_le=now,
+            fuseau=acte.fuseau,
+            repertoire_index=index,
+            repertoire_checkpoint=checkpoint,
+        ),
+        sceau=coffre.sceau,
+        horodatage=coffre.horodatage,
+    )
+    await session.execute(
+        update(Acte)
+        .where(Acte.id == acte.id)
+        .values(avis_reception_jws=avis.jws)
+        .execution_options(synchronize_session=False)
+    )
+    ajouter_evenement(
+        session,
+        acte.id,
+        "prise_connaissance",
+        now=now,
+        journal_index=index,
+        donnees={"personne": personne, "avis_reception_kid": avis.kid},
+    )
+    await emit_event(
+        session,
+        JOB_TABLES,
+        "acte.pris_connaissance",
+        {
+            "acte_id": acte.id,
+            "office_id": acte.office_id,
+            "sha256": acte.sha256,
+            "pris_connaissance_le": instant(now),
+            "avis_reception_jws": avis.jws,
+        },
+        now=now,
+    )
+    return True
+
+
+async def telecharger(
+    runtime: ServiceRuntime,
+    coffre: Coffre,
+    acte_id: str,
+    *,
+    declarations: Collection[str],
+    personne: str,
+) -> Telechargement:
+    """Verify, record (first time: prise de connaissance; later: a logged download), then stream."""
+    async with runtime.db.transaction() as session:
+        acte = await acte_du_destinataire(session, acte_id, declarations)
+        sha256, taille = acte.sha256, acte.taille
+    try:
+        ref = await coffre.blobs.verify(sha256)
+        if ref.size != taille:
+            raise IntegrityError(f"Taille inattendue pour {sha256}.")
+    except IntegrityError as exc:
+        raise ErreurIntegrite("Le document stocké ne correspond plus à son empreinte.") from exc
+    now = runtime.clock.now()
+    async with runtime.db.transaction() as session:
+        acte = await acte_du_destinataire(session, acte_id, declarations, verrou=True)
+        premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
+        if not premiere:
+            ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
+        pris_le = await session.scalar(select(Acte.pris_connaissance_le).where(Acte.id == acte.id))
+    if pris_le is None:  # pragma: no cover - set above or before
+        raise ActeIntrouvable()
+    contenu = await coffre.blobs.open(sha256, verify=True)
+    return Telechargement(acte_id, sha256, taille, premiere, pris_le, contenu)

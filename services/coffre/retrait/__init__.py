@@ -1,0 +1,1 @@
+"""The destinataire's retrieval pages (`/coffre/retrait/{jeton}`)."""

@@ -1,0 +1,132 @@
+"""Client of consent's destinataire sign-in (contracts.md) and verification of its tokens.
+
+`commencer(email, mot_de_passe)` → `defi_id`; `confirmer(defi_id, code)` → the destinataire JWT,
+verified here before any use: EdDSA only, signature by a key of consent's JWKS
+(`GET /consent/v1/.well-known/jwks.json`, cached `JWKS_TTL`, refetched once on an unknown `kid`),
+`aud` "coffre", `iss` "signif-consent", `exp` required, `role` "destinataire", a `sub` and a list
+`declarations`. A commissaire's token (another issuer key, another role) never verifies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+from jwt.algorithms import OKPAlgorithm
+
+from shared.service_tokens import ServiceTokens
+
+ISSUER = "signif-consent"
+JWKS_TTL = timedelta(minutes=5)
+
+
+class ConnexionRefusee(Exception):
+    """Sign-in failed; `code` is consent's problem code (`authentification`, `trop-de-requetes`...)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class ConsentInjoignable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Destinataire:
+    sub: str
+    declarations: list[str]
+    exp: int
+
+
+class DestinataireClient:
+    def __init__(self, base_url: str, http: Callable[[], httpx.AsyncClient], tokens: ServiceTokens) -> None:
+        self.base = f"{base_url}/consent/v1"
+        self._http = http
+        self._tokens = tokens
+        self._jwks: dict[str, Any] | None = None
+        self._jwks_le: datetime | None = None
+
+    async def _post(self, path: str, corps: dict[str, str]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._tokens.token_for('consent')}"}
+        try:
+            reponse = await self._http().post(f"{self.base}{path}", json=corps, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ConsentInjoignable(type(exc).__name__) from exc
+        if reponse.status_code >= 500:
+            raise ConsentInjoignable(f"HTTP {reponse.status_code}")
+        try:
+            donnees = reponse.json()
+        except ValueError as exc:
+            raise ConsentInjoignable("réponse illisible") from exc
+        if reponse.status_code != 200 or not isinstance(donnees, dict):
+            code = donnees.get("code") if isinstance(donnees, dict) else None
+            raise ConnexionRefusee(str(code or "authentification"))
+        return donnees
+
+    async def commencer(self, email: str, mot_de_passe: str) -> str:
+        donnees = await self._post(
+            "/interne/destinataires/connexion", {"email": email, "mot_de_passe": mot_de_passe}
+        )
+        return str(donnees["defi_id"])
+
+    async def confirmer(self, defi_id: str, code: str, *, now: datetime) -> tuple[str, Destinataire]:
+        donnees = await self._post(f"/interne/destinataires/connexion/{defi_id}/code", {"code": code})
+        jeton = str(donnees.get("jeton", ""))
+        return jeton, await self.verifier(jeton, now=now)
+
+    async def _cles(self, *, now: datetime, forcer: bool = False) -> dict[str, Any]:
+        if forcer or self._jwks is None or self._jwks_le is None or now - self._jwks_le > JWKS_TTL:
+            try:
+                reponse = await self._http().get(f"{self.base}/.well-known/jwks.json")
+                reponse.raise_for_status()
+                jwks = reponse.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise ConsentInjoignable("JWKS indisponible") from exc
+            if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+                raise ConsentInjoignable("JWKS invalide")
+            self._jwks, self._jwks_le = jwks, now
+        return self._jwks
+
+    async def verifier(self, jeton: str, *, now: datetime) -> Destinataire:
+        """The verified destinataire, else `ConnexionRefusee("authentification")`."""
+        try:
+            kid = jwt.get_unverified_header(jeton).get("kid")
+        except jwt.PyJWTError as exc:
+            raise ConnexionRefusee("authentification") from exc
+        jwk = _cle(await self._cles(now=now), kid)
+        if jwk is None:
+            jwk = _cle(await self._cles(now=now, forcer=True), kid)
+        if jwk is None:
+            raise ConnexionRefusee("authentification")
+        try:
+            cle = OKPAlgorithm.from_jwk(json.dumps(jwk))
+            claims = jwt.decode(
+                jeton,
+                key=cle,  # type: ignore[arg-type]
+                algorithms=["EdDSA"],
+                audience="coffre",
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "aud", "iss"], "verify_exp": False, "verify_iat": False},
+                leeway=0,
+            )
+        except jwt.PyJWTError as exc:
+            raise ConnexionRefusee("authentification") from exc
+        if int(claims["exp"]) <= int(now.timestamp()):
+            raise ConnexionRefusee("authentification")
+        declarations = claims.get("declarations")
+        if claims.get("role") != "destinataire" or not isinstance(declarations, list):
+            raise ConnexionRefusee("authentification")
+        return Destinataire(str(claims["sub"]), [str(d) for d in declarations], int(claims["exp"]))
+
+
+def _cle(jwks: dict[str, Any], kid: object) -> dict[str, Any] | None:
+    for jwk in jwks["keys"]:
+        if isinstance(jwk, dict) and (kid is None or jwk.get("kid") == kid):
+            return jwk
+    return None
