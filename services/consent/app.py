@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.consent.autorite.router import router as autorite_router
 from services.consent.cles import router as cles_router
@@ -19,6 +21,7 @@ from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
 from services.consent.operateur.router import router as operateur_router
+from services.consent.pages.router import router as pages_router
 from services.consent.purge import service as purge
 from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
@@ -32,6 +35,8 @@ DESCRIPTION = (
     "de l'autorité judiciaire."
 )
 
+STATIC = Path(__file__).resolve().parent / "static"
+
 ROUTERS = [
     mentions_router,
     declarations_router,
@@ -43,6 +48,7 @@ ROUTERS = [
     comptes_public,
     journal_router,
     cles_router,
+    pages_router,
 ]
 
 
@@ -78,10 +84,14 @@ def create_app(
         job_handlers={purge.KIND: purge.make_handler(registre)},
         clock=clock,
         http_transport=http_transport,
-        body_limits={"/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024},
+        body_limits={
+            "/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024,
+            "/consent/espace/": settings.max_piece_bytes + 64 * 1024,
+        },
         lifespan=lifespan,
     )
     runtime: ServiceRuntime = app.state.runtime
     holder["runtime"] = runtime
     runtime.extras["registre"] = registre
+    app.mount("/consent/static", StaticFiles(directory=STATIC), name="consent-static")
     return app

@@ -1,0 +1,282 @@
+"""The declaration form, e-mail code, proofs, récépissé and the personal space (HTML, French)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+
+from services.consent.declarations import pieces, repository, service, soumission, vue
+from services.consent.declarations.schemas import ContactChange, DeclarationCreate
+from services.consent.dependencies import NowDep, SessionDep
+from services.consent.mentions.textes import TYPES_PIECES, document
+from services.consent.models import Declaration
+from services.consent.pages.formulaire import corps_declaration, messages
+from services.consent.registre import Registre, RegistreDep
+from shared.errors import ServiceError
+from shared.http import STRICT_CSP
+
+router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=select_autoescape(default=True),
+)
+COOKIE = "signif_gestion"
+STATUTS = {
+    "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
+    "en_attente_verification": "en cours de vérification",
+    "active": "active",
+    "rejetee": "rejetée",
+    "revoquee": "révoquée",
+    "expiree": "expirée",
+}
+
+
+def page(nom: str, status_code: int = 200, **contexte: Any) -> HTMLResponse:
+    html = _env.get_template(nom).render(**contexte)
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={"Content-Security-Policy": STRICT_CSP, "Cache-Control": "no-store"},
+    )
+
+
+def _vers(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def _declaration(
+    request: Request, session: Any, declaration_id: str, *, verrou: bool = False
+) -> Declaration | None:
+    """The declaration whose management token the cookie holds, or None."""
+    ident, _, jeton = request.cookies.get(COOKIE, "").partition(":")
+    if ident != declaration_id:
+        return None
+    try:
+        declaration = await repository.charger(session, declaration_id, verrou=verrou)
+        service.autoriser(declaration, jeton)
+    except ServiceError:
+        return None
+    return declaration
+
+
+def _acces_refuse() -> HTMLResponse:
+    return page(
+        "acces.html", 403, titre="Accéder à ma déclaration", erreurs=["Jeton de gestion absent ou invalide."]
+    )
+
+
+def _formulaire(f: dict[str, Any], erreurs: list[str], status_code: int = 200) -> HTMLResponse:
+    return page(
+        "declaration.html",
+        status_code,
+        titre="Déclarer mon consentement",
+        mentions=document(),
+        f=f,
+        erreurs=erreurs,
+    )
+
+
+@router.get("/declaration", response_class=HTMLResponse)
+async def formulaire() -> HTMLResponse:
+    return _formulaire({"natures": []}, [])
+
+
+@router.post("/declaration", response_class=HTMLResponse)
+async def declarer(request: Request, session: SessionDep, registre: RegistreDep, now: NowDep) -> Response:
+    form = await request.form()
+    champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    champs["natures"] = [v for v in form.getlist("natures") if isinstance(v, str)]
+    try:
+        corps = DeclarationCreate.model_validate(corps_declaration(champs))
+        declaration, jeton = await service.declarer(session, registre, corps, now=now)
+    except ValidationError as exc:
+        champs.pop("mot_de_passe", None)
+        return _formulaire(champs, messages(exc), 422)
+    except ServiceError as exc:
+        champs.pop("mot_de_passe", None)
+        return _formulaire(champs, [exc.detail], exc.status_code)
+    response = page(
+        "code.html",
+        201,
+        titre="Confirmer mon adresse",
+        id=declaration.id,
+        numero=declaration.numero,
+        jeton=jeton,
+    )
+    response.set_cookie(
+        COOKIE,
+        f"{declaration.id}:{jeton}",
+        path="/consent/espace",
+        httponly=True,
+        samesite="strict",
+        secure=registre.settings.env == "production",
+    )
+    return response
+
+
+@router.post("/espace/{declaration_id}/code", response_class=HTMLResponse)
+async def code(
+    declaration_id: str,
+    request: Request,
+    code: Annotated[str, Form(max_length=12)],
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    erreur = await service.confirmer(session, registre, declaration, code.strip(), now=now)
+    if erreur is not None:
+        return page(
+            "code.html", 422, titre="Confirmer mon adresse", id=declaration_id, erreurs=[erreur.detail]
+        )
+    return _vers(f"/consent/espace/{declaration_id}/pieces")
+
+
+async def _pieces(
+    session: Any, declaration: Declaration, erreurs: list[str], status_code: int = 200
+) -> HTMLResponse:
+    return page(
+        "pieces.html",
+        status_code,
+        titre="Pièces justificatives",
+        id=declaration.id,
+        erreurs=erreurs,
+        pieces=await repository.pieces(session, declaration.id),
+        types=[{"code": c, "libelle": lib} for c, lib, p in TYPES_PIECES if p == declaration.type_personne],
+        libelles={c: lib for c, lib, _ in TYPES_PIECES},
+    )
+
+
+@router.get("/espace/{declaration_id}/pieces", response_class=HTMLResponse)
+async def voir_pieces(declaration_id: str, request: Request, session: SessionDep) -> HTMLResponse:
+    declaration = await _declaration(request, session, declaration_id)
+    return _acces_refuse() if declaration is None else await _pieces(session, declaration, [])
+
+
+@router.post("/espace/{declaration_id}/pieces", response_class=HTMLResponse)
+async def deposer(
+    declaration_id: str,
+    request: Request,
+    type: Annotated[str, Form(max_length=48)],
+    fichier: Annotated[UploadFile, File()],
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    try:
+        await pieces.deposer(session, registre, declaration, type_piece=type, fichier=fichier, now=now)
+    except ServiceError as exc:
+        return await _pieces(session, declaration, [exc.detail], exc.status_code)
+    return _vers(f"/consent/espace/{declaration_id}/pieces")
+
+
+@router.post("/espace/{declaration_id}/soumission", response_class=HTMLResponse)
+async def soumettre(
+    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    try:
+        jws = await soumission.soumettre(session, registre, declaration, now=now)
+    except ServiceError as exc:
+        return await _pieces(session, declaration, [exc.detail], exc.status_code)
+    return page(
+        "recepisse.html",
+        titre="Récépissé de votre déclaration",
+        id=declaration.id,
+        numero=declaration.numero,
+        soumise_le=f"{now:%d/%m/%Y à %H:%M} UTC",
+        jws=jws,
+    )
+
+
+async def _espace(
+    session: Any, registre: Registre, declaration: Declaration, now: Any, **extra: Any
+) -> HTMLResponse:
+    d = await vue.vue(session, registre, declaration, now)
+    return page("espace.html", titre="Mon espace personnel", d=d, statuts=STATUTS, **extra)
+
+
+@router.get("/espace", response_class=HTMLResponse)
+async def acces() -> HTMLResponse:
+    return page("acces.html", titre="Accéder à ma déclaration")
+
+
+@router.post("/espace", response_class=HTMLResponse)
+async def ouvrir(
+    declaration_id: Annotated[str, Form(max_length=36)],
+    jeton: Annotated[str, Form(max_length=100)],
+    session: SessionDep,
+    registre: RegistreDep,
+) -> Response:
+    try:
+        declaration = await repository.charger(session, declaration_id)
+        service.autoriser(declaration, jeton)
+    except ServiceError:
+        return _acces_refuse()
+    response = _vers(f"/consent/espace/{declaration_id}")
+    response.set_cookie(
+        COOKIE,
+        f"{declaration_id}:{jeton}",
+        path="/consent/espace",
+        httponly=True,
+        samesite="strict",
+        secure=registre.settings.env == "production",
+    )
+    return response
+
+
+@router.get("/espace/{declaration_id}", response_class=HTMLResponse)
+async def espace(
+    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> HTMLResponse:
+    declaration = await _declaration(request, session, declaration_id)
+    return _acces_refuse() if declaration is None else await _espace(session, registre, declaration, now)
+
+
+@router.post("/espace/{declaration_id}/contact", response_class=HTMLResponse)
+async def contact(
+    declaration_id: str,
+    request: Request,
+    email: Annotated[str, Form(max_length=254)],
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    mobile: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    try:
+        corps = ContactChange.model_validate({"contact": {"email": email, "mobile": mobile or None}})
+        await service.changer_contact(session, registre, declaration, corps, now=now)
+    except ValidationError:
+        return await _espace(session, registre, declaration, now, erreurs=["Coordonnées invalides."])
+    except ServiceError as exc:
+        return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
+    return await _espace(session, registre, declaration, now, message="Vos coordonnées ont été mises à jour.")
+
+
+@router.post("/espace/{declaration_id}/revocation", response_class=HTMLResponse)
+async def revoquer(
+    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    try:
+        await service.revoquer(session, registre, declaration, now=now, acteur="declarant")
+    except ServiceError as exc:
+        return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
+    return await _espace(session, registre, declaration, now, message="Votre consentement est révoqué.")
