@@ -12,6 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from shared.natures import NATURES as CATALOGUE_NATURES
+from shared.natures import TOUTES_NATURES as TOUTES_NATURES
+
 VERSION = "2026-1"
 
 
@@ -87,19 +90,8 @@ NOTICE = (
     "du droit d'introduire une réclamation auprès de la CNIL."
 )
 
-#: Natures of actes a consent may cover; `*` means all of them.
-NATURES: tuple[tuple[str, str], ...] = (
-    ("assignation", "Assignation"),
-    ("signification_decision", "Signification d'une décision de justice"),
-    ("commandement_payer", "Commandement de payer"),
-    ("commandement_quitter_lieux", "Commandement de quitter les lieux"),
-    ("sommation", "Sommation"),
-    ("injonction_payer", "Signification d'une ordonnance d'injonction de payer"),
-    ("conge_bail", "Congé (bail)"),
-    ("denonciation_saisie", "Dénonciation de saisie"),
-    ("acte_procedure", "Autre acte de procédure"),
-)
-TOUTES_NATURES = "*"
+#: Natures of actes a consent may cover (the platform's one catalogue); `*` means all of them.
+NATURES: tuple[tuple[str, str], ...] = tuple(CATALOGUE_NATURES.items())
 CODES_NATURES = frozenset(code for code, _ in NATURES)
 
 #: Proofs accepted with a declaration (arrêté du 17 novembre 2023, art. 1; legal persons: see legal.md Q10).

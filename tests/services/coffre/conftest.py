@@ -74,7 +74,7 @@ def mauvais_pdfs(depot_pki: ThrowawayPki, pdf_signe: bytes) -> dict[str, bytes]:
 def metadonnees(**overrides: Any) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "reference_dossier": "DOS-2026-0042",
-        "nature": "signification-decision",
+        "nature": "signification_decision",
         "requerant": {"nom": "SCI Les Tilleuls"},
         "destinataire": {"declaration_id": "decl-paris"},
     }
