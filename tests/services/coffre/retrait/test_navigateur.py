@@ -1,0 +1,141 @@
+"""The retrieval pages in a real headless Chromium: sign-in → code → "Télécharger l'acte", with
+screenshots (`shared.testing.browser.artifacts_dir()`) and axe-core on each step (no serious or
+critical violation). The coffre runs under uvicorn on 127.0.0.1 in a thread; consent is the
+contract stand-in of `outils.py`."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page
+
+from services.coffre.app import create_app
+from services.coffre.settings import CoffreSettings
+from shared.testing.apps import commissaire_claims, issuer_for, migrate
+from shared.testing.browser import artifacts_dir, chromium
+from shared.testing.databases import sqlite_url
+from shared.testing.pki import ThrowawayPki
+from tests.services.coffre.conftest import NOW, declarations_standard, metadonnees, multipart
+from tests.services.coffre.retrait.outils import CODE, PERSONNE_PARIS, ConsentAvecConnexion
+
+pytestmark = pytest.mark.browser
+
+
+def _port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _servir(app: Any, port: int) -> Iterator[None]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            threading.Event().wait(0.025)
+        assert server.started, "uvicorn did not start"
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+async def _axe(page: Page, nom: str) -> None:
+    await page.screenshot(path=str(artifacts_dir() / f"coffre-retrait-{nom}.png"), full_page=True)
+    resultats = await Axe().run(page)
+    graves = [
+        (v["id"], v["impact"], v["help"])
+        for v in resultats.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert graves == [], graves
+
+
+async def test_retrait_dans_chromium(tmp_path: Path, depot_pki: ThrowawayPki, pdf_signe: bytes) -> None:
+    settings = CoffreSettings(
+        env="test",
+        var_dir=tmp_path,
+        database_url=sqlite_url(tmp_path),
+        run_jobs_in_process=False,
+        now=NOW,
+        trust_roots=depot_pki.trusted_root_pem,
+        taches_periodiques=False,
+    )
+    await migrate(settings)
+    holder: list[Any] = []
+    consent = ConsentAvecConnexion(horloge=lambda: holder[0].clock.now())
+    declarations_standard(consent)
+    consent.compte(PERSONNE_PARIS)
+    app = create_app(settings, http_transport=consent.transport())
+    holder.append(app.state.runtime)
+    issuer = issuer_for(settings)
+    commissaire = {
+        "Authorization": "Bearer "
+        + issuer.token(role="commissaire", sub="commissaire-1", audience="coffre", **commissaire_claims())
+    }
+    service = {
+        "Authorization": "Bearer " + issuer.token(role="service", sub="service:notify", audience="coffre")
+    }
+    port = _port_libre()
+    base = f"http://127.0.0.1:{port}"
+    with _servir(app, port):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            depot = await http.post(
+                "/coffre/v1/actes", headers=commissaire, **multipart(metadonnees(), pdf_signe)
+            )
+            assert depot.status_code == 201, depot.text
+            acte_id = depot.json()["id"]
+            lien = await http.post(f"/coffre/v1/interne/actes/{acte_id}/lien", headers=service)
+            url = lien.json()["url"].replace(settings.public_url.rstrip("/"), base)
+
+            async with chromium() as browser:
+                context = await browser.new_context(accept_downloads=True, locale="fr-FR")
+                page = await context.new_page()
+                reponse = await page.goto(url)
+                assert reponse is not None
+                assert reponse.status == 200
+                assert await page.title() == "Un acte vous a été signifié — Signif"
+                await _axe(page, "1-accueil")
+
+                await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
+                await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
+                await page.get_by_role("button", name="Recevoir un code de connexion").click()
+                await page.get_by_label("Code à usage unique (6 chiffres)").wait_for()
+                await _axe(page, "2-code")
+
+                await page.get_by_label("Code à usage unique (6 chiffres)").fill(CODE)
+                await page.get_by_role("button", name="Valider le code").click()
+                bouton = page.get_by_role("button", name="Télécharger l'acte", exact=True)
+                await bouton.wait_for()
+                await _axe(page, "3-connecte")
+
+                # Nothing recorded yet: only the download counts.
+                detail = (await http.get(f"/coffre/v1/actes/{acte_id}", headers=commissaire)).json()
+                assert detail["pris_connaissance_le"] is None
+
+                async with page.expect_download() as attente:
+                    await bouton.click()
+                telechargement = await attente.value
+                chemin = tmp_path / "acte.pdf"
+                await telechargement.save_as(chemin)
+                assert chemin.read_bytes() == pdf_signe
+                await context.close()
+
+            detail = (await http.get(f"/coffre/v1/actes/{acte_id}", headers=commissaire)).json()
+            assert detail["statut"] == "pris_connaissance"
+            assert detail["pris_connaissance_le"] is not None
