@@ -14,6 +14,7 @@ from services.coffre.autorite.router import router as autorite_router
 from services.coffre.depot.envoi import ENVOI_PROGRAMME
 from services.coffre.depot.programme import handler_envoi_programme
 from services.coffre.depot.router import router as depot_router
+from services.coffre.dossier.router import router as dossier_router
 from services.coffre.interne.router import router as interne_router
 from services.coffre.journal import taches
 from services.coffre.journal.router import router as journal_router
@@ -64,6 +65,7 @@ def create_app(
             journal_router,
             autorite_router,
             interne_router,
+            dossier_router,
         ],
         job_tables=JOB_TABLES,
         clock=clock,

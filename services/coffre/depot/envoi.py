@@ -74,6 +74,7 @@ async def enregistrer_depot(
             "taille": acte.taille,
             "annexes": [a.sha256 for a in annexes],
             "depose_le": instant(now),
+            "instant": instant(now),
         },
         now=now,
     )
@@ -102,6 +103,7 @@ async def enregistrer_envoi(
             "sha256": acte.sha256,
             "envoye_le": instant(now),
             "derogation_664": acte.derogation_664 is not None,
+            "instant": instant(now),
         },
         now=now,
     )

@@ -4,10 +4,14 @@ Leaf format: canonical JSON (UTF-8, keys sorted, no spaces) of an object with a 
 ids, hashes and RFC 3339 UTC instants, never personal data (names, addresses, dossier references
 stay in the service tables). Types written by the coffre:
 
-    depot                 {acte_id, office_id, sha256, taille, annexes: [sha256...], depose_le}
-    envoi                 {acte_id, office_id, declaration_id, sha256, envoye_le, derogation_664: bool}
+    depot                 {acte_id, office_id, sha256, taille, annexes: [sha256...], depose_le, instant}
+    envoi                 {acte_id, office_id, declaration_id, sha256, envoye_le, derogation_664: bool,
+                          instant}
     annulation            {acte_id, motif, instant}
     avis_mise_a_disposition {acte_id, statut, canal, envoye_le, message_id_sha256|null, instant}
+    prise_connaissance    {acte_id, declaration_id, sha256, pris_connaissance_le, instant}
+    mode                  {acte_id, mode, lettre_simple_due_le|null, instant}
+    acces_preuves_autorite {acte_id, procedure_sha256, juridiction, instant}
     recherche_autorite    {procedure_sha256, juridiction, critere, actes: [ids], instant}
     audit_integrite       {instant, verifies, alteres: [sha256...], manquants: [sha256...]}
     alerte_integrite      {acte_id, sha256, instant}

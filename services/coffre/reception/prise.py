@@ -101,6 +101,7 @@ async def _enregistrer(
             "declaration_id": acte.declaration_id,
             "sha256": acte.sha256,
             "pris_connaissance_le": instant(now),
+            "instant": instant(now),
         },
         now=now,
     )

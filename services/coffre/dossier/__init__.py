@@ -1,0 +1,1 @@
+"""Evidence bundles of the coffre: `GET /coffre/v1/actes/{id}/preuves`."""

@@ -1,0 +1,247 @@
+"""The evidence bundle of one acte (`signif-preuves/1`, see `shared.evidence.format`), from the coffre.
+
+What goes in, and where it comes from:
+- `acte/document.pdf` and `acte/annexes/*`: the blobs, read back verified (SHA-256) from the store;
+- `validation/rapport.json`: the signature validation report made at deposit;
+- `horodatages/depot.tsr`, `horodatages/envoi.tsr`: the RFC 3161 tokens over the acte's SHA-256 kept
+  in the `depot` and `envoi` events; `horodatages/avis-reception.tsr`: the avis de réception's token
+  (over the digest of its payload); `tsa/`: the TSA certificate and root;
+- `avis/`: the avis de mise à disposition record (last report from notify), the avis de réception
+  JWS and the same sealed as a PDF; `certificat/` and `lettre-simple/` once the mode is fixed;
+- `journal/`: every répertoire leaf naming this acte (the events' leaves, plus the access leaf of a
+  judicial authority), with inclusion proofs to the first stored checkpoint covering them all and a
+  consistency proof to the latest checkpoint (signed now when the log has grown since);
+- `cles/jwks.json` (the seal keys) and `recit.json` (the story the coffre's rows assert).
+
+The database work happens in one short transaction; the PDFs are sealed afterwards, at `now`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coffre.actes import repository
+from services.coffre.contexte import Coffre
+from services.coffre.journal.repertoire import instant
+from services.coffre.models import Acte, ActeAnnexe, ActeEvenement
+from services.coffre.preuves import avis_reception_pdf, certificat_pdf
+from services.coffre.reception import documents
+from shared.app import ServiceRuntime
+from shared.crypto.jws import jwks
+from shared.evidence import format as fmt
+from shared.evidence.bundle import BundleBuilder
+from shared.evidence.journal import JournalExtract, extract_journal
+from shared.territoire import territoire_de
+from shared.timestamps.client import EmbeddedTimestampClient
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """The judicial procedure an authority's access is bound to (logged hashed, as in searches)."""
+
+    juridiction: str
+    numero: str
+
+    def empreinte(self) -> str:
+        return hashlib.sha256(f"{self.juridiction}\n{self.numero}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Acces:
+    """Who asks: an office (sees its own actes) or the judicial authority (any acte, logged)."""
+
+    office_id: str | None = None
+    juridiction: str | None = None
+    procedure: Procedure | None = None
+
+
+@dataclass
+class _Lecture:
+    acte: Acte
+    annexes: Sequence[ActeAnnexe]
+    evenements: Sequence[ActeEvenement]
+    journal: JournalExtract
+
+
+async def _checkpoint_couvrant(session: AsyncSession, coffre: Coffre, dernier_index: int) -> str | None:
+    """The first stored checkpoint whose tree holds `dernier_index`."""
+    table = coffre.repertoire.log.tables.checkpoints
+    note = await session.scalar(
+        select(table.c.note).where(table.c.size > dernier_index).order_by(table.c.size).limit(1)
+    )
+    return str(note) if note is not None else None
+
+
+async def _journal(
+    session: AsyncSession, coffre: Coffre, acte_id: str, indexes: set[int], now: datetime
+) -> JournalExtract:
+    repertoire = coffre.repertoire
+    feuilles = []
+    for index in sorted(indexes):
+        leaf = (await repertoire.log.leaves(session, index, index + 1))[0]
+        if json.loads(leaf.data).get("acte_id") == acte_id:
+            feuilles.append(index)
+    taille = await repertoire.log.size(session)
+    stored = await repertoire.log.latest_checkpoint(session)
+    if stored is None or stored.size != taille:
+        dernier = await repertoire.signer_checkpoint(session, now=now)
+    else:
+        dernier = stored.note
+    checkpoint = await _checkpoint_couvrant(session, coffre, max(feuilles)) or dernier
+    return await extract_journal(
+        session,
+        repertoire.log,
+        indexes=feuilles,
+        checkpoint=checkpoint,
+        latest=dernier,
+        cle=repertoire.signer.verifier.vkey,
+    )
+
+
+async def _lire(
+    runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces, now: datetime
+) -> _Lecture | None:
+    async with runtime.db.transaction() as session:
+        if acces.office_id is not None:
+            acte = await repository.acte_de_l_office(session, acces.office_id, acte_id)
+        else:
+            acte = await session.get(Acte, acte_id)
+        if acte is None:
+            return None
+        indexes: set[int] = set()
+        if acces.procedure is not None:
+            indexes.add(
+                await coffre.repertoire.ajouter(
+                    session,
+                    {
+                        "type": "acces_preuves_autorite",
+                        "acte_id": acte.id,
+                        "procedure_sha256": acces.procedure.empreinte(),
+                        "juridiction": acces.juridiction,
+                        "instant": instant(now),
+                    },
+                    now=now,
+                )
+            )
+        evenements = await repository.evenements(session, acte.id)
+        annexes = await repository.annexes(session, acte.id)
+        indexes.update(e.journal_index for e in evenements if e.journal_index is not None)
+        journal = await _journal(session, coffre, acte.id, indexes, now)
+    return _Lecture(acte, annexes, evenements, journal)
+
+
+def _tsa(builder: BundleBuilder, coffre: Coffre) -> None:
+    horodatage = coffre.horodatage
+    if isinstance(horodatage, EmbeddedTimestampClient):
+        credentials = horodatage.authority.credentials
+        builder.set_tsa_chain(credentials.certificate, credentials.chain)
+        return
+    chaine = x509.load_pem_x509_certificates(
+        (coffre.settings.keys_dir / "tsa" / "tsa-chain.pem").read_bytes()
+    )
+    builder.set_tsa_chain(chaine[0], chaine[1:])
+
+
+def _jeton(evenement: ActeEvenement) -> bytes | None:
+    horodatage = evenement.donnees.get("horodatage")
+    if isinstance(horodatage, dict) and isinstance(horodatage.get("jeton"), str):
+        return base64.b64decode(horodatage["jeton"])
+    return None
+
+
+def _avis_mise_a_disposition(acte: Acte, evenements: Sequence[ActeEvenement]) -> dict[str, Any] | None:
+    avis = [e for e in evenements if e.type == "avis_mise_a_disposition"]
+    if not avis:
+        return None
+    envoyes = [e for e in avis if e.donnees.get("statut") == "envoye"]
+    dernier = (envoyes or avis)[-1]
+    return {
+        "acte_id": acte.id,
+        "statut": dernier.donnees.get("statut"),
+        "canal": dernier.donnees.get("canal"),
+        "envoye_le": dernier.donnees.get("envoye_le"),
+        "enregistre_le": instant(dernier.instant),
+        "journal_index": dernier.journal_index,
+    }
+
+
+def recit(acte: Acte) -> fmt.Recit:
+    lettre = None
+    if acte.lettre_simple_due_le is not None:
+        lettre = fmt.LettreSimple(due_le=acte.lettre_simple_due_le, envoyee_le=acte.lettre_simple_envoyee_le)
+    return fmt.Recit(
+        acte_id=acte.id,
+        sha256=acte.sha256,
+        depose_le=acte.depose_le,
+        envoye_le=acte.envoye_le,
+        pris_connaissance_le=acte.pris_connaissance_le,
+        mode=acte.mode,
+        fuseau=acte.fuseau,
+        subdivision_feries=territoire_de(acte.commune_insee).subdivision_feries,
+        lettre_simple=lettre,
+        declaration_id=acte.declaration_id,
+    )
+
+
+async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces) -> bytes | None:
+    """The ZIP bytes of the acte's bundle, or None when `acces` may not see the acte."""
+    now = runtime.clock.now()
+    lecture = await _lire(runtime, coffre, acte_id, acces, now)
+    if lecture is None:
+        return None
+    acte = lecture.acte
+    builder = BundleBuilder.acte(acte.id, genere_le=now)
+    builder.add_acte(await coffre.blobs.read_bytes(acte.sha256))
+    for annexe in sorted(lecture.annexes, key=lambda a: a.position):
+        builder.add_annexe(annexe.nom, await coffre.blobs.read_bytes(annexe.sha256))
+    builder.add_validation_report(acte.rapport_validation)
+    jetons = 0
+    for evenement in lecture.evenements:
+        jeton = _jeton(evenement) if evenement.type in ("depot", "envoi") else None
+        if jeton is not None:
+            builder.add_timestamp(evenement.type, jeton, objet=fmt.ACTE)
+            jetons += 1
+    avis_mad = _avis_mise_a_disposition(acte, lecture.evenements)
+    if avis_mad is not None:
+        builder.add_avis_mise_a_disposition(avis_mad)
+    sceau = None
+    if acte.avis_reception_jws is not None:
+        avis = documents.avis_de(acte.avis_reception_jws)
+        sceau = documents.sceau_pdf(runtime, coffre)
+        builder.add_avis_reception(avis.jws, pdf=await avis_reception_pdf(avis, sceau=sceau, emis_le=now))
+        horodatage = avis.contenu["horodatage"]
+        builder.add_timestamp(
+            "avis-reception",
+            base64.b64decode(horodatage["jeton"]),
+            sha256=bytes.fromhex(horodatage["empreinte"]),
+        )
+        jetons += 1
+    if acte.mode is not None:
+        sceau = sceau or documents.sceau_pdf(runtime, coffre)
+        builder.add_certificat(await certificat_pdf(documents.certificat(acte), sceau=sceau, emis_le=now))
+        if acte.lettre_simple_due_le is not None:
+            builder.add_lettre_simple(
+                {
+                    "acte_id": acte.id,
+                    "due_le": acte.lettre_simple_due_le.isoformat(),
+                    "envoyee_le": (
+                        acte.lettre_simple_envoyee_le.isoformat() if acte.lettre_simple_envoyee_le else None
+                    ),
+                }
+            )
+    if jetons:
+        _tsa(builder, coffre)
+    builder.set_jwks(jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires]))
+    builder.set_journal(lecture.journal)
+    builder.set_recit(recit(acte))
+    return builder.build()
