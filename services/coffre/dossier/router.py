@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.dossier.assemblage import Acces, Procedure, assembler
 from services.coffre.errors import ActeIntrouvable
-from shared.auth import Autorite, Commissaire, Principal, TokenVerifier, _bearer
+from shared.auth import Autorite, Commissaire, Principal, TokenVerifier
 from shared.errors import Authentification, Interdit, Unprocessable, error_responses
 
 router = APIRouter(prefix="/coffre/v1", tags=["preuves"])
@@ -31,8 +31,11 @@ class ProcedureRequise(Unprocessable):
 
 async def _appelant(request: Request) -> Principal:
     """A commissaire or the judicial authority (the two roles that may read a bundle)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Authentification("Jeton d'accès manquant.")
     verifier: TokenVerifier = request.app.state.token_verifier
-    claims = await verifier.verify(_bearer(request))
+    claims = await verifier.verify(token.strip())
     model: type[Principal]
     if claims.get("role") == "commissaire":
         model = Commissaire

@@ -163,3 +163,43 @@ async def test_acces_office_et_autorite(coffre_factory: CoffreFactory, pdf_signe
     assert acces["juridiction"] == "TJ Paris"
     assert "RG 26/00123" not in json.dumps(acces)  # the procedure number is logged hashed
     assert len(acces["procedure_sha256"]) == 64
+
+
+async def test_a_domicile_avec_lettre_simple(
+    coffre_factory: CoffreFactory, pdf_signe: bytes, database_url: str
+) -> None:
+    async with coffre_factory(database_url=database_url) as t:
+        acte_id = (await t.deposer(pdf_signe)).json()["id"]
+        await _avis_envoye(t, acte_id, "2026-03-02T09:00:05Z")
+        _regler(t, MINUIT_PARIS)
+        assert t.runtime.runner is not None
+        assert await t.runtime.runner.run_due() >= 1
+        _regler(t, datetime(2026, 3, 3, 8, 30, tzinfo=UTC))
+        envoi = await t.client.post(
+            f"/coffre/v1/actes/{acte_id}/lettre-simple/envoi",
+            headers=t.jeton(),
+            json={"envoyee_le": "2026-03-03"},
+        )
+        assert envoi.status_code == 200, envoi.text
+        response = await t.client.get(f"/coffre/v1/actes/{acte_id}/preuves", headers=t.jeton())
+        assert response.status_code == 200, response.text
+    rapport = verify_bundle(response.content)
+    assert rapport.ok, "\n".join(str(c) for c in rapport.checks)
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        noms = set(archive.namelist())
+        lettre = json.loads(archive.read(fmt.LETTRE_SIMPLE))
+        recit = json.loads(archive.read(fmt.RECIT))
+        types = [f["type"] for f in _feuilles(archive)]
+    assert fmt.CERTIFICAT in noms
+    assert fmt.AVIS_RECEPTION not in noms
+    assert lettre == {"acte_id": acte_id, "due_le": "2026-03-03", "envoyee_le": "2026-03-03"}
+    assert recit["mode"] == "a_domicile"
+    assert recit["pris_connaissance_le"] is None
+    assert recit["lettre_simple"] == {"due_le": "2026-03-03", "envoyee_le": "2026-03-03"}
+    assert types == ["depot", "envoi", "avis_mise_a_disposition", "mode", "lettre_simple"]
+
+
+async def test_sans_jeton(coffre_factory: CoffreFactory) -> None:
+    async with coffre_factory() as t:
+        response = await t.client.get("/coffre/v1/actes/inconnu/preuves")
+        assert response.status_code == 401
