@@ -3,8 +3,9 @@
 declaration → e-mailed code (real SMTP sink) → confirmation → proofs → submission → operator
 acceptance → consultation by a commissaire → webhook subscription (real local receiver) → deposit
 of a PDF signed with `signif dev sign` → avis de mise à disposition e-mail with the retrieval link →
-sign-in (password + e-mailed code) and download → `acte.pris_connaissance` webhook with a valid
-Standard Webhooks signature → clock past local midnight → mode `a_personne` → evidence bundle (when
+sign-in (password + e-mailed code) and download in real headless Chromium (a screenshot of each
+page kept in `test-artifacts/`) → `acte.pris_connaissance` webhook with a valid Standard Webhooks
+signature → clock past local midnight → mode `a_personne` → evidence bundle (when
 the coffre serves it) verified offline by `signif verify`.
 """
 
@@ -23,6 +24,7 @@ import pytest
 from shared.testing.pdfs import acte_pdfa
 from shared.testing.smtp import SmtpServer, smtp_server
 from shared.testing.webhooks import WebhookReceiver, webhook_receiver
+from tests.e2e import retrait_navigateur
 from tests.e2e.deploiement import (
     Deploiement,
     attendre_courriel,
@@ -31,9 +33,8 @@ from tests.e2e.deploiement import (
     lien_dans,
     signature_valide,
 )
-from tests.e2e.retrait_http import Retrait
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -201,10 +202,16 @@ async def histoire(
         )
         return code_dans(mail.message)
 
-    telecharge = await Retrait(http, lien).telecharger(EMAIL, MOT_DE_PASSE, code_connexion)
-    assert telecharge.status_code == 200, telecharge.text
-    assert telecharge.headers["content-type"] == "application/pdf"
-    assert telecharge.content == (tmp_path / "acte-signe.pdf").read_bytes()
+    recu = tmp_path / "acte-recu.pdf"
+    captures = await retrait_navigateur.telecharger(lien, EMAIL, MOT_DE_PASSE, code_connexion, recu)
+    assert recu.read_bytes() == (tmp_path / "acte-signe.pdf").read_bytes()
+    assert [c.name for c in captures] == [
+        "e2e-histoire-1-lien.png",
+        "e2e-histoire-2-code.png",
+        "e2e-histoire-3-connecte.png",
+        "e2e-histoire-4-apres-telechargement.png",
+    ]
+    assert all(c.stat().st_size > 0 for c in captures)
 
     await verifier_webhook(http, recepteur, secret, acte_id)
     await fixer_le_mode(http, dep, acte_id)
