@@ -3,8 +3,9 @@
 `commencer(email, mot_de_passe)` → `defi_id`; `confirmer(defi_id, code)` → the destinataire JWT,
 verified here before any use: EdDSA only, signature by a key of consent's JWKS
 (`GET /consent/v1/.well-known/jwks.json`, cached `JWKS_TTL`, refetched once on an unknown `kid`),
-`aud` "coffre", `iss` "signif-consent", `exp` required, `role` "destinataire", a `sub` and a list
-`declarations`. A commissaire's token (another issuer key, another role) never verifies.
+`aud` "coffre", `iss` "signif-consent", `exp` required (wall clock, as consent mints it), `role`
+"destinataire", a `sub` and a list `declarations`. A commissaire's token (another issuer key,
+another role) never verifies.
 """
 
 from __future__ import annotations
@@ -112,13 +113,11 @@ class DestinataireClient:
                 algorithms=["EdDSA"],
                 audience="coffre",
                 issuer=ISSUER,
-                options={"require": ["exp", "sub", "aud", "iss"], "verify_exp": False, "verify_iat": False},
-                leeway=0,
+                options={"require": ["exp", "sub", "aud", "iss"], "verify_iat": False},
+                leeway=5,
             )
         except jwt.PyJWTError as exc:
             raise ConnexionRefusee("authentification") from exc
-        if int(claims["exp"]) <= int(now.timestamp()):
-            raise ConnexionRefusee("authentification")
         declarations = claims.get("declarations")
         if claims.get("role") != "destinataire" or not isinstance(declarations, list):
             raise ConnexionRefusee("authentification")

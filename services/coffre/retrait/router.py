@@ -19,7 +19,6 @@ CSP (`shared.http.STRICT_CSP`), no script at all, one same-origin stylesheet, `n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -154,8 +153,8 @@ async def _formulaire(request: Request) -> dict[str, str]:
     return {cle: v[0] for cle, v in valeurs.items() if v}
 
 
-def _etat(request: Request, retrait: Retrait, jeton: str, now: datetime) -> sess.Etat | None:
-    return sess.ouvrir(retrait.cle, request.cookies.get(sess.COOKIE), hash_token(jeton), now)
+def _etat(request: Request, retrait: Retrait, jeton: str) -> sess.Etat | None:
+    return sess.ouvrir(retrait.cle, request.cookies.get(sess.COOKIE), hash_token(jeton))
 
 
 async def _actes_de(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[str, Any]]:
@@ -184,11 +183,10 @@ async def page(request: Request, jeton: str, erreur: str | None = None) -> Respo
         return trouve
     lien, acte = trouve
     retrait = _retrait(runtime)
-    now = runtime.clock.now()
-    etat = _etat(request, retrait, jeton, now)
+    etat = _etat(request, retrait, jeton)
     neuf = etat is None
     if etat is None:
-        etat = sess.nouvel_etat(now)
+        etat = sess.nouvel_etat()
     contexte: dict[str, Any] = {
         "titre": "Un acte vous a été signifié",
         "jeton": jeton,
@@ -225,7 +223,7 @@ async def connexion(request: Request, jeton: str) -> Response:
     retrait = _retrait(runtime)
     now = runtime.clock.now()
     champs = await _formulaire(request)
-    etat = _etat(request, retrait, jeton, now)
+    etat = _etat(request, retrait, jeton)
     if etat is None or not etat.csrf_valide(champs.get("csrf")):
         return _retour(jeton, "csrf")
     if not retrait.limiteur.autoriser(f"connexion:{lien.jeton_hash}", CONNEXIONS_PAR_LIEN, now):
@@ -238,7 +236,7 @@ async def connexion(request: Request, jeton: str) -> Response:
         return _retour(jeton, exc.code if exc.code in _MESSAGES else "authentification")
     except ConsentInjoignable:
         return _retour(jeton, "injoignable")
-    nouvel = sess.nouvel_etat(now)
+    nouvel = sess.nouvel_etat()
     nouvel.defi_id = defi
     return _retour(jeton, cookie=sess.sceller(retrait.cle, nouvel, lien.jeton_hash))
 
@@ -253,7 +251,7 @@ async def code(request: Request, jeton: str) -> Response:
     retrait = _retrait(runtime)
     now = runtime.clock.now()
     champs = await _formulaire(request)
-    etat = _etat(request, retrait, jeton, now)
+    etat = _etat(request, retrait, jeton)
     if etat is None or etat.defi_id is None or not etat.csrf_valide(champs.get("csrf")):
         return _retour(jeton, "csrf")
     try:
@@ -262,7 +260,7 @@ async def code(request: Request, jeton: str) -> Response:
         return _retour(jeton, exc.code if exc.code in _MESSAGES else "authentification")
     except ConsentInjoignable:
         return _retour(jeton, "injoignable")
-    nouvel = sess.nouvel_etat(now)
+    nouvel = sess.nouvel_etat()
     if lien.declaration_id not in personne.declarations:
         return _retour(jeton, "autre-destinataire", cookie=sess.sceller(retrait.cle, nouvel, lien.jeton_hash))
     nouvel.exp = min(nouvel.exp, personne.exp)
@@ -277,7 +275,7 @@ async def deconnexion(request: Request, jeton: str) -> Response:
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    nouvel = sess.nouvel_etat(runtime.clock.now())
+    nouvel = sess.nouvel_etat()
     return _retour(jeton, cookie=sess.sceller(_retrait(runtime).cle, nouvel, lien.jeton_hash))
 
 
@@ -290,9 +288,8 @@ async def telechargement(request: Request, jeton: str) -> Response:
     lien, acte = trouve
     retrait = _retrait(runtime)
     coffre: Coffre = coffre_of(runtime)
-    now = runtime.clock.now()
     champs = await _formulaire(request)
-    etat = _etat(request, retrait, jeton, now)
+    etat = _etat(request, retrait, jeton)
     if etat is None or not etat.connecte or not etat.csrf_valide(champs.get("csrf")):
         return _retour(jeton, "csrf")
     if lien.declaration_id not in etat.declarations:

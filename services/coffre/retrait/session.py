@@ -7,7 +7,9 @@ Format: cookie `signif_retrait` = base64url(12-byte nonce ‖ AES-GCM(key, JSON 
 another link's page. Attributes: `Secure; HttpOnly; SameSite=Strict; Path=/coffre/retrait/`.
 
 Threat model: the cookie carries a bearer JWT, so it is encrypted (not only signed) and lives at
-most `SESSION_MINUTES` and never longer than the JWT. The key (32 random bytes) lives in
+most `SESSION_MINUTES` and never longer than the JWT. Like consent's token lifetimes, session
+lifetimes are transport security and use the wall clock (`time.time()`), not the service clock that
+dates legal facts (tests move that one across days). The key (32 random bytes) lives in
 `keys_dir/coffre-retrait-session.key`, created on first start (an embedded deployment restart keeps
 sessions). CSRF: every form carries the state's `csrf` value; a POST whose field differs from the
 cookie's is refused (the cookie is SameSite=Strict as well).
@@ -20,8 +22,8 @@ import binascii
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,14 @@ class Etat:
         return valeur is not None and constant_time_equals(valeur, self.csrf)
 
 
-def nouvel_etat(now: datetime) -> Etat:
-    return Etat(csrf=secrets.token_urlsafe(32), exp=int(now.timestamp()) + SESSION_MINUTES * 60)
+def maintenant() -> int:
+    """Wall-clock unix seconds (session lifetimes only)."""
+    return int(time.time())
+
+
+def nouvel_etat(now: int | None = None) -> Etat:
+    debut = maintenant() if now is None else now
+    return Etat(csrf=secrets.token_urlsafe(32), exp=debut + SESSION_MINUTES * 60)
 
 
 def _aad(lien_hash: str) -> bytes:
@@ -88,7 +96,7 @@ def sceller(cle: bytes, etat: Etat, lien_hash: str) -> str:
     return base64.urlsafe_b64encode(nonce + chiffre).decode("ascii").rstrip("=")
 
 
-def ouvrir(cle: bytes, valeur: str | None, lien_hash: str, now: datetime) -> Etat | None:
+def ouvrir(cle: bytes, valeur: str | None, lien_hash: str, now: int | None = None) -> Etat | None:
     """The state, or None when absent, tampered, for another link, or expired."""
     if not valeur or len(valeur) > 8192:
         return None
@@ -106,6 +114,6 @@ def ouvrir(cle: bytes, valeur: str | None, lien_hash: str, now: datetime) -> Eta
         )
     except (binascii.Error, InvalidTag, ValueError, KeyError, TypeError):
         return None
-    if etat.exp <= int(now.timestamp()):
+    if etat.exp <= (maintenant() if now is None else now):
         return None
     return etat

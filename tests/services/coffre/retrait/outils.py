@@ -11,6 +11,7 @@ the contract: `POST /consent/v1/interne/destinataires/connexion` → `{"defi_id"
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -66,7 +67,7 @@ class ConsentAvecConnexion(ConsentDouble):
         self, compte: Compte, *, cle: ed25519.Ed25519PrivateKey | None = None, **claims: Any
     ) -> str:
         cle = cle or self.cle
-        now = int(self.horloge().timestamp())
+        now = int(time.time())  # consent's token lifetimes use the wall clock
         payload = {
             "iss": "signif-consent",
             "aud": "coffre",

@@ -111,6 +111,17 @@ async def test_retrait_dans_chromium(tmp_path: Path, depot_pki: ThrowawayPki, pd
                 assert reponse.status == 200
                 assert await page.title() == "Un acte vous a été signifié — Signif"
                 await _axe(page, "1-accueil")
+                # Keyboard focus order: skip link, e-mail, password, submit.
+                ordre = []
+                for _ in range(4):
+                    await page.keyboard.press("Tab")
+                    ordre.append(
+                        await page.evaluate(
+                            "document.activeElement.id || document.activeElement.className"
+                            " || document.activeElement.tagName"
+                        )
+                    )
+                assert ordre == ["evitement", "email", "mot_de_passe", "BUTTON"]
 
                 await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
                 await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)

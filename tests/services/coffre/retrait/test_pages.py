@@ -3,6 +3,7 @@ refusals (other person, other acte, unknown link, CSRF, commissaire tokens), rat
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -10,8 +11,10 @@ from sqlalchemy import func, select
 
 from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
 from services.coffre.preuves import verifier_avis_reception
+from services.coffre.retrait import session as sess
 from services.coffre.retrait.connexion import ConnexionRefusee
 from services.coffre.retrait.router import _retrait
+from shared.crypto.tokens import hash_token
 from shared.http import STRICT_CSP
 from tests.services.coffre.retrait.outils import (
     PERSONNE_AUTRE,
@@ -224,7 +227,7 @@ async def test_csrf_mauvais_code_et_jetons_commissaire(banc: BancFactory, pdf_si
             b.consent.jeton_pour(commissaire_compte),
             b.consent.jeton_pour(PERSONNE_PARIS, cle=ed25519.Ed25519PrivateKey.generate()),
             b.consent.jeton_pour(PERSONNE_PARIS, aud="consent"),
-            b.consent.jeton_pour(PERSONNE_PARIS, exp=int(now.timestamp()) - 1),
+            b.consent.jeton_pour(PERSONNE_PARIS, exp=int(time.time()) - 60),
             b.t.jeton(role="destinataire", sub="personne-1", declarations=["decl-paris"])["Authorization"][
                 7:
             ],
@@ -248,3 +251,47 @@ async def test_limite_de_debit(banc: BancFactory, pdf_signe: bytes) -> None:
         inconnus = [(await b.client.get(f"/coffre/retrait/x{i}")).status_code for i in range(21)]
         assert inconnus[:20] == [404] * 20
         assert inconnus[20] == 429
+
+
+async def test_lien_expire_session_expiree_et_document_altere(banc: BancFactory, pdf_signe: bytes) -> None:
+    async with banc() as b:
+        acte_id = await b.signifier(pdf_signe)
+        jeton = await b.lien(acte_id)
+        await se_connecter(b.client, jeton, PERSONNE_PARIS)
+
+        # The session cookie is bound to the link and expires after 15 minutes.
+        retrait = _retrait(b.t.runtime)
+        valeur = b.client.cookies.get(sess.COOKIE)
+        lien_hash = hash_token(jeton)
+        etat = sess.ouvrir(retrait.cle, valeur, lien_hash)
+        assert etat is not None
+        assert etat.connecte
+        assert sess.ouvrir(retrait.cle, valeur, lien_hash, sess.maintenant() + 15 * 60 + 1) is None
+        assert sess.ouvrir(retrait.cle, valeur, hash_token("autre-lien")) is None
+        assert sess.ouvrir(retrait.cle, (valeur or "")[:-2] + "AA", lien_hash) is None
+
+        # The stored acte altered: an error page, no prise de connaissance recorded.
+        path = b.t.coffre.blobs.path_for(await _sha(b, acte_id))  # type: ignore[attr-defined]
+        path.chmod(0o644)
+        altere = bytearray(path.read_bytes())
+        altere[200] ^= 0x01
+        path.write_bytes(bytes(altere))
+        r = await telecharger(b.client, jeton)
+        assert r.status_code == 500
+        assert b"%PDF" not in r.content
+        async with b.t.runtime.db.transaction() as session:
+            acte = await session.get(Acte, acte_id)
+            assert acte is not None
+            assert acte.pris_connaissance_le is None
+
+        # After its expiry the link is the same 404 page as an unknown one.
+        regler(b, b.t.runtime.clock.now() + timedelta(days=31))
+        expire = await b.client.get(f"/coffre/retrait/{jeton}")
+        assert expire.status_code == 404
+
+
+async def _sha(b: Banc, acte_id: str) -> str:
+    async with b.t.runtime.db.transaction() as session:
+        acte = await session.get(Acte, acte_id)
+        assert acte is not None
+        return acte.sha256
