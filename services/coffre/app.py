@@ -17,7 +17,8 @@ from services.coffre.depot.router import router as depot_router
 from services.coffre.dossier.router import router as dossier_router
 from services.coffre.interne.router import router as interne_router
 from services.coffre.journal import taches
-from services.coffre.journal.router import router as journal_router
+from services.coffre.journal.router import journal as journal_router
+from services.coffre.journal.router import router as cles_router
 from services.coffre.models import JOB_TABLES
 from services.coffre.reception.mode import MODE_KIND, handler_mode
 from services.coffre.reception.router import router as reception_router
@@ -63,6 +64,7 @@ def create_app(
             reception_router,
             retrait_router,
             journal_router,
+            cles_router,
             autorite_router,
             interne_router,
             dossier_router,

@@ -26,17 +26,9 @@ def engagement(sel: bytes, valeur: Any) -> str:
 async def consigner(
     session: AsyncSession, registre: Registre, type_: str, *, now: datetime, **champs: Any
 ) -> int:
-    """Append one leaf `{"type", "le", **champs}`; return its index."""
-    feuille = {"type": type_, "le": rfc3339(now), **champs}
+    """Append one leaf `{"type", "le", "instant", **champs}`; return its index.
+
+    "instant" (= "le") is the field the evidence bundle format (`shared.evidence.format`) reads.
+    """
+    feuille = {"type": type_, "le": rfc3339(now), "instant": rfc3339(now), **champs}
     return await registre.journal.append(session, canonique(feuille), now=now)
-
-
-async def checkpoint(session: AsyncSession, registre: Registre, now: datetime) -> str:
-    """The signed checkpoint of the current tree, signing a new one when the log has grown."""
-    taille = await registre.journal.size(session)
-    dernier = await registre.journal.latest_checkpoint(session)
-    if dernier is not None and dernier.size == taille:
-        return dernier.note
-    return await registre.journal.sign_checkpoint(
-        session, registre.settings.journal_origin, registre.journal_signer, now
-    )

@@ -29,12 +29,12 @@ async def test_checkpoint_preuves_et_cle(coffre_factory: CoffreFactory, pdf_sign
         assert checkpoint.origin == "signif.example/coffre/repertoire"
         assert checkpoint.size == 4
 
-        entrees = (await t.client.get("/coffre/v1/journal/entrees?debut=0&fin=10")).json()["entrees"]
+        entrees = (await t.client.get("/coffre/v1/journal/entrees?debut=0&fin=10")).json()["elements"]
         assert [json.loads(e["donnees"])["type"] for e in entrees] == ["depot", "envoi", "depot", "envoi"]
         for entree in entrees:
             proof = (
                 await t.client.get(f"/coffre/v1/journal/preuves/inclusion?index={entree['index']}&taille=4")
-            ).json()["preuve"]
+            ).json()["hashes"]
             verify_inclusion(
                 leaf_hash(entree["donnees"].encode()),
                 entree["index"],
@@ -44,10 +44,11 @@ async def test_checkpoint_preuves_et_cle(coffre_factory: CoffreFactory, pdf_sign
             )
         coherence = (await t.client.get("/coffre/v1/journal/preuves/coherence?ancienne=2&nouvelle=4")).json()
         verify_consistency(
-            2, 4, [base64.b64decode(h) for h in coherence["preuve"]], old.root_hash, checkpoint.root_hash
+            2, 4, [base64.b64decode(h) for h in coherence["hashes"]], old.root_hash, checkpoint.root_hash
         )
         trop = await t.client.get("/coffre/v1/journal/preuves/inclusion?index=0&taille=99")
-        assert trop.status_code == 400
+        assert trop.status_code == 422
+        assert trop.json()["code"] == "validation"
 
 
 async def test_checkpoint_horodate_et_audit(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:

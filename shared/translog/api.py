@@ -1,0 +1,142 @@
+"""The public `/journal/...` endpoints, identical for every log of the platform (API.md §Log).
+
+Consent's registry log and the coffre's répertoire expose the same four reads, with the same
+shapes, so one verifier works against both:
+
+- `GET {prefix}/checkpoint`: the C2SP signed note of the current tree (a new checkpoint is signed
+  when the log has grown since the last one), `text/plain`;
+- `GET {prefix}/cle`: the note verifier key, `<name>+<hex id>+<base64(0x01 ‖ Ed25519 key)>`;
+- `GET {prefix}/entrees?debut=&fin=`: leaves `[debut, fin)` (at most 1,000), each with its index, data
+  (canonical JSON, no personal data), RFC 9162 leaf hash (base64) and creation instant;
+- `GET {prefix}/preuves/inclusion?index=&taille=` and `{prefix}/preuves/coherence?ancienne=&nouvelle=`:
+  RFC 9162 proofs, hashes in base64.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from shared.db import SessionDep
+from shared.errors import Unprocessable
+from shared.translog.note import Signer
+from shared.translog.rfc9162 import ProofError
+from shared.translog.store import TransparencyLog
+
+MAX_ENTREES = 1000
+
+
+@dataclass(frozen=True)
+class JournalPublic:
+    log: TransparencyLog
+    signer: Signer
+    origin: str
+
+
+class Entree(BaseModel):
+    index: int
+    donnees: str
+    hash: str
+    cree_le: str
+
+
+class Entrees(BaseModel):
+    elements: list[Entree]
+
+
+class Preuve(BaseModel):
+    index: int | None = None
+    taille: int | None = None
+    ancienne: int | None = None
+    nouvelle: int | None = None
+    hashes: list[str]
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def journal_router(
+    prefix: str, resolve: Callable[[Request], JournalPublic], *, tag: str = "journal"
+) -> APIRouter:
+    """The four read endpoints under `prefix` (e.g. `/consent/v1/journal`) for the log `resolve` returns."""
+    router = APIRouter(prefix=prefix, tags=[tag])
+
+    @router.get(
+        "/checkpoint", response_class=PlainTextResponse, summary="Checkpoint signé (C2SP signed note)"
+    )
+    async def lire_checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
+        journal = resolve(request)
+        taille = await journal.log.size(session)
+        dernier = await journal.log.latest_checkpoint(session)
+        if dernier is not None and dernier.size == taille:
+            note = dernier.note
+        else:
+            now = request.app.state.runtime.clock.now()
+            note = await journal.log.sign_checkpoint(session, journal.origin, journal.signer, now)
+        return PlainTextResponse(note, headers={"Cache-Control": "no-store"})
+
+    @router.get("/cle", response_class=PlainTextResponse, summary="Clé de vérification des checkpoints")
+    async def lire_cle(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(resolve(request).signer.verifier.vkey + "\n")
+
+    @router.get("/entrees", response_model=Entrees, summary="Feuilles [debut, fin) du journal")
+    async def lire_entrees(
+        request: Request,
+        session: SessionDep,
+        debut: Annotated[int, Query(ge=0)] = 0,
+        fin: Annotated[int | None, Query(ge=0)] = None,
+    ) -> Entrees:
+        fin = debut + MAX_ENTREES if fin is None else min(fin, debut + MAX_ENTREES)
+        if fin < debut:
+            raise Unprocessable("`fin` doit être supérieur ou égal à `debut`.")
+        feuilles = await resolve(request).log.leaves(session, debut, fin)
+        return Entrees(
+            elements=[
+                Entree(
+                    index=f.index,
+                    donnees=f.data.decode("utf-8"),
+                    hash=_b64(f.leaf_hash),
+                    cree_le=f.created_at.isoformat().replace("+00:00", "Z"),
+                )
+                for f in feuilles
+            ]
+        )
+
+    @router.get("/preuves/inclusion", response_model=Preuve, summary="Preuve d'inclusion (RFC 9162)")
+    async def preuve_inclusion(
+        request: Request,
+        session: SessionDep,
+        index: Annotated[int, Query(ge=0)],
+        taille: Annotated[int, Query(ge=1)],
+    ) -> Preuve:
+        if index >= taille:
+            raise Unprocessable("`index` doit être inférieur à `taille`.")
+        try:
+            hashes = await resolve(request).log.inclusion_proof(session, index, taille)
+        except ProofError as exc:
+            raise Unprocessable("Taille supérieure à celle du journal.") from exc
+        return Preuve(index=index, taille=taille, hashes=[_b64(h) for h in hashes])
+
+    @router.get("/preuves/coherence", response_model=Preuve, summary="Preuve de cohérence (RFC 9162)")
+    async def preuve_coherence(
+        request: Request,
+        session: SessionDep,
+        ancienne: Annotated[int, Query(ge=1)],
+        nouvelle: Annotated[int, Query(ge=1)],
+    ) -> Preuve:
+        if ancienne > nouvelle:
+            raise Unprocessable("`ancienne` doit être inférieure ou égale à `nouvelle`.")
+        try:
+            hashes = await resolve(request).log.consistency_proof(session, ancienne, nouvelle)
+        except ProofError as exc:
+            raise Unprocessable("Taille supérieure à celle du journal.") from exc
+        return Preuve(ancienne=ancienne, nouvelle=nouvelle, hashes=[_b64(h) for h in hashes])
+
+    return router
