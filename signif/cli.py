@@ -7,6 +7,7 @@ signif token issue --role R --sub S    mint a JWT with the deployment's developm
 signif consent purge [--dry-run]       the consent registry's 5-year retention purge
 signif dev sign --in a.pdf --out b.pdf sign a PDF with the demo commissaire certificate (development CA)
 signif verify lot.zip                  check an evidence bundle offline (exit 0 only if every check holds)
+signif demo [--url URL]                the whole story against a running `make run`, step by step
 """
 
 from __future__ import annotations
@@ -194,6 +195,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The story against a running embedded deployment (development keys and `.eml` files of its var dir)."""
+    from pathlib import Path
+
+    import httpx
+
+    from signif.demo import Demo, DemoEchouee
+
+    settings = _settings("coffre")
+    if settings.env == "production":
+        print("signif demo : réservé au développement (SIGNIF_ENV=production)", file=sys.stderr)
+        return 2
+    var = Path(args.var) if args.var else settings.var_dir
+    dossier = Path(args.dossier) if args.dossier else var / "demo"
+    try:
+        Demo(args.url, var, dossier).executer()
+    except DemoEchouee as exc:
+        print(f"\nDémo interrompue : {exc}", file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(
+            f"\nDémo interrompue : {args.url} injoignable ({exc}) ; lancez d'abord `make run`.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _default_audience(role: str) -> str:
     return {"commissaire": "coffre", "operateur": "consent", "autorite_judiciaire": "consent"}.get(
         role, "consent"
@@ -256,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--jwks", help="clés du sceau publiées (JWKS), au lieu de cles/jwks.json")
     verify.set_defaults(func=cmd_verify)
+
+    demo = sub.add_parser("demo", help="dérouler toute l'histoire contre un `make run` en cours")
+    demo.add_argument("--url", default="http://127.0.0.1:8000", help="le déploiement embarqué")
+    demo.add_argument("--var", help="son répertoire de données (défaut : SIGNIF_VAR_DIR ou ./var)")
+    demo.add_argument("--dossier", help="où écrire les fichiers produits (défaut : <var>/demo)")
+    demo.set_defaults(func=cmd_demo)
 
     from services.consent.purge.cli import register as register_consent
 

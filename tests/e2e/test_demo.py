@@ -1,0 +1,40 @@
+"""`signif demo` against the embedded deployment as a real process, which writes its e-mails as `.eml`
+files (no SMTP host configured, as with `make run`)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.deploiement import deploiement
+from tests.e2e.test_histoire import DEBUT
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_signif_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    async with deploiement(tmp_path, maintenant=DEBUT) as dep:
+        dossier = tmp_path / "demo"
+        sortie = await dep.signif("demo", "--url", dep.base, "--var", str(dep.var), "--dossier", str(dossier))
+    etapes = re.findall(r"^(\d+)\. ", sortie, flags=re.MULTILINE)
+    assert etapes == [str(n) for n in range(1, len(etapes) + 1)]
+    assert len(etapes) >= 10, sortie
+    assert "consentement : True" in sortie
+    assert f"{dep.base}/coffre/retrait/" in sortie
+    assert "mode : a_personne" in sortie
+    assert "Démo terminée" in sortie
+    signe = await asyncio.to_thread((dossier / "acte-signe.pdf").read_bytes)
+    assert await asyncio.to_thread((dossier / "acte-telecharge.pdf").read_bytes) == signe
+    assert (dossier / "avis-de-reception.pdf").stat().st_size > 0
+    assert sorted(p.name for p in (dep.var / "mail").glob("*.eml")) != []
+
+
+async def test_signif_demo_says_when_the_deployment_is_not_running(tmp_path: Path) -> None:
+    async with deploiement(tmp_path, maintenant=DEBUT) as dep:
+        base = dep.base
+    sortie = await dep.signif("demo", "--url", base, "--var", str(dep.var), attendu=1)
+    assert "injoignable" in sortie
+    assert "make run" in sortie
