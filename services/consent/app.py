@@ -22,6 +22,7 @@ from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
 from services.consent.operateur.router import router as operateur_router
 from services.consent.pages.router import router as pages_router
+from services.consent.preuves.router import router as preuves_router
 from services.consent.purge import service as purge
 from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
@@ -43,6 +44,7 @@ ROUTERS = [
     operateur_router,
     consultations_router,
     autorite_router,
+    preuves_router,
     interne_router,
     comptes_interne,
     comptes_public,

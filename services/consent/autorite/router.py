@@ -105,6 +105,8 @@ async def _journaliser(
         procedure=reference,
         declaration_ids=ids,
         piece_id=piece_id,
+        # a single-declaration query is part of that declaration's history (registre bundles)
+        **({"declaration_id": ids[0]} if len(ids) == 1 else {}),
     )
     session.add(
         RechercheAutorite(

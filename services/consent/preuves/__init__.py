@@ -1,0 +1,1 @@
+"""Registry evidence for the judicial authority: a declaration's logged history as a `registre` bundle."""

@@ -1,0 +1,61 @@
+"""`POST /consent/v1/autorite/preuves`: a declaration's registry evidence bundle for the authority.
+
+Purpose binding as for the searches: the body names the procedure (juridiction + numéro), else 422;
+the export is itself a log leaf (keyed hash of the procedure) included in the bundle it produces.
+Unknown or purged declaration → 404 (after the purge only the `declaration.purgee` leaf remains).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.consent.autorite.router import Procedure
+from services.consent.dependencies import NowDep, SessionDep
+from services.consent.models import Declaration
+from services.consent.preuves.service import exporter
+from services.consent.registre import RegistreDep
+from shared.auth import CurrentAutorite
+from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
+
+router = APIRouter(prefix="/consent/v1/autorite", tags=["autorité judiciaire"])
+
+
+class DemandePreuves(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    procedure: Procedure
+    declaration_id: Annotated[str, Field(min_length=1, max_length=36)]
+
+
+@router.post(
+    "/preuves",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "Lot de preuves « registre »"},
+        **error_responses(Authentification, Interdit, Introuvable, Unprocessable),
+    },
+)
+async def preuves(
+    corps: DemandePreuves, autorite: CurrentAutorite, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    declaration = await session.get(Declaration, corps.declaration_id)
+    if declaration is None:
+        raise Introuvable("Déclaration introuvable ou purgée.")
+    contenu = await exporter(
+        session,
+        registre,
+        declaration,
+        autorite=autorite.sub,
+        juridiction=corps.procedure.juridiction,
+        numero=corps.procedure.numero,
+        now=now,
+    )
+    nom = f"preuves-registre-{declaration.id}.zip"
+    return Response(
+        contenu,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{nom}"', "Cache-Control": "no-store"},
+    )
