@@ -83,9 +83,6 @@ async def deploiement(
         "SIGNIF_NOW": maintenant.isoformat(),
         "SIGNIF_PUBLIC_URL": base,
         "SIGNIF_RUN_JOBS": "false",
-        # consent mints destinataire tokens with wall-clock lifetimes while the coffre checks their
-        # expiry against its (pinned, days ahead) clock: a lifetime longer than that gap.
-        "CONSENT_DESTINATAIRE_TOKEN_TTL": str(14 * 24 * 3600),
     }
     if smtp is not None:
         env |= {

@@ -4,12 +4,13 @@ files (no SMTP host configured, as with `make run`)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.deploiement import deploiement
+from tests.e2e.deploiement import SIGNIF, deploiement, port_libre
 from tests.e2e.test_histoire import DEBUT
 
 pytestmark = pytest.mark.e2e
@@ -33,8 +34,18 @@ async def test_signif_demo_tells_the_whole_story(tmp_path: Path) -> None:
 
 
 async def test_signif_demo_says_when_the_deployment_is_not_running(tmp_path: Path) -> None:
-    async with deploiement(tmp_path, maintenant=DEBUT) as dep:
-        base = dep.base
-    sortie = await dep.signif("demo", "--url", base, "--var", str(dep.var), attendu=1)
-    assert "injoignable" in sortie
-    assert "make run" in sortie
+    proc = await asyncio.create_subprocess_exec(
+        SIGNIF,
+        "demo",
+        "--url",
+        f"http://127.0.0.1:{port_libre()}",
+        "--var",
+        str(tmp_path / "var"),
+        env={**os.environ, "SIGNIF_ENV": "development"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 1
+    assert "injoignable" in out.decode()
+    assert "make run" in out.decode()

@@ -5,13 +5,16 @@ acceptance → consultation by a commissaire → webhook subscription (real loca
 of a PDF signed with `signif dev sign` → avis de mise à disposition e-mail with the retrieval link →
 sign-in (password + e-mailed code) and download in real headless Chromium (a screenshot of each
 page kept in `test-artifacts/`) → `acte.pris_connaissance` webhook with a valid Standard Webhooks
-signature → clock past local midnight → mode `a_personne` → evidence bundle (when
-the coffre serves it) verified offline by `signif verify`.
+signature → clock past local midnight → mode `a_personne` → evidence bundle
+verified offline by `signif verify` (and its timestamps by `openssl ts -verify`), and rejected
+once one byte of the acte is flipped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -241,13 +244,49 @@ async def fixer_le_mode(http: httpx.AsyncClient, dep: Deploiement, acte_id: str)
 
 
 async def lot_de_preuves(http: httpx.AsyncClient, dep: Deploiement, tmp_path: Path, acte_id: str) -> None:
-    """The bundle route is being added in parallel: verified as soon as the coffre documents it."""
-    paths = (await http.get("/coffre/openapi.json")).json()["paths"]
-    if "/coffre/v1/actes/{acte_id}/preuves" not in paths:
-        return
+    """The office downloads the evidence bundle; `signif verify` checks it offline and `openssl ts
+    -verify` each RFC 3161 token against the deposited acte and the bundled TSA certificates."""
     lot = await http.get(f"/coffre/v1/actes/{acte_id}/preuves", headers=commissaire(dep, "coffre"))
     assert lot.status_code == 200, lot.text
+    assert lot.headers["content-type"] == "application/zip"
     chemin = tmp_path / "preuves.zip"
     chemin.write_bytes(lot.content)
     sortie = await dep.signif("verify", str(chemin))
     assert "Lot de preuves vérifié" in sortie
+    assert "mode a_personne" in sortie
+
+    dossier = tmp_path / "preuves"
+    with zipfile.ZipFile(chemin) as archive:
+        archive.extractall(dossier)
+    assert (dossier / "acte" / "document.pdf").read_bytes() == (tmp_path / "acte-signe.pdf").read_bytes()
+    for jeton in ("depot", "envoi"):
+        proc = await asyncio.create_subprocess_exec(
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            "acte/document.pdf",
+            "-in",
+            f"horodatages/{jeton}.tsr",
+            "-CAfile",
+            "tsa/racine.pem",
+            "-untrusted",
+            "tsa/tsa.pem",
+            cwd=dossier,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        assert proc.returncode == 0, out.decode()
+        assert "Verification: OK" in out.decode()
+
+    falsifie = tmp_path / "preuves-falsifie.zip"
+    with zipfile.ZipFile(chemin) as source, zipfile.ZipFile(falsifie, "w") as copie:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "acte/document.pdf":
+                data = data[:-20] + bytes([data[-20] ^ 1]) + data[-19:]
+            copie.writestr(info, data)
+    rejet = await dep.signif("verify", str(falsifie), attendu=1)
+    assert "REJETÉ" in rejet
+    assert "acte/document.pdf" in rejet
