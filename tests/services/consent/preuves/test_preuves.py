@@ -6,8 +6,10 @@ import asyncio
 import base64
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from services.consent.purge import service as purge
 from shared.evidence import format as fmt
 from shared.evidence.archive import read_zip
 from shared.evidence.verify import verify_bundle
@@ -107,3 +109,21 @@ async def test_missing_procedure_is_422_unknown_is_404(consent: Consent) -> None
         headers=consent.bearer("commissaire"),
     )
     assert commissaire.status_code == 403
+
+
+async def test_purged_declaration_is_404(consent: Consent) -> None:
+    declaration = await activer(consent)
+    revoked = await consent.client.post(
+        f"/consent/v1/declarations/{declaration.id}/revocation", headers=declaration.entetes
+    )
+    assert revoked.status_code == 200
+    registre = consent.runtime.extras["registre"]
+    async with consent.runtime.db.transaction() as session:
+        bilan = await purge.purger(session, registre, now=datetime(2031, 3, 3, 9, tzinfo=UTC))
+    assert bilan.declarations == [declaration.id]
+    response = await consent.client.post(
+        URL,
+        json={"procedure": PROCEDURE, "declaration_id": declaration.id},
+        headers=consent.bearer("autorite_judiciaire"),
+    )
+    assert response.status_code == 404
