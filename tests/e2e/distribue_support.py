@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from services.coffre.documents.signing import dev_sign
 from shared.blobs.s3 import S3BlobStore
 from shared.testing.databases import temporary_postgres
 from shared.testing.s3 import S3Server
@@ -53,7 +54,8 @@ class Distribue:
     @property
     def deploiement(self) -> Deploiement:
         """A `Deploiement` view (issuer keys, `signif` commands) for the story's helpers."""
-        return Deploiement(self.bases["consent"], self.racine / "var", self.env, self.racine / "consent.log")
+        var = self.racine / "var"
+        return DeploiementDistribue(self.bases["consent"], var, self.env, self.racine / "consent.log")
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -69,8 +71,7 @@ class Distribue:
             self.workers.append(await _lancer(env, self.racine, log, "worker"))
 
     async def arreter_workers(self) -> None:
-        for proc in self.workers:
-            await _arreter(proc)
+        await arreter(self.workers)
         self.workers.clear()
 
     async def redemarrer_workers(self, maintenant: datetime) -> None:
@@ -85,6 +86,21 @@ class Distribue:
             return list(await conn.fetch("SELECT * FROM jobs ORDER BY id"))
         finally:
             await conn.close()
+
+
+class DeploiementDistribue(Deploiement):
+    """`signif token issue` and `signif dev sign` run in the test process, with the same code and
+    keys as the commands (each `signif` start costs seconds on a loaded CI runner; the commands
+    themselves are covered by the embedded story). Any other command runs as a subprocess."""
+
+    async def signif(self, *args: str, attendu: int = 0) -> str:
+        options = dict(zip(args[2::2], args[3::2], strict=True)) if len(args) % 2 == 0 else {}
+        if args[:2] == ("token", "issue") and attendu == 0:
+            return self.jeton(options["--role"], options["--sub"], options["--aud"])
+        if args[:2] == ("dev", "sign") and attendu == 0:
+            await asyncio.to_thread(dev_sign, Path(options["--in"]), Path(options["--out"]), self.var)
+            return ""
+        return await super().signif(*args, attendu=attendu)
 
 
 class RoutageServices(httpx.AsyncBaseTransport):
@@ -137,15 +153,19 @@ async def distribue(
         env |= {f"{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES}
         dist = Distribue(racine, env, bases, urls)
         await dist.deploiement.signif("migrate", *SERVICES)
-        # One after the other: the first start creates the shared development keys.
+        # All at once (development keys are created under a file lock); the workers need no
+        # server to start, and the first job they must run comes after every server is ready.
+        serveurs: list[asyncio.subprocess.Process] = []
+        stack.push_async_callback(arreter, serveurs)
+        prets = []
         for service in SERVICES:
             port = bases[service].rsplit(":", 1)[1]
             log = racine / f"{service}.log"
-            proc = await _lancer(env, racine, log, "serve", service, "--port", port)
-            stack.push_async_callback(_arreter, proc)
-            await _attendre_pret(bases[service], service, proc, log)
+            serveurs.append(await _lancer(env, racine, log, "serve", service, "--port", port))
+            prets.append(_attendre_pret(bases[service], service, serveurs[-1], log))
         stack.push_async_callback(dist.arreter_workers)
         await dist.demarrer_workers()
+        await asyncio.gather(*prets)
         yield dist
 
 
@@ -156,14 +176,20 @@ async def _lancer(env: dict[str, str], cwd: Path, log: Path, *args: str) -> asyn
         )
 
 
-async def _arreter(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
+async def arreter(procs: list[asyncio.subprocess.Process]) -> None:
+    """SIGTERM to each process still running, then wait for all (SIGKILL after the timeout)."""
+    vivants = [p for p in procs if p.returncode is None]
+    for proc in vivants:
         proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=PROCESS_TIMEOUT)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+    await asyncio.gather(*(_attendre_fin(p) for p in vivants))
+
+
+async def _attendre_fin(proc: asyncio.subprocess.Process) -> None:
+    try:
+        await asyncio.wait_for(proc.wait(), timeout=PROCESS_TIMEOUT)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
 
 
 async def _attendre_pret(base: str, service: str, proc: asyncio.subprocess.Process, log: Path) -> None:
