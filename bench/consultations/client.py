@@ -12,6 +12,7 @@ import itertools
 import multiprocessing
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,7 +38,13 @@ class Resultat:
 
 
 async def _tirer(
-    url: str, tokens: list[str], corps: list[dict[str, Any]], concurrence: int, total: int, duree: float
+    url: str,
+    tokens: list[str],
+    corps: list[dict[str, Any]],
+    concurrence: int,
+    total: int,
+    duree: float,
+    arret: str | None,
 ) -> tuple[list[float], int, float, float]:
     latences: list[float] = []
     erreurs = 0
@@ -50,6 +57,8 @@ async def _tirer(
         async def travailleur() -> None:
             nonlocal erreurs
             while (i := next(compteur)) < total and time.perf_counter() < fin_au_plus_tard:
+                if arret is not None and i % 20 == 0 and Path(arret).exists():  # noqa: ASYNC240 - one stat() per 20 requests
+                    break
                 body = {**corps[i % len(corps)], "reference_dossier": f"BENCH-{i}"}
                 headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
                 t0 = time.perf_counter()
@@ -63,11 +72,11 @@ async def _tirer(
     return latences, erreurs, debut, fin
 
 
-def _processus(
-    args: tuple[str, list[str], list[dict[str, Any]], int, int, float],
-) -> tuple[list[float], int, float, float]:
-    url, tokens, corps, concurrence, total, duree = args
-    latences, erreurs, debut, fin = asyncio.run(_tirer(url, tokens, corps, concurrence, total, duree))
+Args = tuple[str, list[str], list[dict[str, Any]], int, int, float, str | None]
+
+
+def _processus(args: Args) -> tuple[list[float], int, float, float]:
+    latences, erreurs, debut, fin = asyncio.run(_tirer(*args))
     # perf_counter is CLOCK_MONOTONIC on Linux: comparable across processes of one machine.
     return latences, erreurs, debut, fin
 
@@ -86,11 +95,13 @@ def mesurer(
     concurrence: int,
     total: int,
     duree: float,
+    arret: str | None = None,
 ) -> Resultat:
-    """Run `processus` client processes of `concurrence` connections each, `total` requests at most."""
+    """Run `processus` client processes of `concurrence` connections each, `total` requests at most
+    and `duree` seconds at most; they also stop once the file `arret` exists."""
     part = max(1, total // processus)
     with multiprocessing.get_context("spawn").Pool(processus) as pool:
-        parts = pool.map(_processus, [(url, tokens, corps, concurrence, part, duree)] * processus)
+        parts = pool.map(_processus, [(url, tokens, corps, concurrence, part, duree, arret)] * processus)
     latences = [x for p in parts for x in p[0]]
     secondes = max(p[3] for p in parts) - min(p[2] for p in parts)
     return Resultat(

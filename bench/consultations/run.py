@@ -141,6 +141,19 @@ async def serveur(argv: list[str], env: dict[str, str], sante: str) -> AsyncIter
         await process.wait()
 
 
+def cpu_secondes(pid: int) -> float:
+    """User + system CPU seconds of `pid` and its live descendants (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        champs = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(champs[11]) + int(champs[12])) / tick
+        enfants = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return total
+    return total + sum(cpu_secondes(int(enfant)) for enfant in enfants)
+
+
 def consent_argv(workers: int) -> list[str]:
     if workers == 1:
         return ["-m", "signif.cli", "serve", "consent"]
@@ -159,12 +172,16 @@ def consent_argv(workers: int) -> list[str]:
 NU_ARGV = ["-m", "uvicorn", "bench.consultations.nu:app", "--log-level", "warning", "--no-access-log"]
 
 
-async def charger_http(url: str, b: Banc, args: argparse.Namespace, tokens: list[str]) -> Resultat:
+async def charger_http(
+    url: str, b: Banc, args: argparse.Namespace, tokens: list[str], pid: int
+) -> tuple[Resultat, float]:
+    """Warm up, then measure; also return the server's CPU milliseconds per request."""
     corps = b.corps()
     await asyncio.to_thread(
         mesurer, url, tokens, corps, processus=1, concurrence=4, total=min(500, args.requests), duree=10
     )  # warm-up
-    return await asyncio.to_thread(
+    avant = cpu_secondes(pid)
+    resultat = await asyncio.to_thread(
         mesurer,
         url,
         tokens,
@@ -174,22 +191,27 @@ async def charger_http(url: str, b: Banc, args: argparse.Namespace, tokens: list
         total=args.requests,
         duree=args.seconds,
     )
+    cpu = (cpu_secondes(pid) - avant) * 1000 / max(1, resultat.requetes)
+    return resultat, cpu
 
 
 async def main(args: argparse.Namespace) -> None:
     async with banc(args.declarations, args.sample) as b:
         tokens = b.tokens()
-        async with serveur(consent_argv(args.workers), b.env, "/consent/healthz") as (base, _):
-            consent = await charger_http(f"{base}/consent/v1/consultations", b, args, tokens)
-        async with serveur(NU_ARGV, b.env, "/docs") as (base, _):
-            nu = await charger_http(f"{base}/nu/consultations", b, args, tokens)
+        async with serveur(consent_argv(args.workers), b.env, "/consent/healthz") as (base, pid):
+            consent, cpu_consent = await charger_http(
+                f"{base}/consent/v1/consultations", b, args, tokens, pid
+            )
+        async with serveur(NU_ARGV, b.env, "/docs") as (base, pid):
+            nu, cpu_nu = await charger_http(f"{base}/nu/consultations", b, args, tokens, pid)
         print(
             f"\n{args.declarations} déclarations, {args.clients} processus clients"
             f" × {args.concurrency} connexions,"
             f" consent {args.workers} processus serveur, {os.cpu_count()} cœurs"
         )
-        print(consent.ligne("POST /consultations"))
-        print(nu.ligne("endpoint nu (même recherche)"))
+        print(consent.ligne("POST /consultations") + f"  CPU serveur {cpu_consent:.2f} ms/requête")
+        print(nu.ligne("endpoint nu (même recherche)") + f"  CPU serveur {cpu_nu:.2f} ms/requête")
+        print(f"charge moyenne de la machine (1 min) à la fin : {os.getloadavg()[0]:.1f}")
         ratio = consent.par_seconde / nu.par_seconde if nu.par_seconde else 0.0
         print(f"rapport consent / nu : {ratio:.2f}")
 

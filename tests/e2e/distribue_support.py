@@ -50,6 +50,7 @@ class Distribue:
     bases: dict[str, str]
     database_urls: dict[str, str]
     workers: list[asyncio.subprocess.Process] = field(default_factory=list)
+    workers_lances: int = 0
 
     @property
     def deploiement(self) -> Deploiement:
@@ -66,8 +67,9 @@ class Distribue:
         env = dict(self.env)
         if maintenant is not None:
             env["SIGNIF_NOW"] = maintenant.isoformat()
-        for numero in range(2):
-            log = self.racine / f"worker-{numero}-{len(self.workers)}.log"
+        for _ in range(2):
+            self.workers_lances += 1
+            log = self.racine / f"worker-{self.workers_lances}.log"
             self.workers.append(await _lancer(env, self.racine, log, "worker"))
 
     async def arreter_workers(self) -> None:
@@ -75,8 +77,12 @@ class Distribue:
         self.workers.clear()
 
     async def redemarrer_workers(self, maintenant: datetime) -> None:
-        await self.arreter_workers()
+        """New workers at `maintenant` while the old ones stop. Safe as long as every server's clock
+        already reads `maintenant`: the old workers' clocks are behind every job enqueued since."""
+        anciens = list(self.workers)
+        self.workers.clear()
         await self.demarrer_workers(maintenant)
+        await arreter(anciens)
 
     async def jobs(self, service: str) -> list[asyncpg.Record]:
         """Every row of the service's `jobs` table, read directly from its PostgreSQL database."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from services.consent.purge.service import purger
+from services.consent.purge.service import Bilan, purger, purger_par_lots
 from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
 from shared.app import make_clock
@@ -22,9 +22,14 @@ def _no_http() -> httpx.AsyncClient:  # pragma: no cover - the purge sends nothi
 async def executer(settings: ConsentSettings, *, simulation: bool) -> list[str]:
     registre = build_registre(settings, _no_http)
     db = Database(settings.effective_database_url)
+    now = make_clock(settings).now()
+    bilan: Bilan
     try:
-        async with db.transaction() as session:
-            bilan = await purger(session, registre, now=make_clock(settings).now(), simulation=simulation)
+        if simulation:
+            async with db.transaction() as session:
+                bilan = await purger(session, registre, now=now, simulation=True)
+        else:
+            bilan = await purger_par_lots(db, registre, now=now)
     finally:
         await db.dispose()
     verbe = "à détruire" if simulation else "détruites"

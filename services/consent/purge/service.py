@@ -21,6 +21,7 @@ from services.consent.models import (
     Version,
 )
 from services.consent.registre import Registre
+from shared.db import Database
 from shared.jobs import Handler, JobContext, enqueue
 from shared.outbox import rfc3339
 
@@ -93,6 +94,29 @@ async def purger(
         await _detruire(session, registre, lot, now)
         purgees.extend(lot)
     return Bilan(jour, purgees, False)
+
+
+async def purger_par_lots(db: Database, registre: Registre, *, now: datetime) -> Bilan:
+    """`purger` with one transaction per batch of `LOT` declarations (the CLI).
+
+    Each batch appends its `declaration.purgee` leaves, which locks the registry log's head row until
+    commit; committing per batch releases it every `LOT` declarations, so consultations (which append
+    a leaf each) wait for one batch, not for the whole purge (bench/purge: 100,000 due declarations
+    in one transaction blocked every consultation for the purge's whole duration). A failure between
+    batches leaves whole batches destroyed and the rest due for the next run.
+    """
+    jour = jour_paris(now)
+    purgees: list[str] = []
+    while True:
+        async with db.transaction() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                await session.execute(text("PRAGMA secure_delete = ON"))
+            lot = await dues(session, jour, LOT)
+            if lot:
+                await _detruire(session, registre, lot, now)
+        purgees.extend(lot)
+        if len(lot) < LOT:
+            return Bilan(jour, purgees, False)
 
 
 async def planifier(session: AsyncSession, apres: date, *, now: datetime) -> None:

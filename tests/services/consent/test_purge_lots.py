@@ -1,0 +1,55 @@
+"""The CLI purge commits per batch (`purger_par_lots`), so consultations never wait for the whole purge."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.consent.models import CleDeclaration, Declaration
+from services.consent.purge import service as purge
+from services.consent.registre import build_registre
+from shared.db import Database
+from tests.services.consent.conftest import activer, consent_settings, corps, demarrer
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class CountingDatabase(Database):
+    transactions = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        type(self).transactions += 1
+        async with super().transaction() as session:
+            yield session
+
+
+async def test_one_transaction_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = consent_settings(tmp_path, now=instant("2024-03-01T09:00:00Z"))
+    ids = []
+    async with demarrer(settings) as env:
+        for k in range(3):
+            d = await activer(env, corps(contact={"email": f"lot{k}@example.org"}, fin=None))
+            response = await env.client.post(f"/consent/v1/declarations/{d.id}/revocation", headers=d.entetes)
+            assert response.status_code == 200
+            ids.append(d.id)
+    monkeypatch.setattr(purge, "LOT", 2)
+    db = CountingDatabase(settings.effective_database_url)
+    try:
+        registre = build_registre(settings, lambda: pytest.fail("no HTTP"))
+        bilan = await purge.purger_par_lots(db, registre, now=instant("2029-03-02T09:00:00Z"))
+        assert sorted(bilan.declarations) == sorted(ids)
+        assert CountingDatabase.transactions == 2  # a full batch of 2, then the last one (1 left)
+        async with db.transaction() as session:
+            for model in (Declaration, CleDeclaration):
+                assert await session.scalar(select(func.count()).select_from(model)) == 0
+    finally:
+        await db.dispose()
