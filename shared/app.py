@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict
 
@@ -70,6 +70,20 @@ class ServiceRuntime:
     runner: JobRunner | None = None
     readiness: list[ReadinessCheck] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def _now(request: Request) -> datetime:
+    return runtime_of(request).clock.now()
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
+#: The legal instant of this request (the service's injectable clock).
+NowDep = Annotated[datetime, Depends(_now)]
 
 
 class Horloge(BaseModel):

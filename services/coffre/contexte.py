@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from fastapi import Request
 
 from services.coffre.depot.consentement import ConsentClient
 from services.coffre.journal.repertoire import Repertoire
 from services.coffre.models import JOURNAL_TABLES
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime
+from shared.app import runtime_of as runtime_of  # re-exported for the routers
 from shared.blobs.base import BlobStore
 from shared.blobs.factory import blob_store_from_url
 from shared.crypto.jws import JwsSigner
@@ -127,8 +127,3 @@ def build_coffre(settings: CoffreSettings, runtime: ServiceRuntime) -> Coffre:
 def coffre_of(runtime: ServiceRuntime) -> Coffre:
     coffre: Coffre = runtime.extras[EXTRA_KEY]
     return coffre
-
-
-def runtime_of(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
