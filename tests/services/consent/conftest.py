@@ -1,25 +1,30 @@
-"""Fixtures of the consent tests: a migrated app, a recording notify, declaration helpers."""
+"""Fixtures of the consent tests: a migrated app beside the real notify, declaration helpers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from services.consent.app import create_app
 from services.consent.mentions.textes import SHA256, VERSION
 from services.consent.settings import ConsentSettings
+from services.notify.app import create_app as notify_app
+from services.notify.courriel.messages import OBJETS_CODE
+from services.notify.settings import NotifySettings
 from shared.app import ServiceRuntime
 from shared.issuer import DevIssuer
 from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
 from shared.testing.databases import sqlite_url
+from shared.testing.smtp import SmtpServer, smtp_server
 
 DEBUT = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -27,28 +32,36 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @dataclass
-class NotifyRecorder:
-    """Stands in for notify's `POST /notify/v1/interne/codes` and records what consent asked it."""
+class NotifyReel:
+    """The real notify service, in process, sending consent's one-time codes to a real SMTP server.
 
-    envois: list[dict[str, Any]] = field(default_factory=list)
-    authorizations: list[str] = field(default_factory=list)
+    `envois` reads the code e-mails back from what the SMTP server received: address, purpose (from
+    the subject notify wrote) and the code (from the text part).
+    """
 
-    def app(self) -> FastAPI:
-        app = FastAPI()
+    smtp: SmtpServer
 
-        @app.post("/notify/v1/interne/codes", status_code=202)
-        async def codes(request: Request) -> dict[str, str]:
-            self.envois.append(await request.json())
-            self.authorizations.append(request.headers.get("authorization", ""))
-            return {"envoye_le": "2026-03-02T09:00:00Z"}
-
-        return app
+    @property
+    def envois(self) -> list[dict[str, str]]:
+        envois = []
+        for mail in self.smtp.received:
+            message = mail.message
+            objet = _OBJET_PAR_SUJET.get(str(message["Subject"]))
+            if objet is None:
+                continue
+            code = re.search(r" : ([0-9A-Za-z]{4,12})\r?$", mail.part("plain"), re.MULTILINE)
+            assert code is not None, mail.part("plain")
+            envois.append({"email": str(message["To"]), "objet": objet, "code": code.group(1)})
+        return envois
 
     def dernier_code(self, email: str | None = None) -> str:
         for envoi in reversed(self.envois):
             if email is None or envoi["email"] == email:
-                return str(envoi["code"])
+                return envoi["code"]
         raise AssertionError("no code was sent")
+
+
+_OBJET_PAR_SUJET = {sujet: objet for objet, (sujet, _but) in OBJETS_CODE.items()}
 
 
 @dataclass
@@ -56,7 +69,7 @@ class Consent:
     client: httpx.AsyncClient
     runtime: ServiceRuntime
     settings: ConsentSettings
-    notify: NotifyRecorder
+    notify: NotifyReel
     issuer: DevIssuer
 
     def bearer(self, role: str, **claims: Any) -> dict[str, str]:
@@ -88,10 +101,29 @@ def consent_settings(
 @asynccontextmanager
 async def demarrer(settings: ConsentSettings) -> AsyncIterator[Consent]:
     await migrate(settings)
-    notify = NotifyRecorder()
-    app = create_app(settings, http_transport=httpx.ASGITransport(app=notify.app()))
-    async with running(app) as client:
-        yield Consent(client, app.state.runtime, settings, notify, issuer_for(settings))
+    async with smtp_server() as smtp, _notify(settings, smtp) as notify_app:
+        app = create_app(settings, http_transport=httpx.ASGITransport(app=notify_app))
+        async with running(app) as client:
+            yield Consent(client, app.state.runtime, settings, NotifyReel(smtp), issuer_for(settings))
+
+
+@asynccontextmanager
+async def _notify(consent: ConsentSettings, smtp: SmtpServer) -> AsyncIterator[FastAPI]:
+    """notify on SQLite in consent's var dir (so it trusts the same development issuer)."""
+    settings = NotifySettings(
+        env="test",
+        var_dir=consent.var_dir,
+        database_url=sqlite_url(consent.var_dir, "notify"),
+        run_jobs_in_process=False,
+        now=consent.now,
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        smtp_starttls=False,
+    )
+    await migrate(settings)
+    app = notify_app(settings)
+    async with running(app):
+        yield app
 
 
 @pytest.fixture
