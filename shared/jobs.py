@@ -10,15 +10,21 @@ to the worker. The handler then runs in its own transaction, which also marks th
 the lease is still ours: a job's effects and its completion commit atomically, and a worker that
 died mid-job leaves a lease that expires and is taken again. Leases use the wall clock (they guard
 against crashed processes); due dates use the injectable legal clock (so tests travel in time).
+
+A runner runs several claimed jobs at once (`JobRunner.concurrency`), each in its own session and
+transaction, so one slow webhook endpoint does not hold the others back. Handlers therefore must not
+hold their job's transaction open across a slow call on SQLite (its first statement takes the write
+lock): read what they need in a short transaction of their own, call out, then write in `ctx.session`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
+import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +45,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from shared.clock import Clock
 from shared.db import Database
@@ -48,6 +57,8 @@ from shared.models import UtcDateTime
 logger = logging.getLogger("signif.jobs")
 
 RELAY_KIND = "outbox.relayer"
+#: Jobs a runner runs at once (each in its own transaction).
+DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,9 @@ async def enqueue(
     unique_key: str | None = None,
     max_attempts: int = 10,
 ) -> None:
-    """Schedule a job in the caller's transaction; a duplicate `unique_key` is silently kept once."""
+    """Schedule a job in the caller's transaction; a duplicate `unique_key` is silently kept once.
+
+    When that transaction commits, the runners of the same database in this process wake up."""
     if unique_key is not None:
         existing = await session.scalar(
             select(tables.jobs.c.id).where(tables.jobs.c.unique_key == unique_key)
@@ -117,6 +130,7 @@ async def enqueue(
             created_at=now,
         )
     )
+    session.info[_ENQUEUED] = True
 
 
 async def emit_event(
@@ -127,7 +141,17 @@ async def emit_event(
     await session.execute(
         insert(tables.outbox).values(id=event_id, type=type_, donnees=dict(donnees), cree_le=now)
     )
-    await enqueue(session, tables, RELAY_KIND, {"event_id": event_id}, run_at=now, now=now, max_attempts=30)
+    # The relay job carries a copy of the event, so relaying needs no read before its HTTP call.
+    copie = {"type": type_, "donnees": dict(donnees), "cree_le": now.isoformat()}
+    await enqueue(
+        session,
+        tables,
+        RELAY_KIND,
+        {"event_id": event_id, "evenement": copie},
+        run_at=now,
+        now=now,
+        max_attempts=30,
+    )
     return event_id
 
 
@@ -157,8 +181,15 @@ def exponential_backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempt - 1, 0), 6 * 3600))
 
 
-@dataclass
+@dataclass(eq=False)
 class JobRunner:
+    """Claims due jobs in batches and runs up to `concurrency` of them at once, each in its own
+    transaction (see the module docstring). Claimed jobs wait in a local queue for a free slot; a
+    new batch is claimed when the queue is empty and a slot is free. A commit that enqueued a job
+    through this runner's database wakes it at once (`enqueue` marks the session, `after_commit`
+    signals), so a job due now does not wait for the next poll; other processes' jobs are found by
+    polling every `interval` seconds."""
+
     db: Database
     tables: JobTables
     clock: Clock
@@ -167,6 +198,17 @@ class JobRunner:
     lease_seconds: int = 300
     backoff: Callable[[int], timedelta] = exponential_backoff
     on_outcome: Callable[[str, str], None] | None = None  # (kind, "done"|"retry"|"failed"|"lease_lost")
+    concurrency: int = DEFAULT_CONCURRENCY
+    _reveil: asyncio.Event = field(init=False, repr=False, default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        _runners_of(self.db).add(self)
+
+    def wake(self) -> None:
+        """Look for due jobs now rather than at the next poll."""
+        self._reveil.set()
 
     def _record(self, kind: str, outcome: str) -> None:
         if self.on_outcome is not None:
@@ -260,26 +302,100 @@ class JobRunner:
 
     async def run_due(self, *, limit: int = 1000, batch: int = 20) -> int:
         """Run jobs due at the clock's current instant (including jobs they enqueue); returns how many ran."""
-        ran = 0
-        while ran < limit:
-            claimed = await self._claim(min(batch, limit - ran))
-            if not claimed:
-                break
-            for job in claimed:
-                await self._run_one(*job)
-                ran += 1
-        return ran
+        return await self._pipeline(limit=limit, batch=batch)
 
-    async def run_forever(self, stop: asyncio.Event, *, interval: float = 0.5) -> None:
+    async def run_forever(self, stop: asyncio.Event, *, interval: float = 0.5, batch: int = 20) -> None:
+        """Run due jobs until `stop` is set, then let the running ones finish."""
         while not stop.is_set():
+            self._reveil.clear()
             try:
-                ran = await self.run_due(limit=200)
+                await self._pipeline(limit=None, batch=batch, stop=stop)
             except Exception:
                 logger.exception("job runner iteration failed")
-                ran = 0
-            if ran == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
+            if not self._reveil.is_set():
+                await _first_of(stop, self._reveil, delai=interval)
+
+    async def _pipeline(self, *, limit: int | None, batch: int, stop: asyncio.Event | None = None) -> int:
+        """Claim and run until nothing is due (or `limit` jobs ran, or `stop`); returns how many ran."""
+        queue: deque[_Claimed] = deque()
+        running: set[asyncio.Task[bool]] = set()
+        ran = 0
+        more = True  # the last claim was full, or a commit enqueued something since
+        try:
+            while True:
+                stopping = stop is not None and stop.is_set()
+                while queue and len(running) < self.concurrency and not stopping:
+                    running.add(asyncio.create_task(self._run_one(*queue.popleft())))
+                room = batch if limit is None else min(batch, limit - ran - len(running))
+                if more and not queue and len(running) < self.concurrency and room > 0 and not stopping:
+                    self._reveil.clear()
+                    claimed = await self._claim(room)
+                    more = len(claimed) == room
+                    queue.extend(claimed)
+                    if claimed:
+                        continue
+                if not running:
+                    return ran
+                waiter = asyncio.ensure_future(self._reveil.wait())
+                done, _ = await asyncio.wait({*running, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                finished = done - {waiter}
+                running -= finished
+                ran += len(finished)
+                more = more or self._reveil.is_set()
+        finally:
+            if running:  # cancelled: let the jobs already started finish (each commits or not)
+                await asyncio.gather(*running, return_exceptions=True)
+            if queue:
+                await self._release(list(queue))
+
+    async def _release(self, jobs: list[_Claimed]) -> None:
+        """Give back claimed jobs never started (their attempt is not counted)."""
+        table = self.tables.jobs
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(table)
+                .where(table.c.id.in_([j[0] for j in jobs]), table.c.locked_by == self.worker_id)
+                .values(status="pending", locked_by=None, lease_until=None, attempts=table.c.attempts - 1)
+            )
+
+
+_Claimed = tuple[int, str, dict[str, Any], int, int]
+
+
+async def _first_of(stop: asyncio.Event, reveil: asyncio.Event, *, delai: float) -> None:
+    waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(reveil.wait())}
+    try:
+        await asyncio.wait(waiters, timeout=delai, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+# --- waking the runners of a database after a commit that enqueued -------------------------------
+
+_ENQUEUED = "signif.jobs.enqueued"
+_RUNNERS: weakref.WeakKeyDictionary[Engine, weakref.WeakSet[JobRunner]] = weakref.WeakKeyDictionary()
+
+
+def _runners_of(db: Database) -> weakref.WeakSet[JobRunner]:
+    return _RUNNERS.setdefault(db.engine.sync_engine, weakref.WeakSet())
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_runners(session: Session) -> None:
+    if not session.info.pop(_ENQUEUED, False):
+        return
+    bind = session.bind
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    if isinstance(engine, Engine):
+        for runner in list(_RUNNERS.get(engine, ())):
+            runner.wake()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_enqueued(session: Session) -> None:
+    session.info.pop(_ENQUEUED, None)
 
 
 class _LeaseLost(Exception):

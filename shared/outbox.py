@@ -2,14 +2,17 @@
 
 The relay job POSTs the outbox row to `POST /notify/v1/evenements` with a service token; notify
 deduplicates on the event id, so a relay that crashed after notify answered and before the job was
-marked done only causes a harmless replay. Any non-2xx answer (or no answer) is retried with
-backoff by the job runner.
+marked done only causes a harmless replay. Any non-2xx answer (or no answer) is retried with backoff
+by the job runner. The job's payload carries a copy of the event (written in the same transaction as
+the outbox row), so no transaction is open while notify is called: the job's own transaction starts
+with the final `relaye_le` update.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -31,19 +34,16 @@ def make_relay_handler(
     http: Callable[[], httpx.AsyncClient],
 ) -> Handler:
     async def relay(ctx: JobContext) -> None:
-        outbox = tables.outbox
-        row = (
-            await ctx.session.execute(select(outbox).where(outbox.c.id == ctx.payload["event_id"]))
-        ).one_or_none()
-        if row is None:
-            return
-        body = {
-            "id": row.id,
-            "type": row.type,
-            "source": source,
-            "cree_le": rfc3339(row.cree_le),
-            "donnees": row.donnees,
-        }
+        event_id = str(ctx.payload["event_id"])
+        copie = ctx.payload.get("evenement")
+        if isinstance(copie, dict):  # written by `emit_event`: no read, so no lock held while calling
+            body = _corps(event_id, source, copie["type"], copie["donnees"], copie["cree_le"])
+        else:  # a job enqueued before the copy existed
+            outbox = tables.outbox
+            row = (await ctx.session.execute(select(outbox).where(outbox.c.id == event_id))).one_or_none()
+            if row is None:
+                return
+            body = _corps(event_id, source, row.type, row.donnees, row.cree_le)
         try:
             response = await http().post(
                 f"{notify_url}/notify/v1/evenements",
@@ -54,6 +54,12 @@ def make_relay_handler(
             raise RetryLater(f"notify unreachable: {type(exc).__name__}") from exc
         if response.status_code // 100 != 2:
             raise RetryLater(f"notify answered {response.status_code}")
-        await ctx.session.execute(update(outbox).where(outbox.c.id == row.id).values(relaye_le=ctx.now))
+        outbox = tables.outbox
+        await ctx.session.execute(update(outbox).where(outbox.c.id == event_id).values(relaye_le=ctx.now))
 
     return relay
+
+
+def _corps(event_id: str, source: str, type_: str, donnees: Any, cree_le: datetime | str) -> dict[str, Any]:
+    instant = datetime.fromisoformat(cree_le) if isinstance(cree_le, str) else cree_le
+    return {"id": event_id, "type": type_, "source": source, "cree_le": rfc3339(instant), "donnees": donnees}

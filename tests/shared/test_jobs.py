@@ -132,7 +132,10 @@ async def test_emit_event_writes_outbox_and_relay_job_atomically(database_url: s
     assert event.id == event_id
     assert event.cree_le == T0
     assert job.kind == RELAY_KIND
-    assert job.payload == {"event_id": event_id}
+    assert job.payload == {
+        "event_id": event_id,
+        "evenement": {"type": "acte.envoye", "donnees": {"acte_id": "a1"}, "cree_le": T0.isoformat()},
+    }
     await db.dispose()
 
 
@@ -156,4 +159,101 @@ async def test_competing_workers_run_each_job_once(postgres_url: str) -> None:
         attempts = (await s.scalars(select(tables.jobs.c.attempts))).all()
     assert sorted(int(w) for w in whats) == list(range(60))
     assert set(attempts) == {1}
+    await db.dispose()
+
+
+async def test_a_slow_job_does_not_hold_the_others_back(database_url: str) -> None:
+    """The first claimed job waits until a later one has run: only a concurrent runner finishes."""
+    db, tables, effects = await _setup(database_url)
+    clock = TestClock(T0)
+    fast_done = asyncio.Event()
+
+    async def slow(ctx: JobContext) -> None:
+        await fast_done.wait()
+        await ctx.session.execute(effects.insert().values(what="slow"))
+
+    async def fast(ctx: JobContext) -> None:
+        await ctx.session.execute(effects.insert().values(what="fast"))
+        fast_done.set()
+
+    runner = JobRunner(db, tables, clock, {"slow": slow, "fast": fast}, concurrency=2)
+    async with db.transaction() as s:
+        await enqueue(s, tables, "slow", {}, run_at=T0, now=T0)
+        await enqueue(s, tables, "fast", {}, run_at=T0 + timedelta(seconds=1), now=T0)
+    clock.advance(timedelta(seconds=1))
+    assert await asyncio.wait_for(runner.run_due(), timeout=20) == 2
+    async with db.transaction() as s:
+        assert (await s.scalars(select(effects.c.what).order_by(effects.c.id))).all() == ["fast", "slow"]
+        assert await count_jobs(s, tables, status="done") == 2
+    await db.dispose()
+
+
+async def test_concurrency_is_bounded(database_url: str) -> None:
+    db, tables, _ = await _setup(database_url)
+    clock = TestClock(T0)
+    now_running = 0
+    most = 0
+
+    async def handler(ctx: JobContext) -> None:
+        nonlocal now_running, most
+        now_running += 1
+        most = max(most, now_running)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        now_running -= 1
+
+    runner = JobRunner(db, tables, clock, {"effet": handler}, concurrency=3)
+    async with db.transaction() as s:
+        for n in range(20):
+            await enqueue(s, tables, "effet", {"n": n}, run_at=T0, now=T0)
+    assert await runner.run_due(batch=7) == 20
+    assert most == 3
+    await db.dispose()
+
+
+async def test_a_commit_that_enqueues_wakes_the_runner(database_url: str) -> None:
+    """The runner polls once a minute here; a job enqueued by a commit runs long before that."""
+    db, tables, effects = await _setup(database_url)
+    clock = TestClock(T0)
+    ran = asyncio.Event()
+
+    async def handler(ctx: JobContext) -> None:
+        await ctx.session.execute(effects.insert().values(what="woken"))
+        ran.set()
+
+    runner = JobRunner(db, tables, clock, {"effet": handler})
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run_forever(stop, interval=60))
+    await asyncio.sleep(0.1)  # let it find nothing and start waiting for its next poll
+    async with db.transaction() as s:
+        await enqueue(s, tables, "effet", {}, run_at=T0, now=T0)
+    await asyncio.wait_for(ran.wait(), timeout=20)
+    stop.set()
+    await asyncio.wait_for(task, timeout=20)
+    async with db.transaction() as s:
+        assert await count_jobs(s, tables, status="done") == 1
+    await db.dispose()
+
+
+async def test_stopping_gives_back_claimed_jobs_not_started(database_url: str) -> None:
+    db, tables, _ = await _setup(database_url)
+    clock = TestClock(T0)
+    stop = asyncio.Event()
+    started: list[int] = []
+
+    async def handler(ctx: JobContext) -> None:
+        started.append(ctx.payload["n"])
+        stop.set()  # the runner is asked to stop while the other claimed jobs wait for a slot
+
+    runner = JobRunner(db, tables, clock, {"effet": handler}, concurrency=1)
+    async with db.transaction() as s:
+        for n in range(5):
+            await enqueue(s, tables, "effet", {"n": n}, run_at=T0, now=T0)
+    await asyncio.wait_for(runner.run_forever(stop), timeout=20)
+    assert started == [0]
+    async with db.transaction() as s:
+        rows = (await s.execute(select(tables.jobs).order_by(tables.jobs.c.id))).all()
+    assert [(r.status, r.attempts, r.locked_by) for r in rows][1:] == [("pending", 0, None)] * 4
+    assert (rows[0].status, rows[0].attempts) == ("done", 1)
+    assert await JobRunner(db, tables, clock, {"effet": handler}).run_due() == 4
     await db.dispose()
