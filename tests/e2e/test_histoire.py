@@ -1,13 +1,13 @@
 """The whole story against the embedded deployment started as a real process (`signif serve`):
 
-declaration → e-mailed code (real SMTP sink) → confirmation → proofs → submission → operator
-acceptance → consultation by a commissaire → webhook subscription (real local receiver) → deposit
-of a PDF signed with `signif dev sign` → avis de mise à disposition e-mail with the retrieval link →
-sign-in (password + e-mailed code) and download in real headless Chromium (a screenshot of each
-page kept in `test-artifacts/`) → `acte.pris_connaissance` webhook with a valid Standard Webhooks
-signature → clock past local midnight → mode `a_personne` → evidence bundle
-verified offline by `signif verify` (and its timestamps by `openssl ts -verify`), and rejected
-once one byte of the acte is flipped.
+declaration through consent's web form in real headless Chromium → e-mailed code (real SMTP sink)
+→ confirmation → proofs → submission and récépissé → operator acceptance → consultation by a
+commissaire → webhook subscription (real local receiver) → deposit of a PDF signed with `signif dev
+sign` → avis de mise à disposition e-mail with the retrieval link → sign-in (password + e-mailed
+code) and download in real headless Chromium (a screenshot of each page of both walks kept in
+`test-artifacts/`) → `acte.pris_connaissance` webhook with a valid Standard Webhooks signature →
+clock past local midnight → mode `a_personne` → evidence bundle verified offline by `signif verify`
+(and its timestamps by `openssl ts -verify`), and rejected once one byte of the acte is flipped.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pytest
 from shared.testing.pdfs import acte_pdfa
 from shared.testing.smtp import SmtpServer, smtp_server
 from shared.testing.webhooks import WebhookReceiver, webhook_receiver
-from tests.e2e import retrait_navigateur
+from tests.e2e import declaration_navigateur, retrait_navigateur
 from tests.e2e.deploiement import (
     Deploiement,
     attendre_courriel,
@@ -61,6 +61,18 @@ APRES_MINUIT = datetime.combine(JOUR + timedelta(days=1), time(0, 5), PARIS).ast
 EMAIL = "elise.dupont@example.org"
 MOT_DE_PASSE = "un mot de passe solide 42"
 PIECE = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+DECLARANT = declaration_navigateur.Declarant(
+    nom="Dupont-Lefèvre",
+    prenoms="Élise Marie",
+    date_naissance="1984-07-14",
+    lieu_naissance="Lyon",
+    adresse="12 rue des Lilas",
+    code_postal="75011",
+    commune="Paris",
+    commune_insee="75056",
+    email=EMAIL,
+    mot_de_passe=MOT_DE_PASSE,
+)
 OFFICE = {"id": "office-paris-1", "nom": "Office Martin", "commune_insee": "75056", "cour_appel": "paris"}
 
 
@@ -116,6 +128,32 @@ async def declarer_et_faire_accepter(http: httpx.AsyncClient, dep: Deploiement, 
         assert uploaded.status_code == 201, uploaded.text
     submitted = await http.post(f"/consent/v1/declarations/{ident}/soumission", headers=gestion)
     assert submitted.status_code == 200, submitted.text
+    await accepter(http, dep, str(ident))
+    return str(ident)
+
+
+async def declarer_dans_le_navigateur(
+    http: httpx.AsyncClient, dep: Deploiement, smtp: SmtpServer, tmp_path: Path
+) -> str:
+    """The declaration through consent's web form in Chromium, then the operator's acceptance."""
+    piece = tmp_path / "piece.pdf"
+    piece.write_bytes(PIECE)
+
+    async def code() -> str:
+        return code_dans((await attendre_courriel(smtp, lambda m: EMAIL in m.rcpt_tos)).message)
+
+    faite = await declaration_navigateur.declarer(dep.base, DECLARANT, code, piece)
+    assert [c.name for c in faite.captures] == [
+        "e2e-declaration-1-formulaire.png",
+        "e2e-declaration-2-code.png",
+        "e2e-declaration-3-pieces.png",
+        "e2e-declaration-4-recepisse.png",
+    ]
+    await accepter(http, dep, faite.declaration_id)
+    return faite.declaration_id
+
+
+async def accepter(http: httpx.AsyncClient, dep: Deploiement, ident: str) -> None:
     operateur = {
         "Authorization": "Bearer "
         + await dep.signif("token", "issue", "--role", "operateur", "--sub", "op-1", "--aud", "consent")
@@ -126,7 +164,6 @@ async def declarer_et_faire_accepter(http: httpx.AsyncClient, dep: Deploiement, 
         headers={k: v.strip() for k, v in operateur.items()},
     )
     assert decided.status_code == 200, decided.text
-    return str(ident)
 
 
 async def deposer(http: httpx.AsyncClient, dep: Deploiement, tmp_path: Path, declaration_id: str) -> str:
@@ -164,7 +201,7 @@ async def test_histoire_de_bout_en_bout(tmp_path: Path) -> None:
 async def histoire(
     http: httpx.AsyncClient, dep: Deploiement, smtp: SmtpServer, recepteur: WebhookReceiver, tmp_path: Path
 ) -> None:
-    declaration_id = await declarer_et_faire_accepter(http, dep, smtp)
+    declaration_id = await declarer_dans_le_navigateur(http, dep, smtp, tmp_path)
 
     consultation = await http.post(
         "/consent/v1/consultations",
