@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import (
     Code,
+    CodeRenvoye,
     Confirmee,
     ContactChange,
     DeclarationCreate,
@@ -35,6 +36,7 @@ from shared.crypto.tokens import blind_index
 from shared.errors import (
     IdempotenceConflit,
     Introuvable,
+    TropDeRequetes,
     TropVolumineux,
     TypeNonSupporte,
     Unprocessable,
@@ -97,6 +99,21 @@ async def confirmer(
     if erreur is not None:
         return problem_response(erreur)  # the attempt counter still commits
     return Confirmee(id=declaration.id, statut=declaration.statut, email_confirme=True)
+
+
+@router.post(
+    "/{declaration_id}/confirmation/renvoi",
+    status_code=202,
+    response_model=CodeRenvoye,
+    responses=error_responses(TropDeRequetes, JetonGestionInvalide, Introuvable, EtatIncompatible),
+)
+async def renvoyer_code(
+    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> CodeRenvoye:
+    """A new e-mail confirmation code (the previous one no longer works); 5 at most, one a minute."""
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    return CodeRenvoye(code_expire_le=await service.renvoyer_code(session, registre, declaration, now=now))
 
 
 @router.post(

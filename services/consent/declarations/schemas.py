@@ -127,6 +127,12 @@ class Confirmee(BaseModel):
     email_confirme: bool
 
 
+class CodeRenvoye(BaseModel):
+    """A new confirmation code went to the declared e-mail address."""
+
+    code_expire_le: datetime
+
+
 class PieceLue(BaseModel):
     id: str
     type: str

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
@@ -35,7 +36,7 @@ from services.consent.models import Declaration, Evenement, Version
 from services.consent.registre import Registre
 from shared.crypto.aead import DataKey
 from shared.crypto.tokens import hash_code, hash_token, new_code, new_token, verify_code, verify_token
-from shared.errors import ServiceError, Unprocessable
+from shared.errors import ServiceError, TropDeRequetes, Unprocessable
 from shared.legal_time import date_destruction
 from shared.territoire import territoire_de
 
@@ -281,3 +282,46 @@ async def changer_contact(
         engagement=version.engagement,
     )
     return version
+
+
+#: How many new confirmation codes a declarant may ask for, and how long to wait between two.
+RENVOIS_MAX = 5
+RENVOI_INTERVALLE = timedelta(seconds=60)
+
+
+async def renvoyer_code(
+    session: AsyncSession, registre: Registre, declaration: Declaration, *, now: datetime
+) -> datetime:
+    """Send a new e-mail confirmation code (the previous one dies, the attempt counter restarts).
+
+    For a declarant whose code expired, was mistyped too often or never arrived. At most `RENVOIS_MAX`
+    renewals per declaration, one per `RENVOI_INTERVALLE`; each is an event in the history and a log
+    leaf. Returns the instant the new code expires.
+    """
+    if declaration.confirmee_le is not None or declaration.statut != "en_attente_confirmation":
+        raise EtatIncompatible("L'adresse électronique de cette déclaration est déjà confirmée.")
+    settings = registre.settings
+    envoye_le = (declaration.code_expire_le or now) - timedelta(seconds=settings.code_ttl_seconds)
+    renvois = await session.scalar(
+        select(func.count())
+        .select_from(Evenement)
+        .where(Evenement.declaration_id == declaration.id, Evenement.type == "declaration.code_renvoye")
+    )
+    if (renvois or 0) >= RENVOIS_MAX or now < envoye_le + RENVOI_INTERVALLE:
+        raise TropDeRequetes("Patientez une minute avant de demander un nouveau code (5 demandes au plus).")
+    version = await repo.version_courante(session, declaration)
+    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
+    contact = chiffrement.dechiffrer_json(
+        dek, version.donnees, context=chiffrement.contexte(declaration.id, "versions", str(version.numero))
+    )["contact"]
+    code = new_code()
+    declaration.code_hash = hash_code(
+        code, pepper=settings.effective_code_pepper, context=f"confirmation/{declaration.id}"
+    )
+    declaration.code_expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
+    declaration.code_tentatives = 0
+    await evenement(
+        session, registre, declaration.id, "declaration.code_renvoye", now=now, acteur="declarant"
+    )
+    await registre.envoyer_code(str(contact["email"]), code, "confirmation")
+    return declaration.code_expire_le

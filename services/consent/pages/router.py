@@ -139,6 +139,26 @@ async def code(
     return _vers(f"/consent/espace/{declaration_id}/pieces")
 
 
+@router.post("/espace/{declaration_id}/code/renvoi", response_class=HTMLResponse)
+async def renvoyer_code(
+    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    try:
+        await service.renvoyer_code(session, registre, declaration, now=now)
+    except ServiceError as exc:
+        return page(
+            "code.html",
+            exc.status_code,
+            titre="Confirmer mon adresse",
+            id=declaration_id,
+            erreurs=[exc.detail],
+        )
+    return page("code.html", titre="Confirmer mon adresse", id=declaration_id, renvoye=True)
+
+
 async def _pieces(
     session: Any, declaration: Declaration, erreurs: list[str], status_code: int = 200
 ) -> HTMLResponse:
