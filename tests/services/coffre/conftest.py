@@ -1,8 +1,11 @@
-"""Fixtures for the coffre service tests: signed PDFs built once, and a running coffre per test.
+"""Fixtures for the coffre service tests: signed PDFs and consent's standard declarations built
+once, and a running coffre per test.
 
 PDF building and signing are synchronous (pyHanko runs its own event loop), so they happen in
-session-scoped sync fixtures. `coffre_factory` starts a migrated coffre at a pinned instant with the
-test PKI's root trusted and the consent stand-in (`doubles.ConsentDouble`) behind its HTTP client.
+session-scoped sync fixtures. `registre_modele` walks the standard declarations through the real
+consent once per session (`voisins.py`). `coffre_factory` starts a migrated coffre at a pinned
+instant with the test PKI's root trusted, beside the real consent and notify on a copy of that
+template and on the coffre's clock; its HTTP client reaches them in process (`Aiguillage`).
 """
 
 from __future__ import annotations
@@ -17,17 +20,19 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.coffre.app import create_app
 from services.coffre.contexte import Coffre, coffre_of
 from services.coffre.documents import signer_pdf_octets
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime
+from shared.clock import TestClock
 from shared.testing import pdfs
 from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
 from shared.testing.databases import sqlite_url
 from shared.testing.pki import ThrowawayPki, build_pki
-from tests.services.coffre.doubles import ConsentDouble, Declaration
+from tests.services.coffre.voisins import DECL, Modele, Voisins, construire_modele, voisins
 
 #: Monday 2 March 2026, 10:00 in Paris: within legal hours everywhere in metropolitan France.
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -76,7 +81,7 @@ def metadonnees(**overrides: Any) -> dict[str, Any]:
         "reference_dossier": "DOS-2026-0042",
         "nature": "signification_decision",
         "requerant": {"nom": "SCI Les Tilleuls"},
-        "destinataire": {"declaration_id": "decl-paris"},
+        "destinataire": {"declaration_id": DECL["paris"]},
     }
     meta.update(overrides)
     return meta
@@ -97,8 +102,9 @@ def multipart(meta: dict[str, Any] | bytes, document: bytes, *annexes: tuple[str
 class CoffreEnTest:
     client: httpx.AsyncClient
     runtime: ServiceRuntime
-    consent: ConsentDouble
+    voisins: Voisins
     settings: CoffreSettings
+    app: FastAPI
 
     @property
     def coffre(self) -> Coffre:
@@ -136,23 +142,24 @@ class CoffreEnTest:
 CoffreFactory = Callable[..., AbstractAsyncContextManager[CoffreEnTest]]
 
 
-def declarations_standard(consent: ConsentDouble) -> None:
-    consent.ajouter(Declaration("decl-paris", "75056", nom="DUPONT"))
-    consent.ajouter(Declaration("decl-lyon", "69123"))
-    consent.ajouter(Declaration("decl-guadeloupe", "97105"))
-    consent.ajouter(Declaration("decl-moselle", "57463"))
-    consent.ajouter(Declaration("decl-revoquee", "75056", motif="revoque"))
-    consent.ajouter(Declaration("decl-assignations", "75056", natures=["assignation"]))
+@pytest.fixture(scope="session")
+async def registre_modele(tmp_path_factory: pytest.TempPathFactory) -> Modele:
+    """consent's standard declarations (`voisins.PERSONNES`), made once; `DECL` names their ids."""
+    modele = await construire_modele(tmp_path_factory.mktemp("consent-modele"))
+    DECL.charger(modele.ids)
+    return modele
 
 
 @pytest.fixture
-def coffre_factory(tmp_path: Path, depot_pki: ThrowawayPki) -> CoffreFactory:
+def coffre_factory(tmp_path: Path, depot_pki: ThrowawayPki, registre_modele: Modele) -> CoffreFactory:
     @asynccontextmanager
     async def start(
-        *, now: datetime = NOW, database_url: str | None = None, **settings_overrides: Any
+        *,
+        now: datetime = NOW,
+        database_url: str | None = None,
+        base_url: str = "http://testserver",
+        **settings_overrides: Any,
     ) -> AsyncIterator[CoffreEnTest]:
-        consent = ConsentDouble()
-        declarations_standard(consent)
         settings = CoffreSettings(
             env="test",
             var_dir=tmp_path,
@@ -164,8 +171,11 @@ def coffre_factory(tmp_path: Path, depot_pki: ThrowawayPki) -> CoffreFactory:
             **settings_overrides,
         )
         await migrate(settings)
-        app = create_app(settings, http_transport=consent.transport())
-        async with running(app) as client:
-            yield CoffreEnTest(client, app.state.runtime, consent, settings)
+        clock = TestClock(now)
+        async with voisins(registre_modele, tmp_path, clock) as v:
+            app = create_app(settings, clock=clock, http_transport=v.aiguillage)
+            v.aiguillage.brancher("coffre", app)
+            async with running(app, base_url=base_url) as client:
+                yield CoffreEnTest(client, app.state.runtime, v, settings, app)
 
     return start

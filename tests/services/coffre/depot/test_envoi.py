@@ -13,6 +13,7 @@ from services.coffre.models import JOB_TABLES, Acte
 from shared.timestamps.token import parse_response
 from shared.translog import Verifier, leaf_hash, verify_checkpoint, verify_inclusion
 from tests.services.coffre.conftest import NOW, CoffreFactory
+from tests.services.coffre.voisins import DECL
 
 
 async def test_depot_envoye_dans_les_heures_legales(
@@ -28,7 +29,7 @@ async def test_depot_envoye_dans_les_heures_legales(
         assert body["taille"] == len(pdf_signe)
         assert body["envoye_le"] == "2026-03-02T09:00:00Z"
         assert body["envoi_prevu_le"] is None
-        assert body["consentement"] == {"declaration_id": "decl-paris"}
+        assert body["consentement"] == {"declaration_id": DECL["paris"]}
         assert body["signature"]["valide"] is True
         assert "Alice Valide" in body["signature"]["signataire"]
 
@@ -60,7 +61,11 @@ async def test_depot_envoye_dans_les_heures_legales(
         assert [row.type for row in outbox] == ["acte.envoye"]
         event = outbox[0].donnees
         assert event["office_id"] == "office-paris-1"
-        assert event["declaration_id"] == "decl-paris"
+        assert event["declaration_id"] == DECL["paris"]
         assert event["nature_libelle"].startswith("Signification")
         assert await t.blobs() == [sha]
-        assert t.consent.appels[0]["body"]["a"] == "2026-03-02T09:00:00Z"
+        # consent was asked about the instant of sending, and recorded the coffre's verification.
+        [verification] = await t.voisins.verifications()
+        assert verification.a == NOW
+        assert verification.demandeur == "service:coffre"
+        assert (verification.declaration_id, verification.consentement) == (DECL["paris"], True)

@@ -11,23 +11,24 @@ from sqlalchemy import select
 from services.coffre.models import JOB_TABLES, Acte
 from tests.services.coffre.conftest import CoffreFactory, metadonnees
 from tests.services.coffre.depot.helpers import assert_rien_stocke, compter
+from tests.services.coffre.voisins import DECL
 
 PARIS = {"office_id": "office-paris-1", "cour_appel": "paris", "commune_insee": "75056"}
 BASSE_TERRE = {"office_id": "office-gp", "cour_appel": "basse-terre", "commune_insee": "97105"}
 METZ = {"office_id": "office-metz", "cour_appel": "metz", "commune_insee": "57463"}
 
 CAS = [
-    # (what, now UTC, declaration, office, envoi_prevu_le UTC, local)
-    ("dimanche 10:00", datetime(2026, 3, 8, 9, 0, tzinfo=UTC), "decl-paris", PARIS,
+    # (what, now UTC, declaration (key of DECL), office, envoi_prevu_le UTC, local)
+    ("dimanche 10:00", datetime(2026, 3, 8, 9, 0, tzinfo=UTC), "paris", PARIS,
      "2026-03-09T05:00:00Z", "2026-03-09T06:00:00+01:00"),
-    ("mardi 21:30", datetime(2026, 3, 3, 20, 30, tzinfo=UTC), "decl-paris", PARIS,
+    ("mardi 21:30", datetime(2026, 3, 3, 20, 30, tzinfo=UTC), "paris", PARIS,
      "2026-03-04T05:00:00Z", "2026-03-04T06:00:00+01:00"),
-    ("14 juillet", datetime(2026, 7, 14, 8, 0, tzinfo=UTC), "decl-paris", PARIS,
+    ("14 juillet", datetime(2026, 7, 14, 8, 0, tzinfo=UTC), "paris", PARIS,
      "2026-07-15T04:00:00Z", "2026-07-15T06:00:00+02:00"),
-    ("Guadeloupe 05:30 (Paris 10:30)", datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "decl-guadeloupe",
+    ("Guadeloupe 05:30 (Paris 10:30)", datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "guadeloupe",
      BASSE_TERRE,
      "2026-03-02T10:00:00Z", "2026-03-02T06:00:00-04:00"),
-    ("26 décembre en Moselle", datetime(2026, 12, 26, 9, 0, tzinfo=UTC), "decl-moselle", METZ,
+    ("26 décembre en Moselle", datetime(2026, 12, 26, 9, 0, tzinfo=UTC), "moselle", METZ,
      "2026-12-28T05:00:00Z", "2026-12-28T06:00:00+01:00"),
 ]  # fmt: skip
 
@@ -46,7 +47,7 @@ async def test_hors_heures_programme_puis_envoye(
     local: str,
 ) -> None:
     async with coffre_factory(now=now) as t:
-        meta = metadonnees(destinataire={"declaration_id": declaration})
+        meta = metadonnees(destinataire={"declaration_id": DECL[declaration]})
         response = await t.deposer(pdf_signe, meta, headers=t.commissaire(**office))
         assert response.status_code == 201, response.text
         body = response.json()
@@ -66,9 +67,13 @@ async def test_hors_heures_programme_puis_envoye(
         assert acte.statut == "envoye"
         assert acte.envoye_le == datetime.fromisoformat(prevu)
         assert [row.type for row in outbox] == ["acte.envoye"]
-        assert len(t.consent.appels) == 2  # consent asked again at the instant of sending
-        assert t.consent.appels[1]["body"]["a"] == prevu
-        assert [e["type"] for e in t.consent.evenements] == ["acte.envoye"]
+        # consent asked again at the instant of sending (and recorded both verifications).
+        verifications = await t.voisins.verifications()
+        assert [v.a for v in verifications] == [now, datetime.fromisoformat(prevu)]
+        assert [v.declaration_id for v in verifications] == [DECL[declaration]] * 2
+        evenements = await t.voisins.evenements(office["office_id"])  # what notify received
+        assert [e["type"] for e in evenements] == ["acte.envoye"]
+        assert evenements[0]["donnees"]["acte_id"] == body["id"]
 
 
 async def test_envoi_differe_refuse(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:
@@ -101,7 +106,7 @@ async def test_consentement_revoque_avant_l_envoi_programme(
     async with coffre_factory(now=datetime(2026, 3, 8, 9, 0, tzinfo=UTC)) as t:
         response = await t.deposer(pdf_signe)
         assert response.json()["statut"] == "programme"
-        t.consent.declarations["decl-paris"].motif = "revoque"
+        await t.voisins.revoquer("paris")  # by the declarant, on Sunday (consent's clock is the coffre's)
         t.runtime.clock.set(datetime(2026, 3, 9, 5, 0, tzinfo=UTC))  # type: ignore[attr-defined]
         assert await t.runtime.runner.run_due() == 2  # type: ignore[union-attr] # the sending and the relay
         async with t.runtime.db.transaction() as session:
@@ -114,4 +119,8 @@ async def test_consentement_revoque_avant_l_envoi_programme(
         assert acte.motif_annulation.startswith("consentement-absent")
         assert [row.type for row in outbox] == ["notification.echec"]
         assert outbox[0].donnees["office_id"] == "office-paris-1"
-        assert [e["type"] for e in t.consent.evenements] == ["notification.echec"]
+        assert [e["type"] for e in await t.voisins.evenements()] == ["notification.echec"]
+        assert [(v.consentement, v.motif) for v in await t.voisins.verifications()] == [
+            (True, None),
+            (False, "revoque"),
+        ]

@@ -16,7 +16,7 @@ async def test_meme_cle_meme_corps_meme_reponse(
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json()
         assert await compter(t) == {"actes": 1, "en_cours": 0, "outbox": 1, "journal": 2, "blobs": 1}
-        assert len(t.consent.appels) == 1  # the replay checks nothing again
+        assert len(await t.voisins.verifications()) == 1  # the replay checks nothing again
 
 
 async def test_meme_cle_autre_corps_conflit(

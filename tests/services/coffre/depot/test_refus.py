@@ -9,6 +9,7 @@ import pytest
 
 from tests.services.coffre.conftest import CoffreFactory, metadonnees
 from tests.services.coffre.depot.helpers import assert_rien_stocke
+from tests.services.coffre.voisins import DECL
 
 DOCUMENTS = [
     ("jpeg", "pdf-invalide"),
@@ -33,7 +34,7 @@ async def test_document_refuse(
         assert response.json()["code"] == code
         assert response.headers["content-type"] == "application/problem+json"
         await assert_rien_stocke(t)
-        assert t.consent.appels == []  # the document gate comes first
+        assert await t.voisins.verifications() == []  # the document gate comes first
 
 
 async def test_60_mo_refuse_avant_lecture(coffre_factory: CoffreFactory) -> None:
@@ -93,24 +94,36 @@ async def test_metadonnees_invalides(coffre_factory: CoffreFactory, pdf_signe: b
         await assert_rien_stocke(t)
 
 
+INCONNUE = "5d1f4a8e-0000-4000-8000-000000000000"  # no declaration has this id
+MARTIN = {"type": "physique", "nom": "MARTIN", "prenoms": "Paul", "date_naissance": "1980-01-01"}
+
+
 @pytest.mark.parametrize(
-    ("destinataire", "motif"),
+    ("cas", "motif"),
     [
-        ({"declaration_id": "decl-inconnue"}, "absent"),
-        ({"declaration_id": "decl-revoquee"}, "revoque"),
-        ({"declaration_id": "decl-assignations"}, "hors_perimetre"),
-        ({"type": "physique", "nom": "MARTIN", "prenoms": "Paul", "date_naissance": "1980-01-01"}, "absent"),
+        ("inconnue", "absent"),
+        ("revoquee", "revoque"),
+        ("assignations", "hors_perimetre"),
+        ("martin", "absent"),
     ],
 )
 async def test_sans_consentement(
-    coffre_factory: CoffreFactory, pdf_signe: bytes, destinataire: dict[str, str], motif: str
+    coffre_factory: CoffreFactory, pdf_signe: bytes, cas: str, motif: str
 ) -> None:
+    """`cas`: a key of the standard declarations, an unknown id, or an identity nobody declared."""
+    declaration = DECL.get(cas)
+    destinataire = MARTIN if cas == "martin" else {"declaration_id": declaration or INCONNUE}
     async with coffre_factory() as t:
         response = await t.deposer(pdf_signe, metadonnees(destinataire=destinataire))
         assert response.status_code == 422
         assert response.json()["code"] == "consentement-absent"
         assert response.json()["motif"] == motif
-        assert t.consent.appels[0]["auth"].startswith("Bearer ")
+        # consent answered an authenticated call of the coffre, and recorded it.
+        [verification] = await t.voisins.verifications()
+        assert verification.demandeur == "service:coffre"
+        assert verification.nature == "signification_decision"
+        assert (verification.consentement, verification.motif) == (False, motif)
+        assert verification.declaration_id == declaration
         await assert_rien_stocke(t)
 
 
@@ -124,17 +137,20 @@ async def test_identite_avec_consentement(coffre_factory: CoffreFactory, pdf_sig
         }
         response = await t.deposer(pdf_signe, metadonnees(destinataire=destinataire))
         assert response.status_code == 201
-        assert response.json()["consentement"] == {"declaration_id": "decl-paris"}
-        assert t.consent.appels[0]["body"]["destinataire"] == destinataire
+        # Only the identity was sent: consent matched it to Jeanne Dupont's declaration.
+        assert response.json()["consentement"] == {"declaration_id": DECL["paris"]}
+        [verification] = await t.voisins.verifications()
+        assert (verification.declaration_id, verification.consentement) == (DECL["paris"], True)
 
 
 async def test_registre_injoignable(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:
     async with coffre_factory() as t:
-        t.consent.panne = True
+        t.voisins.aiguillage.couper("consent")  # connection refused, as for a consent that is down
         response = await t.deposer(pdf_signe)
         assert response.status_code == 503
         assert response.json()["code"] == "consentement-indisponible"
         await assert_rien_stocke(t)
+        assert await t.voisins.verifications() == []
 
 
 async def test_commissaire_d_une_autre_cour_d_appel(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:
@@ -155,7 +171,7 @@ async def test_cour_d_appel_du_jeton_normalisee(coffre_factory: CoffreFactory, p
             office_id="office-lyon", cour_appel="Cour d'appel de Lyon", commune_insee="69123"
         )
         response = await t.deposer(
-            pdf_signe, metadonnees(destinataire={"declaration_id": "decl-lyon"}), headers=lyon
+            pdf_signe, metadonnees(destinataire={"declaration_id": DECL["lyon"]}), headers=lyon
         )
         assert response.status_code == 201, response.text
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from services.coffre.models import JOB_TABLES, LienRetrait
 from shared.crypto.tokens import hash_token
 from tests.services.coffre.conftest import CoffreFactory
+from tests.services.coffre.voisins import DECL
 
 
 async def test_lien_de_retrait(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:
@@ -26,7 +27,7 @@ async def test_lien_de_retrait(coffre_factory: CoffreFactory, pdf_signe: bytes) 
         async with t.runtime.db.transaction() as session:
             lien = (await session.scalars(select(LienRetrait))).one()
         assert lien.jeton_hash == hash_token(token)
-        assert lien.declaration_id == "decl-paris"
+        assert lien.declaration_id == DECL["paris"]
         other = await t.client.post(f"/coffre/v1/interne/actes/{acte['id']}/lien", headers=service)
         assert other.json()["url"] != body["url"]
         assert (
@@ -62,12 +63,12 @@ async def test_recherche_autorite_journalisee(coffre_factory: CoffreFactory, pdf
         acte = (await t.deposer(pdf_signe)).json()
         autorite = t.jeton(role="autorite_judiciaire", sub="juge-1", juridiction="TJ Paris")
         sans_procedure = await t.client.post(
-            "/coffre/v1/autorite/recherches", headers=autorite, json={"declaration_id": "decl-paris"}
+            "/coffre/v1/autorite/recherches", headers=autorite, json={"declaration_id": DECL["paris"]}
         )
         assert sans_procedure.status_code == 422
         requete = {
             "procedure": {"juridiction": "TJ Paris", "numero": "RG 26/00123"},
-            "declaration_id": "decl-paris",
+            "declaration_id": DECL["paris"],
         }
         response = await t.client.post("/coffre/v1/autorite/recherches", headers=autorite, json=requete)
         assert response.status_code == 200

@@ -21,6 +21,7 @@ from tests.services.coffre.retrait.outils import (
     se_connecter,
     telecharger,
 )
+from tests.services.coffre.voisins import DECL
 
 
 async def _detail(b: Banc, acte_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -35,7 +36,7 @@ async def _prendre_connaissance(
 ) -> None:
     regler(b, instant)
     jeton = await b.lien(acte_id)
-    await se_connecter(b.client, jeton, compte)
+    await se_connecter(b, jeton, compte)
     r = await telecharger(b.client, jeton)
     assert r.status_code == 200
 
@@ -57,7 +58,7 @@ async def test_a_personne_a_paris_juste_avant_minuit(banc: BancFactory, pdf_sign
         assert detail["lettre_simple"] is None
         assert detail["pris_connaissance_le"] == "2026-03-02T22:59:59Z"
         assert "mode_fixe" in [e["type"] for e in detail["evenements"]]
-        mode_fixe = [e for e in b.consent.evenements if e["type"] == "acte.mode_fixe"]
+        mode_fixe = [e for e in await b.voisins.evenements() if e["type"] == "acte.mode_fixe"]
         assert [e["donnees"] for e in mode_fixe] == [
             {
                 "acte_id": acte_id,
@@ -93,7 +94,7 @@ async def test_a_domicile_un_samedi_veille_de_paques(banc: BancFactory, pdf_sign
         # A later download never changes the mode.
         regler(b, datetime(2026, 4, 5, 9, 0, tzinfo=UTC))
         jeton = await b.lien(acte_id)
-        await se_connecter(b.client, jeton, PERSONNE_PARIS)
+        await se_connecter(b, jeton, PERSONNE_PARIS)
         assert (await telecharger(b.client, jeton)).status_code == 200
         await executer(b)
         assert (await _detail(b, acte_id))["mode"] == "a_domicile"
@@ -137,7 +138,7 @@ async def test_guadeloupe_minuit_local(banc: BancFactory, pdf_signe: bytes) -> N
                 "reference_dossier": "GP-1",
                 "nature": "signification_decision",
                 "requerant": {"nom": "SCI Les Tamariniers"},
-                "destinataire": {"declaration_id": "decl-guadeloupe"},
+                "destinataire": {"declaration_id": DECL["guadeloupe"]},
             },
             headers=b.t.commissaire(**gp),
         )

@@ -1,7 +1,8 @@
 """The retrieval pages in a real headless Chromium: sign-in → code → "Télécharger l'acte", with
 screenshots (`shared.testing.browser.artifacts_dir()`) and axe-core on each step (no serious or
-critical violation). The coffre runs under uvicorn on 127.0.0.1 in a thread; consent is the
-contract stand-in of `outils.py`."""
+critical violation). The coffre, the real consent and the real notify run together under uvicorn on
+127.0.0.1 in a thread (the embedded dispatcher) and call each other over HTTP; the sign-in code is the
+one consent has notify e-mail to a real SMTP server."""
 
 from __future__ import annotations
 
@@ -20,12 +21,19 @@ from playwright.async_api import Page
 
 from services.coffre.app import create_app
 from services.coffre.settings import CoffreSettings
+from services.consent.app import create_app as consent_app
+from services.notify.app import create_app as notify_app
+from shared.clock import TestClock
 from shared.testing.apps import commissaire_claims, issuer_for, migrate
 from shared.testing.browser import artifacts_dir, chromium
 from shared.testing.databases import sqlite_url
 from shared.testing.pki import ThrowawayPki
-from tests.services.coffre.conftest import NOW, declarations_standard, metadonnees, multipart
-from tests.services.coffre.retrait.outils import CODE, PERSONNE_PARIS, ConsentAvecConnexion
+from shared.testing.smtp import SmtpServer, smtp_server
+from signif.embedded import EmbeddedApp
+from tests.services.coffre.conftest import NOW, metadonnees, multipart
+from tests.services.coffre.retrait.outils import PERSONNE_PARIS
+from tests.services.coffre.voisins import Modele, reglages
+from tests.services.consent.conftest import NotifyReel
 
 pytestmark = pytest.mark.browser
 
@@ -66,23 +74,23 @@ async def _axe(page: Page, nom: str) -> None:
     assert graves == [], graves
 
 
-async def test_retrait_dans_chromium(tmp_path: Path, depot_pki: ThrowawayPki, pdf_signe: bytes) -> None:
+async def test_retrait_dans_chromium(
+    tmp_path: Path, depot_pki: ThrowawayPki, pdf_signe: bytes, registre_modele: Modele
+) -> None:
+    port = _port_libre()
+    base = f"http://127.0.0.1:{port}"
     settings = CoffreSettings(
         env="test",
         var_dir=tmp_path,
         database_url=sqlite_url(tmp_path),
         run_jobs_in_process=False,
         now=NOW,
+        public_url=base,
         trust_roots=depot_pki.trusted_root_pem,
         taches_periodiques=False,
     )
     await migrate(settings)
-    holder: list[Any] = []
-    consent = ConsentAvecConnexion(horloge=lambda: holder[0].clock.now())
-    declarations_standard(consent)
-    consent.compte(PERSONNE_PARIS)
-    app = create_app(settings, http_transport=consent.transport())
-    holder.append(app.state.runtime)
+    registre_modele.copier(tmp_path)
     issuer = issuer_for(settings)
     commissaire = {
         "Authorization": "Bearer "
@@ -91,9 +99,31 @@ async def test_retrait_dans_chromium(tmp_path: Path, depot_pki: ThrowawayPki, pd
     service = {
         "Authorization": "Bearer " + issuer.token(role="service", sub="service:notify", audience="coffre")
     }
-    port = _port_libre()
+    async with smtp_server() as smtp:
+        # The three services on one port, calling each other over HTTP on it, on one clock.
+        clock = TestClock(NOW)
+        pour_consent, pour_notify = reglages(tmp_path, smtp, public_url=base)
+        deploiement = EmbeddedApp(
+            {
+                "consent": consent_app(pour_consent, clock=clock),
+                "coffre": create_app(settings, clock=clock),
+                "notify": notify_app(pour_notify, clock=clock),
+            }
+        )
+        await _parcours(deploiement, port, smtp, commissaire, service, pdf_signe, tmp_path)
+
+
+async def _parcours(
+    deploiement: EmbeddedApp,
+    port: int,
+    smtp: SmtpServer,
+    commissaire: dict[str, str],
+    service: dict[str, str],
+    pdf_signe: bytes,
+    tmp_path: Path,
+) -> None:
     base = f"http://127.0.0.1:{port}"
-    with _servir(app, port):
+    with _servir(deploiement, port):
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             depot = await http.post(
                 "/coffre/v1/actes", headers=commissaire, **multipart(metadonnees(), pdf_signe)
@@ -101,7 +131,8 @@ async def test_retrait_dans_chromium(tmp_path: Path, depot_pki: ThrowawayPki, pd
             assert depot.status_code == 201, depot.text
             acte_id = depot.json()["id"]
             lien = await http.post(f"/coffre/v1/interne/actes/{acte_id}/lien", headers=service)
-            url = lien.json()["url"].replace(settings.public_url.rstrip("/"), base)
+            url = lien.json()["url"]
+            assert url.startswith(f"{base}/coffre/retrait/")
 
             async with chromium() as browser:
                 context = await browser.new_context(accept_downloads=True, locale="fr-FR")
@@ -129,7 +160,8 @@ async def test_retrait_dans_chromium(tmp_path: Path, depot_pki: ThrowawayPki, pd
                 await page.get_by_label("Code à usage unique (6 chiffres)").wait_for()
                 await _axe(page, "2-code")
 
-                await page.get_by_label("Code à usage unique (6 chiffres)").fill(CODE)
+                code = NotifyReel(smtp).dernier_code(PERSONNE_PARIS.email)  # e-mailed by consent
+                await page.get_by_label("Code à usage unique (6 chiffres)").fill(code)
                 await page.get_by_role("button", name="Valider le code").click()
                 bouton = page.get_by_role("button", name="Télécharger l'acte", exact=True)
                 await bouton.wait_for()

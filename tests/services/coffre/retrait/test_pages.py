@@ -21,7 +21,6 @@ from tests.services.coffre.retrait.outils import (
     PERSONNE_PARIS,
     Banc,
     BancFactory,
-    Compte,
     csrf,
     executer,
     nouveau_client,
@@ -29,6 +28,7 @@ from tests.services.coffre.retrait.outils import (
     se_connecter,
     telecharger,
 )
+from tests.services.coffre.voisins import DECL
 
 
 async def _evenements(b: Banc, type_: str) -> int:
@@ -64,13 +64,14 @@ async def test_parcours_complet(banc: BancFactory, pdf_signe: bytes, pdf_signe_b
         assert "<script" not in page.text
         assert 'label for="email"' in page.text
         assert 'label for="mot_de_passe"' in page.text
-        assert b.consent.connexions == []
+        assert await b.voisins.defis_de_connexion() == []  # consent not asked yet
 
-        apres = await se_connecter(b.client, jeton, PERSONNE_PARIS)
+        apres = await se_connecter(b, jeton, PERSONNE_PARIS)
         assert "Télécharger l'acte" in apres.text
         assert acte_id in apres.text
         assert autre_id in apres.text
-        assert b.consent.connexions[0]["auth"].startswith("Bearer ")
+        # consent took the coffre's (authenticated) sign-in: one challenge, spent by the right code.
+        assert [d.utilise for d in await b.voisins.defis_de_connexion()] == [True]
         # Still no prise de connaissance: only the POST counts.
         avis = await b.client.get(f"/coffre/v1/actes/{acte_id}/avis-de-reception", headers=b.t.jeton())
         assert avis.status_code == 404
@@ -95,7 +96,7 @@ async def test_parcours_complet(banc: BancFactory, pdf_signe: bytes, pdf_signe_b
             tsa_trust_roots=[b.t.coffre.horodatage.authority.credentials.root],  # type: ignore[attr-defined]
         )
         assert verifie.contenu["acte_id"] == acte_id
-        assert verifie.contenu["declaration_id"] == "decl-paris"
+        assert verifie.contenu["declaration_id"] == DECL["paris"]
         assert verifie.contenu["pris_connaissance_le"] == detail["pris_connaissance_le"]
 
         # Later download (and of the other acte): logged, never a new avis.
@@ -109,9 +110,10 @@ async def test_parcours_complet(banc: BancFactory, pdf_signe: bytes, pdf_signe_b
         assert other.content == pdf_signe_bis
 
         await executer(b)
-        types = [e["type"] for e in b.consent.evenements]
+        evenements = await b.voisins.evenements()  # what notify received
+        types = [e["type"] for e in evenements]
         assert types.count("acte.pris_connaissance") == 2  # one per acte, never per download
-        donnees = next(e["donnees"] for e in b.consent.evenements if e["type"] == "acte.pris_connaissance")
+        donnees = next(e["donnees"] for e in evenements if e["type"] == "acte.pris_connaissance")
         assert set(donnees) == {
             "acte_id",
             "office_id",
@@ -138,7 +140,7 @@ async def test_get_et_connexion_ne_valent_pas_prise(banc: BancFactory, pdf_signe
         jeton = await b.lien(acte_id)
         for _ in range(5):
             assert (await b.client.get(f"/coffre/retrait/{jeton}")).status_code == 200
-        await se_connecter(b.client, jeton, PERSONNE_PARIS)
+        await se_connecter(b, jeton, PERSONNE_PARIS)
         assert (await b.client.get(f"/coffre/retrait/{jeton}")).status_code == 200
         async with b.t.runtime.db.transaction() as session:
             acte = await session.get(Acte, acte_id)
@@ -154,12 +156,12 @@ async def test_autre_destinataire_et_autre_acte_refuses(
 ) -> None:
     async with banc() as b:
         acte_paris = await b.signifier(pdf_signe)
-        acte_lyon = await b.signifier(pdf_signe_bis, declaration="decl-paris-2")
+        acte_lyon = await b.signifier(pdf_signe_bis, declaration="paris-2")
         jeton_paris = await b.lien(acte_paris)
         jeton_lyon = await b.lien(acte_lyon)
 
-        # Paul (Lyon) signs in on Marie's link: refused, no session.
-        page = await se_connecter(b.client, jeton_paris, PERSONNE_AUTRE)
+        # Paul signs in on Jeanne's link: refused, no session.
+        page = await se_connecter(b, jeton_paris, PERSONNE_AUTRE)
         assert "ne correspond pas" in page.text
         assert "Télécharger l'acte" not in page.text
         r = await b.client.post(
@@ -168,13 +170,13 @@ async def test_autre_destinataire_et_autre_acte_refuses(
         assert r.status_code == 303
         assert r.headers["location"].endswith("erreur=csrf")
 
-        # Paul on his own link cannot fetch Marie's acte by id.
+        # Paul on his own link cannot fetch Jeanne's acte by id.
         async with nouveau_client(b) as paul:
-            await se_connecter(paul, jeton_lyon, PERSONNE_AUTRE)
+            await se_connecter(b, jeton_lyon, PERSONNE_AUTRE, client=paul)
             r = await telecharger(paul, jeton_lyon, acte_paris)
             assert r.status_code == 404
             assert b"%PDF" not in r.content
-            # Paul's cookie does not open Marie's link (the cookie is bound to one link).
+            # Paul's cookie does not open Jeanne's link (the cookie is bound to one link).
             page = await paul.get(f"/coffre/retrait/{jeton_paris}")
             assert "Se connecter" in page.text
             cookie = paul.cookies.get("signif_retrait")
@@ -204,8 +206,8 @@ async def test_csrf_mauvais_code_et_jetons_commissaire(banc: BancFactory, pdf_si
             data={"email": PERSONNE_PARIS.email, "mot_de_passe": PERSONNE_PARIS.mot_de_passe},
         )
         assert sans_csrf.headers["location"].endswith("erreur=csrf")
-        assert b.consent.connexions == []
-        mauvais = await se_connecter(b.client, jeton, PERSONNE_PARIS, code="000000")
+        assert await b.voisins.defis_de_connexion() == []  # consent was not asked
+        mauvais = await se_connecter(b, jeton, PERSONNE_PARIS, code_errone=True)
         assert "incorrects" in mauvais.text
         assert "Télécharger l'acte" not in mauvais.text
 
@@ -222,13 +224,13 @@ async def test_csrf_mauvais_code_et_jetons_commissaire(banc: BancFactory, pdf_si
         # another key, never verifies as a destinataire.
         retrait = _retrait(b.t.runtime)
         now = b.t.runtime.clock.now()
-        commissaire_compte = Compte("x@example.org", "x", "commissaire-1", ["decl-paris"], role="commissaire")
+        v = b.voisins
         for mauvais_jeton in (
-            b.consent.jeton_pour(commissaire_compte),
-            b.consent.jeton_pour(PERSONNE_PARIS, cle=ed25519.Ed25519PrivateKey.generate()),
-            b.consent.jeton_pour(PERSONNE_PARIS, aud="consent"),
-            b.consent.jeton_pour(PERSONNE_PARIS, exp=int(time.time()) - 60),
-            b.t.jeton(role="destinataire", sub="personne-1", declarations=["decl-paris"])["Authorization"][
+            v.jeton_destinataire(role="commissaire", sub="commissaire-1"),
+            v.jeton_destinataire(cle=ed25519.Ed25519PrivateKey.generate()),
+            v.jeton_destinataire(aud="consent"),
+            v.jeton_destinataire(exp=int(time.time()) - 60),
+            b.t.jeton(role="destinataire", sub="personne-1", declarations=[DECL["paris"]])["Authorization"][
                 7:
             ],
         ):
@@ -237,8 +239,12 @@ async def test_csrf_mauvais_code_et_jetons_commissaire(banc: BancFactory, pdf_si
             except ConnexionRefusee:
                 continue
             raise AssertionError("token accepted")
-        ok = await retrait.client.verifier(b.consent.jeton_pour(PERSONNE_PARIS), now=now)
-        assert ok.declarations == ["decl-paris"]
+        # The same shape with nothing altered verifies, and so does a token from consent's sign-in.
+        intact = await retrait.client.verifier(v.jeton_destinataire(), now=now)
+        assert intact.declarations == [DECL["paris"]]
+        reel = await v.connecter(PERSONNE_PARIS.email, PERSONNE_PARIS.mot_de_passe)
+        ok = await retrait.client.verifier(reel, now=now)
+        assert ok.declarations == [DECL["paris"]]
 
 
 async def test_limite_de_debit(banc: BancFactory, pdf_signe: bytes) -> None:
@@ -257,7 +263,7 @@ async def test_lien_expire_session_expiree_et_document_altere(banc: BancFactory,
     async with banc() as b:
         acte_id = await b.signifier(pdf_signe)
         jeton = await b.lien(acte_id)
-        await se_connecter(b.client, jeton, PERSONNE_PARIS)
+        await se_connecter(b, jeton, PERSONNE_PARIS)
 
         # The session cookie is bound to the link and expires after 15 minutes.
         retrait = _retrait(b.t.runtime)
