@@ -11,6 +11,7 @@ tests name a declaration by its key, `DECL["paris"]`.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
@@ -183,6 +184,13 @@ class Voisins:
         async with self.consent.db.transaction() as session:
             query = select(Consultation).where(Consultation.origine == "service").order_by(Consultation.id)
             return list((await session.scalars(query)).all())
+
+    async def feuille_du_registre(self, index: int) -> dict[str, Any]:
+        """One leaf of consent's registry log (a verification's is `Consultation.leaf_index`)."""
+        async with self.consent.db.transaction() as session:
+            [feuille] = await self.registre.journal.leaves(session, index, index + 1)
+        donnees: dict[str, Any] = json.loads(feuille.data)
+        return donnees
 
     async def defis_de_connexion(self) -> list[Defi]:
         """consent's sign-in challenges (one per password step of a destinataire)."""
