@@ -25,7 +25,7 @@ class Aiguillage(httpx.AsyncBaseTransport):
         self._coupes: set[str] = set()
         self._ferme = socket.socket()
         self._ferme.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
-        self._tcp = httpx.AsyncHTTPTransport()
+        self._tcp: httpx.AsyncHTTPTransport | None = None  # made on first use (its TLS set-up costs)
 
     def brancher(self, service: str, app: Any) -> None:
         """Route `/{service}/...` to this ASGI app (its lifespan is the caller's business)."""
@@ -43,6 +43,8 @@ class Aiguillage(httpx.AsyncBaseTransport):
         if app is None or service in self._coupes:
             port = self._ferme.getsockname()[1]
             request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=port)
+            if self._tcp is None:
+                self._tcp = httpx.AsyncHTTPTransport()
             return await self._tcp.handle_async_request(request)
         return await app.handle_async_request(request)
 
@@ -50,5 +52,6 @@ class Aiguillage(httpx.AsyncBaseTransport):
         """Kept open: the clients of the other services still use it."""
 
     async def fermer(self) -> None:
-        await self._tcp.aclose()
+        if self._tcp is not None:
+            await self._tcp.aclose()
         self._ferme.close()
