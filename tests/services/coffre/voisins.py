@@ -285,10 +285,11 @@ def reglages(var_dir: Path, smtp: SmtpServer, **communs: Any) -> tuple[ConsentSe
 
 @asynccontextmanager
 async def voisins(modele: Modele, var_dir: Path, clock: Clock) -> AsyncIterator[Voisins]:
-    """consent and notify on a copy of the template in `var_dir`, on `clock`. The coffre takes
-    `aiguillage` as its transport and plugs itself in (`brancher("coffre", app)`) so that notify
-    reaches it too."""
-    modele.copier(var_dir)
+    """consent and notify on a copy of the template in `var_dir` (copied at the first start only: a
+    restart in the same test finds their state), on `clock`. The coffre takes `aiguillage` as its
+    transport and plugs itself in (`brancher("coffre", app)`) so that notify reaches it too."""
+    if not (var_dir / "consent.db").exists():
+        modele.copier(var_dir)
     aiguillage = Aiguillage()
     try:
         async with smtp_server() as smtp:
