@@ -5,10 +5,15 @@ every transaction starts with `BEGIN IMMEDIATE`: writers are serialised up front
 with "database is locked" when a read transaction tries to upgrade, which is what makes the
 in-process job runner and the request handlers safe on one file. Only the session dependency
 commits; repositories and services never do.
+
+Work that must follow a commit (integrating queued log leaves, `shared.translog.store`) registers an
+asyncio task with `after_commit_tasks(session)` from an `after_commit` event; `Database.transaction`
+waits for those tasks before it returns, so a request's response leaves after them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +23,9 @@ from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+_AFTER_COMMIT = "signif.db.after_commit"
 
 
 def is_sqlite(url: str) -> bool:
@@ -36,6 +44,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def after_commit_tasks(session: Session) -> list[asyncio.Task[None]]:
+    """The tasks `Database.transaction` waits for once `session`'s transaction has committed."""
+    tasks: list[asyncio.Task[None]] = session.info.setdefault(_AFTER_COMMIT, [])
+    return tasks
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -65,9 +79,17 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any exception."""
-        async with self.sessionmaker() as session, session.begin():
-            yield session
+        """A session inside one transaction: committed on success, rolled back on any exception.
+
+        After the commit, waits for the tasks the commit started (`after_commit_tasks`); a cancelled
+        caller does not cancel them.
+        """
+        async with self.sessionmaker() as session:
+            async with session.begin():
+                yield session
+            tasks = session.info.pop(_AFTER_COMMIT, [])
+        if tasks:
+            await asyncio.wait(tasks)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -48,6 +48,8 @@ def create_app(
     async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
         coffre = contexte.build_coffre(settings, runtime)
         runtime.extras[contexte.EXTRA_KEY] = coffre
+        # Leaves a crash left queued between a commit and its integration (shared.translog.store).
+        await coffre.repertoire.log.integrate_pending(runtime.db.engine)
         runtime.readiness.append(coffre.blobs.ping)
         if settings.taches_periodiques:
             async with runtime.db.transaction() as session:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from services.coffre.depot.consentement import ConsentClient
 from services.coffre.journal.repertoire import Repertoire
-from services.coffre.models import JOURNAL_TABLES
+from services.coffre.models import JOURNAL_TABLES, ActeEvenement
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime
 from shared.app import runtime_of as runtime_of  # re-exported for the routers
@@ -115,7 +115,11 @@ def build_coffre(settings: CoffreSettings, runtime: ServiceRuntime) -> Coffre:
         settings=settings,
         blobs=blob_store_from_url(settings.effective_blob_url),
         horodatage=_horodatage(settings, runtime),
-        repertoire=Repertoire(TransparencyLog(JOURNAL_TABLES), signer, settings.repertoire_origin),
+        repertoire=Repertoire(
+            TransparencyLog(JOURNAL_TABLES, references=[ActeEvenement.__table__.c.journal_index]),
+            signer,
+            settings.repertoire_origin,
+        ),
         sceau=JwsSigner(_ed25519(keys_dir / "coffre-seal.ed25519.pem", settings)),
         sceaux_retires=_sceaux_retires(keys_dir),
         trust_roots=trust_roots(settings),

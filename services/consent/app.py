@@ -72,6 +72,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+        # Leaves a crash left queued between a commit and its integration (shared.translog.store).
+        await registre.journal.integrate_pending(runtime.db.engine)
         if settings.purge_quotidienne:
             async with runtime.db.transaction() as session:
                 await purge.amorcer(session, now=runtime.clock.now())

@@ -9,6 +9,10 @@ purge) makes whatever copy of the other rows survives unreadable.
 
 A declaration is never edited in place: each contact change adds a `consent_versions` row; the current
 one has the highest `numero`.
+
+`leaf_index` (events, consultations, authority searches): the registry log leaf that records the row.
+The leaf is queued with the row and integrated right after the commit, which sets the column; it is
+null only in between (`shared.translog.store`).
 """
 
 from __future__ import annotations
@@ -127,7 +131,7 @@ class Evenement(Base):
     survenu_le: Mapped[datetime] = mapped_column(UtcDateTime())
     acteur: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
-    leaf_index: Mapped[int] = mapped_column(Integer)
+    leaf_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Compte(Base):
@@ -177,7 +181,7 @@ class Consultation(Base):
     consentement: Mapped[bool] = mapped_column(Boolean)
     motif: Mapped[str | None] = mapped_column(String(24))
     declaration_id: Mapped[str | None] = mapped_column(String(_ID))
-    leaf_index: Mapped[int] = mapped_column(Integer)
+    leaf_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class RechercheAutorite(Base):
@@ -192,7 +196,7 @@ class RechercheAutorite(Base):
     objet: Mapped[str] = mapped_column(String(16))
     declaration_ids: Mapped[list[str]] = mapped_column(JSON)
     piece_id: Mapped[str | None] = mapped_column(String(_ID))
-    leaf_index: Mapped[int] = mapped_column(Integer)
+    leaf_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Idempotence(Base):

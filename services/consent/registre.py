@@ -16,7 +16,7 @@ import httpx
 from fastapi import Depends, Request
 
 from services.consent.identite import Indexeur
-from services.consent.models import JOURNAL_TABLES
+from services.consent.models import JOURNAL_TABLES, Consultation, Evenement, RechercheAutorite
 from services.consent.settings import ConsentSettings
 from shared.crypto.aead import LocalKeyProvider
 from shared.crypto.jws import JwsSigner
@@ -70,7 +70,10 @@ def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClie
             {settings.master_key_id: settings.effective_master_key}, current_kid=settings.master_key_id
         ),
         indexeur=Indexeur(settings.effective_blind_index_key),
-        journal=TransparencyLog(JOURNAL_TABLES),
+        journal=TransparencyLog(
+            JOURNAL_TABLES,
+            references=[t.__table__.c.leaf_index for t in (Evenement, Consultation, RechercheAutorite)],
+        ),
         journal_signer=Signer(settings.journal_origin, log_key),
         sceau=key("consent-sceau.ed25519.pem"),
         destinataire=key("consent-destinataire.ed25519.pem"),

@@ -4,7 +4,8 @@ Consent's registry log and the coffre's répertoire expose the same four reads, 
 shapes, so one verifier works against both:
 
 - `GET {prefix}/checkpoint`: the C2SP signed note of the current tree (a new checkpoint is signed
-  when the log has grown since the last one), `text/plain`;
+  when the log has grown since the last one or leaves wait in its queue: signing integrates them
+  first), `text/plain`;
 - `GET {prefix}/cle`: the note verifier key, `<name>+<hex id>+<base64(0x01 ‖ Ed25519 key)>`;
 - `GET {prefix}/entrees?debut=&fin=`: leaves `[debut, fin)` (at most 1,000), each with its index, data
   (canonical JSON, no personal data), RFC 9162 leaf hash (base64) and creation instant;
@@ -75,7 +76,7 @@ def journal_router(
         journal = resolve(request)
         taille = await journal.log.size(session)
         dernier = await journal.log.latest_checkpoint(session)
-        if dernier is not None and dernier.size == taille:
+        if dernier is not None and dernier.size == taille and not await journal.log.has_pending(session):
             note = dernier.note
         else:
             now = request.app.state.runtime.clock.now()

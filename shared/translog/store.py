@@ -1,7 +1,10 @@
-"""An RFC 9162 log kept in SQL tables, written inside the caller's transaction.
+"""An RFC 9162 log kept in SQL tables: leaves queued by the caller's transaction, integrated in batches.
 
 Tables (`define_translog_tables`, prefix `journal` by default):
 
+- `<prefix>_pending`: the queue: leaves whose transaction committed and that no integration has taken
+  yet. `id` gives the queue order; `data` and `created_at` become the leaf's; `refs` names business
+  columns to set to the leaf's index when it is integrated (`IndexRef`).
 - `<prefix>_leaves`: leaf index (PK), leaf hash, leaf data, created_at. Never updated or deleted.
 - `<prefix>_nodes`: hash of every complete subtree of level >= 1, written by the append that closes it
   (level 0 is the leaf hash), keyed by its in-order position `node_id = (2 * index + 1) * 2**level - 1`
@@ -13,25 +16,52 @@ Tables (`define_translog_tables`, prefix `journal` by default):
 
 Reads of a root or a proof fetch only the O(log n) complete subtrees it needs, in one query (see
 `rfc9162.inclusion_nodes`), plus one node ending exactly at the requested size, whose presence proves
-the log has reached that size.
+the log has reached that size. Only integrated leaves are in `leaves`: a queued leaf has no index, no
+proof and no place in a checkpoint until it is integrated.
 
-Concurrency: `TransparencyLog` never commits; the caller's transaction makes a leaf and the state
-change it records atomic. Appends are serialised on the head row: `SELECT ... FOR UPDATE` on
-PostgreSQL (concurrent appenders queue, and each sees the size its predecessor committed, so indexes
-are consecutive with no gaps); on SQLite the caller's transaction is `BEGIN IMMEDIATE`, so writers
-are already serialised. A rolled-back transaction takes its leaf with it and frees the index.
-The head row stays locked until the caller commits, so append as late in the transaction as the
-rules allow. PostgreSQL sessions must run at READ COMMITTED (the default): at REPEATABLE READ a
-queued appender fails with a serialisation error instead of seeing its predecessor's leaf.
+Writes. `TransparencyLog` never commits; there are two ways in:
+
+- `enqueue` (what the services use): the caller's transaction inserts the leaf into the queue and
+  takes no lock, so concurrent callers commit in parallel (PostgreSQL's group commit shares their
+  fsyncs); the leaf, its instant and the state change it records commit or roll back together (a
+  rolled-back transaction leaves nothing queued). Right after the commit the leaf is integrated in a
+  transaction of its own, before `shared.db.Database.transaction` returns (so before the HTTP
+  response leaves): one integration per process at a time, and callers that committed while one ran
+  share the next one (8 commits at once → one or two integrations, not eight).
+- `append` / `append_many` (in the caller's transaction): integrate the queue, then append the
+  caller's leaves, holding the head row lock until the caller commits — for callers that sign a
+  checkpoint or build a proof covering their own leaf in the same transaction. These are serialised
+  including their commits (a few hundred per second at most).
+
+Integration (`integrate`): lock the head row (`SELECT ... FOR UPDATE`), read the queue in id order,
+write the leaves with consecutive indexes from the head's size and the nodes they close, delete
+exactly those queue rows, update the head and set the `refs` columns, in one transaction. Integrators
+queue on the lock and each sees what its predecessor committed (READ COMMITTED: PostgreSQL sessions
+must not run at REPEATABLE READ), so indexes are consecutive with no gaps. A queued row whose
+transaction commits after an integration read the queue (even with a smaller id) goes into the next
+one: leaves are integrated in queue order among the rows committed when each integration starts.
+
+Recovery: a queued leaf is durable once its caller committed. If the process dies before integrating
+it, every later integration takes it (each takes the whole queue): the next `enqueue` or `append`
+anywhere, `sign_checkpoint` (a checkpoint covers every leaf committed before it is signed) and
+`integrate_pending` (which the services run at start-up).
+
+SQLite: writers are already serialised by `BEGIN IMMEDIATE`, so a second transaction would only add a
+commit: `enqueue` integrates in the caller's transaction at once (same tables, same code).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -43,24 +73,39 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    delete,
     insert,
     select,
     union_all,
     update,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from shared.db import after_commit_tasks
 from shared.translog import compact, rfc9162
 from shared.translog.checkpoint import Checkpoint, sign_checkpoint
 from shared.translog.note import Signer
 from shared.translog.rfc9162 import NodeId, ProofError
 
+logger = logging.getLogger("signif.translog")
+
 _HEAD_ID = 1
+#: Queue rows per integration statement batch (keeps `IN` lists far below driver limits).
+_BATCH = 1000
+#: Attempts of an integration that PostgreSQL aborted as a deadlock or serialisation failure.
+_ATTEMPTS = 5
+_RETRYABLE = {"40001", "40P01"}
 
 
 @dataclass(frozen=True)
 class TranslogTables:
+    pending: Table
     leaves: Table
     nodes: Table
     head: Table
@@ -68,7 +113,15 @@ class TranslogTables:
 
 
 def define_translog_tables(metadata: MetaData, prefix: str = "journal") -> TranslogTables:
-    """Declare the log's four tables on `metadata` (create them with Alembic or `create_all`)."""
+    """Declare the log's five tables on `metadata` (create them with Alembic or `create_all`)."""
+    pending = Table(
+        f"{prefix}_pending",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("data", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("refs", JSON(none_as_null=True), nullable=True),
+    )
     leaves = Table(
         f"{prefix}_leaves",
         metadata,
@@ -101,7 +154,7 @@ def define_translog_tables(metadata: MetaData, prefix: str = "journal") -> Trans
         Column("note", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
     )
-    return TranslogTables(leaves, nodes, head, checkpoints)
+    return TranslogTables(pending, leaves, nodes, head, checkpoints)
 
 
 @dataclass(frozen=True)
@@ -118,6 +171,36 @@ class StoredCheckpoint:
     root_hash: bytes
     note: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class IndexRef:
+    """A business row's column that receives the leaf's index when the leaf is integrated.
+
+    `column` must be one of the log's `references` (a column of a table with a one-column primary
+    key); `key` is the row's primary key. The row must exist when the leaf is queued (flush first).
+    """
+
+    column: ColumnElement[Any]
+    key: int | str
+
+
+@dataclass(frozen=True)
+class _Reference:
+    table: Table
+    key: Column[Any]
+    column: Column[Any]
+
+
+def _table_column(column: ColumnElement[Any]) -> tuple[Table, Column[Any]]:
+    if not isinstance(column, Column) or not isinstance(column.table, Table):
+        raise TypeError(f"expected a table column, got {column!r}")
+    return column.table, column
+
+
+def _reference_name(column: ColumnElement[Any]) -> str:
+    table, col = _table_column(column)
+    return f"{table.name}.{col.name}"
 
 
 def _utc(instant: datetime | None) -> datetime:
@@ -142,11 +225,86 @@ def _as_utc(stored: datetime) -> datetime:
     return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
 
 
-class TransparencyLog:
-    """An append-only Merkle log over `tables`; every method runs in the caller's session."""
+def _retryable(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in _RETRYABLE
 
-    def __init__(self, tables: TranslogTables) -> None:
+
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    bind = session.bind
+    if isinstance(bind, AsyncConnection):
+        return bind.engine
+    if isinstance(bind, AsyncEngine):
+        return bind
+    raise TypeError(f"expected a session bound to an async engine, got {bind!r}")
+
+
+class _Sequencer:
+    """Coalesces one process's post-commit integrations of one log on one database.
+
+    Integrations run one at a time (`_lock`). A caller whose leaf committed before an integration
+    started needs nothing more once that integration has committed: integration number n reads the
+    queue after it starts, so it saw every row committed before it started.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._started = 0
+        self._succeeded = 0
+
+    async def after_commit(self, log: TransparencyLog, engine: AsyncEngine) -> None:
+        committed_before = self._started
+        async with self._lock:
+            if self._succeeded > committed_before:
+                return
+            self._started += 1
+            number = self._started
+            try:
+                await log.integrate_pending(engine)
+            except Exception:
+                # The leaves stay queued and durable; the next integration (or start-up) takes them.
+                logger.exception("translog integration after commit failed", extra={"log": log.name})
+                return
+            self._succeeded = number
+
+
+_ENQUEUED = "signif.translog.enqueued"
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _integrate_after_commit(session: Session) -> None:
+    enqueued: dict[int, tuple[TransparencyLog, AsyncEngine]] | None = session.info.pop(_ENQUEUED, None)
+    if not enqueued:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # pragma: no cover - a synchronous session: integration waits for the next one
+        return
+    for log, engine in enqueued.values():
+        task = loop.create_task(log.sequencer(engine).after_commit(log, engine))
+        _BACKGROUND.add(task)  # a reference until it is done, even if nobody awaits it
+        task.add_done_callback(_BACKGROUND.discard)
+        after_commit_tasks(session).append(task)
+
+
+class TransparencyLog:
+    """An append-only Merkle log over `tables`; every method runs in the caller's session.
+
+    `references`: the business columns queued leaves may ask to receive their index (`IndexRef`).
+    """
+
+    def __init__(self, tables: TranslogTables, references: Iterable[ColumnElement[Any]] = ()) -> None:
         self.tables = tables
+        self.name = tables.leaves.name.removesuffix("_leaves")
+        self._references: dict[str, _Reference] = {}
+        for column in references:
+            table, col = _table_column(column)
+            keys = list(table.primary_key.columns)
+            if len(keys) != 1:
+                raise ValueError(f"expected a one-column primary key on {table.name}")
+            self._references[_reference_name(col)] = _Reference(table, keys[0], col)
+        self._sequencers: weakref.WeakKeyDictionary[Engine, _Sequencer] = weakref.WeakKeyDictionary()
         leaves, nodes = tables.leaves, tables.nodes
         # One statement of fixed shape (compiled once): level-0 hashes come from the leaves table.
         self._fetch_nodes = union_all(
@@ -158,40 +316,100 @@ class TransparencyLog:
             ),
         )
 
-    # --- writes -------------------------------------------------------------------------------------
+    def sequencer(self, engine: AsyncEngine) -> _Sequencer:
+        """This process's post-commit integrator of this log on `engine`'s database."""
+        return self._sequencers.setdefault(engine.sync_engine, _Sequencer())
+
+    # --- writes: the queue -------------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        data: bytes,
+        *,
+        now: datetime | None = None,
+        refs: Sequence[IndexRef] = (),
+    ) -> int:
+        """Queue one leaf in the caller's transaction; it is integrated right after the commit.
+
+        Returns its queue id (the key of `integrate`'s result). Its index is not known before the
+        integration: `refs` name the business columns that receive it.
+        """
+        pending = self.tables.pending
+        queue_id = await session.scalar(
+            insert(pending)
+            .values(data=data, created_at=_utc(now), refs=self._refs(refs))
+            .returning(pending.c.id)
+        )
+        if queue_id is None:  # pragma: no cover - INSERT ... RETURNING returns the row
+            raise RuntimeError("the queue insert returned no id")
+        await self._after_enqueue(session)
+        return int(queue_id)
+
+    async def enqueue_many(
+        self, session: AsyncSession, items: Sequence[bytes], *, now: datetime | None = None
+    ) -> None:
+        """Queue leaves in order (one statement), integrated right after the commit."""
+        if not items:
+            return
+        created_at = _utc(now)
+        rows = [{"data": data, "created_at": created_at, "refs": None} for data in items]
+        await session.execute(insert(self.tables.pending), rows)
+        await self._after_enqueue(session)
+
+    async def integrate(self, session: AsyncSession, *, limit: int | None = None) -> dict[int, int]:
+        """Integrate the queue (at most `limit` rows) in the caller's transaction: {queue id: index}.
+
+        Holds the head row lock until the caller's transaction ends.
+        """
+        size, frontier = await self._head(session, lock=True)
+        integrated, new_size = await self._integrate_queue(session, size, frontier, limit)
+        if new_size != size:
+            await self._update_head(session, new_size, frontier)
+        return integrated
+
+    async def integrate_pending(self, engine: AsyncEngine, *, batch: int = _BATCH) -> int:
+        """Integrate the whole queue in transactions of their own (`batch` leaves each): recovery at
+        start-up, and what runs after a commit that queued. Returns how many leaves were integrated."""
+        total = 0
+        while True:
+            done = await self._integrate_batch(engine, batch)
+            total += done
+            if done < batch:
+                return total
+
+    async def has_pending(self, session: AsyncSession) -> bool:
+        """Whether committed leaves (or this transaction's own) wait in the queue."""
+        pending = self.tables.pending
+        return (await session.execute(select(pending.c.id).limit(1))).first() is not None
+
+    # --- writes: in the caller's transaction -------------------------------------------------------
 
     async def append(self, session: AsyncSession, data: bytes, *, now: datetime | None = None) -> int:
-        """Append one leaf; return its index."""
+        """Integrate the queue, then append one leaf; return its index. Locks the head until commit."""
         return (await self.append_many(session, [data], now=now)).start
 
     async def append_many(
         self, session: AsyncSession, items: Sequence[bytes], *, now: datetime | None = None
     ) -> range:
-        """Append leaves in order, with batched inserts; return their indexes."""
+        """Integrate the queue, then append leaves in order, with batched inserts; return their indexes.
+
+        Holds the head row lock until the caller's transaction ends.
+        """
         created_at = _utc(now)
         size, frontier = await self._head(session, lock=True)
-        leaf_rows: list[dict[str, object]] = []
-        node_rows: list[dict[str, object]] = []
-        for offset, data in enumerate(items):
-            closed = compact.append_leaf(frontier, size + offset, rfc9162.leaf_hash(data))
-            leaf = closed[0]
-            leaf_rows.append(
-                {"leaf_index": leaf.index, "leaf_hash": leaf.hash, "data": data, "created_at": created_at}
-            )
-            node_rows.extend({"node_id": node_id(n.level, n.index), "hash": n.hash} for n in closed[1:])
-        if leaf_rows:
-            await session.execute(insert(self.tables.leaves), leaf_rows)
-        if node_rows:
-            await session.execute(insert(self.tables.nodes), node_rows)
-        new_size = size + len(leaf_rows)
-        head = self.tables.head
-        await session.execute(
-            update(head).where(head.c.id == _HEAD_ID).values(size=new_size, frontier=compact.pack(frontier))
-        )
-        return range(size, new_size)
+        _, start = await self._integrate_queue(session, size, frontier, None)
+        new_size = await self._write(session, start, frontier, [(data, created_at) for data in items])
+        if new_size != size:
+            await self._update_head(session, new_size, frontier)
+        return range(start, new_size)
 
     async def sign_checkpoint(self, session: AsyncSession, origin: str, signer: Signer, now: datetime) -> str:
-        """Sign the current tree head as a C2SP checkpoint, store it and return the signed note."""
+        """Integrate the queue, sign the tree head as a C2SP checkpoint, store it and return the note.
+
+        The checkpoint therefore covers every leaf whose transaction committed before it was signed.
+        """
+        await self.integrate(session)
         size, frontier = await self._head(session, lock=False)
         checkpoint = Checkpoint(origin, size, compact.frontier_root(frontier))
         note = sign_checkpoint(checkpoint, signer)
@@ -279,6 +497,117 @@ class TransparencyLog:
             await session.execute(sqlite.insert(self.tables.head).values(values).on_conflict_do_nothing())
         else:
             await session.execute(insert(self.tables.head).values(values))
+
+    async def _after_enqueue(self, session: AsyncSession) -> None:
+        if session.get_bind().dialect.name == "sqlite":
+            await self.integrate(session)  # writers are serialised already: no second transaction
+            return
+        session.info.setdefault(_ENQUEUED, {})[id(self)] = (self, _engine_of(session))
+
+    def _refs(self, refs: Sequence[IndexRef]) -> list[list[Any]] | None:
+        stored: list[list[Any]] = []
+        for ref in refs:
+            name = _reference_name(ref.column)
+            if name not in self._references:
+                raise ValueError(
+                    f"expected one of the log's references {sorted(self._references)}, got {name}"
+                )
+            stored.append([name, ref.key])
+        return stored or None
+
+    async def _integrate_batch(self, engine: AsyncEngine, batch: int) -> int:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                async with AsyncSession(engine) as session, session.begin():
+                    if not await self.has_pending(session):
+                        return 0
+                    return len(await self.integrate(session, limit=batch))
+            except DBAPIError as exc:
+                if attempt == _ATTEMPTS or not _retryable(exc):
+                    raise
+                logger.warning("translog integration retried", extra={"log": self.name, "attempt": attempt})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _integrate_queue(
+        self, session: AsyncSession, size: int, frontier: list[bytes], limit: int | None
+    ) -> tuple[dict[int, int], int]:
+        """Move queued rows (at most `limit`) into the tree after `size`; the head row must be locked."""
+        pending = self.tables.pending
+        integrated: dict[int, int] = {}
+        while limit is None or len(integrated) < limit:
+            take = _BATCH if limit is None else min(_BATCH, limit - len(integrated))
+            rows = (
+                await session.execute(
+                    select(pending.c.id, pending.c.data, pending.c.created_at, pending.c.refs)
+                    .order_by(pending.c.id)
+                    .limit(take)
+                )
+            ).all()
+            if not rows:
+                break
+            start = size
+            size = await self._write(
+                session, size, frontier, [(row.data, _as_utc(row.created_at)) for row in rows]
+            )
+            ids = [row.id for row in rows]
+            await session.execute(delete(pending).where(pending.c.id.in_(ids)))
+            await self._apply_refs(session, [(start + k, row.refs) for k, row in enumerate(rows)])
+            integrated.update(zip(ids, range(start, size), strict=True))
+            if len(rows) < take:
+                break
+        return integrated, size
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        size: int,
+        frontier: list[bytes],
+        entries: Sequence[tuple[bytes, datetime]],
+    ) -> int:
+        """Insert leaves from index `size` and the nodes they close, update `frontier`: the new size."""
+        leaf_rows: list[dict[str, object]] = []
+        node_rows: list[dict[str, object]] = []
+        for offset, (data, created_at) in enumerate(entries):
+            closed = compact.append_leaf(frontier, size + offset, rfc9162.leaf_hash(data))
+            leaf = closed[0]
+            leaf_rows.append(
+                {"leaf_index": leaf.index, "leaf_hash": leaf.hash, "data": data, "created_at": created_at}
+            )
+            node_rows.extend({"node_id": node_id(n.level, n.index), "hash": n.hash} for n in closed[1:])
+        if leaf_rows:
+            await session.execute(insert(self.tables.leaves), leaf_rows)
+        if node_rows:
+            await session.execute(insert(self.tables.nodes), node_rows)
+        return size + len(leaf_rows)
+
+    async def _update_head(self, session: AsyncSession, size: int, frontier: list[bytes]) -> None:
+        head = self.tables.head
+        await session.execute(
+            update(head).where(head.c.id == _HEAD_ID).values(size=size, frontier=compact.pack(frontier))
+        )
+
+    async def _apply_refs(
+        self, session: AsyncSession, rows: Sequence[tuple[int, list[list[Any]] | None]]
+    ) -> None:
+        """Set each queued leaf's business columns to its index (in a fixed order: rows locked alike)."""
+        by_name: dict[str, list[dict[str, Any]]] = {}
+        for index, refs in rows:
+            for name, key in refs or ():
+                by_name.setdefault(name, []).append({"ref_key": key, "ref_index": index})
+        for name in sorted(by_name):
+            reference = self._references.get(name)
+            if reference is None:
+                # Validated when queued: only a process configured differently can get here. Never
+                # block the log for it; the leaf is integrated, the column stays empty.
+                logger.error("queued leaf refers to an unknown column", extra={"log": self.name, "ref": name})
+                continue
+            params = sorted(by_name[name], key=lambda p: p["ref_key"])
+            await session.execute(
+                update(reference.table)
+                .where(reference.key == bindparam("ref_key"))
+                .values({reference.column: bindparam("ref_index")}),
+                params,
+            )
 
     async def _fetch(self, session: AsyncSession, needed: Iterable[NodeId], size: int) -> dict[int, bytes]:
         """Fetch complete subtree hashes in one query, checking the log has reached `size` leaves.

@@ -17,6 +17,14 @@ stay in the service tables). Types written by the coffre:
     alerte_integrite      {acte_id, sha256, instant}
 
 Checkpoints are C2SP signed notes by the Ed25519 key `coffre-log.ed25519.pem`, key name = origin.
+
+Two ways to write (`shared.translog.store`). `consigner` queues the leaf, integrated right after the
+commit, which then sets the `actes_evenements` row's `journal_index`: the end-of-day mode decisions
+(a burst of jobs running side by side) and the daily audit. `ajouter` appends in the caller's
+transaction and returns the index, holding the log's head until the commit: the leaves whose index
+or proof the caller puts in its own rows, seal or response before committing (deposit and sending
+with the deposit's proof, prise de connaissance and its sealed avis, lettre simple, avis de mise à
+disposition, authority searches and evidence access) and the rare annulation and integrity alarm.
 """
 
 from __future__ import annotations
@@ -29,8 +37,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.coffre.models import ActeEvenement
 from shared.translog.note import Signer
-from shared.translog.store import TransparencyLog
+from shared.translog.store import IndexRef, TransparencyLog
 
 
 def canonical_json(value: dict[str, Any]) -> bytes:
@@ -58,7 +67,7 @@ class PreuveJournal:
 
 
 class Repertoire:
-    """Appends leaves and signs checkpoints inside the caller's transaction."""
+    """Writes leaves and signs checkpoints inside the caller's transaction."""
 
     def __init__(self, log: TransparencyLog, signer: Signer, origin: str) -> None:
         self.log = log
@@ -66,7 +75,23 @@ class Repertoire:
         self.origin = origin
 
     async def ajouter(self, session: AsyncSession, feuille: dict[str, Any], *, now: datetime) -> int:
+        """Append now and return the index (the log's head stays locked until the caller commits)."""
         return await self.log.append(session, canonical_json(feuille), now=now)
+
+    async def consigner(
+        self,
+        session: AsyncSession,
+        feuille: dict[str, Any],
+        *,
+        now: datetime,
+        evenement: ActeEvenement | None = None,
+    ) -> None:
+        """Queue the leaf; `evenement` (added to the session, flushed here) gets its index once integrated."""
+        refs: list[IndexRef] = []
+        if evenement is not None:
+            await session.flush()
+            refs.append(IndexRef(ActeEvenement.__table__.c.journal_index, evenement.id))
+        await self.log.enqueue(session, canonical_json(feuille), now=now, refs=refs)
 
     async def signer_checkpoint(self, session: AsyncSession, *, now: datetime) -> str:
         return await self.log.sign_checkpoint(session, self.origin, self.signer, now)

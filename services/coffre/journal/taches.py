@@ -86,7 +86,7 @@ async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> di
         "alteres": alteres,
         "manquants": manquants,
     }
-    await coffre.repertoire.ajouter(session, resultat, now=now)
+    await coffre.repertoire.consigner(session, resultat, now=now)
     if alteres or manquants:
         logger.error("integrity audit failed", extra={"alteres": alteres, "manquants": manquants})
     return resultat

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte
+from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
 from services.coffre.reception.erreurs import LettreDejaEnvoyee, PasDeLettreSimple
 from services.coffre.reception.prise import ajouter_evenement
 from shared import legal_time
@@ -84,7 +84,14 @@ async def fixer_mode(session: AsyncSession, coffre: Coffre, acte_id: str, *, now
     if resultat.rowcount != 1:  # type: ignore[attr-defined]
         return None
     due_txt = due.isoformat() if due else None
-    index = await coffre.repertoire.ajouter(
+    evenement = ActeEvenement(
+        acte_id=acte.id,
+        type="mode_fixe",
+        instant=now,
+        donnees={"mode": mode, "lettre_simple_due_le": due_txt},
+    )
+    session.add(evenement)
+    await coffre.repertoire.consigner(
         session,
         {
             "type": "mode",
@@ -94,14 +101,7 @@ async def fixer_mode(session: AsyncSession, coffre: Coffre, acte_id: str, *, now
             "instant": instant(now),
         },
         now=now,
-    )
-    ajouter_evenement(
-        session,
-        acte.id,
-        "mode_fixe",
-        now=now,
-        journal_index=index,
-        donnees={"mode": mode, "lettre_simple_due_le": due_txt},
+        evenement=evenement,
     )
     await emit_event(
         session,

@@ -96,30 +96,29 @@ async def _journaliser(
         f"{procedure.juridiction}|{procedure.numero}",
         "consent/procedure",
     )
-    index = await consigner(
+    ligne = RechercheAutorite(
+        faite_le=now,
+        autorite=autorite.sub,
+        juridiction=autorite.juridiction,
+        procedure_juridiction=procedure.juridiction,
+        procedure_numero=procedure.numero,
+        objet=objet,
+        declaration_ids=ids,
+        piece_id=piece_id,
+    )
+    session.add(ligne)
+    await consigner(
         session,
         registre,
         f"autorite.{objet}",
         now=now,
+        ligne=ligne,
         autorite=autorite.sub,
         procedure=reference,
         declaration_ids=ids,
         piece_id=piece_id,
         # a single-declaration query is part of that declaration's history (registre bundles)
         **({"declaration_id": ids[0]} if len(ids) == 1 else {}),
-    )
-    session.add(
-        RechercheAutorite(
-            faite_le=now,
-            autorite=autorite.sub,
-            juridiction=autorite.juridiction,
-            procedure_juridiction=procedure.juridiction,
-            procedure_numero=procedure.numero,
-            objet=objet,
-            declaration_ids=ids,
-            piece_id=piece_id,
-            leaf_index=index,
-        )
     )
 
 

@@ -87,11 +87,25 @@ async def journaliser(
         if reference_dossier
         else None
     )
-    index = await consigner(
+    ligne = Consultation(
+        faite_le=now,
+        a=a,
+        origine=origine,
+        office_id=office_id,
+        demandeur=demandeur,
+        reference_dossier=reference_dossier,
+        nature=nature,
+        consentement=verdict.consentement,
+        motif=verdict.motif,
+        declaration_id=declaration_id,
+    )
+    session.add(ligne)
+    await consigner(
         session,
         registre,
         "consultation" if origine == "commissaire" else "verification",
         now=now,
+        ligne=ligne,
         a=a.isoformat(),
         office_id=office_id,
         reference=reference,
@@ -99,19 +113,4 @@ async def journaliser(
         consentement=verdict.consentement,
         motif=verdict.motif,
         declaration_id=declaration_id,
-    )
-    session.add(
-        Consultation(
-            faite_le=now,
-            a=a,
-            origine=origine,
-            office_id=office_id,
-            demandeur=demandeur,
-            reference_dossier=reference_dossier,
-            nature=nature,
-            consentement=verdict.consentement,
-            motif=verdict.motif,
-            declaration_id=declaration_id,
-            leaf_index=index,
-        )
     )

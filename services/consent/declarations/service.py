@@ -57,19 +57,11 @@ async def evenement(
     now: datetime,
     acteur: str,
     **detail: Any,
-) -> int:
-    index = await consigner(session, registre, type_, now=now, declaration_id=declaration_id, **detail)
-    session.add(
-        Evenement(
-            declaration_id=declaration_id,
-            type=type_,
-            survenu_le=now,
-            acteur=acteur,
-            detail=detail,
-            leaf_index=index,
-        )
-    )
-    return index
+) -> None:
+    """An event row and its log leaf (the row gets the leaf's index once it is integrated)."""
+    ligne = Evenement(declaration_id=declaration_id, type=type_, survenu_le=now, acteur=acteur, detail=detail)
+    session.add(ligne)
+    await consigner(session, registre, type_, now=now, ligne=ligne, declaration_id=declaration_id, **detail)
 
 
 def _forme(corps: DeclarationCreate) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.journal.service import consigner
+from services.consent.journal.service import consigner_maintenant
 from services.consent.models import Consultation, Declaration, Evenement, RechercheAutorite
 from services.consent.registre import Registre
 from shared.crypto.tokens import blind_index
@@ -35,23 +35,34 @@ TYPE_EXPORT = "autorite.preuves"
 
 
 async def _indexes(session: AsyncSession, declaration_id: str) -> dict[int, dict[str, Any]]:
-    """Candidate leaf indexes with what the tables add to them (the event's actor)."""
+    """Candidate leaf indexes with what the tables add to them (the event's actor).
+
+    A row whose leaf is not integrated yet (`leaf_index` null) has no proof to give and is left out.
+    """
     found: dict[int, dict[str, Any]] = {}
     evenements = await session.execute(
-        select(Evenement.leaf_index, Evenement.acteur).where(Evenement.declaration_id == declaration_id)
+        select(Evenement.leaf_index, Evenement.acteur).where(
+            Evenement.declaration_id == declaration_id, Evenement.leaf_index.is_not(None)
+        )
     )
     for index, acteur in evenements:
-        found[index] = {"acteur": acteur}
+        if index is not None:
+            found[index] = {"acteur": acteur}
     consultations = await session.scalars(
-        select(Consultation.leaf_index).where(Consultation.declaration_id == declaration_id)
+        select(Consultation.leaf_index).where(
+            Consultation.declaration_id == declaration_id, Consultation.leaf_index.is_not(None)
+        )
     )
     for index in consultations:
-        found.setdefault(index, {})
+        if index is not None:
+            found.setdefault(index, {})
     recherches = await session.execute(
-        select(RechercheAutorite.leaf_index, RechercheAutorite.declaration_ids)
+        select(RechercheAutorite.leaf_index, RechercheAutorite.declaration_ids).where(
+            RechercheAutorite.leaf_index.is_not(None)
+        )
     )
     for index, ids in recherches:
-        if ids == [declaration_id]:
+        if index is not None and ids == [declaration_id]:
             found.setdefault(index, {})
     return found
 
@@ -87,8 +98,9 @@ async def exporter(
     reference = blind_index(
         registre.settings.effective_blind_index_key, f"{juridiction}|{numero}", "consent/procedure"
     )
-    candidats = await _indexes(session, declaration.id)
-    propre = await consigner(
+    # Appending integrates the queue first: every leaf committed before the export gets its index
+    # (and its row's `leaf_index`) before the candidates are read.
+    propre = await consigner_maintenant(
         session,
         registre,
         TYPE_EXPORT,
@@ -97,6 +109,7 @@ async def exporter(
         autorite=autorite,
         procedure=reference,
     )
+    candidats = await _indexes(session, declaration.id)
     candidats[propre] = {}
     journal = registre.journal
     dernier = await journal.sign_checkpoint(

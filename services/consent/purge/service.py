@@ -73,7 +73,7 @@ async def _detruire(session: AsyncSession, registre: Registre, ids: list[str], n
     orphelines = personnes - restantes
     if orphelines:
         await session.execute(delete(Compte).where(Compte.personne_id.in_(orphelines)))
-    await registre.journal.append_many(
+    await registre.journal.enqueue_many(
         session,
         [canonique({"type": "declaration.purgee", "le": rfc3339(now), "declaration_id": i}) for i in ids],
         now=now,
@@ -99,11 +99,12 @@ async def purger(
 async def purger_par_lots(db: Database, registre: Registre, *, now: datetime) -> Bilan:
     """`purger` with one transaction per batch of `LOT` declarations (the CLI).
 
-    Each batch appends its `declaration.purgee` leaves, which locks the registry log's head row until
-    commit; committing per batch releases it every `LOT` declarations, so consultations (which append
-    a leaf each) wait for one batch, not for the whole purge (bench/purge: 100,000 due declarations
-    in one transaction blocked every consultation for the purge's whole duration). A failure between
-    batches leaves whole batches destroyed and the rest due for the next run.
+    Each batch queues its `declaration.purgee` leaves (integrated after its commit, without holding the
+    log's head row meanwhile, so consultations never wait for the purge's transaction; bench/purge:
+    when appending locked the head row until commit, 100,000 due declarations in one transaction
+    blocked every consultation for the purge's whole duration). Short transactions still keep each
+    batch's row locks brief. A failure between batches leaves whole batches destroyed and the rest
+    due for the next run.
     """
     jour = jour_paris(now)
     purgees: list[str] = []

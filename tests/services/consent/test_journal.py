@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
+from sqlalchemy import insert, select
+
+from services.consent.models import JOURNAL_TABLES, Consultation, Evenement
 from shared.translog import Verifier, leaf_hash, verify_checkpoint, verify_consistency, verify_inclusion
-from tests.services.consent.conftest import Consent, declarer, soumettre
+from tests.services.consent.conftest import (
+    DEBUT,
+    Consent,
+    activer,
+    consent_settings,
+    declarer,
+    demarrer,
+    soumettre,
+)
 
 J = "/consent/v1/journal"
 
@@ -66,3 +78,67 @@ async def test_bad_proof_requests_are_422(consent: Consent) -> None:
         await consent.client.get(f"{J}/preuves/coherence", params={"ancienne": 3, "nouvelle": 1})
     ).status_code == 422
     assert (await consent.client.get(f"{J}/entrees", params={"debut": 3, "fin": 1})).status_code == 422
+
+
+async def test_rows_name_their_leaves_once_the_response_is_out(consent_db: Consent) -> None:
+    env = consent_db
+    d = await activer(env)
+    reponse = await env.client.post(
+        "/consent/v1/consultations",
+        json={
+            "destinataire": {
+                "type": "physique",
+                "nom": "Dupont-Lefèvre",
+                "prenoms": "Élise Marie",
+                "date_naissance": "1984-07-14",
+            },
+            "nature": "assignation",
+            "reference_dossier": "DOS-2026-0042",
+        },
+        headers=env.bearer("commissaire"),
+    )
+    assert reponse.status_code == 200, reponse.text
+    async with env.runtime.db.transaction() as session:
+        registre = env.runtime.extras["registre"]
+        assert not await registre.journal.has_pending(session)  # integrated before the response left
+        lignes: list[tuple[str, int | None]] = [
+            (t, i) for t, i in await session.execute(select(Evenement.type, Evenement.leaf_index))
+        ]
+        lignes += [("consultation", i) for i in await session.scalars(select(Consultation.leaf_index))]
+        taille = await registre.journal.size(session)
+    assert len(lignes) == taille  # every leaf so far records an event or the consultation
+    for type_, index in lignes:
+        assert index is not None
+        entree = (await env.client.get(J + "/entrees", params={"debut": index, "fin": index + 1})).json()
+        contenu = json.loads(entree["elements"][0]["donnees"])
+        assert (contenu["type"], contenu["declaration_id"]) == (type_, d.id)
+
+
+async def test_a_leaf_a_crash_left_queued_is_integrated_at_start_up(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = consent_settings(tmp_path, database_url)
+    async with demarrer(settings) as env:
+        d = await declarer(env)
+        async with env.runtime.db.transaction() as session:
+            # What a process that died between its commit and the integration leaves behind.
+            evenement = (await session.scalars(select(Evenement))).one()
+            evenement.leaf_index = None
+            await session.execute(
+                insert(JOURNAL_TABLES.pending).values(
+                    data=b'{"type":"test.reste"}',
+                    created_at=DEBUT,
+                    refs=[["consent_evenements.leaf_index", evenement.id]],
+                )
+            )
+        assert (await env.client.get(J + "/entrees")).json()["elements"][-1]["index"] == 0
+    async with demarrer(settings) as env:
+        async with env.runtime.db.transaction() as session:
+            assert not await env.runtime.extras["registre"].journal.has_pending(session)
+            assert (await session.scalars(select(Evenement.leaf_index))).one() == 1
+        entrees = (await env.client.get(J + "/entrees")).json()["elements"]
+    assert [(e["index"], json.loads(e["donnees"])["type"]) for e in entrees] == [
+        (0, "declaration.creee"),
+        (1, "test.reste"),
+    ]
+    assert d.id in entrees[0]["donnees"]

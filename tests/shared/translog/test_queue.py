@@ -1,0 +1,251 @@
+"""The queue in front of the log: leaves queued by the caller's transaction, integrated after its commit.
+
+Every test runs through `shared.db.Database` (what the services use), on SQLite and PostgreSQL unless
+it is about PostgreSQL's concurrency. A business table `faits` stands for the services' rows that
+record a leaf's index (`IndexRef`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, insert, select
+
+from shared.db import Database
+from shared.translog import rfc9162
+from shared.translog.checkpoint import verify_checkpoint
+from shared.translog.note import Signer
+from shared.translog.store import IndexRef, TranslogTables, TransparencyLog, define_translog_tables
+
+NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+@dataclass
+class Env:
+    db: Database
+    tables: TranslogTables
+    faits: Table
+    log: TransparencyLog
+
+    async def fait(self, libelle: str, *, queue: bool = True) -> int:
+        """One business row and its leaf, in one transaction; returns the row's id."""
+        async with self.db.transaction() as session:
+            row_id = int(
+                await session.scalar(insert(self.faits).values(libelle=libelle).returning(self.faits.c.id))
+            )
+            ref = IndexRef(self.faits.c.leaf_index, row_id)
+            if queue:
+                queue_id = await self.log.enqueue(session, libelle.encode(), now=NOW, refs=[ref])
+                await session.execute(
+                    self.faits.update().where(self.faits.c.id == row_id).values(queue_id=queue_id)
+                )
+            else:
+                await self.log.append(session, libelle.encode(), now=NOW)
+        return row_id
+
+    async def rows(self) -> list[tuple[int, str, int | None, int | None]]:
+        async with self.db.transaction() as session:
+            f = self.faits
+            result = await session.execute(
+                select(f.c.id, f.c.libelle, f.c.leaf_index, f.c.queue_id).order_by(f.c.id)
+            )
+            return [(r.id, r.libelle, r.leaf_index, r.queue_id) for r in result]
+
+    async def pending(self) -> int:
+        async with self.db.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(self.tables.pending)) or 0)
+
+    async def size(self) -> int:
+        async with self.db.transaction() as session:
+            return await self.log.size(session)
+
+
+async def _env(url: str) -> Env:
+    metadata = MetaData()
+    tables = define_translog_tables(metadata)
+    faits = Table(
+        "faits",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("libelle", String(100), nullable=False),
+        Column("leaf_index", BigInteger, nullable=True),
+        Column("queue_id", BigInteger, nullable=True),
+    )
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return Env(db, tables, faits, TransparencyLog(tables, references=[faits.c.leaf_index]))
+
+
+@pytest.fixture
+async def env(database_url: str) -> AsyncIterator[Env]:
+    e = await _env(database_url)
+    try:
+        yield e
+    finally:
+        await e.db.dispose()
+
+
+@pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Env]:
+    e = await _env(postgres_url)
+    try:
+        yield e
+    finally:
+        await e.db.dispose()
+
+
+async def test_a_queued_leaf_is_integrated_when_the_transaction_returns(env: Env) -> None:
+    first = await env.fait("premier")
+    second = await env.fait("second")
+    assert await env.pending() == 0
+    assert await env.size() == 2
+    assert [(i, lib, index) for i, lib, index, _ in await env.rows()] == [
+        (first, "premier", 0),
+        (second, "second", 1),
+    ]
+    async with env.db.transaction() as session:
+        leaves = await env.log.leaves(session, 0, 10)
+    assert [(leaf.index, leaf.data, leaf.created_at) for leaf in leaves] == [
+        (0, b"premier", NOW),
+        (1, b"second", NOW),
+    ]
+
+
+async def test_a_rolled_back_transaction_leaves_nothing(env: Env) -> None:
+    await env.fait("gardé")
+
+    class Refus(Exception):
+        pass
+
+    async def refuser() -> None:
+        async with env.db.transaction() as session:
+            await env.log.enqueue(session, b"refuse", now=NOW)
+            raise Refus  # the business rule refused the change the leaf recorded
+
+    with pytest.raises(Refus):
+        await refuser()
+    assert await env.pending() == 0
+    assert await env.size() == 1
+    await env.fait("suivant")
+    async with env.db.transaction() as session:
+        assert [leaf.data for leaf in await env.log.leaves(session, 0, 10)] == ["gardé".encode(), b"suivant"]
+
+
+async def test_a_leaf_left_queued_by_a_crash_is_recovered(env: Env) -> None:
+    # What a caller's commit leaves when its process dies before the integration: a queued row.
+    async with env.db.engine.begin() as conn:
+        row_id = (
+            await conn.execute(insert(env.faits).values(libelle="orphelin").returning(env.faits.c.id))
+        ).scalar_one()
+        await conn.execute(
+            insert(env.tables.pending).values(
+                data=b"orphelin", created_at=NOW, refs=[["faits.leaf_index", row_id]]
+            )
+        )
+    assert (await env.pending(), await env.size()) == (1, 0)
+    # Start-up recovery integrates it and sets its business column.
+    assert await env.log.integrate_pending(env.db.engine) == 1
+    assert (await env.pending(), await env.size()) == (0, 1)
+    assert [(lib, index) for _, lib, index, _ in await env.rows()] == [("orphelin", 0)]
+    assert await env.log.integrate_pending(env.db.engine) == 0
+
+
+async def test_any_later_integration_takes_a_leftover_first(env: Env) -> None:
+    async with env.db.engine.begin() as conn:
+        await conn.execute(insert(env.tables.pending).values(data=b"reste", created_at=NOW))
+    signer = Signer.generate("signif.example/test")
+    async with env.db.transaction() as session:
+        # An in-transaction append integrates the queue before its own leaf...
+        assert await env.log.append(session, b"apres", now=NOW) == 1
+    async with env.db.engine.begin() as conn:
+        await conn.execute(insert(env.tables.pending).values(data=b"encore", created_at=NOW))
+    async with env.db.transaction() as session:
+        # ... and a checkpoint covers every leaf committed before it was signed.
+        note = await env.log.sign_checkpoint(session, signer.name, signer, NOW)
+        leaves = await env.log.leaves(session, 0, 10)
+    assert [leaf.data for leaf in leaves] == [b"reste", b"apres", b"encore"]
+    checkpoint = verify_checkpoint(note, [signer.verifier])
+    assert checkpoint.size == 3
+    assert checkpoint.root_hash == rfc9162.mth([rfc9162.leaf_hash(leaf.data) for leaf in leaves])
+
+
+async def test_only_the_logs_references_are_accepted(env: Env) -> None:
+    autre = Table("autre", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer))
+    with pytest.raises(ValueError, match=r"expected one of the log's references \['faits.leaf_index'\]"):
+        async with env.db.transaction() as session:
+            await env.log.enqueue(session, b"x", now=NOW, refs=[IndexRef(autre.c.n, 1)])
+    double = Table(
+        "double",
+        MetaData(),
+        Column("a", Integer, primary_key=True),
+        Column("b", Integer, primary_key=True),
+    )
+    with pytest.raises(ValueError, match="one-column primary key"):
+        TransparencyLog(env.tables, references=[double.c.b])
+
+
+async def test_sqlite_integrates_inside_the_callers_transaction(database_url: str) -> None:
+    e = await _env(database_url)
+    try:
+        async with e.db.transaction() as session:
+            await e.log.enqueue(session, b"un", now=NOW)
+            inside = await e.log.size(session)
+        expected = 1 if e.db.is_sqlite else 0  # PostgreSQL integrates after the commit
+        assert inside == expected
+        assert await e.size() == 1
+    finally:
+        await e.db.dispose()
+
+
+@pytest.mark.postgres
+async def test_concurrent_writers_get_consecutive_indexes_and_verifiable_proofs(pg: Env) -> None:
+    writers, per_writer = 8, 25
+
+    async def writer(w: int) -> list[int]:
+        return [await pg.fait(f"writer {w} fait {i}") for i in range(per_writer)]
+
+    results = await asyncio.gather(*(writer(w) for w in range(writers)))
+    assert await pg.pending() == 0
+    rows = {row_id: (libelle, index) for row_id, libelle, index, _ in await pg.rows()}
+    indexes = sorted(index for _, index in rows.values() if index is not None)
+    assert indexes == list(range(writers * per_writer))  # every leaf integrated, consecutive, no gap
+    for w, ids in enumerate(results):
+        mine = [index for i in ids if (index := rows[i][1]) is not None]
+        assert mine == sorted(mine), f"writer {w}'s leaves are not in its commit order"
+    signer = Signer.generate("signif.example/test")
+    async with pg.db.transaction() as session:
+        note = await pg.log.sign_checkpoint(session, signer.name, signer, NOW)
+        checkpoint = verify_checkpoint(note, [signer.verifier])
+        assert checkpoint.size == writers * per_writer
+        for libelle, index in rows.values():
+            assert index is not None
+            leaf = (await pg.log.leaves(session, index, index + 1))[0]
+            assert leaf.data == libelle.encode()  # the business row names its own leaf
+            proof = await pg.log.inclusion_proof(session, index, checkpoint.size)
+            rfc9162.verify_inclusion(leaf.leaf_hash, index, checkpoint.size, proof, checkpoint.root_hash)
+
+
+@pytest.mark.postgres
+async def test_leaves_committed_while_an_integration_waits_are_integrated_in_queue_order(pg: Env) -> None:
+    await pg.fait("avant")
+    head = pg.tables.head
+    async with pg.db.engine.connect() as blocker:
+        # Hold the head row as an integration does: the writers commit, then wait for it.
+        await blocker.execute(select(head.c.size).with_for_update())
+        writers = [asyncio.create_task(pg.fait(f"fait {i}")) for i in range(12)]
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if await pg.pending() == 12:
+                break
+        assert await pg.pending() == 12  # all committed, none integrated
+        assert not any(w.done() for w in writers)  # their transaction blocks wait for the integration
+        await blocker.rollback()
+    await asyncio.gather(*writers)
+    rows = [(queue_id, index) for _, _, index, queue_id in await pg.rows()][1:]
+    assert [index for _, index in sorted(rows)] == list(range(1, 13))  # queue order, after "avant"
+    assert await pg.pending() == 0
