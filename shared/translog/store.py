@@ -2,8 +2,8 @@
 
 Tables (`define_translog_tables`, prefix `journal` by default):
 
-- `<prefix>_pending`: the queue: leaves whose transaction committed and that no integration has taken
-  yet. `id` gives the queue order; `data` and `created_at` become the leaf's; `refs` names business
+- `<prefix>_pending`: the queue: leaves written by `enqueue` that no integration has taken yet. `id`
+  gives the queue order; `data` and `created_at` become the leaf's; `refs` names business
   columns to set to the leaf's index when it is integrated (`IndexRef`).
 - `<prefix>_leaves`: leaf index (PK), leaf hash, leaf data, created_at. Never updated or deleted.
 - `<prefix>_nodes`: hash of every complete subtree of level >= 1, written by the append that closes it
@@ -21,7 +21,7 @@ proof and no place in a checkpoint until it is integrated.
 
 Writes. `TransparencyLog` never commits; there are two ways in:
 
-- `enqueue` (what the services use): the caller's transaction inserts the leaf into the queue and
+- `enqueue` (what the services use; PostgreSQL): the caller's transaction inserts the leaf into the queue and
   takes no lock, so concurrent callers commit in parallel (PostgreSQL's group commit shares their
   fsyncs); the leaf, its instant and the state change it records commit or roll back together (a
   rolled-back transaction leaves nothing queued). Right after the commit the leaf is integrated in a
@@ -46,8 +46,9 @@ it, every later integration takes it (each takes the whole queue): the next `enq
 anywhere, `sign_checkpoint` (a checkpoint covers every leaf committed before it is signed) and
 `integrate_pending` (which the services run at start-up).
 
-SQLite: writers are already serialised by `BEGIN IMMEDIATE`, so a second transaction would only add a
-commit: `enqueue` integrates in the caller's transaction at once (same tables, same code).
+SQLite: writers are already serialised by `BEGIN IMMEDIATE`, so a queue would only add a second
+commit: `enqueue` appends in the caller's transaction at once, as `append` does (integrating the
+queue first and setting the refs there). The queue stays empty; the integration code is the same.
 """
 
 from __future__ import annotations
@@ -179,6 +180,8 @@ class IndexRef:
 
     `column` must be one of the log's `references` (a column of a table with a one-column primary
     key); `key` is the row's primary key. The row must exist when the leaf is queued (flush first).
+    An integration updates these rows while it holds the log's head row: name rows that nothing
+    locks while waiting for the log (rows written once, like event and access records).
     """
 
     column: ColumnElement[Any]
@@ -228,6 +231,11 @@ def _as_utc(stored: datetime) -> datetime:
 def _retryable(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     return code in _RETRYABLE
+
+
+def _serialised(session: AsyncSession) -> bool:
+    """SQLite: the caller's transaction holds the database's only write lock (`BEGIN IMMEDIATE`)."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _engine_of(session: AsyncSession) -> AsyncEngine:
@@ -329,22 +337,20 @@ class TransparencyLog:
         *,
         now: datetime | None = None,
         refs: Sequence[IndexRef] = (),
-    ) -> int:
+    ) -> None:
         """Queue one leaf in the caller's transaction; it is integrated right after the commit.
 
-        Returns its queue id (the key of `integrate`'s result). Its index is not known before the
-        integration: `refs` name the business columns that receive it.
+        Its index is not known before the integration: `refs` name the business columns that
+        receive it.
         """
-        pending = self.tables.pending
-        queue_id = await session.scalar(
-            insert(pending)
-            .values(data=data, created_at=_utc(now), refs=self._refs(refs))
-            .returning(pending.c.id)
+        stored = self._refs(refs)
+        if _serialised(session):
+            await self._append_now(session, [(data, stored)], _utc(now))
+            return
+        await session.execute(
+            insert(self.tables.pending).values(data=data, created_at=_utc(now), refs=stored)
         )
-        if queue_id is None:  # pragma: no cover - INSERT ... RETURNING returns the row
-            raise RuntimeError("the queue insert returned no id")
-        await self._after_enqueue(session)
-        return int(queue_id)
+        self._integrate_after_commit(session)
 
     async def enqueue_many(
         self, session: AsyncSession, items: Sequence[bytes], *, now: datetime | None = None
@@ -353,9 +359,12 @@ class TransparencyLog:
         if not items:
             return
         created_at = _utc(now)
+        if _serialised(session):
+            await self._append_now(session, [(data, None) for data in items], created_at)
+            return
         rows = [{"data": data, "created_at": created_at, "refs": None} for data in items]
         await session.execute(insert(self.tables.pending), rows)
-        await self._after_enqueue(session)
+        self._integrate_after_commit(session)
 
     async def integrate(self, session: AsyncSession, *, limit: int | None = None) -> dict[int, int]:
         """Integrate the queue (at most `limit` rows) in the caller's transaction: {queue id: index}.
@@ -396,13 +405,7 @@ class TransparencyLog:
 
         Holds the head row lock until the caller's transaction ends.
         """
-        created_at = _utc(now)
-        size, frontier = await self._head(session, lock=True)
-        _, start = await self._integrate_queue(session, size, frontier, None)
-        new_size = await self._write(session, start, frontier, [(data, created_at) for data in items])
-        if new_size != size:
-            await self._update_head(session, new_size, frontier)
-        return range(start, new_size)
+        return await self._append_now(session, [(data, None) for data in items], _utc(now))
 
     async def sign_checkpoint(self, session: AsyncSession, origin: str, signer: Signer, now: datetime) -> str:
         """Integrate the queue, sign the tree head as a C2SP checkpoint, store it and return the note.
@@ -498,11 +501,23 @@ class TransparencyLog:
         else:
             await session.execute(insert(self.tables.head).values(values))
 
-    async def _after_enqueue(self, session: AsyncSession) -> None:
-        if session.get_bind().dialect.name == "sqlite":
-            await self.integrate(session)  # writers are serialised already: no second transaction
-            return
+    def _integrate_after_commit(self, session: AsyncSession) -> None:
         session.info.setdefault(_ENQUEUED, {})[id(self)] = (self, _engine_of(session))
+
+    async def _append_now(
+        self,
+        session: AsyncSession,
+        items: Sequence[tuple[bytes, list[list[Any]] | None]],
+        created_at: datetime,
+    ) -> range:
+        """Integrate the queue, then append `items` (data, stored refs) at once; the head stays locked."""
+        size, frontier = await self._head(session, lock=True)
+        _, start = await self._integrate_queue(session, size, frontier, None)
+        new_size = await self._write(session, start, frontier, [(data, created_at) for data, _ in items])
+        await self._apply_refs(session, [(start + k, refs) for k, (_, refs) in enumerate(items)])
+        if new_size != size:
+            await self._update_head(session, new_size, frontier)
+        return range(start, new_size)
 
     def _refs(self, refs: Sequence[IndexRef]) -> list[list[Any]] | None:
         stored: list[list[Any]] = []

@@ -31,29 +31,21 @@ class Env:
     faits: Table
     log: TransparencyLog
 
-    async def fait(self, libelle: str, *, queue: bool = True) -> int:
+    async def fait(self, libelle: str) -> int:
         """One business row and its leaf, in one transaction; returns the row's id."""
         async with self.db.transaction() as session:
             row_id = int(
                 await session.scalar(insert(self.faits).values(libelle=libelle).returning(self.faits.c.id))
             )
             ref = IndexRef(self.faits.c.leaf_index, row_id)
-            if queue:
-                queue_id = await self.log.enqueue(session, libelle.encode(), now=NOW, refs=[ref])
-                await session.execute(
-                    self.faits.update().where(self.faits.c.id == row_id).values(queue_id=queue_id)
-                )
-            else:
-                await self.log.append(session, libelle.encode(), now=NOW)
+            await self.log.enqueue(session, libelle.encode(), now=NOW, refs=[ref])
         return row_id
 
-    async def rows(self) -> list[tuple[int, str, int | None, int | None]]:
+    async def rows(self) -> list[tuple[int, str, int | None]]:
         async with self.db.transaction() as session:
             f = self.faits
-            result = await session.execute(
-                select(f.c.id, f.c.libelle, f.c.leaf_index, f.c.queue_id).order_by(f.c.id)
-            )
-            return [(r.id, r.libelle, r.leaf_index, r.queue_id) for r in result]
+            result = await session.execute(select(f.c.id, f.c.libelle, f.c.leaf_index).order_by(f.c.id))
+            return [(r.id, r.libelle, r.leaf_index) for r in result]
 
     async def pending(self) -> int:
         async with self.db.transaction() as session:
@@ -73,7 +65,6 @@ async def _env(url: str) -> Env:
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("libelle", String(100), nullable=False),
         Column("leaf_index", BigInteger, nullable=True),
-        Column("queue_id", BigInteger, nullable=True),
     )
     db = Database(url)
     async with db.engine.begin() as conn:
@@ -104,7 +95,7 @@ async def test_a_queued_leaf_is_integrated_when_the_transaction_returns(env: Env
     second = await env.fait("second")
     assert await env.pending() == 0
     assert await env.size() == 2
-    assert [(i, lib, index) for i, lib, index, _ in await env.rows()] == [
+    assert [(i, lib, index) for i, lib, index in await env.rows()] == [
         (first, "premier", 0),
         (second, "second", 1),
     ]
@@ -151,7 +142,7 @@ async def test_a_leaf_left_queued_by_a_crash_is_recovered(env: Env) -> None:
     # Start-up recovery integrates it and sets its business column.
     assert await env.log.integrate_pending(env.db.engine) == 1
     assert (await env.pending(), await env.size()) == (0, 1)
-    assert [(lib, index) for _, lib, index, _ in await env.rows()] == [("orphelin", 0)]
+    assert [(lib, index) for _, lib, index in await env.rows()] == [("orphelin", 0)]
     assert await env.log.integrate_pending(env.db.engine) == 0
 
 
@@ -211,7 +202,7 @@ async def test_concurrent_writers_get_consecutive_indexes_and_verifiable_proofs(
 
     results = await asyncio.gather(*(writer(w) for w in range(writers)))
     assert await pg.pending() == 0
-    rows = {row_id: (libelle, index) for row_id, libelle, index, _ in await pg.rows()}
+    rows = {row_id: (libelle, index) for row_id, libelle, index in await pg.rows()}
     indexes = sorted(index for _, index in rows.values() if index is not None)
     assert indexes == list(range(writers * per_writer))  # every leaf integrated, consecutive, no gap
     for w, ids in enumerate(results):
@@ -244,8 +235,14 @@ async def test_leaves_committed_while_an_integration_waits_are_integrated_in_que
                 break
         assert await pg.pending() == 12  # all committed, none integrated
         assert not any(w.done() for w in writers)  # their transaction blocks wait for the integration
+        async with pg.db.transaction() as session:
+            pending = pg.tables.pending
+            queue = [bytes(d) for d in await session.scalars(select(pending.c.data).order_by(pending.c.id))]
         await blocker.rollback()
     await asyncio.gather(*writers)
-    rows = [(queue_id, index) for _, _, index, queue_id in await pg.rows()][1:]
-    assert [index for _, index in sorted(rows)] == list(range(1, 13))  # queue order, after "avant"
+    async with pg.db.transaction() as session:
+        integrated = [leaf.data for leaf in await pg.log.leaves(session, 0, 20)]
+    assert integrated == [b"avant", *queue]  # one integration took all twelve, in queue order
+    # Each business row got the index of its own leaf.
+    assert {index: libelle.encode() for _, libelle, index in await pg.rows()} == dict(enumerate(integrated))
     assert await pg.pending() == 0
