@@ -73,6 +73,8 @@ class Declaration(Base):
     code_expire_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
     code_tentatives: Mapped[int] = mapped_column(Integer, default=0)
     mot_de_passe_attente: Mapped[str | None] = mapped_column(String(200))
+    #: A new contact (encrypted JSON) waiting for the code sent to its e-mail address.
+    contact_attente: Mapped[bytes | None] = mapped_column(LargeBinary)
     version_courante: Mapped[int] = mapped_column(Integer, default=1)
 
 

@@ -13,6 +13,7 @@ from services.consent.declarations.schemas import (
     CodeRenvoye,
     Confirmee,
     ContactChange,
+    ContactEnAttenteLu,
     DeclarationCreate,
     DeclarationCreee,
     DeclarationLue,
@@ -36,6 +37,7 @@ from shared.crypto.tokens import blind_index
 from shared.errors import (
     IdempotenceConflit,
     Introuvable,
+    ServiceError,
     TropDeRequetes,
     TropVolumineux,
     TypeNonSupporte,
@@ -188,7 +190,10 @@ async def revoquer(
     "/{declaration_id}/versions",
     status_code=201,
     response_model=VersionLue,
-    responses=error_responses(EtatIncompatible, JetonGestionInvalide, Introuvable),
+    responses={
+        202: {"model": ContactEnAttenteLu, "description": "Nouvelle adresse : code envoyé, rien n'a changé"},
+        **error_responses(EtatIncompatible, JetonGestionInvalide, Introuvable),
+    },
 )
 async def changer_contact(
     declaration_id: str,
@@ -197,8 +202,32 @@ async def changer_contact(
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-) -> VersionLue:
+) -> VersionLue | JSONResponse:
+    """New contact details. Same e-mail address (mobile only): the new version, 201. A new e-mail
+    address: 202, a code goes to that address and nothing changes until it comes back through
+    `POST /{id}/versions/confirmation`; avis keep going to the declared address meanwhile."""
     declaration = await repository.charger(session, declaration_id, verrou=True)
     service.autoriser(declaration, jeton)
-    version = await service.changer_contact(session, registre, declaration, corps, now=now)
-    return VersionLue.model_validate(version, from_attributes=True)
+    resultat = await service.changer_contact(session, registre, declaration, corps, now=now)
+    if isinstance(resultat, service.ContactEnAttente):
+        lu = ContactEnAttenteLu(email=resultat.email, code_expire_le=resultat.code_expire_le)
+        return JSONResponse(lu.model_dump(mode="json"), status_code=202)
+    return VersionLue.model_validate(resultat, from_attributes=True)
+
+
+@router.post(
+    "/{declaration_id}/versions/confirmation",
+    status_code=201,
+    response_model=VersionLue,
+    responses=error_responses(CodeInvalide, EtatIncompatible, JetonGestionInvalide, Introuvable),
+)
+async def confirmer_contact(
+    declaration_id: str, corps: Code, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> VersionLue | JSONResponse:
+    """The code sent to the new e-mail address: the waiting contact change becomes the new version."""
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    service.autoriser(declaration, jeton)
+    resultat = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
+    if isinstance(resultat, ServiceError):
+        return problem_response(resultat)  # the attempt counter still commits
+    return VersionLue.model_validate(resultat, from_attributes=True)

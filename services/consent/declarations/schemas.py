@@ -164,6 +164,13 @@ class ContactChange(_Requete):
     contact: Contact
 
 
+class ContactEnAttenteLu(BaseModel):
+    """The new e-mail address waits for the code sent to it."""
+
+    email: str
+    code_expire_le: datetime
+
+
 class VersionLue(BaseModel):
     numero: int
     creee_le: datetime

@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -232,6 +233,14 @@ async def revoquer(
     return declaration
 
 
+@dataclass(frozen=True)
+class ContactEnAttente:
+    """A new e-mail address waits for the code sent to it; nothing has changed yet."""
+
+    email: str
+    code_expire_le: datetime
+
+
 async def changer_contact(
     session: AsyncSession,
     registre: Registre,
@@ -239,8 +248,14 @@ async def changer_contact(
     corps: ContactChange,
     *,
     now: datetime,
-) -> Version:
-    """A new version with the new contact details; the old one stays readable (R8)."""
+) -> Version | ContactEnAttente:
+    """Change the contact details; the old version stays readable (R8).
+
+    The e-mail address is where avis de mise à disposition go, so a new address only counts once
+    proven: a code goes to it and the change waits (`ContactEnAttente`) until `confirmer_contact`;
+    until then the declared address keeps receiving everything. A change of the mobile number alone
+    makes the new version at once.
+    """
     if declaration.statut in ("revoquee", "rejetee"):
         raise EtatIncompatible("Cette déclaration n'est plus modifiable.")
     courante = await repo.version_courante(session, declaration)
@@ -248,12 +263,82 @@ async def changer_contact(
     ancien = chiffrement.dechiffrer_json(
         dek, courante.donnees, context=chiffrement.contexte(declaration.id, "versions", str(courante.numero))
     )
+    nouveau = corps.contact.model_dump(mode="json")
+    if str(nouveau["email"]).casefold() == str(ancien["contact"]["email"]).casefold():
+        return await _nouvelle_version_contact(
+            session, registre, declaration, courante, dek, ancien, nouveau, now
+        )
+    if declaration.confirmee_le is None:
+        raise EtatIncompatible("Confirmez d'abord votre adresse actuelle avec le code reçu.")
+    settings = registre.settings
+    code = new_code()
+    declaration.contact_attente = chiffrement.chiffrer_json(
+        dek, nouveau, context=chiffrement.contexte(declaration.id, "contact_attente")
+    )
+    declaration.code_hash = hash_code(
+        code, pepper=settings.effective_code_pepper, context=f"contact/{declaration.id}"
+    )
+    declaration.code_expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
+    declaration.code_tentatives = 0
+    await evenement(
+        session, registre, declaration.id, "declaration.contact_demande", now=now, acteur="declarant"
+    )
+    await registre.envoyer_code(str(nouveau["email"]), code, "confirmation")
+    return ContactEnAttente(str(nouveau["email"]), declaration.code_expire_le)
+
+
+async def confirmer_contact(
+    session: AsyncSession, registre: Registre, declaration: Declaration, code: str, *, now: datetime
+) -> Version | ServiceError:
+    """Apply the waiting contact change once the code sent to the new address is given back.
+
+    A wrong code counts an attempt and is returned, not raised (the counter must commit).
+    """
+    if declaration.contact_attente is None or declaration.code_hash is None:
+        raise EtatIncompatible("Aucun changement d'adresse électronique n'est en attente.")
+    settings = registre.settings
+    expire = declaration.code_expire_le is None or now >= declaration.code_expire_le
+    if expire or declaration.code_tentatives >= settings.code_max_attempts:
+        return CodeInvalide("Code expiré ou trop de tentatives : demandez à nouveau le changement.")
+    if not verify_code(
+        code,
+        declaration.code_hash,
+        pepper=settings.effective_code_pepper,
+        context=f"contact/{declaration.id}",
+    ):
+        declaration.code_tentatives += 1
+        return CodeInvalide()
+    courante = await repo.version_courante(session, declaration)
+    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
+    ancien = chiffrement.dechiffrer_json(
+        dek, courante.donnees, context=chiffrement.contexte(declaration.id, "versions", str(courante.numero))
+    )
+    nouveau = chiffrement.dechiffrer_json(
+        dek, declaration.contact_attente, context=chiffrement.contexte(declaration.id, "contact_attente")
+    )
+    declaration.contact_attente = None
+    declaration.code_hash = None
+    return await _nouvelle_version_contact(
+        session, registre, declaration, courante, dek, ancien, nouveau, now
+    )
+
+
+async def _nouvelle_version_contact(
+    session: AsyncSession,
+    registre: Registre,
+    declaration: Declaration,
+    courante: Version,
+    dek: DataKey,
+    ancien: dict[str, Any],
+    contact: dict[str, Any],
+    now: datetime,
+) -> Version:
     version = nouvelle_version(
         dek=dek,
         declaration_id=declaration.id,
         numero=courante.numero + 1,
         personne=ancien["personne"],
-        contact=corps.contact.model_dump(mode="json"),
+        contact=contact,
         natures=courante.natures,
         debut=courante.debut,
         fin=courante.fin,
@@ -261,7 +346,7 @@ async def changer_contact(
     )
     session.add(version)
     declaration.version_courante = version.numero
-    declaration.email_index = registre.indexeur.email(str(corps.contact.email))
+    declaration.email_index = registre.indexeur.email(str(contact["email"]))
     await suivre_email(session, declaration)
     await evenement(
         session,

@@ -225,7 +225,8 @@ async def _espace(
     session: Any, registre: Registre, declaration: Declaration, now: Any, **extra: Any
 ) -> HTMLResponse:
     d = await vue.vue(session, registre, declaration, now)
-    return page("espace.html", titre="Mon espace personnel", d=d, statuts=STATUTS, **extra)
+    attente = declaration.contact_attente is not None
+    return page("espace.html", titre="Mon espace personnel", d=d, statuts=STATUTS, attente=attente, **extra)
 
 
 @router.get("/espace", response_class=HTMLResponse)
@@ -280,11 +281,38 @@ async def contact(
         return _acces_refuse()
     try:
         corps = ContactChange.model_validate({"contact": {"email": email, "mobile": mobile or None}})
-        await service.changer_contact(session, registre, declaration, corps, now=now)
+        resultat = await service.changer_contact(session, registre, declaration, corps, now=now)
     except ValidationError:
         return await _espace(session, registre, declaration, now, erreurs=["Coordonnées invalides."])
     except ServiceError as exc:
         return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
+    if isinstance(resultat, service.ContactEnAttente):
+        message = (
+            f"Un code vient d'être envoyé à {resultat.email}. Saisissez-le ci-dessous : vos avis continuent "
+            "d'être envoyés à l'adresse actuelle tant que la nouvelle n'est pas confirmée."
+        )
+        return await _espace(session, registre, declaration, now, message=message)
+    return await _espace(session, registre, declaration, now, message="Vos coordonnées ont été mises à jour.")
+
+
+@router.post("/espace/{declaration_id}/contact/confirmation", response_class=HTMLResponse)
+async def confirmer_contact(
+    declaration_id: str,
+    request: Request,
+    code: Annotated[str, Form(max_length=12)],
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Response:
+    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if declaration is None:
+        return _acces_refuse()
+    try:
+        resultat = await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
+    except ServiceError as exc:
+        return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
+    if isinstance(resultat, ServiceError):
+        return await _espace(session, registre, declaration, now, erreurs=[resultat.detail])
     return await _espace(session, registre, declaration, now, message="Vos coordonnées ont été mises à jour.")
 
 

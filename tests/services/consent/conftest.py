@@ -258,3 +258,19 @@ async def activer(env: Consent, body: dict[str, Any] | None = None) -> Declaree:
     )
     assert decided.status_code == 200, decided.text
     return d
+
+
+async def changer_adresse(env: Consent, d: Declaree, email: str) -> dict[str, Any]:
+    """Ask for a new e-mail address, then give back the code sent to it; return the new version."""
+    demande = await env.client.post(
+        f"/consent/v1/declarations/{d.id}/versions", json={"contact": {"email": email}}, headers=d.entetes
+    )
+    assert demande.status_code == 202, demande.text
+    confirme = await env.client.post(
+        f"/consent/v1/declarations/{d.id}/versions/confirmation",
+        json={"code": env.notify.dernier_code(email)},
+        headers=d.entetes,
+    )
+    assert confirme.status_code == 201, confirme.text
+    version: dict[str, Any] = confirme.json()
+    return version

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.consent.models import RechercheAutorite
-from tests.services.consent.conftest import PDF, Consent, activer
+from tests.services.consent.conftest import PDF, Consent, activer, changer_adresse
 
 R = "/consent/v1/autorite/recherches"
 PROCEDURE = {"juridiction": "TJ Paris", "numero": "RG 26/01234"}
@@ -24,11 +24,7 @@ async def test_search_returns_every_declaration_with_history_and_is_logged(conse
     await env.horloge("2026-03-03T09:00:00Z")
     await env.client.post(f"/consent/v1/declarations/{old.id}/revocation", headers=old.entetes)
     new = await activer(env)
-    await env.client.post(
-        f"/consent/v1/declarations/{new.id}/versions",
-        json={"contact": {"email": "neuf@example.org"}},
-        headers=new.entetes,
-    )
+    await changer_adresse(env, new, "neuf@example.org")
     found = await env.client.post(R, json={"procedure": PROCEDURE, "destinataire": IDENTITE}, headers=headers)
     assert found.status_code == 200, found.text
     declarations = found.json()["declarations"]

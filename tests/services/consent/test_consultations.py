@@ -7,7 +7,16 @@ from typing import Any
 from sqlalchemy import select
 
 from services.consent.models import Consultation
-from tests.services.consent.conftest import Consent, activer, corps, declarer, morale, physique, soumettre
+from tests.services.consent.conftest import (
+    Consent,
+    activer,
+    changer_adresse,
+    corps,
+    declarer,
+    morale,
+    physique,
+    soumettre,
+)
 
 C = "/consent/v1/consultations"
 V = "/consent/v1/interne/verifications"
@@ -216,13 +225,7 @@ async def test_internal_verification_and_channel(consent_db: Consent) -> None:
         "mobile": "+33612345678",
     }
     await env.horloge("2026-03-03T09:00:00Z")
-    changed = await env.client.post(
-        f"/consent/v1/declarations/{d.id}/versions",
-        json={"contact": {"email": "nouvelle@example.org"}},
-        headers=d.entetes,
-    )
-    assert changed.status_code == 201, changed.text
-    assert changed.json()["numero"] == 2
+    assert (await changer_adresse(env, d, "nouvelle@example.org"))["numero"] == 2
     canal = await env.client.get(f"/consent/v1/interne/declarations/{d.id}/canal", headers=service)
     assert canal.json()["email"] == "nouvelle@example.org"
     # A sending yesterday used yesterday's channel.

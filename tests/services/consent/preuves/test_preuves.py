@@ -13,7 +13,7 @@ from services.consent.purge import service as purge
 from shared.evidence import format as fmt
 from shared.evidence.archive import read_zip
 from shared.evidence.verify import verify_bundle
-from tests.services.consent.conftest import Consent, activer
+from tests.services.consent.conftest import Consent, activer, changer_adresse
 from tests.shared.evidence.helpers import flip, raw_replace
 
 URL = "/consent/v1/autorite/preuves"
@@ -34,12 +34,7 @@ async def _signif_verify(path: Path) -> tuple[int, str]:
 async def _exporter_revoquee(env: Consent) -> tuple[str, bytes]:
     declaration = await activer(env)
     await env.horloge("2026-03-03T09:00:00Z")
-    changed = await env.client.post(
-        f"/consent/v1/declarations/{declaration.id}/versions",
-        json={"contact": {"email": "neuf@example.org"}},
-        headers=declaration.entetes,
-    )
-    assert changed.status_code // 100 == 2, changed.text
+    await changer_adresse(env, declaration, "neuf@example.org")
     await env.horloge("2026-03-04T09:00:00Z")
     revoked = await env.client.post(
         f"/consent/v1/declarations/{declaration.id}/revocation", headers=declaration.entetes
