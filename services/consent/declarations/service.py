@@ -43,6 +43,10 @@ from shared.territoire import territoire_de
 
 hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
+#: A declaration not submitted within this many days is abandoned: the daily purge destroys it (no
+#: consent was ever given, so nothing justifies keeping the person's data). Submission lifts it.
+JOURS_ABANDON = 30
+
 
 def autoriser(declaration: Declaration, jeton: str | None) -> None:
     if not jeton or not verify_token(jeton, declaration.jeton_hash):
@@ -147,6 +151,8 @@ async def declarer(
         code_tentatives=0,
         mot_de_passe_attente=hasher.hash(corps.mot_de_passe.get_secret_value()),
         version_courante=1,
+        destruction_le=repo.jour_local(now, territoire_de(adresse["commune_insee"]).fuseau)
+        + timedelta(days=JOURS_ABANDON),
     )
     session.add(declaration)
     await session.flush()

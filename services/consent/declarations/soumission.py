@@ -54,6 +54,7 @@ async def soumettre(
     version = await repo.version_courante(session, declaration)
     declaration.statut = "en_attente_verification"
     declaration.soumise_le = now
+    declaration.destruction_le = None  # no longer an abandoned draft (declarer: JOURS_ABANDON)
     recepisse = registre.sceau.sign(
         {
             "declaration_id": declaration.id,

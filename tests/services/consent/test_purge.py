@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 from services.consent.models import CleDeclaration, Compte, Declaration, Piece, Version
 from services.consent.purge.cli import executer
 from signif.cli import build_parser
-from tests.services.consent.conftest import Consent, activer, consent_settings, corps, demarrer, octets_sqlite
+from tests.services.consent.conftest import (
+    Consent,
+    activer,
+    consent_settings,
+    corps,
+    declarer,
+    demarrer,
+    octets_sqlite,
+    soumettre,
+)
 
 SECRETS = ("Dupont-Lefèvre".encode(), b"elise.dupont@example.org", b"1984-07-14", "Élise".encode())
 
@@ -139,3 +148,25 @@ async def dump(dsn: str) -> bytes:
     out, err = await process.communicate()
     assert process.returncode == 0, err
     return out
+
+
+async def test_a_draft_never_submitted_is_destroyed_after_30_days(tmp_path: Path) -> None:
+    settings = consent_settings(tmp_path, now=instant("2026-03-02T09:00:00Z"))
+    async with demarrer(settings) as env:
+        brouillon = await declarer(env, corps(contact={"email": "brouillon@example.org"}))
+        soumise = await soumettre(env)
+        vue = (
+            await env.client.get(f"/consent/v1/declarations/{brouillon.id}", headers=brouillon.entetes)
+        ).json()
+        assert vue["destruction_le"] == "2026-04-01"
+        vue = (await env.client.get(f"/consent/v1/declarations/{soumise.id}", headers=soumise.entetes)).json()
+        assert vue["destruction_le"] is None  # submitted: waits for the operator, never abandoned
+    later = settings.model_copy(update={"now": instant("2026-03-31T09:00:00Z")})
+    assert await executer(later, simulation=False) == []
+    later = settings.model_copy(update={"now": instant("2026-04-01T09:00:00Z")})
+    assert await executer(later, simulation=False) == [brouillon.id]
+    async with demarrer(later) as env:
+        assert (
+            await env.client.get(f"/consent/v1/declarations/{soumise.id}", headers=soumise.entetes)
+        ).status_code == 200
+        assert (await compter(env))["Declaration"] == 1
