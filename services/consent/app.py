@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from services.consent.autorite.conservation import router as conservation_router
 from services.consent.autorite.router import router as autorite_router
 from services.consent.cles import router as cles_router
 from services.consent.comptes.router import interne as comptes_interne
@@ -44,6 +45,7 @@ ROUTERS = [
     operateur_router,
     consultations_router,
     autorite_router,
+    conservation_router,
     preuves_router,
     interne_router,
     comptes_interne,

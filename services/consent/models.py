@@ -201,6 +201,24 @@ class RechercheAutorite(Base):
     leaf_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class Conservation(Base):
+    """A judicial authority's order to keep a declaration beyond its destruction date (legal hold)
+    for a procedure: the purge skips a declaration while one of these is not lifted."""
+
+    __tablename__ = "consent_conservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    declaration_id: Mapped[str] = mapped_column(
+        ForeignKey("consent_declarations.id", ondelete="CASCADE"), index=True
+    )
+    procedure_juridiction: Mapped[str] = mapped_column(String(200))
+    procedure_numero: Mapped[str] = mapped_column(String(100))
+    ordonnee_par: Mapped[str] = mapped_column(String(200))
+    ordonnee_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    levee_par: Mapped[str | None] = mapped_column(String(200))
+    levee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class Idempotence(Base):
     """A `POST /declarations` seen with an `Idempotency-Key`: replayed for the same key and body.
 

@@ -80,6 +80,15 @@ class Resultat(BaseModel):
     declarations: list[DeclarationAutorite]
 
 
+def reference_procedure(registre: Registre, procedure: Procedure) -> str:
+    """What the registry log keeps of a procedure: a keyed hash, never its text."""
+    return blind_index(
+        registre.settings.effective_blind_index_key,
+        f"{procedure.juridiction}|{procedure.numero}",
+        "consent/procedure",
+    )
+
+
 async def _journaliser(
     session: AsyncSession,
     registre: Registre,
@@ -91,11 +100,7 @@ async def _journaliser(
     piece_id: str | None,
     now: datetime,
 ) -> None:
-    reference = blind_index(
-        registre.settings.effective_blind_index_key,
-        f"{procedure.juridiction}|{procedure.numero}",
-        "consent/procedure",
-    )
+    reference = reference_procedure(registre, procedure)
     ligne = RechercheAutorite(
         faite_le=now,
         autorite=autorite.sub,

@@ -14,6 +14,7 @@ from services.consent.models import (
     JOB_TABLES,
     CleDeclaration,
     Compte,
+    Conservation,
     Declaration,
     Evenement,
     Idempotence,
@@ -43,9 +44,14 @@ def jour_paris(instant: datetime) -> date:
 
 
 async def dues(session: AsyncSession, jour: date, limite: int | None = None) -> list[str]:
+    en_conservation = (
+        select(Conservation.id)
+        .where(Conservation.declaration_id == Declaration.id, Conservation.levee_le.is_(None))
+        .exists()
+    )
     stmt = (
         select(Declaration.id)
-        .where(Declaration.destruction_le <= jour)
+        .where(Declaration.destruction_le <= jour, ~en_conservation)  # a legal hold keeps it
         .order_by(Declaration.destruction_le, Declaration.id)
     )
     if limite is not None:

@@ -170,3 +170,42 @@ async def test_a_draft_never_submitted_is_destroyed_after_30_days(tmp_path: Path
             await env.client.get(f"/consent/v1/declarations/{soumise.id}", headers=soumise.entetes)
         ).status_code == 200
         assert (await compter(env))["Declaration"] == 1
+
+
+async def test_a_legal_hold_keeps_a_declaration_past_its_date_until_lifted(tmp_path: Path) -> None:
+    settings = consent_settings(tmp_path, now=instant("2021-03-10T09:00:00Z"))
+    procedure = {"juridiction": "TJ Paris", "numero": "RG 26/04242"}
+    async with demarrer(settings) as env:
+        d = await activer(env)
+        await env.client.post(f"/consent/v1/declarations/{d.id}/revocation", headers=d.entetes)
+        url = f"/consent/v1/autorite/declarations/{d.id}/conservation"
+        juge = env.bearer("autorite_judiciaire")
+        assert (
+            await env.client.post(url, json={"procedure": procedure}, headers=env.bearer("commissaire"))
+        ).status_code == 403
+        assert (await env.client.post(url, json={}, headers=juge)).status_code == 422
+        ordre = await env.client.post(url, json={"procedure": procedure}, headers=juge)
+        assert ordre.status_code == 201, ordre.text
+        assert ordre.json()["levee_le"] is None
+        assert (await env.client.post(url, json={"procedure": procedure}, headers=juge)).status_code == 409
+        autre = {"procedure": {**procedure, "numero": "RG 26/09999"}}
+        assert (await env.client.post(f"{url}/levee", json=autre, headers=juge)).status_code == 404
+        trouvee = await env.client.post(
+            "/consent/v1/autorite/recherches",
+            json={"procedure": procedure, "declaration_id": d.id},
+            headers=juge,
+        )
+        types = [e["type"] for e in trouvee.json()["declarations"][0]["evenements"]]
+        assert "declaration.conservation_ordonnee" in types
+
+    later = settings.model_copy(update={"now": instant("2026-03-11T09:00:00Z")})
+    assert await executer(later, simulation=False) == []  # due since 10 March, but held
+    async with demarrer(later) as env:
+        leve = await env.client.post(
+            f"/consent/v1/autorite/declarations/{d.id}/conservation/levee",
+            json={"procedure": procedure},
+            headers=env.bearer("autorite_judiciaire"),
+        )
+        assert leve.status_code == 200, leve.text
+        assert leve.json()["levee_le"] == "2026-03-11T09:00:00Z"
+    assert await executer(later, simulation=False) == [d.id]
