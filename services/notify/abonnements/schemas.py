@@ -13,7 +13,11 @@ TypeEvenement = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9
 class AbonnementCree(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=2000)
+    url: str = Field(
+        max_length=2000,
+        description="Webhook endpoint (https in production), or `mailto:<adresse>` to receive the "
+        "events by e-mail (the avis de réception with its JWS attached); same retries either way.",
+    )
     types: list[TypeEvenement] = Field(min_length=1, max_length=50)
 
 

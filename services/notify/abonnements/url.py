@@ -18,6 +18,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
+
 from services.notify.errors import UrlWebhookRefusee
 
 MAX_URL_LENGTH = 2000
@@ -30,10 +32,26 @@ def _address_is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -
     return address.is_global and not address.is_multicast
 
 
+def est_courriel(url: str) -> bool:
+    """A `mailto:` subscription: the events go to that e-mail address instead of a webhook."""
+    return url.startswith("mailto:")
+
+
+def _valider_courriel(url: str) -> str:
+    try:
+        adresse = validate_email(url.removeprefix("mailto:"), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise UrlWebhookRefusee("L'adresse électronique (mailto:) n'est pas valide.") from exc
+    return f"mailto:{adresse.normalized}"
+
+
 def valider_url(url: str, *, production: bool, allow_private: bool) -> str:
-    """The URL, normalised, or `UrlWebhookRefusee` saying why (in French)."""
+    """The URL, normalised, or `UrlWebhookRefusee` saying why (in French). `mailto:<address>`
+    subscribes an e-mail address of the office (see `livraisons.courriel`)."""
     if len(url) > MAX_URL_LENGTH:
         raise UrlWebhookRefusee("L'adresse est trop longue.")
+    if est_courriel(url.strip()):
+        return _valider_courriel(url.strip())
     try:
         parts = urlsplit(url.strip())
         port = parts.port

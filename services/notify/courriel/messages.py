@@ -38,7 +38,7 @@ def _date_fr(instant: datetime) -> str:
     return local.strftime("%d/%m/%Y à %H h %M (heure de Paris)")
 
 
-def _message(*, expediteur: str, destinataire: str, objet: str, maintenant: datetime) -> EmailMessage:
+def message_vierge(*, expediteur: str, destinataire: str, objet: str, maintenant: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = expediteur
     message["To"] = destinataire
@@ -62,7 +62,9 @@ def avis_mise_a_disposition(
     contenu: AvisContenu, *, expediteur: str, destinataire: str, maintenant: datetime
 ) -> EmailMessage:
     objet = "Un acte vous a été signifié par voie électronique"
-    message = _message(expediteur=expediteur, destinataire=destinataire, objet=objet, maintenant=maintenant)
+    message = message_vierge(
+        expediteur=expediteur, destinataire=destinataire, objet=objet, maintenant=maintenant
+    )
     quand = _date_fr(contenu.envoye_le)
     expiration = f"Ce lien est valable jusqu'au {_date_fr(contenu.expire_le)}." if contenu.expire_le else ""
     texte = (
@@ -98,7 +100,9 @@ def code_a_usage_unique(
     *, code: str, objet: str, expediteur: str, destinataire: str, maintenant: datetime
 ) -> EmailMessage:
     sujet, but = OBJETS_CODE[objet]
-    message = _message(expediteur=expediteur, destinataire=destinataire, objet=sujet, maintenant=maintenant)
+    message = message_vierge(
+        expediteur=expediteur, destinataire=destinataire, objet=sujet, maintenant=maintenant
+    )
     texte = (
         "Bonjour,\n\n"
         f"Voici votre code à usage unique pour {but} : {code}\n\n"

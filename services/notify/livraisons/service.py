@@ -24,7 +24,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.abonnements.service import secret_de
-from services.notify.livraisons import envoi
+from services.notify.abonnements.url import est_courriel
+from services.notify.livraisons import courriel, envoi
 from services.notify.models import JOB_TABLES, Abonnement, Evenement, Livraison, TentativeLivraison
 from services.notify.runtime import NotifyRuntime
 from shared.errors import Conflit, Introuvable
@@ -119,6 +120,18 @@ def make_handler(notify: NotifyRuntime) -> Any:
                 .where(Livraison.id == livraison.id, Livraison.statut == "en_attente")
                 .values(statut="abandonnee", prochaine_tentative_le=None)
             )
+            return
+        if est_courriel(found.abonnement.url):
+            message = courriel.message_office(
+                evenement_id=found.evenement.id,
+                type_=found.evenement.type,
+                donnees=found.evenement.donnees,
+                expediteur=settings.mail_from,
+                destinataire=found.abonnement.url.removeprefix("mailto:"),
+                now=ctx.now,
+            )
+            resultat = await courriel.envoyer(notify.mailer, message)
+            await _enregistrer(ctx.session, found, resultat, rang=rang, now=ctx.now)
             return
         body = envoi.corps(
             evenement_id=found.evenement.id,
