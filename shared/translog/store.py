@@ -534,8 +534,6 @@ class TransparencyLog:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 async with AsyncSession(engine) as session, session.begin():
-                    if not await self.has_pending(session):
-                        return 0
                     return len(await self.integrate(session, limit=batch))
             except DBAPIError as exc:
                 if attempt == _ATTEMPTS or not _retryable(exc):
@@ -551,13 +549,14 @@ class TransparencyLog:
         integrated: dict[int, int] = {}
         while limit is None or len(integrated) < limit:
             take = _BATCH if limit is None else min(_BATCH, limit - len(integrated))
-            rows = (
-                await session.execute(
-                    select(pending.c.id, pending.c.data, pending.c.created_at, pending.c.refs)
-                    .order_by(pending.c.id)
-                    .limit(take)
-                )
-            ).all()
+            # Read and delete the first `take` rows in one statement; RETURNING has no order.
+            first = select(pending.c.id).order_by(pending.c.id).limit(take).scalar_subquery()
+            taken = await session.execute(
+                delete(pending)
+                .where(pending.c.id.in_(first))
+                .returning(pending.c.id, pending.c.data, pending.c.created_at, pending.c.refs)
+            )
+            rows = sorted(taken.all(), key=lambda row: int(row.id))
             if not rows:
                 break
             start = size
@@ -565,7 +564,6 @@ class TransparencyLog:
                 session, size, frontier, [(row.data, _as_utc(row.created_at)) for row in rows]
             )
             ids = [row.id for row in rows]
-            await session.execute(delete(pending).where(pending.c.id.in_(ids)))
             await self._apply_refs(session, [(start + k, row.refs) for k, row in enumerate(rows)])
             integrated.update(zip(ids, range(start, size), strict=True))
             if len(rows) < take:
