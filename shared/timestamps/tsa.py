@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from asn1crypto import algos, cms, core, tsp, x509
@@ -54,6 +55,7 @@ class TimeStampAuthority:
         self._certificate = x509.Certificate.load(
             credentials.certificate.public_bytes(serialization.Encoding.DER)
         )
+        self._constant = _ConstantParts.of(self._certificate)
 
     def __repr__(self) -> str:
         return f"TimeStampAuthority(policy={self.policy!r}, credentials={self._credentials!r})"
@@ -99,7 +101,7 @@ class TimeStampAuthority:
             "serial_number": secrets.randbits(127) | 1,
             "gen_time": gen_time.astimezone(UTC),
             "accuracy": _accuracy(self._accuracy),
-            "tsa": x509.GeneralName(name="directory_name", value=self._certificate.subject),
+            "tsa": x509.GeneralName.load(self._constant.tsa_name),
         }
         if nonce is not None:
             info["nonce"] = nonce
@@ -111,21 +113,15 @@ class TimeStampAuthority:
             [
                 cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
                 cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(tst_der).digest()]}),
-                cms.CMSAttribute({"type": "signing_certificate_v2", "values": [self._signing_certificate()]}),
+                cms.CMSAttribute.load(self._constant.signing_certificate),
             ]
         )
         # The signature covers the attributes' DER encoded as a SET OF (RFC 5652 §5.4).
         signature_algorithm, signature = self._sign(signed_attrs.dump())
-        cert = self._certificate
         signer_info = cms.SignerInfo(
             {
                 "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    name="issuer_and_serial_number",
-                    value=cms.IssuerAndSerialNumber(
-                        {"issuer": cert.issuer, "serial_number": cert.serial_number}
-                    ),
-                ),
+                "sid": cms.SignerIdentifier.load(self._constant.signer_id),
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": signed_attrs,
                 "signature_algorithm": signature_algorithm,
@@ -139,19 +135,9 @@ class TimeStampAuthority:
             "signer_infos": [signer_info],
         }
         if cert_req:
-            signed_data["certificates"] = [cms.CertificateChoices(name="certificate", value=cert)]
+            signed_data["certificates"] = cms.CertificateSet.load(self._constant.certificates)
         token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed_data)})
         return bytes(TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump())
-
-    def _signing_certificate(self) -> tsp.SigningCertificateV2:
-        cert = self._certificate
-        issuer_serial = {
-            "issuer": [x509.GeneralName(name="directory_name", value=cert.issuer)],
-            "serial_number": cert.serial_number,
-        }
-        # hashAlgorithm is left out: SHA-256 is its DEFAULT, which DER omits.
-        cert_id = {"cert_hash": hashlib.sha256(cert.dump()).digest(), "issuer_serial": issuer_serial}
-        return tsp.SigningCertificateV2({"certs": [cert_id]})
 
     def _sign(self, data: bytes) -> tuple[algos.SignedDigestAlgorithm, bytes]:
         key = self._credentials.private_key
@@ -164,6 +150,43 @@ class TimeStampAuthority:
         else:  # pragma: no cover - TsaCredentials only holds the three types above
             raise TypeError(f"unsupported TSA key type {type(key).__name__}")
         return algos.SignedDigestAlgorithm({"algorithm": name}), signature
+
+
+@dataclass(frozen=True, slots=True)
+class _ConstantParts:
+    """DER of the parts every token repeats, encoded once from the TSA certificate.
+
+    Each response loads them back (`X.load(der)`): asn1crypto then copies the bytes as they are,
+    whereas rebuilding them from the certificate's parsed names re-encodes the whole certificate
+    several times per token (~10 ms of a deposit).
+    """
+
+    tsa_name: bytes  # GeneralName directoryName: TSTInfo.tsa
+    signer_id: bytes  # SignerIdentifier issuerAndSerialNumber: SignerInfo.sid
+    signing_certificate: bytes  # CMSAttribute signingCertificateV2 (RFC 5035 ESSCertIDv2)
+    certificates: bytes  # CertificateSet with the TSA certificate, when certReq is set
+
+    @classmethod
+    def of(cls, cert: x509.Certificate) -> _ConstantParts:
+        issuer_serial = {
+            "issuer": [x509.GeneralName(name="directory_name", value=cert.issuer)],
+            "serial_number": cert.serial_number,
+        }
+        # hashAlgorithm is left out: SHA-256 is its DEFAULT, which DER omits.
+        cert_id = {"cert_hash": hashlib.sha256(cert.dump()).digest(), "issuer_serial": issuer_serial}
+        signing_certificate = tsp.SigningCertificateV2({"certs": [cert_id]})
+        signer_id = cms.SignerIdentifier(
+            name="issuer_and_serial_number",
+            value=cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number}),
+        )
+        return cls(
+            tsa_name=x509.GeneralName(name="directory_name", value=cert.subject).dump(),
+            signer_id=signer_id.dump(),
+            signing_certificate=cms.CMSAttribute(
+                {"type": "signing_certificate_v2", "values": [signing_certificate]}
+            ).dump(),
+            certificates=cms.CertificateSet([cms.CertificateChoices(name="certificate", value=cert)]).dump(),
+        )
 
 
 def _accuracy(accuracy: timedelta) -> dict[str, int]:
