@@ -6,7 +6,10 @@ filesystem, fsynced, made read-only, then published with `link(2)`, which is ato
 `rename(2)`, never replaces an existing file: a blob, once visible, is never overwritten, even by two
 concurrent uploads of the same content. The directory is fsynced after the link so the name survives a
 crash. Temp files are removed on every failure, including cancellation; a crash can only leave a stray
-file under `.tmp/`, never a partial blob under its final name.
+file under `.tmp/`, never a partial blob under its final name. Uploading content that is already
+stored re-hashes the stored file (`IntegrityError` if it was altered), so when `put_stream` returns,
+the file under the returned name holds exactly the bytes just received: callers may rely on that
+name without reading the file again.
 """
 
 from __future__ import annotations
@@ -93,7 +96,11 @@ class LocalBlobStore(BlobStore):
         try:
             with os.fdopen(fd, "wb") as out:
                 ref = await spool(chunks, out, max_bytes=max_bytes, fsync=True)
-            if not await to_thread.run_sync(self.path_for(ref.sha256).exists):
+            if await to_thread.run_sync(self.path_for(ref.sha256).exists):
+                # Same content already stored: it is kept, but only once checked, so that an
+                # altered file never silently absorbs (and loses) a good upload.
+                await self.verify(ref.sha256)
+            else:
                 await to_thread.run_sync(self._publish, temp, ref)
         finally:
             # Also on cancellation: unlink is one quick syscall, done inline so it cannot be skipped.

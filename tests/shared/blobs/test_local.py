@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.blobs import LocalBlobStore
+from shared.blobs import IntegrityError, LocalBlobStore
 
 
 async def test_layout_and_read_only_file(tmp_path: Path) -> None:
@@ -31,6 +31,20 @@ async def test_existing_blob_is_never_rewritten(tmp_path: Path) -> None:
     after = store.path_for(ref.sha256).stat()
     assert again == ref
     assert (after.st_ino, after.st_mtime_ns, after.st_nlink) == (before.st_ino, before.st_mtime_ns, 1)
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+async def test_uploading_stored_content_checks_the_stored_file(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    ref = await store.put_bytes(b"acte original")
+    path = store.path_for(ref.sha256)
+    path.chmod(0o600)
+    path.write_bytes(b"acte altere!!")
+
+    with pytest.raises(IntegrityError):
+        await store.put_bytes(b"acte original")
+
+    assert path.read_bytes() == b"acte altere!!"  # evidence of the alteration is left for the audit
     assert list((tmp_path / ".tmp").iterdir()) == []
 
 
