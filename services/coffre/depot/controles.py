@@ -23,6 +23,7 @@ from typing import Any, Literal
 from services.coffre.contexte import Coffre
 from services.coffre.documents import RapportValidation, ValidationLimits, valider_acte
 from services.coffre.errors import ConsentementAbsent, HorsHeuresLegales, IncompetenceTerritoriale
+from shared.blobs.base import IntegrityError
 from shared.blobs.local import LocalBlobStore
 from shared.legal_time import heures_legales, prochain_instant_legal, rfc3339_local
 from shared.territoire import Territoire, TerritoireInvalide, normaliser_cour_appel, territoire_de
@@ -50,10 +51,30 @@ async def chemin_local(coffre: Coffre, sha256: str) -> AsyncIterator[Path]:
         yield path
 
 
-async def controler_document(coffre: Coffre, sha256: str, *, at: datetime) -> RapportValidation:
+async def controler_document(
+    coffre: Coffre, sha256: str, *, at: datetime, hache_a_l_ecriture: bool = False
+) -> RapportValidation:
+    """Validate the stored blob `sha256` as of `at` (`PdfInvalide`, `SignatureInvalide`).
+
+    `hache_a_l_ecriture`: this request has just stored the blob with `put_stream`, which hashed the
+    bytes on the way (and re-hashed the stored file when the content was already there), so
+    validation reuses its name instead of reading the whole file once more (a deposit). Otherwise (a
+    scheduled sending, possibly days later) a local blob is hashed again and must still match its
+    name (`IntegrityError`); a copy out of a remote store is re-hashed on the way anyway.
+    """
     limits = ValidationLimits(max_bytes=coffre.settings.max_acte_bytes)
+    deja_verifie = hache_a_l_ecriture or not isinstance(coffre.blobs, LocalBlobStore)
     async with chemin_local(coffre, sha256) as path:
-        return await valider_acte(path, trust_roots=coffre.trust_roots, at=at, limits=limits)
+        rapport = await valider_acte(
+            path,
+            trust_roots=coffre.trust_roots,
+            at=at,
+            limits=limits,
+            sha256=sha256 if deja_verifie else None,
+        )
+    if rapport.sha256 != sha256:
+        raise IntegrityError(f"Le document {sha256} est altéré : empreinte obtenue {rapport.sha256}.")
+    return rapport
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ async def _controler_et_envoyer(
     if document is None:  # pragma: no cover - `recevoir` guarantees a document
         raise RuntimeError("deposit without a document")
     now = runtime.clock.now()
-    rapport = await controles.controler_document(coffre, document.sha256, at=now)
+    rapport = await controles.controler_document(coffre, document.sha256, at=now, hache_a_l_ecriture=True)
     consentement = await controles.controler_consentement(
         coffre, meta.destinataire.model_dump(mode="json"), nature=meta.nature, at=now
     )

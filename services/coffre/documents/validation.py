@@ -7,11 +7,13 @@ Steps (the first failure stops validation and names the check):
  3. signature gates (`signatures`): present, intact, cryptographically valid, certificate valid and
     chaining to the trust roots at `at`, signing time sane, whole file covered -> 422 `signature-invalide`.
 
-Resource bounds: the file is read once into memory (at most `max_bytes`) so the bytes validated are
-the bytes hashed; pyHanko runs in a worker thread under `timeout_seconds` and stream-decoding limits
-(`DecodeLimits`: per stream, per purpose, and a per-document budget) that stop decompression bombs; the
-object walk is capped by `max_objects`. Python cannot kill a thread: after a timeout the request is
-refused at once and the worker runs on until pyHanko finishes, still inside the decoding limits.
+Resource bounds: the validator does not load the file whole (pyHanko reads objects and signed ranges
+from the file as it needs them); its SHA-256 is computed here unless the caller passes the digest it
+computed over the same bytes (a content-addressed blob hashed while it was written). pyHanko runs in
+a worker thread under `timeout_seconds` and stream-decoding limits (`DecodeLimits`: per stream, per
+purpose, and a per-document budget) that stop decompression bombs; the object walk is capped by
+`max_objects`. Python cannot kill a thread: after a timeout the request is refused at once and the
+worker runs on until pyHanko finishes, still inside the decoding limits.
 Every exception raised while parsing becomes `pdf-invalide` (or `signature-invalide` while reading a
 signature): a malformed upload never produces a 500.
 """
@@ -22,6 +24,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +79,7 @@ async def valider_acte(
     at: dt.datetime,
     limits: ValidationLimits | None = None,
     revocation: ModeRevocation = "soft-fail",
+    sha256: str | None = None,
 ) -> RapportValidation:
     """Validate the PDF acte at `path` as of `at`.
 
@@ -84,6 +88,9 @@ async def valider_acte(
     `trust_roots` are certificates or PEM files (bundles allowed). `revocation` is pyHanko's mode:
     "soft-fail" (development default, no fetching) or "hard-fail" / "require" (production; fetches
     CRL/OCSP over the network).
+
+    `sha256`: the file's SHA-256 when the caller has just computed it over these very bytes (the
+    report then records it without a second pass over the file); otherwise it is computed here.
     """
     if at.utcoffset() is None:
         raise ValueError("at must be timezone-aware")
@@ -91,7 +98,7 @@ async def valider_acte(
     roots = load_trust_roots(trust_roots)
     head = await asyncio.to_thread(_read_head, path, limits.max_bytes)
     check_header(head)
-    work = asyncio.to_thread(_validate_sync, path, roots, at, limits, revocation)
+    work = asyncio.to_thread(_validate_sync, path, roots, at, limits, revocation, sha256)
     try:
         return await asyncio.wait_for(work, timeout=limits.timeout_seconds)
     except TimeoutError:
@@ -131,15 +138,17 @@ def _validate_sync(
     at: dt.datetime,
     limits: ValidationLimits,
     revocation: ModeRevocation,
+    sha256: str | None,
 ) -> RapportValidation:
     # pyHanko reads the objects and the signed byte ranges from the file as it needs them, so a
     # 50 MB acte is validated without holding it in memory (the blob is write-once: the bytes
     # validated are the bytes stored and hashed).
     with path.open("rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        size = fh.tell()
-        fh.seek(0)
-        return _validate_stream(fh, digest, size, roots, at, limits, revocation)
+        if sha256 is None:
+            sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            fh.seek(0)
+        size = os.fstat(fh.fileno()).st_size
+        return _validate_stream(fh, sha256, size, roots, at, limits, revocation)
 
 
 def _validate_stream(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.coffre.models import JOB_TABLES, Acte
+from shared.blobs import LocalBlobStore
 from tests.services.coffre.conftest import CoffreFactory, metadonnees
 from tests.services.coffre.depot.helpers import assert_rien_stocke, compter
 from tests.services.coffre.voisins import DECL
@@ -124,3 +125,26 @@ async def test_consentement_revoque_avant_l_envoi_programme(
             (True, None),
             (False, "revoque"),
         ]
+
+
+async def test_document_altere_avant_l_envoi_programme(
+    coffre_factory: CoffreFactory, pdf_signe: bytes, pdf_signe_bis: bytes
+) -> None:
+    async with coffre_factory(now=datetime(2026, 3, 8, 9, 0, tzinfo=UTC)) as t:
+        response = await t.deposer(pdf_signe)
+        assert response.json()["statut"] == "programme"
+        blobs = t.coffre.blobs
+        assert isinstance(blobs, LocalBlobStore)
+        path = blobs.path_for(response.json()["sha256"])
+        path.chmod(0o600)
+        path.write_bytes(pdf_signe_bis)  # another validly signed acte behind the platform's back
+        t.runtime.clock.set(datetime(2026, 3, 9, 5, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+        assert await t.runtime.runner.run_due() == 2  # type: ignore[union-attr] # the sending and the relay
+        async with t.runtime.db.transaction() as session:
+            acte = await session.get(Acte, response.json()["id"])
+            outbox = (await session.execute(select(JOB_TABLES.outbox))).all()
+        assert acte is not None
+        assert acte.statut == "annule"
+        assert acte.motif_annulation is not None
+        assert acte.motif_annulation.startswith("blob-integrite")
+        assert [row.type for row in outbox] == ["notification.echec"]
