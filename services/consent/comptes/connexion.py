@@ -123,7 +123,11 @@ async def verifier_defi(
     return compte
 
 
-async def jeton_destinataire(session: AsyncSession, registre: Registre, compte: Compte) -> str:
+async def jeton_destinataire(
+    session: AsyncSession, registre: Registre, compte: Compte, *, audience: str = "coffre"
+) -> str:
+    """A short-lived EdDSA token of the destinataire: for the coffre's retrieval pages (`coffre`) or
+    for the declarant's own API on consent (`consent`, the "destinataire session" of API.md)."""
     ids = (
         (
             await session.execute(
@@ -138,7 +142,7 @@ async def jeton_destinataire(session: AsyncSession, registre: Registre, compte: 
     maintenant = int(time.time())  # token lifetimes use the wall clock (transport security)
     claims = {
         "iss": ISSUER,
-        "aud": "coffre",
+        "aud": audience,
         "role": "destinataire",
         "sub": compte.personne_id,
         "declarations": list(ids),
@@ -148,3 +152,21 @@ async def jeton_destinataire(session: AsyncSession, registre: Registre, compte: 
     }
     signer = registre.destinataire
     return jwt.encode(claims, signer.private_key, algorithm="EdDSA", headers={"kid": signer.kid})
+
+
+def personne_de_session(registre: Registre, jeton: str) -> str | None:
+    """The `personne_id` of a valid destinataire session token for consent, or None."""
+    try:
+        claims = jwt.decode(
+            jeton,
+            registre.destinataire.private_key.public_key(),
+            algorithms=["EdDSA"],
+            audience="consent",
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("role") != "destinataire" or not isinstance(claims.get("sub"), str):
+        return None
+    return str(claims["sub"])

@@ -1,4 +1,5 @@
-"""Destinataire sign-in (internal, for the coffre's pages) and password reset (public)."""
+"""Destinataire sign-in (internal, for the coffre's pages; public, for the declarant's own session) and
+password reset (public)."""
 
 from __future__ import annotations
 
@@ -128,3 +129,35 @@ async def reinitialiser(
     if erreur is not None:
         return problem_response(erreur)
     return Response(status_code=204)
+
+
+@public.post(
+    "/connexion",
+    response_model=DefiCree,
+    responses=error_responses(CompteVerrouille, Unprocessable),
+)
+async def ouvrir_session(
+    corps: Connexion, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> DefiCree | JSONResponse:
+    """The declarant's own sign-in (password, then the code sent to the declared channel): the
+    session it opens (`Authorization: Bearer`) replaces `X-Jeton-Gestion` on their declarations."""
+    resultat = await connexion.commencer(
+        session, registre, str(corps.email), corps.mot_de_passe.get_secret_value(), now=now
+    )
+    return _ou_probleme(resultat)
+
+
+@public.post(
+    "/connexion/{defi_id}/code",
+    response_model=JetonDestinataire,
+    responses=error_responses(AuthentificationDestinataire),
+)
+async def valider_session(
+    defi_id: str, corps: CodeSaisi, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> JetonDestinataire | JSONResponse:
+    compte = await connexion.verifier_defi(session, registre, defi_id, corps.code, "connexion", now=now)
+    if isinstance(compte, ServiceError):
+        return problem_response(compte)
+    return JetonDestinataire(
+        jeton=await connexion.jeton_destinataire(session, registre, compte, audience="consent")
+    )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from services.consent.comptes.connexion import personne_de_session
 from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import (
     Code,
@@ -35,6 +36,7 @@ from services.consent.errors import (
 from services.consent.registre import RegistreDep
 from shared.crypto.tokens import blind_index
 from shared.errors import (
+    Authentification,
     IdempotenceConflit,
     Introuvable,
     ServiceError,
@@ -49,11 +51,23 @@ from shared.errors import (
 router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 
 
-def _jeton(x_jeton_gestion: Annotated[str | None, Header(alias="X-Jeton-Gestion")] = None) -> str | None:
-    return x_jeton_gestion
+def _proprietaire(
+    registre: RegistreDep,
+    x_jeton_gestion: Annotated[str | None, Header(alias="X-Jeton-Gestion")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> service.Proprietaire:
+    """`X-Jeton-Gestion`, or once the account exists a destinataire session (`Authorization: Bearer`
+    from `POST /consent/v1/comptes/connexion`); a session that does not verify is a 401."""
+    personne_id = None
+    if authorization is not None:
+        scheme, _, jeton = authorization.partition(" ")
+        personne_id = personne_de_session(registre, jeton.strip()) if scheme.lower() == "bearer" else None
+        if personne_id is None:
+            raise Authentification("Session absente, expirée ou invalide.")
+    return service.Proprietaire(jeton=x_jeton_gestion, personne_id=personne_id)
 
 
-JetonDep = Annotated[str | None, Depends(_jeton)]
+JetonDep = Annotated[service.Proprietaire, Depends(_proprietaire)]
 
 
 @router.post(

@@ -8,6 +8,7 @@ still commits the attempt counter.
 from __future__ import annotations
 
 import base64
+import hmac
 import os
 import secrets
 import uuid
@@ -48,9 +49,22 @@ hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 JOURS_ABANDON = 30
 
 
-def autoriser(declaration: Declaration, jeton: str | None) -> None:
-    if not jeton or not verify_token(jeton, declaration.jeton_hash):
-        raise JetonGestionInvalide("Jeton de gestion absent ou invalide.")
+@dataclass(frozen=True)
+class Proprietaire:
+    """What a request shows to act on a declaration: its management token, or a destinataire
+    session (the `personne_id` of a verified consent session token, see `comptes.connexion`)."""
+
+    jeton: str | None = None
+    personne_id: str | None = None
+
+
+def autoriser(declaration: Declaration, preuve: Proprietaire | str | None) -> None:
+    if not isinstance(preuve, Proprietaire):
+        preuve = Proprietaire(jeton=preuve)
+    if preuve.personne_id is not None and hmac.compare_digest(preuve.personne_id, declaration.personne_id):
+        return
+    if not preuve.jeton or not verify_token(preuve.jeton, declaration.jeton_hash):
+        raise JetonGestionInvalide("Jeton de gestion (ou session) absent ou invalide.")
 
 
 async def evenement(
