@@ -342,7 +342,9 @@ class JobRunner:
                 finished = done - {waiter}
                 running -= finished
                 ran += len(finished)
-                more = more or self._reveil.is_set()
+                if self._reveil.is_set():  # noted, so a full runner does not spin on it
+                    self._reveil.clear()
+                    more = True
         finally:
             if running:  # cancelled: let the jobs already started finish (each commits or not)
                 await asyncio.gather(*running, return_exceptions=True)
