@@ -34,10 +34,13 @@ themselves validated: the coffre adds its own RFC 3161 timestamp at deposit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Literal
 
 from asn1crypto import x509 as asn1_x509
@@ -46,6 +49,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import byte_range_digest
 from pyhanko.sign.validation import (
     EmbeddedPdfSignature,
     PdfSignatureStatus,
@@ -59,6 +63,49 @@ from .rapport import ModeRevocation, SignatureVerifiee
 
 # Tolerated clock skew between the signer's workstation and the coffre.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+
+_PLAGE_LECTURE = 1 << 20
+
+
+@contextlib.contextmanager
+def plages_signees_hachees(reader: PdfFileReader, path: Path) -> Iterator[None]:
+    """Digest each signature's /ByteRange in a worker thread while the caller goes on with the document.
+
+    pyHanko digests the signed ranges when it validates, reading them 4 KiB at a time. Here the same
+    function (`byte_range_digest`, same ranges, same algorithm) reads them 1 MiB at a time from a second
+    handle on the same write-once file, in a thread (hashlib releases the GIL), while the caller walks
+    the document; on leaving, the digests go into pyHanko's own cache
+    (`EmbeddedPdfSignature.external_digests`), so validation uses them instead of reading the ranges
+    again. Anything unusual (no signatures, an unreadable /ByteRange, a read error) leaves the cache
+    empty: pyHanko then computes the digests, and reports problems, exactly as without this step.
+    """
+    try:
+        travaux = [
+            (sig, sig.external_md_algorithm, [int(borne) for borne in sig.byte_range])
+            for sig in reader.embedded_regular_signatures
+        ]
+    except Exception:
+        travaux = []
+    if not travaux:
+        yield
+        return
+
+    def hacher() -> list[bytes]:
+        with path.open("rb") as fh:
+            return [
+                byte_range_digest(fh, plage, algorithme, chunk_size=_PLAGE_LECTURE)[1]
+                for _, algorithme, plage in travaux
+            ]
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plages-signees") as pool:
+        futur = pool.submit(hacher)
+        yield
+        try:
+            empreintes = futur.result()
+        except Exception:
+            return
+    for (sig, algorithme, _), empreinte in zip(travaux, empreintes, strict=True):
+        sig.external_digests.setdefault(algorithme, empreinte)
 
 
 async def verify_signatures(

@@ -47,7 +47,7 @@ from .inspection import (
     read_pdfa_declaration,
 )
 from .rapport import ModeRevocation, RapportValidation
-from .signatures import verify_signatures
+from .signatures import plages_signees_hachees, verify_signatures
 
 logger = logging.getLogger("signif.coffre.documents")
 
@@ -148,11 +148,12 @@ def _validate_sync(
             sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
             fh.seek(0)
         size = os.fstat(fh.fileno()).st_size
-        return _validate_stream(fh, sha256, size, roots, at, limits, revocation)
+        return _validate_stream(fh, path, sha256, size, roots, at, limits, revocation)
 
 
 def _validate_stream(
     fh: BinaryIO,
+    path: Path,
     digest: str,
     size: int,
     roots: list[asn1_x509.Certificate],
@@ -164,7 +165,8 @@ def _validate_stream(
         reader = open_strict(fh, limits.decode)
         check_not_encrypted(reader)
         pdfa = read_pdfa_declaration(reader)
-        check_no_active_content(reader, max_objects=limits.max_objects)
+        with plages_signees_hachees(reader, path):  # signed ranges hashed meanwhile, off this thread
+            check_no_active_content(reader, max_objects=limits.max_objects)
         signatures, report = asyncio.run(
             verify_signatures(reader, trust_roots=roots, at=at, revocation=revocation)
         )

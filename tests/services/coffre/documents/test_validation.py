@@ -17,9 +17,11 @@ from services.coffre.documents import (
     RapportValidation,
     SignatureInvalide,
     load_trust_roots,
+    signer_pdf_octets,
     signer_pdf_octets_async,
     valider_acte,
 )
+from services.coffre.documents.signatures import plages_signees_hachees
 from shared.testing import pdfs
 from shared.testing.pki import ThrowawayPki
 
@@ -122,3 +124,41 @@ async def test_large_actes(
     rapport = await valider_acte(deposer(signed), trust_roots=[pki.trusted_root], at=NOW)
     assert rapport.taille == len(signed)
     assert rapport.signatures[0].couverture == "entire_file"
+
+
+def test_signed_ranges_hashed_aside_equal_pyhanko_digests(
+    acte_signe: bytes, pki: ThrowawayPki, deposer: Callable[[bytes], Path]
+) -> None:
+    cosigne = signer_pdf_octets(acte_signe, pki.valid.signer(), at=SIGNED_AT)
+    path = deposer(cosigne)
+    with path.open("rb") as fh:
+        reader = PdfFileReader(fh, strict=True)
+        with plages_signees_hachees(reader, path):
+            pass
+        aside = [sig.external_digests for sig in reader.embedded_regular_signatures]
+    fresh = PdfFileReader(io.BytesIO(cosigne), strict=True)
+    expected = [{"sha256": sig.compute_digest()} for sig in fresh.embedded_regular_signatures]
+    assert len(expected) == 2
+    assert aside == expected
+
+
+def test_unreadable_byte_range_is_left_to_pyhanko(
+    acte_signe: bytes, deposer: Callable[[bytes], Path]
+) -> None:
+    path = deposer(acte_signe)
+    with path.open("rb") as fh:
+        reader = PdfFileReader(fh, strict=True)
+        [sig] = reader.embedded_regular_signatures
+        sig.byte_range = ["/NotANumber"]  # as a hostile file could make it
+        with plages_signees_hachees(reader, path):
+            pass
+        assert sig.external_digests == {}
+
+
+async def test_known_sha256_is_recorded_without_rehashing(
+    acte_signe: bytes, pki: ThrowawayPki, deposer: Callable[[bytes], Path]
+) -> None:
+    claimed = "ab" * 32  # what the caller says it computed: recorded as is, the file is not re-read
+    rapport = await valider_acte(deposer(acte_signe), trust_roots=[pki.trusted_root], at=NOW, sha256=claimed)
+    assert rapport.sha256 == claimed
+    assert rapport.taille == len(acte_signe)
