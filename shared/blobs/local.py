@@ -39,8 +39,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _makedirs_durable(path: Path, stop: Path) -> None:
-    """Create `path` and its missing parents below `stop`, fsyncing each parent that gained an entry."""
+def _makedirs(path: Path, stop: Path) -> list[Path]:
+    """Create `path` and its missing parents below `stop`; return the parents that gained an entry."""
     missing: list[Path] = []
     current = path
     while not current.exists() and current != stop:
@@ -49,7 +49,23 @@ def _makedirs_durable(path: Path, stop: Path) -> None:
     for directory in reversed(missing):
         with contextlib.suppress(FileExistsError):
             directory.mkdir()
-        _fsync_dir(directory.parent)
+    return [directory.parent for directory in missing]
+
+
+def _link_once(temp: Path, final: Path) -> bool:
+    """Give `temp` the name `final` unless that name exists (kept untouched); True if linked."""
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        # Filesystems without hard links: fall back to rename, still refusing to replace.
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if final.exists():
+            return False
+        os.rename(temp, final)
+    return True
 
 
 class LocalBlobStore(BlobStore):
@@ -73,19 +89,15 @@ class LocalBlobStore(BlobStore):
     def _publish(self, temp: Path, ref: BlobRef) -> None:
         final = self.path_for(ref.sha256)
         os.chmod(temp, _READ_ONLY)
-        _makedirs_durable(final.parent, self.root)
-        try:
-            os.link(temp, final)
-        except FileExistsError:
-            return  # same content already stored: keep the existing file untouched
-        except OSError as exc:
-            # Filesystems without hard links: fall back to rename, still refusing to replace.
-            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK):
-                raise
-            if final.exists():
-                return
-            os.rename(temp, final)
-        _fsync_dir(final.parent)
+        # Each directory that gained an entry (the new name's, then the parents of the shard
+        # directories just created) is fsynced once, after all the entries exist: the first fsync
+        # commits the whole batch, the others find little left to do. The content was fsynced
+        # before, so whatever a crash leaves visible under the final name is complete.
+        gained = _makedirs(final.parent, self.root)
+        if _link_once(temp, final):
+            gained.insert(0, final.parent)
+        for directory in gained:
+            _fsync_dir(directory)
 
     async def put_stream(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> BlobRef:
         await to_thread.run_sync(self._ensure_tmp)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.blobs import IntegrityError, LocalBlobStore
+from shared.blobs import IntegrityError, LocalBlobStore, local
 
 
 async def test_layout_and_read_only_file(tmp_path: Path) -> None:
@@ -32,6 +32,27 @@ async def test_existing_blob_is_never_rewritten(tmp_path: Path) -> None:
     assert again == ref
     assert (after.st_ino, after.st_mtime_ns, after.st_nlink) == (before.st_ino, before.st_mtime_ns, 1)
     assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+async def test_each_directory_that_gained_an_entry_is_fsynced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+    real = local._fsync_dir
+
+    def spy(path: Path) -> None:
+        synced.append(path)
+        real(path)
+
+    monkeypatch.setattr(local, "_fsync_dir", spy)
+    store = LocalBlobStore(tmp_path)
+    ref = await store.put_bytes(b"premier acte")
+    shard = store.path_for(ref.sha256).parent
+    assert synced == [shard, shard.parent, tmp_path]  # new name, then the new shard directories
+
+    synced.clear()
+    await store.put_bytes(b"premier acte")  # already stored: nothing gains an entry
+    assert synced == []
 
 
 async def test_uploading_stored_content_checks_the_stored_file(tmp_path: Path) -> None:
