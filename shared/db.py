@@ -3,8 +3,12 @@
 SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the distributed one. On SQLite
 every transaction starts with `BEGIN IMMEDIATE`: writers are serialised up front instead of failing
 with "database is locked" when a read transaction tries to upgrade, which is what makes the
-in-process job runner and the request handlers safe on one file. Only the session dependency
-commits; repositories and services never do.
+in-process job runner and the request handlers safe on one file. Within a process, a transaction
+first waits for its turn on an asyncio lock of the engine (taken when it begins, released when its
+connection goes back to the pool): writers queue in arrival order and the next one starts as soon as
+the previous commits, where SQLite's busy handler would poll with sleeps of up to 100 ms while the
+file is free. Another process on the same file still meets `busy_timeout`. Only the session
+dependency commits; repositories and services never do.
 
 Work that must follow a commit (integrating queued log leaves, `shared.translog.store`) registers an
 asyncio task with `after_commit_tasks(session)` from an `after_commit` event; `Database.transaction`
@@ -14,6 +18,7 @@ waits for those tasks before it returns, so a request's response leaves after th
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,11 +26,17 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 
 _AFTER_COMMIT = "signif.db.after_commit"
+_WRITER = "signif.db.sqlite_writer"
+_WRITER_WAIT = 30.0
+#: SQLite: one writer at a time per engine, in the order they ask (module docstring).
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,8 +53,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE, once this process's turn to write has come (module docstring)."""
+    info = conn.info  # the pooled connection's: kept until it goes back to the pool
+    if _WRITER not in info and in_greenlet():
+        lock = _WRITER_LOCKS.setdefault(conn.engine, asyncio.Lock())
+        await_only(_acquire(lock))
+        info[_WRITER] = lock
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def _acquire(lock: asyncio.Lock) -> None:
+    async with asyncio.timeout(_WRITER_WAIT):  # what `busy_timeout` allowed before
+        await lock.acquire()
+
+
+def _sqlite_release(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    """The connection is back in the pool (after COMMIT or ROLLBACK) or invalidated: next writer."""
+    lock = record.info.pop(_WRITER, None)
+    if lock is not None:
+        lock.release()
 
 
 def after_commit_tasks(session: Session) -> list[asyncio.Task[None]]:
@@ -60,6 +89,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine.pool, "checkin", _sqlite_release)
+        event.listen(engine.sync_engine.pool, "invalidate", _sqlite_release)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)

@@ -1,0 +1,81 @@
+"""SQLite writers of one process take turns on the engine's asyncio lock (never meeting SQLite's
+busy handler), and every way out of a transaction hands the turn on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
+
+from shared.db import _WRITER_LOCKS, Database
+from shared.testing.databases import sqlite_url
+
+METADATA = MetaData()
+LIGNES = Table("lignes", METADATA, Column("id", Integer, primary_key=True), Column("n", Integer))
+
+
+async def _base(tmp_path: Path) -> Database:
+    db = Database(sqlite_url(tmp_path, "verrou"))
+    async with db.engine.begin() as conn:
+        await conn.run_sync(METADATA.create_all)
+    return db
+
+
+async def test_the_turn_is_handed_on_after_commit_rollback_and_error(tmp_path: Path) -> None:
+    db = await _base(tmp_path)
+    verrou = _WRITER_LOCKS[db.engine.sync_engine]
+    async with db.transaction() as session:
+        await session.execute(insert(LIGNES).values(n=1))
+        assert verrou.locked()
+    assert not verrou.locked()
+
+    async def echoue() -> None:
+        async with db.transaction() as session:
+            await session.execute(insert(LIGNES).values(n=2))
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        await echoue()
+    assert not verrou.locked()
+    async with db.sessionmaker() as session:
+        await session.execute(select(LIGNES))
+        await session.rollback()
+    assert not verrou.locked()
+    async with db.transaction() as session:
+        assert (await session.scalars(select(LIGNES.c.n))).all() == [1]
+    await db.dispose()
+
+
+def _sans_attente(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")  # SQLite's own waiting off: a conflict fails at once
+    cursor.close()
+
+
+async def test_writers_take_turns_without_sqlite_busy_waits(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path, "verrou"))
+    event.listen(db.engine.sync_engine, "connect", _sans_attente)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(METADATA.create_all)
+    ordre: list[int] = []
+
+    async def ecrire(n: int) -> None:
+        async with db.transaction() as session:
+            await session.execute(insert(LIGNES).values(n=n))
+            ordre.append(n)
+            for _ in range(5):  # hold the turn while the others arrive
+                await asyncio.sleep(0)
+            assert ordre[-1] == n, "another writer ran inside this transaction"
+
+    taches = []
+    for n in range(12):
+        taches.append(asyncio.create_task(ecrire(n)))
+        await asyncio.sleep(0)
+    await asyncio.gather(*taches)  # none met "database is locked"
+    assert sorted(ordre) == list(range(12))
+    async with db.transaction() as session:
+        assert sorted((await session.scalars(select(LIGNES.c.n))).all()) == list(range(12))
+    await db.dispose()
