@@ -56,6 +56,8 @@ async def extract_journal(
     """Read the leaves `indexes` and their proofs to `checkpoint`, and the proof to `latest`.
 
     `checkpoint` must cover every index (size > max index) and `latest` must be at least as large.
+    Indexes are those of integrated leaves (a leaf still queued has none: its row's index column is
+    empty until the integration, `shared.translog.store`), so nothing pending can enter a bundle.
     """
     wanted = sorted(set(indexes))
     size = checkpoint_of(checkpoint).size

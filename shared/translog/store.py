@@ -57,7 +57,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,7 +74,9 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    cast,
     delete,
+    func,
     insert,
     select,
     union_all,
@@ -82,11 +84,15 @@ from sqlalchemy import (
 )
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from shared.db import after_commit_tasks
 from shared.translog import compact, rfc9162
@@ -193,6 +199,17 @@ class _Reference:
     table: Table
     key: Column[Any]
     column: Column[Any]
+
+
+@dataclass
+class _Batch:
+    """What one write stores: leaf and node rows, refs {column name: [(key, index)]}, the new head."""
+
+    size: int
+    frontier: bytes
+    leaves: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    refs: dict[str, list[tuple[Any, int]]] = field(default_factory=dict)
 
 
 def _table_column(column: ColumnElement[Any]) -> tuple[Table, Column[Any]]:
@@ -313,6 +330,18 @@ class TransparencyLog:
                 raise ValueError(f"expected a one-column primary key on {table.name}")
             self._references[_reference_name(col)] = _Reference(table, keys[0], col)
         self._sequencers: weakref.WeakKeyDictionary[Engine, _Sequencer] = weakref.WeakKeyDictionary()
+        self._postgresql_writes: dict[tuple[str, ...], Executable] = {}
+        # Statements of fixed shape, built once.
+        head, pending = tables.head, tables.pending
+        self._read_head = select(head.c.size, head.c.frontier).where(head.c.id == _HEAD_ID)
+        self._read_head_for_update = self._read_head.with_for_update()
+        # Read and delete the queue's first `take` rows in one statement (RETURNING has no order).
+        first = select(pending.c.id).order_by(pending.c.id).limit(bindparam("take")).scalar_subquery()
+        self._take = (
+            delete(pending)
+            .where(pending.c.id.in_(first))
+            .returning(pending.c.id, pending.c.data, pending.c.created_at, pending.c.refs)
+        )
         leaves, nodes = tables.leaves, tables.nodes
         # One statement of fixed shape (compiled once): level-0 hashes come from the leaves table.
         self._fetch_nodes = union_all(
@@ -372,9 +401,7 @@ class TransparencyLog:
         Holds the head row lock until the caller's transaction ends.
         """
         size, frontier = await self._head(session, lock=True)
-        integrated, new_size = await self._integrate_queue(session, size, frontier, limit)
-        if new_size != size:
-            await self._update_head(session, new_size, frontier)
+        integrated, _ = await self._integrate_queue(session, size, frontier, limit)
         return integrated
 
     async def integrate_pending(self, engine: AsyncEngine, *, batch: int = _BATCH) -> int:
@@ -478,10 +505,7 @@ class TransparencyLog:
     # --- internals ----------------------------------------------------------------------------------
 
     async def _head(self, session: AsyncSession, *, lock: bool) -> tuple[int, list[bytes]]:
-        head = self.tables.head
-        stmt = select(head.c.size, head.c.frontier).where(head.c.id == _HEAD_ID)
-        if lock:
-            stmt = stmt.with_for_update()
+        stmt = self._read_head_for_update if lock else self._read_head
         row = (await session.execute(stmt)).one_or_none()
         if row is None and lock:
             await self._create_head(session)
@@ -513,11 +537,11 @@ class TransparencyLog:
         """Integrate the queue, then append `items` (data, stored refs) at once; the head stays locked."""
         size, frontier = await self._head(session, lock=True)
         _, start = await self._integrate_queue(session, size, frontier, None)
-        new_size = await self._write(session, start, frontier, [(data, created_at) for data, _ in items])
-        await self._apply_refs(session, [(start + k, refs) for k, (_, refs) in enumerate(items)])
-        if new_size != size:
-            await self._update_head(session, new_size, frontier)
-        return range(start, new_size)
+        if not items:
+            return range(start, start)
+        batch = self._batch(start, frontier, [(data, created_at, refs) for data, refs in items])
+        await self._store(session, batch)
+        return range(start, batch.size)
 
     def _refs(self, refs: Sequence[IndexRef]) -> list[list[Any]] | None:
         stored: list[list[Any]] = []
@@ -545,82 +569,137 @@ class TransparencyLog:
         self, session: AsyncSession, size: int, frontier: list[bytes], limit: int | None
     ) -> tuple[dict[int, int], int]:
         """Move queued rows (at most `limit`) into the tree after `size`; the head row must be locked."""
-        pending = self.tables.pending
         integrated: dict[int, int] = {}
         while limit is None or len(integrated) < limit:
             take = _BATCH if limit is None else min(_BATCH, limit - len(integrated))
-            # Read and delete the first `take` rows in one statement; RETURNING has no order.
-            first = select(pending.c.id).order_by(pending.c.id).limit(take).scalar_subquery()
-            taken = await session.execute(
-                delete(pending)
-                .where(pending.c.id.in_(first))
-                .returning(pending.c.id, pending.c.data, pending.c.created_at, pending.c.refs)
-            )
+            taken = await session.execute(self._take, {"take": take})
             rows = sorted(taken.all(), key=lambda row: int(row.id))
             if not rows:
                 break
-            start = size
-            size = await self._write(
-                session, size, frontier, [(row.data, _as_utc(row.created_at)) for row in rows]
-            )
-            ids = [row.id for row in rows]
-            await self._apply_refs(session, [(start + k, row.refs) for k, row in enumerate(rows)])
-            integrated.update(zip(ids, range(start, size), strict=True))
+            batch = self._batch(size, frontier, [(r.data, _as_utc(r.created_at), r.refs) for r in rows])
+            await self._store(session, batch)
+            integrated.update(zip([row.id for row in rows], range(size, batch.size), strict=True))
+            size = batch.size
             if len(rows) < take:
                 break
         return integrated, size
 
-    async def _write(
+    def _batch(
         self,
-        session: AsyncSession,
         size: int,
         frontier: list[bytes],
-        entries: Sequence[tuple[bytes, datetime]],
-    ) -> int:
-        """Insert leaves from index `size` and the nodes they close, update `frontier`: the new size."""
-        leaf_rows: list[dict[str, object]] = []
-        node_rows: list[dict[str, object]] = []
-        for offset, (data, created_at) in enumerate(entries):
+        entries: Sequence[tuple[bytes, datetime, list[list[Any]] | None]],
+    ) -> _Batch:
+        """The rows that append `entries` (data, created_at, stored refs) from index `size`; updates
+        `frontier` in place."""
+        batch = _Batch(size + len(entries), b"")
+        for offset, (data, created_at, refs) in enumerate(entries):
             closed = compact.append_leaf(frontier, size + offset, rfc9162.leaf_hash(data))
             leaf = closed[0]
-            leaf_rows.append(
+            batch.leaves.append(
                 {"leaf_index": leaf.index, "leaf_hash": leaf.hash, "data": data, "created_at": created_at}
             )
-            node_rows.extend({"node_id": node_id(n.level, n.index), "hash": n.hash} for n in closed[1:])
-        if leaf_rows:
-            await session.execute(insert(self.tables.leaves), leaf_rows)
-        if node_rows:
-            await session.execute(insert(self.tables.nodes), node_rows)
-        return size + len(leaf_rows)
+            batch.nodes.extend({"node_id": node_id(n.level, n.index), "hash": n.hash} for n in closed[1:])
+            for name, key in refs or ():
+                if name in self._references:
+                    batch.refs.setdefault(name, []).append((key, leaf.index))
+                else:
+                    # Validated when queued: only a process configured differently can get here.
+                    # Never block the log for it; the leaf is integrated, the column stays empty.
+                    logger.error(
+                        "queued leaf refers to an unknown column", extra={"log": self.name, "ref": name}
+                    )
+        batch.frontier = compact.pack(frontier)
+        return batch
 
-    async def _update_head(self, session: AsyncSession, size: int, frontier: list[bytes]) -> None:
+    async def _store(self, session: AsyncSession, batch: _Batch) -> None:
+        """Write the batch's leaves, nodes and refs and the new head (the head row must be locked).
+
+        Refs are written sorted by column then key, so concurrent writers would lock rows alike.
+        """
+        if session.get_bind().dialect.name == "postgresql":
+            await self._store_postgresql(session, batch)
+            return
+        await session.execute(insert(self.tables.leaves), batch.leaves)
+        if batch.nodes:
+            await session.execute(insert(self.tables.nodes), batch.nodes)
         head = self.tables.head
         await session.execute(
-            update(head).where(head.c.id == _HEAD_ID).values(size=size, frontier=compact.pack(frontier))
+            update(head).where(head.c.id == _HEAD_ID).values(size=batch.size, frontier=batch.frontier)
         )
-
-    async def _apply_refs(
-        self, session: AsyncSession, rows: Sequence[tuple[int, list[list[Any]] | None]]
-    ) -> None:
-        """Set each queued leaf's business columns to its index (in a fixed order: rows locked alike)."""
-        by_name: dict[str, list[dict[str, Any]]] = {}
-        for index, refs in rows:
-            for name, key in refs or ():
-                by_name.setdefault(name, []).append({"ref_key": key, "ref_index": index})
-        for name in sorted(by_name):
-            reference = self._references.get(name)
-            if reference is None:
-                # Validated when queued: only a process configured differently can get here. Never
-                # block the log for it; the leaf is integrated, the column stays empty.
-                logger.error("queued leaf refers to an unknown column", extra={"log": self.name, "ref": name})
-                continue
-            params = sorted(by_name[name], key=lambda p: p["ref_key"])
+        for name in sorted(batch.refs):
+            reference = self._references[name]
             await session.execute(
                 update(reference.table)
                 .where(reference.key == bindparam("ref_key"))
                 .values({reference.column: bindparam("ref_index")}),
-                params,
+                [{"ref_key": k, "ref_index": i} for k, i in sorted(batch.refs[name])],
             )
+
+    async def _store_postgresql(self, session: AsyncSession, batch: _Batch) -> None:
+        """`_store` in one statement (one round trip, whatever the batch size): data-modifying CTEs
+        over `unnest` of array parameters, so the statement text (prepared once) does not vary."""
+        names = tuple(sorted(batch.refs))
+        params: dict[str, Any] = {
+            "leaf_index": [row["leaf_index"] for row in batch.leaves],
+            "leaf_hash": [row["leaf_hash"] for row in batch.leaves],
+            "data": [row["data"] for row in batch.leaves],
+            "created_at": [row["created_at"] for row in batch.leaves],
+            "node_id": [row["node_id"] for row in batch.nodes],
+            "node_hash": [row["hash"] for row in batch.nodes],
+            "size": batch.size,
+            "frontier": batch.frontier,
+        }
+        for k, name in enumerate(names):
+            pairs = sorted(batch.refs[name])
+            params[f"ref{k}_key"] = [key for key, _ in pairs]
+            params[f"ref{k}_index"] = [index for _, index in pairs]
+        await session.execute(self._postgresql_write(names), params)
+
+    def _postgresql_write(self, names: tuple[str, ...]) -> Executable:
+        statement = self._postgresql_writes.get(names)
+        if statement is not None:
+            return statement
+
+        def arrays(*columns: tuple[str, TypeEngine[Any]]) -> TableValuedAlias:
+            """`unnest(CAST(:a AS t[]), ...)` as a table with one column per parameter."""
+            args = [cast(bindparam(name, type_=ARRAY(type_)), ARRAY(type_)) for name, type_ in columns]
+            return func.unnest(*args).table_valued(*(name for name, _ in columns)).render_derived()
+
+        t = self.tables
+        leaves = arrays(
+            ("leaf_index", BigInteger()),
+            ("leaf_hash", LargeBinary()),
+            ("data", LargeBinary()),
+            ("created_at", DateTime(timezone=True)),
+        )
+        nodes = arrays(("node_id", BigInteger()), ("node_hash", LargeBinary()))
+        ctes = [
+            insert(t.leaves)
+            .from_select(["leaf_index", "leaf_hash", "data", "created_at"], select(leaves))
+            .cte("new_leaves"),
+            insert(t.nodes).from_select(["node_id", "hash"], select(nodes)).cte("new_nodes"),
+        ]
+        for k, name in enumerate(names):
+            ref = self._references[name]
+            pairs = arrays((f"ref{k}_key", ref.key.type), (f"ref{k}_index", BigInteger()))
+            ctes.append(
+                update(ref.table)
+                .values({ref.column: pairs.c[f"ref{k}_index"]})
+                .where(ref.key == pairs.c[f"ref{k}_key"])
+                .cte(f"ref{k}")
+            )
+        head = t.head
+        statement = (
+            update(head)
+            .where(head.c.id == _HEAD_ID)
+            .values(
+                size=bindparam("size", type_=BigInteger), frontier=bindparam("frontier", type_=LargeBinary)
+            )
+            .add_cte(*ctes)
+        )
+        self._postgresql_writes[names] = statement
+        return statement
 
     async def _fetch(self, session: AsyncSession, needed: Iterable[NodeId], size: int) -> dict[int, bytes]:
         """Fetch complete subtree hashes in one query, checking the log has reached `size` leaves.
