@@ -2,19 +2,22 @@
 
 Blocking file and network reads run in worker threads in batches of `CHUNK_SIZE`, and the SHA-256 is
 updated in the same thread (hashlib releases the GIL on large buffers), so the event loop only moves
-references to byte strings around. `anyio.to_thread.run_sync` is used because it does not abandon the
-thread on cancellation: a cancelled upload waits for the in-flight write to finish, so the caller's
-cleanup never races a write on the same file descriptor.
+references to byte strings around. While an upload is spooled, one batch is hashed and written in a
+thread as the next one arrives, so the upload's own pace is the limit (at most two batches in
+memory). `anyio.to_thread.run_sync` is used because it does not abandon the thread on cancellation,
+and `spool` never returns nor raises while a write is in flight: the caller's cleanup never races a
+write on the same file descriptor.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import IO
 
-from anyio import to_thread
+from anyio import CancelScope, to_thread
 
 from shared.blobs.base import BlobRef, IntegrityError
 from shared.errors import TropVolumineux
@@ -30,9 +33,9 @@ def too_large(max_bytes: int) -> TropVolumineux:
 
 
 def _write_batch(out: IO[bytes], hasher: hashlib._Hash, parts: list[bytes]) -> None:
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
-    hasher.update(data)
-    out.write(data)
+    for part in parts:
+        hasher.update(part)
+    out.writelines(parts)
 
 
 def _flush(out: IO[bytes], fsync: bool) -> None:
@@ -45,7 +48,8 @@ async def spool(chunks: AsyncIterable[bytes], out: IO[bytes], *, max_bytes: int,
     """Copy `chunks` into `out`, hashing on the way; `TropVolumineux` once `max_bytes` is exceeded.
 
     The limit is checked on every chunk as it arrives, before it is buffered, so an oversized upload
-    is cut off after at most one chunk beyond the limit, never read to its end.
+    is cut off after at most one chunk beyond the limit, never read to its end. Batches are hashed
+    and written in order, each one while the next arrives.
     """
     if max_bytes < 0:
         raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
@@ -53,21 +57,48 @@ async def spool(chunks: AsyncIterable[bytes], out: IO[bytes], *, max_bytes: int,
     size = 0
     pending: list[bytes] = []
     pending_size = 0
-    async for chunk in chunks:
-        if not chunk:
-            continue
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large(max_bytes)
-        pending.append(bytes(chunk))
-        pending_size += len(chunk)
-        if pending_size >= CHUNK_SIZE:
+    writing: asyncio.Task[None] | None = None
+    try:
+        async for chunk in chunks:
+            if not chunk:
+                continue
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large(max_bytes)
+            pending.append(bytes(chunk))
+            pending_size += len(chunk)
+            if pending_size >= CHUNK_SIZE:
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(to_thread.run_sync(_write_batch, out, hasher, pending))
+                pending, pending_size = [], 0
+        if writing is not None:
+            await writing
+        if pending:
             await to_thread.run_sync(_write_batch, out, hasher, pending)
-            pending, pending_size = [], 0
-    if pending:
-        await to_thread.run_sync(_write_batch, out, hasher, pending)
-    await to_thread.run_sync(_flush, out, fsync)
+        await to_thread.run_sync(_flush, out, fsync)
+    finally:
+        if writing is not None:
+            await _settle(writing)
     return BlobRef(hasher.hexdigest(), size)
+
+
+async def _settle(writing: asyncio.Task[None]) -> None:
+    """Return only once `writing` is over, even if this task is cancelled meanwhile (re-raised after).
+
+    Its outcome is dropped: either `spool` has already awaited it, or another exception is on its way.
+    """
+    interrupted: asyncio.CancelledError | None = None
+    while not writing.done():
+        try:
+            with CancelScope(shield=True):
+                await asyncio.wait([writing])
+        except asyncio.CancelledError as exc:
+            interrupted = exc
+    if not writing.cancelled():
+        writing.exception()  # retrieved, so that asyncio does not report it as never retrieved
+    if interrupted is not None:
+        raise interrupted
 
 
 def _read_batch(read: Callable[[int], bytes], hasher: hashlib._Hash | None) -> bytes:
