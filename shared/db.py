@@ -4,11 +4,13 @@ SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the distributed
 every transaction starts with `BEGIN IMMEDIATE`: writers are serialised up front instead of failing
 with "database is locked" when a read transaction tries to upgrade, which is what makes the
 in-process job runner and the request handlers safe on one file. Within a process, a transaction
-first waits for its turn on an asyncio lock of the engine (taken when it begins, released when its
-connection goes back to the pool): writers queue in arrival order and the next one starts as soon as
-the previous commits, where SQLite's busy handler would poll with sleeps of up to 100 ms while the
-file is free. Another process on the same file still meets `busy_timeout`. Only the session
-dependency commits; repositories and services never do.
+first waits for its turn on the engine's `WriterTurn` (taken when it begins, released when its
+connection goes back to the pool): writers queue in the order they ask and the next one starts as
+soon as the previous commits, where SQLite's busy handler would poll with sleeps of up to 100 ms
+while the file is free. Transactions begun under `urgent_writes()` (the job runner's) go before the
+other waiters, so relaying what was committed does not queue behind new requests. Another process
+on the same file still meets `busy_timeout`. Only the session dependency commits; repositories and
+services never do.
 
 Work that must follow a commit (integrating queued log leaves, `shared.translog.store`) registers an
 asyncio task with `after_commit_tasks(session)` from an `after_commit` event; `Database.transaction`
@@ -18,9 +20,11 @@ waits for those tasks before it returns, so a request's response leaves after th
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,7 +40,8 @@ _AFTER_COMMIT = "signif.db.after_commit"
 _WRITER = "signif.db.sqlite_writer"
 _WRITER_WAIT = 30.0
 #: SQLite: one writer at a time per engine, in the order they ask (module docstring).
-_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+_WRITER_TURNS: weakref.WeakKeyDictionary[Engine, WriterTurn] = weakref.WeakKeyDictionary()
+_URGENT: contextvars.ContextVar[bool] = contextvars.ContextVar("signif.db.urgent", default=False)
 
 
 def is_sqlite(url: str) -> bool:
@@ -53,26 +58,74 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class WriterTurn:
+    """One SQLite writer at a time in this process: waiters marked urgent (`urgent_writes`) go
+    first, the others after them, each group in the order they asked."""
+
+    def __init__(self) -> None:
+        self.taken = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._others: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """(urgent, other) writers waiting for their turn."""
+        return len(self._urgent), len(self._others)
+
+    async def take(self, *, urgent: bool) -> None:
+        if not self.taken:
+            self.taken = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._others).append(waiter)
+        try:
+            await waiter  # resolved by `give_back`: the turn is ours
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give_back()  # handed over just as we were cancelled: pass it on
+            raise
+
+    def give_back(self) -> None:
+        for waiters in (self._urgent, self._others):
+            while waiters:
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self.taken = False
+
+
+@contextmanager
+def urgent_writes() -> Iterator[None]:
+    """SQLite transactions begun inside this block take their turn before the others waiting (the
+    job runner's: they finish work already accepted, such as relaying an event)."""
+    token = _URGENT.set(True)
+    try:
+        yield
+    finally:
+        _URGENT.reset(token)
+
+
 def _sqlite_begin(conn: Connection) -> None:
     """BEGIN IMMEDIATE, once this process's turn to write has come (module docstring)."""
     info = conn.info  # the pooled connection's: kept until it goes back to the pool
     if _WRITER not in info and in_greenlet():
-        lock = _WRITER_LOCKS.setdefault(conn.engine, asyncio.Lock())
-        await_only(_acquire(lock))
-        info[_WRITER] = lock
+        turn = _WRITER_TURNS.setdefault(conn.engine, WriterTurn())
+        await_only(_take(turn))
+        info[_WRITER] = turn
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-async def _acquire(lock: asyncio.Lock) -> None:
+async def _take(turn: WriterTurn) -> None:
     async with asyncio.timeout(_WRITER_WAIT):  # what `busy_timeout` allowed before
-        await lock.acquire()
+        await turn.take(urgent=_URGENT.get())
 
 
 def _sqlite_release(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
     """The connection is back in the pool (after COMMIT or ROLLBACK) or invalidated: next writer."""
-    lock = record.info.pop(_WRITER, None)
-    if lock is not None:
-        lock.release()
+    turn = record.info.pop(_WRITER, None)
+    if turn is not None:
+        turn.give_back()
 
 
 def after_commit_tasks(session: Session) -> list[asyncio.Task[None]]:

@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from shared.clock import Clock
-from shared.db import Database
+from shared.db import Database, urgent_writes
 from shared.models import UtcDateTime
 
 logger = logging.getLogger("signif.jobs")
@@ -316,7 +316,13 @@ class JobRunner:
                 await _first_of(stop, self._reveil, delai=interval)
 
     async def _pipeline(self, *, limit: int | None, batch: int, stop: asyncio.Event | None = None) -> int:
-        """Claim and run until nothing is due (or `limit` jobs ran, or `stop`); returns how many ran."""
+        """Claim and run until nothing is due (or `limit` jobs ran, or `stop`); returns how many ran.
+        On SQLite the runner's transactions (and its jobs', which inherit the context) take their
+        turn before requests waiting to write (`urgent_writes`)."""
+        with urgent_writes():
+            return await self._pipeline_urgent(limit=limit, batch=batch, stop=stop)
+
+    async def _pipeline_urgent(self, *, limit: int | None, batch: int, stop: asyncio.Event | None) -> int:
         queue: deque[_Claimed] = deque()
         running: set[asyncio.Task[bool]] = set()
         ran = 0

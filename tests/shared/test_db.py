@@ -4,13 +4,14 @@ busy handler), and every way out of a transaction hands the turn on."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
 
-from shared.db import _WRITER_LOCKS, Database
+from shared.db import _WRITER_TURNS, Database, urgent_writes
 from shared.testing.databases import sqlite_url
 
 METADATA = MetaData()
@@ -26,11 +27,11 @@ async def _base(tmp_path: Path) -> Database:
 
 async def test_the_turn_is_handed_on_after_commit_rollback_and_error(tmp_path: Path) -> None:
     db = await _base(tmp_path)
-    verrou = _WRITER_LOCKS[db.engine.sync_engine]
+    tour = _WRITER_TURNS[db.engine.sync_engine]
     async with db.transaction() as session:
         await session.execute(insert(LIGNES).values(n=1))
-        assert verrou.locked()
-    assert not verrou.locked()
+        assert tour.taken
+    assert not tour.taken
 
     async def echoue() -> None:
         async with db.transaction() as session:
@@ -39,11 +40,11 @@ async def test_the_turn_is_handed_on_after_commit_rollback_and_error(tmp_path: P
 
     with pytest.raises(RuntimeError):
         await echoue()
-    assert not verrou.locked()
+    assert not tour.taken
     async with db.sessionmaker() as session:
         await session.execute(select(LIGNES))
         await session.rollback()
-    assert not verrou.locked()
+    assert not tour.taken
     async with db.transaction() as session:
         assert (await session.scalars(select(LIGNES.c.n))).all() == [1]
     await db.dispose()
@@ -78,4 +79,45 @@ async def test_writers_take_turns_without_sqlite_busy_waits(tmp_path: Path) -> N
     assert sorted(ordre) == list(range(12))
     async with db.transaction() as session:
         assert sorted((await session.scalars(select(LIGNES.c.n))).all()) == list(range(12))
+    await db.dispose()
+
+
+async def _attendre(condition: Callable[[], bool]) -> None:
+    """Poll `condition` for up to 20 s."""
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never met")
+
+
+async def test_urgent_writers_go_before_the_others_waiting(tmp_path: Path) -> None:
+    db = await _base(tmp_path)
+    ordre: list[str] = []
+    tenu = asyncio.Event()
+    lache = asyncio.Event()
+
+    async def ecrire(nom: str, *, urgent: bool = False) -> None:
+        if urgent:
+            with urgent_writes():
+                await ecrire(nom)
+            return
+        async with db.transaction() as session:
+            await session.execute(insert(LIGNES).values(n=len(ordre)))
+            ordre.append(nom)
+            if nom == "premier":
+                tenu.set()
+                await lache.wait()
+
+    premier = asyncio.create_task(ecrire("premier"))
+    await tenu.wait()
+    tour = _WRITER_TURNS[db.engine.sync_engine]
+    autres = [asyncio.create_task(ecrire("requete-1")), asyncio.create_task(ecrire("requete-2"))]
+    await _attendre(lambda: tour.waiting == (0, 2))
+    urgente = asyncio.create_task(ecrire("job", urgent=True))
+    await _attendre(lambda: tour.waiting == (1, 2))
+    lache.set()
+    await asyncio.gather(premier, urgente, *autres)
+    assert ordre[:2] == ["premier", "job"]
+    assert sorted(ordre[2:]) == ["requete-1", "requete-2"]
     await db.dispose()
