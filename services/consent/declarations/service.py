@@ -67,6 +67,35 @@ def autoriser(declaration: Declaration, preuve: Proprietaire | str | None) -> No
         raise JetonGestionInvalide("Jeton de gestion (ou session) absent ou invalide.")
 
 
+def _nouveau_code(declaration: Declaration, registre: Registre, objet: str, *, now: datetime) -> str:
+    """A fresh one-time code for `objet` ("confirmation" of the address, "contact" change): stored
+    hashed with the pepper and bound to this declaration; the previous one dies, attempts restart."""
+    settings = registre.settings
+    code = new_code()
+    declaration.code_hash = hash_code(
+        code, pepper=settings.effective_code_pepper, context=f"{objet}/{declaration.id}"
+    )
+    declaration.code_expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
+    declaration.code_tentatives = 0
+    return code
+
+
+def _verifier_code(
+    declaration: Declaration, registre: Registre, code: str, objet: str, *, now: datetime, expire: str
+) -> ServiceError | None:
+    """None when `code` is the live code for `objet`; else the error, a wrong code counting an attempt."""
+    settings = registre.settings
+    perime = declaration.code_expire_le is None or now >= declaration.code_expire_le
+    if perime or declaration.code_tentatives >= settings.code_max_attempts or declaration.code_hash is None:
+        return CodeInvalide(expire)
+    contexte = f"{objet}/{declaration.id}"
+    if not verify_code(code, declaration.code_hash, pepper=settings.effective_code_pepper, context=contexte):
+        declaration.code_tentatives += 1
+        return CodeInvalide()
+    declaration.code_hash = None
+    return None
+
+
 async def evenement(
     session: AsyncSession,
     registre: Registre,
@@ -145,7 +174,7 @@ async def declarer(
         )
     declaration_id = str(uuid.uuid4())
     forme = _forme(corps)
-    jeton, code = new_token(), new_code()
+    jeton = new_token()
     declaration = Declaration(
         id=declaration_id,
         numero=f"RC-{now.year}-{secrets.token_hex(5).upper()}",
@@ -158,16 +187,12 @@ async def declarer(
         mentions_version=textes.VERSION,
         mentions_sha256=textes.SHA256,
         declaree_le=now,
-        code_hash=hash_code(
-            code, pepper=registre.settings.effective_code_pepper, context=f"confirmation/{declaration_id}"
-        ),
-        code_expire_le=now + timedelta(seconds=registre.settings.code_ttl_seconds),
-        code_tentatives=0,
         mot_de_passe_attente=hasher.hash(corps.mot_de_passe.get_secret_value()),
         version_courante=1,
         destruction_le=repo.jour_local(now, territoire_de(adresse["commune_insee"]).fuseau)
         + timedelta(days=JOURS_ABANDON),
     )
+    code = _nouveau_code(declaration, registre, "confirmation", now=now)
     session.add(declaration)
     await session.flush()
     dek = chiffrement.nouvelle_cle(session, registre.keys, declaration_id)
@@ -206,20 +231,12 @@ async def confirmer(
         return None
     if declaration.statut != "en_attente_confirmation" or declaration.code_hash is None:
         raise EtatIncompatible()
-    settings = registre.settings
-    expire = declaration.code_expire_le is None or now >= declaration.code_expire_le
-    if expire or declaration.code_tentatives >= settings.code_max_attempts:
-        return CodeInvalide("Code expiré ou trop de tentatives.")
-    if not verify_code(
-        code,
-        declaration.code_hash,
-        pepper=settings.effective_code_pepper,
-        context=f"confirmation/{declaration.id}",
-    ):
-        declaration.code_tentatives += 1
-        return CodeInvalide()
+    erreur = _verifier_code(
+        declaration, registre, code, "confirmation", now=now, expire="Code expiré ou trop de tentatives."
+    )
+    if erreur is not None:
+        return erreur
     declaration.confirmee_le = now
-    declaration.code_hash = None
     await ouvrir_compte(session, declaration, now=now)
     await evenement(
         session, registre, declaration.id, "declaration.email_confirme", now=now, acteur="declarant"
@@ -290,16 +307,10 @@ async def changer_contact(
         )
     if declaration.confirmee_le is None:
         raise EtatIncompatible("Confirmez d'abord votre adresse actuelle avec le code reçu.")
-    settings = registre.settings
-    code = new_code()
     declaration.contact_attente = chiffrement.chiffrer_json(
         dek, nouveau, context=chiffrement.contexte(declaration.id, "contact_attente")
     )
-    declaration.code_hash = hash_code(
-        code, pepper=settings.effective_code_pepper, context=f"contact/{declaration.id}"
-    )
-    declaration.code_expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
-    declaration.code_tentatives = 0
+    code = _nouveau_code(declaration, registre, "contact", now=now)
     await evenement(
         session, registre, declaration.id, "declaration.contact_demande", now=now, acteur="declarant"
     )
@@ -316,18 +327,10 @@ async def confirmer_contact(
     """
     if declaration.contact_attente is None or declaration.code_hash is None:
         raise EtatIncompatible("Aucun changement d'adresse électronique n'est en attente.")
-    settings = registre.settings
-    expire = declaration.code_expire_le is None or now >= declaration.code_expire_le
-    if expire or declaration.code_tentatives >= settings.code_max_attempts:
-        return CodeInvalide("Code expiré ou trop de tentatives : demandez à nouveau le changement.")
-    if not verify_code(
-        code,
-        declaration.code_hash,
-        pepper=settings.effective_code_pepper,
-        context=f"contact/{declaration.id}",
-    ):
-        declaration.code_tentatives += 1
-        return CodeInvalide()
+    expire = "Code expiré ou trop de tentatives : demandez à nouveau le changement."
+    erreur = _verifier_code(declaration, registre, code, "contact", now=now, expire=expire)
+    if erreur is not None:
+        return erreur
     courante = await repo.version_courante(session, declaration)
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     ancien = chiffrement.dechiffrer_json(
@@ -337,7 +340,6 @@ async def confirmer_contact(
         dek, declaration.contact_attente, context=chiffrement.contexte(declaration.id, "contact_attente")
     )
     declaration.contact_attente = None
-    declaration.code_hash = None
     return await _nouvelle_version_contact(
         session, registre, declaration, courante, dek, ancien, nouveau, now
     )
@@ -411,12 +413,7 @@ async def renvoyer_code(
     contact = chiffrement.dechiffrer_json(
         dek, version.donnees, context=chiffrement.contexte(declaration.id, "versions", str(version.numero))
     )["contact"]
-    code = new_code()
-    declaration.code_hash = hash_code(
-        code, pepper=settings.effective_code_pepper, context=f"confirmation/{declaration.id}"
-    )
-    declaration.code_expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
-    declaration.code_tentatives = 0
+    code = _nouveau_code(declaration, registre, "confirmation", now=now)
     await evenement(
         session, registre, declaration.id, "declaration.code_renvoye", now=now, acteur="declarant"
     )
