@@ -4,10 +4,11 @@ The coffre runs as its own process (uvicorn, development settings, SQLite and lo
 directory, jobs off) so its memory can be watched; a consent stand-in answering the internal
 verification contract runs in this process on another port. Documents are PDF/A-declared actes padded
 to 1, 10 and 50 MB and signed with the embedded deployment's demo certificate (`signif dev sign`),
-uploaded from disk as streamed multipart. Each deposit carries a `derogation_664` so the benchmark
-runs at any hour; every one must answer 201 `envoye`.
+uploaded from disk as streamed multipart. Every deposit sends a differently signed copy, so each one
+stores a new blob as real deposits do (not the already stored one). Each deposit carries a
+`derogation_664` so the benchmark runs at any hour; every one must answer 201 `envoye`.
 
-Printed per size: median and p95 time and MB/s of `--runs` deposits, beside the same file through
+Printed per size: median and p95 time and MB/s of `--runs` deposits, beside the same files through
 `openssl dgst -sha256` + `cp` + `sync` in the same run (the floor of "hash it and store it durably"),
 and the ratio. Then the server's peak RSS growth during one 50 MB deposit (sampled every 2 ms from
 /proc). Nothing is asserted.
@@ -68,17 +69,22 @@ def consent_stand_in() -> FastAPI:
     return app
 
 
-def _signed_pdfs(var_dir: Path, out: Path, sizes: list[int]) -> dict[int, Path]:
+def _signed_pdfs(var_dir: Path, out: Path, sizes: list[int], copies: int) -> dict[int, list[Path]]:
+    """`copies` signed actes per size: each signature makes the file unique, so every deposit
+    stores a new blob (the common case) instead of finding the previous run's."""
     from services.coffre.documents import signer_pdf_octets
     from shared.devpki import dev_signer
     from shared.testing import pdfs
 
-    files = {}
+    signer = dev_signer(var_dir)
+    files: dict[int, list[Path]] = {}
     for size in sizes:
-        path = out / f"acte-{size}mo.pdf"
         acte = pdfs.acte_pdfa(taille_min=size * MB - 256 * 1024)  # stays under the 50 MiB limit once signed
-        path.write_bytes(signer_pdf_octets(acte, dev_signer(var_dir)))
-        files[size] = path
+        files[size] = []
+        for copy in range(copies):
+            path = out / f"acte-{size}mo-{copy}.pdf"
+            path.write_bytes(signer_pdf_octets(acte, signer))
+            files[size].append(path)
     return files
 
 
@@ -153,7 +159,8 @@ async def main(args: argparse.Namespace) -> None:
     if await migrate.wait() != 0:
         raise RuntimeError("migration failed")
     print("building signed PDFs...", flush=True)
-    files = await asyncio.to_thread(_signed_pdfs, var_dir, work, args.sizes)
+    # Per size: one acte per run, then one for the warm-up and one for the RSS watch.
+    files = await asyncio.to_thread(_signed_pdfs, var_dir, work, args.sizes, args.runs + 2)
 
     server = uvicorn.Server(uvicorn.Config(consent_stand_in(), port=consent_port, log_level="warning"))
     consent_task = asyncio.create_task(server.serve())
@@ -184,12 +191,13 @@ async def main(args: argparse.Namespace) -> None:
             token = DevIssuer(var_dir / "keys").token(
                 role="commissaire", sub="bench", audience="coffre", nom="Me Bench", office=office
             )
-            await _deposer(client, token, files[args.sizes[0]])  # warm-up
+            await _deposer(client, token, files[min(files)][args.runs])  # warm-up
             print(f"{'size':>6} {'median s':>9} {'p95 s':>7} {'MB/s':>7} | ", end="")
             print(f"{'openssl+cp+sync s':>17} {'MB/s':>7} | ratio")
-            for size, path in files.items():
-                times = [await _deposer(client, token, path) for _ in range(args.runs)]
-                base = [_baseline(path, scratch) for _ in range(args.runs)]
+            for size, paths in files.items():
+                times = [await _deposer(client, token, path) for path in paths[: args.runs]]
+                base = [_baseline(path, scratch) for path in paths[: args.runs]]
+                path = paths[0]
                 mb = path.stat().st_size / MB
                 med, bmed = statistics.median(times), statistics.median(base)
                 print(
@@ -197,7 +205,7 @@ async def main(args: argparse.Namespace) -> None:
                     f"{mb / bmed:>7.1f} | {bmed / med:>5.2f}"
                 )
 
-            largest = files[max(files)]
+            largest = files[max(files)][args.runs + 1]
             baseline_kb, peak_kb, stop = _rss_kb(coffre.pid), 0, threading.Event()
 
             def sample() -> None:
