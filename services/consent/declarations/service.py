@@ -67,17 +67,21 @@ def autoriser(declaration: Declaration, preuve: Proprietaire | str | None) -> No
         raise JetonGestionInvalide("Jeton de gestion (ou session) absent ou invalide.")
 
 
-def _nouveau_code(declaration: Declaration, registre: Registre, objet: str, *, now: datetime) -> str:
+def _nouveau_code(
+    declaration: Declaration, registre: Registre, objet: str, *, now: datetime
+) -> tuple[str, datetime]:
     """A fresh one-time code for `objet` ("confirmation" of the address, "contact" change): stored
-    hashed with the pepper and bound to this declaration; the previous one dies, attempts restart."""
+    hashed with the pepper and bound to this declaration; the previous one dies, attempts restart.
+    Returns the code (to send) and its expiry."""
     settings = registre.settings
     code = new_code()
     declaration.code_hash = hash_code(
         code, pepper=settings.effective_code_pepper, context=f"{objet}/{declaration.id}"
     )
-    declaration.code_expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
+    expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
+    declaration.code_expire_le = expire_le
     declaration.code_tentatives = 0
-    return code
+    return code, expire_le
 
 
 def _verifier_code(
@@ -192,7 +196,7 @@ async def declarer(
         destruction_le=repo.jour_local(now, territoire_de(adresse["commune_insee"]).fuseau)
         + timedelta(days=JOURS_ABANDON),
     )
-    code = _nouveau_code(declaration, registre, "confirmation", now=now)
+    code, _ = _nouveau_code(declaration, registre, "confirmation", now=now)
     session.add(declaration)
     await session.flush()
     dek = chiffrement.nouvelle_cle(session, registre.keys, declaration_id)
@@ -310,12 +314,12 @@ async def changer_contact(
     declaration.contact_attente = chiffrement.chiffrer_json(
         dek, nouveau, context=chiffrement.contexte(declaration.id, "contact_attente")
     )
-    code = _nouveau_code(declaration, registre, "contact", now=now)
+    code, expire_le = _nouveau_code(declaration, registre, "contact", now=now)
     await evenement(
         session, registre, declaration.id, "declaration.contact_demande", now=now, acteur="declarant"
     )
     await registre.envoyer_code(str(nouveau["email"]), code, "confirmation")
-    return ContactEnAttente(str(nouveau["email"]), declaration.code_expire_le)
+    return ContactEnAttente(str(nouveau["email"]), expire_le)
 
 
 async def confirmer_contact(
@@ -413,9 +417,9 @@ async def renvoyer_code(
     contact = chiffrement.dechiffrer_json(
         dek, version.donnees, context=chiffrement.contexte(declaration.id, "versions", str(version.numero))
     )["contact"]
-    code = _nouveau_code(declaration, registre, "confirmation", now=now)
+    code, expire_le = _nouveau_code(declaration, registre, "confirmation", now=now)
     await evenement(
         session, registre, declaration.id, "declaration.code_renvoye", now=now, acteur="declarant"
     )
     await registre.envoyer_code(str(contact["email"]), code, "confirmation")
-    return declaration.code_expire_le
+    return expire_le
