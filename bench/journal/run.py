@@ -1,14 +1,18 @@
 """Benchmark of the SQL-backed transparency log (`shared/translog/store.py`).
 
-For each engine (PostgreSQL, SQLite), on a throw-away database:
+For each engine (PostgreSQL, SQLite), on a throw-away database opened with `shared.db.Database` (the
+services' engine settings and transactions):
 
 1. bulk-load `--leaves` leaves with `append_many` in batches (one transaction per batch);
 2. inclusion and consistency proof latency (p50/p99) at that size, for random leaves, against two
    baselines measured in the same run: one primary-key SELECT of a leaf (the database's floor) and
    the same proofs computed in memory from a Python list of every node hash;
-3. single-leaf appends, one transaction each (the service's pattern), against raw INSERTs of the
-   same rows into a plain table with no Merkle work and no head row;
-4. on PostgreSQL, the same with `--writers` concurrent sessions (appends queue on the head row).
+3. appends/s the way the services append: one `Database.transaction()` per leaf that queues it
+   (`enqueue`), commits, and returns once the leaf is integrated (the coalesced integration after the
+   commit) — with 1 writer and, on PostgreSQL, each of `--writers` concurrent writers; beside the
+   in-transaction `append` (head row locked until commit: the proof-bearing callers' path) and raw
+   INSERTs of the same rows into a plain table with no Merkle work (the commit-bound ceiling). Every
+   queued leaf is checked integrated (gap-free, nothing left queued) after each round.
 
 Every proof is verified with `rfc9162.verify_*`; timings are printed, never asserted.
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
 import random
 import secrets
 import statistics
@@ -29,13 +34,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, MetaData, Table, event, insert, select, text
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, MetaData, Table, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.db import Database
 from shared.translog import rfc9162
 from shared.translog.store import TranslogTables, TransparencyLog, define_translog_tables
 
@@ -47,19 +52,6 @@ def leaf_data(i: int) -> bytes:
     """A leaf shaped like the répertoire's: an event naming an acte by id and document hash (~130 B)."""
     digest = hashlib.sha256(i.to_bytes(8, "big")).hexdigest()
     return f'{{"type":"acte.envoye","acte":"{i:012d}","sha256":"{digest}"}}'.encode()
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @asynccontextmanager
@@ -92,23 +84,23 @@ async def postgres_reachable(admin_url: str) -> bool:
 
 
 @asynccontextmanager
-async def database(engine_name: str, admin_url: str) -> AsyncIterator[AsyncEngine]:
+async def database(engine_name: str, admin_url: str) -> AsyncIterator[Database]:
+    """A throw-away database through `shared.db.Database`: the services' engine settings (SQLite: WAL,
+    `synchronous=FULL`, `BEGIN IMMEDIATE`) and their transactions (which wait for the integration)."""
     if engine_name == "postgresql":
         async with temporary_postgres(admin_url) as url:
-            engine = create_async_engine(url, pool_size=20, max_overflow=0)
+            db = Database(url, pool_size=40, max_overflow=0)
             try:
-                yield engine
+                yield db
             finally:
-                await engine.dispose()
+                await db.dispose()
         return
     with tempfile.TemporaryDirectory() as directory:
-        engine = create_async_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        db = Database(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
         try:
-            yield engine
+            yield db
         finally:
-            await engine.dispose()
+            await db.dispose()
 
 
 def percentiles(samples: list[float]) -> str:
@@ -199,8 +191,19 @@ async def proofs(
     print(f"  baseline memory  {percentiles(memory)}   (same inclusion proofs from a Python list)")
 
 
-async def appends(engine: AsyncEngine, log: TransparencyLog, count: int, writers: int, first: int) -> None:
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+class CountingLog(TransparencyLog):
+    """The store, counting the integrations that found leaves to integrate."""
+
+    integrations = 0
+
+    async def integrate(self, session: AsyncSession, *, limit: int | None = None) -> dict[int, int]:
+        integrated = await super().integrate(session, limit=limit)
+        if integrated:
+            self.integrations += 1
+        return integrated
+
+
+async def appends(db: Database, log: CountingLog, count: int, writers: list[int], first: int) -> None:
     raw = Table(
         "bench_raw_leaves",
         MetaData(),
@@ -209,58 +212,79 @@ async def appends(engine: AsyncEngine, log: TransparencyLog, count: int, writers
         Column("data", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
     )
-    async with engine.begin() as conn:
+    async with db.engine.begin() as conn:
         await conn.run_sync(raw.metadata.create_all)
-    counter = iter(range(first, first + 10 * count * max(writers, 1)))
+    counter = itertools.count(first)
 
-    async def one_append(_: int) -> None:
-        async with sessions.begin() as session:
+    async def queued(_: int) -> None:
+        async with db.transaction() as session:  # returns once the leaf is integrated
+            await log.enqueue(session, leaf_data(next(counter)), now=NOW)
+
+    async def in_transaction(_: int) -> None:
+        async with db.transaction() as session:
             await log.append(session, leaf_data(next(counter)), now=NOW)
 
-    async def one_raw_insert(_: int) -> None:
+    async def raw_insert(_: int) -> None:
         i = next(counter)
         data = leaf_data(i)
-        async with sessions.begin() as session:
+        async with db.transaction() as session:
             await session.execute(
                 insert(raw).values(leaf_index=i, leaf_hash=rfc9162.leaf_hash(data), data=data, created_at=NOW)
             )
 
-    for label, action in (("append", one_append), ("baseline INSERT", one_raw_insert)):
-        samples = await timed(action, range(count))
-        rate = count / sum(samples)
-        print(f"  {label:<16} {rate:9.0f} /s, 1 writer     {percentiles(samples)}   (one transaction each)")
-    if writers > 1:
-        for label, action in (("append", one_append), ("baseline INSERT", one_raw_insert)):
-            per_writer = count // writers
+    paths: list[tuple[str, Callable[[int], Awaitable[None]]]] = [
+        ("enqueue (services)", queued),
+        ("append (in tx)", in_transaction),
+        ("baseline INSERT", raw_insert),
+    ]
+    for n in [1, *writers]:
+        per_writer = count // n
+        for label, action in paths:
+            size, integrations = await _state(db, log), log.integrations
             start = time.perf_counter()
-            await asyncio.gather(*(timed(action, range(per_writer)) for _ in range(writers)))
-            rate = per_writer * writers / (time.perf_counter() - start)
-            print(f"  {label:<16} {rate:9.0f} /s, {writers} writers")
+            samples = await asyncio.gather(*(timed(action, range(per_writer)) for _ in range(n)))
+            rate = per_writer * n / (time.perf_counter() - start)
+            latencies = [x for s in samples for x in s]
+            note = "(one transaction each)"
+            if action is queued:
+                grown = await _state(db, log) - size
+                if grown != per_writer * n:
+                    raise AssertionError(f"expected {per_writer * n} leaves integrated, got {grown}")
+                note = f"({grown / max(log.integrations - integrations, 1):4.1f} leaves per integration)"
+            who = f"{n} writer{'s' if n > 1 else ''}"
+            print(f"  {label:<18} {rate:7.0f} /s, {who:<10} {percentiles(latencies)}   {note}")
+
+
+async def _state(db: Database, log: TransparencyLog) -> int:
+    """The log's size, checking nothing is left in the queue."""
+    async with db.transaction() as session:
+        if await log.has_pending(session):
+            raise AssertionError("leaves left in the queue")
+        return await log.size(session)
 
 
 async def storage(engine: AsyncEngine, tables: TranslogTables) -> None:
     if engine.dialect.name != "postgresql":
         return
     async with engine.connect() as conn:
-        for table in (tables.leaves, tables.nodes):
+        for table in (tables.leaves, tables.nodes, tables.pending):
             size = (await conn.execute(text(f"SELECT pg_total_relation_size('{table.name}')"))).scalar_one()
             print(f"  {table.name:<16} {size / 2**20:9.1f} MiB (table + indexes)")
 
 
 async def run_engine(engine_name: str, args: argparse.Namespace) -> None:
     print(f"\n== {engine_name} ==")
-    async with database(engine_name, args.pg_admin_url) as engine:
+    async with database(engine_name, args.pg_admin_url) as db:
         metadata = MetaData()
         tables = define_translog_tables(metadata)
-        async with engine.begin() as conn:
+        async with db.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-        log = TransparencyLog(tables)
-        sessions = async_sessionmaker(engine, expire_on_commit=False)
-        hashes = await bulk_load(sessions, log, args.leaves, args.batch)
-        await proofs(sessions, log, tables, hashes, args.proofs)
-        writers = args.writers if engine_name == "postgresql" else 1
-        await appends(engine, log, args.appends, writers, args.leaves)
-        await storage(engine, tables)
+        log = CountingLog(tables)
+        hashes = await bulk_load(db.sessionmaker, log, args.leaves, args.batch)
+        await proofs(db.sessionmaker, log, tables, hashes, args.proofs)
+        writers = args.writers if engine_name == "postgresql" else []
+        await appends(db, log, args.appends, writers, args.leaves)
+        await storage(db.engine, tables)
 
 
 async def main() -> None:
@@ -268,8 +292,10 @@ async def main() -> None:
     parser.add_argument("--leaves", type=int, default=1_000_000, help="log size for the proof latency")
     parser.add_argument("--batch", type=int, default=10_000, help="leaves per bulk-load transaction")
     parser.add_argument("--proofs", type=int, default=1_000, help="proofs timed per kind")
-    parser.add_argument("--appends", type=int, default=2_000, help="single-leaf appends timed")
-    parser.add_argument("--writers", type=int, default=8, help="concurrent writers (PostgreSQL)")
+    parser.add_argument("--appends", type=int, default=2_000, help="single-leaf appends timed per round")
+    parser.add_argument(
+        "--writers", type=int, nargs="*", default=[8], help="concurrent writers, besides 1 (PostgreSQL)"
+    )
     parser.add_argument(
         "--engines", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"]
     )
