@@ -77,11 +77,17 @@ def runtime_of(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def _now(request: Request) -> datetime:
+# Dependencies are coroutines: FastAPI runs a plain `def` dependency in a worker thread, a thread
+# hop per request and dependency (bench/consultations).
+async def _runtime(request: Request) -> ServiceRuntime:
+    return runtime_of(request)
+
+
+async def _now(request: Request) -> datetime:
     return runtime_of(request).clock.now()
 
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
+RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 #: The legal instant of this request (the service's injectable clock).
 NowDep = Annotated[datetime, Depends(_now)]
 

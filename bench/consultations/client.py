@@ -1,21 +1,25 @@
-"""Load generator: several processes, each an asyncio loop with a bounded number of concurrent
-httpx requests, bounded by a request count and a duration. Every answer must be 200.
+"""Load generator: several processes, each an asyncio loop holding `concurrence` keep-alive HTTP/1.1
+connections, bounded by a request count and a duration. Every answer must be 200.
 
-The processes share the machine with the server under test: on a 2-core box the client takes a
-large share of the CPU, so the figures are a lower bound of what the server alone could do.
+The client speaks HTTP/1.1 itself over asyncio streams (request bytes built once per request, the
+answer read by `Content-Length`): a general-purpose client such as httpx costs several CPU
+milliseconds per request, which on a 2-core box that also runs the server and PostgreSQL would
+leave the server a fraction of the machine and measure mostly the client. The processes still share
+the cores with the server under test, so the figures are a lower bound of what the server alone
+could do.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import multiprocessing
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Resultat:
     secondes: float
     p50_ms: float
     p99_ms: float
+    cpu_client_ms: float = 0.0  # client processes' CPU per request
 
     @property
     def par_seconde(self) -> float:
@@ -37,6 +42,41 @@ class Resultat:
         )
 
 
+class ReponseIllisible(Exception):
+    """The server's answer is not an HTTP/1.1 response this client reads (no Content-Length...)."""
+
+
+def requete(hote: str, chemin: str, jeton: str, corps: dict[str, Any]) -> bytes:
+    """The bytes of one `POST chemin` with a JSON body and a bearer token."""
+    contenu = json.dumps(corps, ensure_ascii=False, separators=(",", ":")).encode()
+    tete = (
+        f"POST {chemin} HTTP/1.1\r\nHost: {hote}\r\nAuthorization: Bearer {jeton}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(contenu)}\r\n\r\n"
+    )
+    return tete.encode("ascii") + contenu
+
+
+async def lire_reponse(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Read one response: (status, body, whether the server keeps the connection open)."""
+    tete = await reader.readuntil(b"\r\n\r\n")
+    lignes = tete.decode("latin-1").split("\r\n")
+    statut = int(lignes[0].split(" ", 2)[1])
+    longueur: int | None = None
+    garde = True
+    for ligne in lignes[1:]:
+        nom, _, valeur = ligne.partition(":")
+        nom = nom.strip().lower()
+        if nom == "content-length":
+            longueur = int(valeur)
+        elif nom == "connection" and valeur.strip().lower() == "close":
+            garde = False
+        elif nom == "transfer-encoding":
+            raise ReponseIllisible(f"transfer-encoding {valeur.strip()} non pris en charge")
+    if longueur is None:
+        raise ReponseIllisible("réponse sans Content-Length")
+    return statut, await reader.readexactly(longueur), garde
+
+
 async def _tirer(
     url: str,
     tokens: list[str],
@@ -45,40 +85,46 @@ async def _tirer(
     total: int,
     duree: float,
     arret: str | None,
-) -> tuple[list[float], int, float, float]:
+) -> tuple[list[float], int, float, float, float]:
     latences: list[float] = []
     erreurs = 0
     compteur = itertools.count()
-    limits = httpx.Limits(max_connections=concurrence, max_keepalive_connections=concurrence)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        debut = time.perf_counter()
-        fin_au_plus_tard = debut + duree
+    cible = urlsplit(url)
+    hote, port = cible.hostname or "127.0.0.1", cible.port or 80
+    debut, cpu = time.perf_counter(), time.process_time()
+    fin_au_plus_tard = debut + duree
 
-        async def travailleur() -> None:
-            nonlocal erreurs
+    async def travailleur() -> None:
+        nonlocal erreurs
+        reader, writer = await asyncio.open_connection(hote, port)
+        try:
             while (i := next(compteur)) < total and time.perf_counter() < fin_au_plus_tard:
                 if arret is not None and i % 20 == 0 and Path(arret).exists():  # noqa: ASYNC240 - one stat() per 20 requests
                     break
                 body = {**corps[i % len(corps)], "reference_dossier": f"BENCH-{i}"}
-                headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
+                donnees = requete(cible.netloc, cible.path, tokens[i % len(tokens)], body)
                 t0 = time.perf_counter()
-                response = await client.post(url, json=body, headers=headers)
+                writer.write(donnees)
+                statut, _, garde = await lire_reponse(reader)
                 latences.append(time.perf_counter() - t0)
-                if response.status_code != 200:
+                if statut != 200:
                     erreurs += 1
+                if not garde:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(hote, port)
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(travailleur() for _ in range(concurrence)))
-        fin = time.perf_counter()
-    return latences, erreurs, debut, fin
+    await asyncio.gather(*(travailleur() for _ in range(concurrence)))
+    return latences, erreurs, debut, time.perf_counter(), time.process_time() - cpu
 
 
 Args = tuple[str, list[str], list[dict[str, Any]], int, int, float, str | None]
 
 
-def _processus(args: Args) -> tuple[list[float], int, float, float]:
-    latences, erreurs, debut, fin = asyncio.run(_tirer(*args))
+def _processus(args: Args) -> tuple[list[float], int, float, float, float]:
     # perf_counter is CLOCK_MONOTONIC on Linux: comparable across processes of one machine.
-    return latences, erreurs, debut, fin
+    return asyncio.run(_tirer(*args))
 
 
 def _quantile(valeurs: list[float], q: float) -> float:
@@ -110,4 +156,5 @@ def mesurer(
         secondes=secondes,
         p50_ms=_quantile(latences, 0.50) * 1000,
         p99_ms=_quantile(latences, 0.99) * 1000,
+        cpu_client_ms=sum(p[4] for p in parts) * 1000 / max(1, len(latences)),
     )

@@ -209,8 +209,9 @@ async def main(args: argparse.Namespace) -> None:
             f" × {args.concurrency} connexions,"
             f" consent {args.workers} processus serveur, {os.cpu_count()} cœurs"
         )
-        print(consent.ligne("POST /consultations") + f"  CPU serveur {cpu_consent:.2f} ms/requête")
-        print(nu.ligne("endpoint nu (même recherche)") + f"  CPU serveur {cpu_nu:.2f} ms/requête")
+        lignes = (("POST /consultations", consent, cpu_consent), ("endpoint nu (même recherche)", nu, cpu_nu))
+        for nom, r, cpu in lignes:
+            print(r.ligne(nom) + f"  CPU ms/requête : serveur {cpu:.2f}, client {r.cpu_client_ms:.2f}")
         print(f"charge moyenne de la machine (1 min) à la fin : {os.getloadavg()[0]:.1f}")
         ratio = consent.par_seconde / nu.par_seconde if nu.par_seconde else 0.0
         print(f"rapport consent / nu : {ratio:.2f}")

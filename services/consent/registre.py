@@ -92,4 +92,9 @@ def registre_of(request: Request) -> Registre:
     return registre
 
 
-RegistreDep = Annotated[Registre, Depends(registre_of)]
+async def _registre(request: Request) -> Registre:
+    """`registre_of` as a coroutine dependency (a plain `def` one would run in a worker thread)."""
+    return registre_of(request)
+
+
+RegistreDep = Annotated[Registre, Depends(_registre)]

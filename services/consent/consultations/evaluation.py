@@ -1,4 +1,4 @@
-"""The consent rule at an instant (legal.md R6, R11), as a pure function of stored rows.
+"""The consent rule at an instant (legal.md R6, R11), as a pure function of stored facts.
 
 At instant `a`, a declaration gives consent for `nature` iff it was accepted at or before `a`, was
 not revoked at or before `a` (revocation is effective for any sending at or after `revoquee_le`),
@@ -7,32 +7,57 @@ null) and its natures, in the version current at `a`, contain `nature` (or `*`).
 
 Between several declarations of one person: a consent wins; otherwise `hors_perimetre`; otherwise
 the motif of the most recent declaration.
+
+The facts are the few columns the rule reads (`FaitsDeclaration`, `FaitsVersion`), never the
+encrypted personal data: the lookup (`service.py`) selects only them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from services.consent.mentions.textes import TOUTES_NATURES
-from services.consent.models import Declaration, Version
+
+
+@dataclass(frozen=True)
+class FaitsDeclaration:
+    """What the rule reads of a declaration."""
+
+    id: str
+    decision: str | None
+    decidee_le: datetime | None
+    revoquee_le: datetime | None
+    declaree_le: datetime
+
+
+@dataclass(frozen=True)
+class FaitsVersion:
+    """What the rule (and the answer) reads of one version of a declaration."""
+
+    numero: int
+    creee_le: datetime
+    natures: list[str]
+    debut: date
+    fin: date | None
+    fuseau: str
 
 
 @dataclass(frozen=True)
 class Verdict:
     consentement: bool
     motif: str | None
-    declaration: Declaration | None = None
-    version: Version | None = None
+    declaration: FaitsDeclaration | None = None
+    version: FaitsVersion | None = None
 
 
 ABSENT = Verdict(False, "absent")
 
 
-def version_a(versions: Sequence[Version], a: datetime) -> Version:
-    """The version in force at `a` (the first one before any change)."""
+def version_a(versions: Sequence[FaitsVersion], a: datetime) -> FaitsVersion:
+    """The version in force at `a` (the first one before any change); `versions` by `numero`."""
     courante = versions[0]
     for version in versions:
         if version.creee_le <= a:
@@ -40,7 +65,9 @@ def version_a(versions: Sequence[Version], a: datetime) -> Version:
     return courante
 
 
-def evaluer(declaration: Declaration, versions: Sequence[Version], nature: str, a: datetime) -> Verdict:
+def evaluer(
+    declaration: FaitsDeclaration, versions: Sequence[FaitsVersion], nature: str, a: datetime
+) -> Verdict:
     version = version_a(versions, a)
     if declaration.revoquee_le is not None and a >= declaration.revoquee_le:
         return Verdict(False, "revoque", declaration, version)

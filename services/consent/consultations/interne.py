@@ -6,6 +6,7 @@ They return what the caller needs and nothing more (contracts: consent internal 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy import select
 
 from services.consent import chiffrement
 from services.consent.consultations import service
@@ -21,6 +22,7 @@ from services.consent.declarations import repository
 from services.consent.declarations.vue import contenu_version
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.journal.service import consigner
+from services.consent.models import Version
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentService
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
@@ -58,9 +60,14 @@ async def verifier(
         reference_dossier=None,
         nature=demande.nature,
     )
-    declaration, version = verdict.declaration, verdict.version
-    if not verdict.consentement or declaration is None or version is None:
+    declaration, faits = verdict.declaration, verdict.version
+    if not verdict.consentement or declaration is None or faits is None:
         return ConsentementNon(consentement=False, motif=verdict.motif or "absent")
+    version = (
+        await session.execute(
+            select(Version).where(Version.declaration_id == declaration.id, Version.numero == faits.numero)
+        )
+    ).scalar_one()
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     contenu = contenu_version(dek, version)
     adresse = contenu["personne"].get("domicile") or contenu["personne"]["siege"]

@@ -1,20 +1,59 @@
-"""Consultations (commissaire) and verifications (coffre): match, evaluate, log, answer."""
+"""Consultations (commissaire) and verifications (coffre): match, evaluate, log, answer.
+
+The hot path of the registry (`POST /consultations`, bench/consultations): statements are built once
+(module constants, compiled once by SQLAlchemy's cache) and run as Core statements, not through the
+ORM's unit of work: one joined query reads the rule's facts of every declaration of the identity
+(`FaitsDeclaration`, `FaitsVersion`, never the encrypted data), one insert writes the access-log row,
+one insert queues its log leaf (`shared.translog.store`), whose index the integration writes back
+into the row.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.consultations.evaluation import ABSENT, Verdict, choisir, evaluer
+from services.consent.consultations.evaluation import (
+    FaitsDeclaration,
+    FaitsVersion,
+    Verdict,
+    choisir,
+    evaluer,
+)
 from services.consent.consultations.schemas import IdentiteMorale, IdentitePhysique
 from services.consent.identite import forme_morale, forme_physique
-from services.consent.journal.service import consigner
+from services.consent.journal.service import feuille
 from services.consent.models import Consultation, Declaration, Version
 from services.consent.registre import Registre
 from shared.crypto.tokens import blind_index
+from shared.translog.store import IndexRef
+
+_D = Declaration.__table__.c
+_V = Version.__table__.c
+_FAITS = select(
+    _D.id,
+    _D.decision,
+    _D.decidee_le,
+    _D.revoquee_le,
+    _D.declaree_le,
+    _V.numero,
+    _V.creee_le,
+    _V.natures,
+    _V.debut,
+    _V.fin,
+    _V.fuseau,
+).join_from(Declaration.__table__, Version.__table__, _V.declaration_id == _D.id)
+#: Every declaration of one identity (blind index), each with its versions in order.
+_PAR_IDENTITE = _FAITS.where(_D.identite_index == bindparam("cle")).order_by(_D.declaree_le, _D.id, _V.numero)
+#: One declaration by id, with its versions in order.
+_PAR_DECLARATION = _FAITS.where(_D.id == bindparam("cle")).order_by(_V.numero)
+_CONSULTATIONS = cast(Table, Consultation.__table__)
+_CONSULTATION = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id)
+_LEAF_INDEX = _CONSULTATIONS.c.leaf_index
 
 
 def forme(identite: IdentitePhysique | IdentiteMorale) -> str:
@@ -23,25 +62,15 @@ def forme(identite: IdentitePhysique | IdentiteMorale) -> str:
     return forme_morale(identite.siren)
 
 
-async def _verdicts(
-    session: AsyncSession, declarations: Sequence[Declaration], nature: str, a: datetime
-) -> list[Verdict]:
-    if not declarations:
-        return []
-    ids = [d.id for d in declarations]
-    rows = (
-        (
-            await session.execute(
-                select(Version).where(Version.declaration_id.in_(ids)).order_by(Version.numero)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    par_declaration: dict[str, list[Version]] = {}
-    for version in rows:
-        par_declaration.setdefault(version.declaration_id, []).append(version)
-    return [evaluer(d, par_declaration[d.id], nature, a) for d in declarations if d.id in par_declaration]
+def _verdicts(rows: Sequence[Row[*tuple[Any, ...]]], nature: str, a: datetime) -> list[Verdict]:
+    """Group the joined rows by declaration (they come ordered by declaration, then version)."""
+    groupes: dict[str, tuple[FaitsDeclaration, list[FaitsVersion]]] = {}
+    for r in rows:
+        if r.id not in groupes:
+            declaration = FaitsDeclaration(r.id, r.decision, r.decidee_le, r.revoquee_le, r.declaree_le)
+            groupes[r.id] = (declaration, [])
+        groupes[r.id][1].append(FaitsVersion(r.numero, r.creee_le, r.natures, r.debut, r.fin, r.fuseau))
+    return [evaluer(declaration, versions, nature, a) for declaration, versions in groupes.values()]
 
 
 async def par_identite(
@@ -52,19 +81,13 @@ async def par_identite(
     a: datetime,
 ) -> Verdict:
     index = registre.indexeur.identite(forme(identite))
-    declarations = (
-        (await session.execute(select(Declaration).where(Declaration.identite_index == index)))
-        .scalars()
-        .all()
-    )
-    return choisir(await _verdicts(session, declarations, nature, a))
+    rows = (await session.execute(_PAR_IDENTITE, {"cle": index})).all()
+    return choisir(_verdicts(rows, nature, a))
 
 
 async def par_declaration(session: AsyncSession, declaration_id: str, nature: str, a: datetime) -> Verdict:
-    declaration = await session.get(Declaration, declaration_id)
-    if declaration is None:
-        return ABSENT
-    return choisir(await _verdicts(session, [declaration], nature, a))
+    rows = (await session.execute(_PAR_DECLARATION, {"cle": declaration_id})).all()
+    return choisir(_verdicts(rows, nature, a))
 
 
 async def journaliser(
@@ -80,37 +103,43 @@ async def journaliser(
     reference_dossier: str | None,
     nature: str,
 ) -> None:
-    """One access-log row and one log leaf (the file reference only as a keyed hash)."""
+    """One access-log row and its queued log leaf (the file reference only as a keyed hash), in the
+    caller's transaction; the leaf's index is written into the row when the leaf is integrated."""
     declaration_id = verdict.declaration.id if verdict.declaration else None
     reference = (
         blind_index(registre.settings.effective_blind_index_key, reference_dossier, "consent/reference")
         if reference_dossier
         else None
     )
-    ligne = Consultation(
-        faite_le=now,
-        a=a,
-        origine=origine,
-        office_id=office_id,
-        demandeur=demandeur,
-        reference_dossier=reference_dossier,
-        nature=nature,
-        consentement=verdict.consentement,
-        motif=verdict.motif,
-        declaration_id=declaration_id,
+    ligne = await session.scalar(
+        _CONSULTATION,
+        {
+            "faite_le": now,
+            "a": a,
+            "origine": origine,
+            "office_id": office_id,
+            "demandeur": demandeur,
+            "reference_dossier": reference_dossier,
+            "nature": nature,
+            "consentement": verdict.consentement,
+            "motif": verdict.motif,
+            "declaration_id": declaration_id,
+        },
     )
-    session.add(ligne)
-    await consigner(
+    if ligne is None:  # pragma: no cover - INSERT ... RETURNING returns the row
+        raise RuntimeError("the access-log insert returned no id")
+    champs = {
+        "a": a.isoformat(),
+        "office_id": office_id,
+        "reference": reference,
+        "nature": nature,
+        "consentement": verdict.consentement,
+        "motif": verdict.motif,
+        "declaration_id": declaration_id,
+    }
+    await registre.journal.enqueue(
         session,
-        registre,
-        "consultation" if origine == "commissaire" else "verification",
+        feuille("consultation" if origine == "commissaire" else "verification", now, champs),
         now=now,
-        ligne=ligne,
-        a=a.isoformat(),
-        office_id=office_id,
-        reference=reference,
-        nature=nature,
-        consentement=verdict.consentement,
-        motif=verdict.motif,
-        declaration_id=declaration_id,
+        refs=[IndexRef(_LEAF_INDEX, ligne)],
     )
