@@ -250,7 +250,12 @@ async def appends(db: Database, log: CountingLog, count: int, writers: list[int]
                 grown = await _state(db, log) - size
                 if grown != per_writer * n:
                     raise AssertionError(f"expected {per_writer * n} leaves integrated, got {grown}")
-                note = f"({grown / max(log.integrations - integrations, 1):4.1f} leaves per integration)"
+                ran = log.integrations - integrations
+                note = (
+                    f"({grown / ran:4.1f} leaves per integration)"
+                    if ran
+                    else "(SQLite: appended in the caller's transaction)"
+                )
             who = f"{n} writer{'s' if n > 1 else ''}"
             print(f"  {label:<18} {rate:7.0f} /s, {who:<10} {percentiles(latencies)}   {note}")
 
