@@ -206,6 +206,7 @@ def build_service_app(
             runtime.clock,
             runtime.job_handlers,
             on_outcome=lambda kind, outcome: runtime.metrics.jobs.labels(name, kind, outcome).inc(),
+            concurrency=settings.jobs_concurrency,
         )
         stop = asyncio.Event()
         task: asyncio.Task[None] | None = None

@@ -68,6 +68,9 @@ class BaseServiceSettings(BaseSettings):
     database_url: str | None = None
     max_json_body: int = 1_000_000
     run_jobs_in_process: bool = Field(True, validation_alias=_common("RUN_JOBS"))
+    jobs_concurrency: int = Field(
+        8, ge=1, le=64, validation_alias=_common("JOBS_CONCURRENCY"), description="jobs a runner runs at once"
+    )
 
     @property
     def is_test_env(self) -> bool:

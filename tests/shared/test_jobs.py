@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, Table, select
 
+from services.notify.app import create_app as create_notify
+from services.notify.settings import NotifySettings
 from shared.clock import TestClock
 from shared.db import Database
 from shared.jobs import (
@@ -21,6 +24,7 @@ from shared.jobs import (
     emit_event,
     enqueue,
 )
+from shared.testing.apps import migrate, running
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -257,3 +261,15 @@ async def test_stopping_gives_back_claimed_jobs_not_started(database_url: str) -
     assert (rows[0].status, rows[0].attempts) == ("done", 1)
     assert await JobRunner(db, tables, clock, {"effet": handler}).run_due() == 4
     await db.dispose()
+
+
+async def test_the_runner_of_a_service_takes_its_concurrency_from_the_settings(tmp_path: Path) -> None:
+    settings = NotifySettings(
+        env="test", var_dir=tmp_path, run_jobs_in_process=False, jobs_concurrency=3, now=T0
+    )
+    await migrate(settings)
+    async with running(create_notify(settings)) as client:
+        runner = client._transport.app.state.runtime.runner  # type: ignore[attr-defined]
+        assert runner.concurrency == 3
+    with pytest.raises(ValueError, match="jobs_concurrency"):
+        NotifySettings(jobs_concurrency=0)
