@@ -69,6 +69,7 @@ async def test_depot_envoye_dans_les_heures_legales(
         assert verification.a == NOW
         assert verification.demandeur == "service:coffre"
         assert (verification.declaration_id, verification.consentement) == (DECL["paris"], True)
+        assert verification.leaf_index is not None  # consent answers once the leaf is in its log
         feuille = await t.voisins.feuille_du_registre(verification.leaf_index)
         assert feuille["type"] == "verification"
         assert feuille["a"] == NOW.isoformat()
