@@ -142,3 +142,19 @@ async def test_a_leaf_a_crash_left_queued_is_integrated_at_start_up(
         (1, "test.reste"),
     ]
     assert d.id in entrees[0]["donnees"]
+
+
+async def test_the_public_checkpoint_covers_every_committed_leaf(consent_db: Consent) -> None:
+    env = consent_db
+    await declarer(env)
+    verifier = Verifier.from_vkey((await env.client.get(f"{J}/cle")).text.strip())
+    assert verify_checkpoint((await env.client.get(f"{J}/checkpoint")).text, [verifier]).size == 1
+    async with env.runtime.db.transaction() as session:
+        # A leaf committed and not integrated yet (its process died before the integration).
+        await session.execute(
+            insert(JOURNAL_TABLES.pending).values(data=b'{"type":"test.reste"}', created_at=DEBUT)
+        )
+    checkpoint = verify_checkpoint((await env.client.get(f"{J}/checkpoint")).text, [verifier])
+    assert checkpoint.size == 2  # signing integrated it first
+    entrees = (await env.client.get(f"{J}/entrees")).json()["elements"]
+    assert [json.loads(e["donnees"])["type"] for e in entrees] == ["declaration.creee", "test.reste"]
