@@ -128,6 +128,23 @@ async def test_bad_signature(setup: tuple[httpx.AsyncClient, DevIssuer]) -> None
     )
 
 
+async def test_unreadable_tokens(setup: tuple[httpx.AsyncClient, DevIssuer]) -> None:
+    client, issuer = setup
+    token = issuer.mint(_claims())
+    header, payload, signature = token.split(".")
+    for unreadable in (
+        "abc",  # no dots, not base64 JSON
+        "!!!." + payload + "." + signature,  # header outside the base64url alphabet
+        _b64(b"[1, 2]") + "." + payload + "." + signature,  # header JSON but not an object
+        _b64(b"\xff\xfe") + "." + payload + "." + signature,  # header not UTF-8
+        header,  # the header alone: a readable header, no payload nor signature
+        f"{header}.{payload}",  # no signature segment
+        f"{header}.{payload}.{signature}.extra",
+    ):
+        _assert_problem(await _get(client, "operateur", unreadable), 401, "authentification")
+    assert (await _get(client, "operateur", token)).status_code == 200
+
+
 async def test_alg_none(setup: tuple[httpx.AsyncClient, DevIssuer]) -> None:
     client, issuer = setup
     header = _b64(json.dumps({"alg": "none", "typ": "JWT", "kid": issuer.kid}).encode())
