@@ -46,6 +46,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -109,27 +110,27 @@ async def enqueue(
     unique_key: str | None = None,
     max_attempts: int = 10,
 ) -> None:
-    """Schedule a job in the caller's transaction; a duplicate `unique_key` is silently kept once.
+    """Schedule a job in the caller's transaction; a duplicate `unique_key` is silently kept once,
+    atomically (`ON CONFLICT DO NOTHING`: two processes scheduling the same job at once both succeed).
 
     When that transaction commits, the runners of the same database in this process wake up."""
-    if unique_key is not None:
-        existing = await session.scalar(
-            select(tables.jobs.c.id).where(tables.jobs.c.unique_key == unique_key)
-        )
-        if existing is not None:
-            return
-    await session.execute(
-        insert(tables.jobs).values(
-            kind=kind,
-            payload=dict(payload),
-            run_at=run_at,
-            status="pending",
-            attempts=0,
-            max_attempts=max_attempts,
-            unique_key=unique_key,
-            created_at=now,
-        )
-    )
+    values = {
+        "kind": kind,
+        "payload": dict(payload),
+        "run_at": run_at,
+        "status": "pending",
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "unique_key": unique_key,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    if unique_key is not None and dialect in ("postgresql", "sqlite"):
+        variant = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = variant(tables.jobs).values(values).on_conflict_do_nothing(index_elements=["unique_key"])
+        await session.execute(stmt)
+    else:
+        await session.execute(insert(tables.jobs).values(values))
     session.info[_ENQUEUED] = True
 
 

@@ -144,6 +144,29 @@ async def test_emit_event_writes_outbox_and_relay_job_atomically(database_url: s
 
 
 @pytest.mark.postgres
+async def test_two_processes_scheduling_the_same_unique_job_at_once_both_succeed(postgres_url: str) -> None:
+    """Two services starting together schedule the same daily job: the loser's insert waits for the
+    winner's commit and then does nothing (it used to fail on the unique index and stop the start)."""
+    db, tables, _ = await _setup(postgres_url)
+    autre = Database(postgres_url)
+    premier_insere = asyncio.Event()
+
+    async def planifier(base: Database, attendre: bool) -> None:
+        async with base.transaction() as s:
+            if attendre:
+                await premier_insere.wait()
+            await enqueue(s, tables, "effet", {"what": "purge"}, run_at=T0, now=T0, unique_key="purge:J")
+            if not attendre:
+                premier_insere.set()
+                await asyncio.sleep(0.2)  # the other transaction now blocks on our uncommitted row
+
+    await asyncio.gather(planifier(db, False), planifier(autre, True))
+    async with db.transaction() as s:
+        assert await count_jobs(s, tables) == 1
+    await autre.dispose()
+    await db.dispose()
+
+
 async def test_competing_workers_run_each_job_once(postgres_url: str) -> None:
     db, tables, effects = await _setup(postgres_url)
     clock = TestClock(T0)
