@@ -39,15 +39,17 @@ DESCRIPTION = (
 
 STATIC = Path(__file__).resolve().parent / "static"
 
+# Routes are matched in this order, router after router: the consultations (the registry's hot path,
+# bench/consultations) and the coffre's verification at sending come first.
 ROUTERS = [
+    consultations_router,
+    interne_router,
     mentions_router,
     declarations_router,
     operateur_router,
-    consultations_router,
     autorite_router,
     conservation_router,
     preuves_router,
-    interne_router,
     comptes_interne,
     comptes_public,
     journal_router,
