@@ -1,9 +1,10 @@
-"""`signif consent purge [--dry-run]`: run the retention purge now (it also runs as a daily job)."""
+"""`signif consent purge [--dry-run] [--nice N]`: run the retention purge now (also a daily job)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from typing import Any
 
 import httpx
@@ -40,6 +41,11 @@ async def executer(settings: ConsentSettings, *, simulation: bool) -> list[str]:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
+    # A batch job: the CPU goes to the service's requests first (bench/purge: consultations' p99 during
+    # a purge of 100,000 declarations on 2 cores, x2.2 at normal priority). The PostgreSQL backend
+    # doing the deletes keeps its priority; the purge's own time barely changes.
+    if args.nice:
+        os.nice(args.nice)
     asyncio.run(executer(ConsentSettings(), simulation=args.dry_run))
     return 0
 
@@ -51,4 +57,12 @@ def register(subparsers: Any) -> None:
     )
     purge = consent.add_parser("purge", help="détruire les déclarations arrivées au terme de conservation")
     purge.add_argument("--dry-run", action="store_true", help="lister sans rien détruire")
+    purge.add_argument(
+        "--nice",
+        type=int,
+        default=10,
+        choices=range(20),
+        metavar="N",
+        help="abaisser la priorité CPU de la purge de N (0 à 19, 10 par défaut ; 0 : inchangée)",
+    )
     purge.set_defaults(func=cmd_purge)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -209,3 +212,30 @@ async def test_a_legal_hold_keeps_a_declaration_past_its_date_until_lifted(tmp_p
         assert leve.status_code == 200, leve.text
         assert leve.json()["levee_le"] == "2026-03-11T09:00:00Z"
     assert await executer(later, simulation=False) == [d.id]
+
+
+def test_the_cli_purge_runs_at_a_lowered_cpu_priority(tmp_path: Path) -> None:
+    """`signif consent purge` gives the CPU to the service's requests first (`--nice`, 10 by default)."""
+    script = (
+        "import asyncio, os\n"
+        "from shared.migrate import upgrade\n"
+        "from services.consent.settings import ConsentSettings\n"
+        "from signif.cli import main\n"
+        "asyncio.run(upgrade('consent', ConsentSettings().effective_database_url))\n"
+        "avant = os.nice(0)\n"
+        "main(['consent', 'purge', '--dry-run', *ARGS])\n"
+        "print('increment', os.nice(0) - avant)\n"
+    )
+    env = {**os.environ, "SIGNIF_ENV": "test", "SIGNIF_VAR_DIR": str(tmp_path), "SIGNIF_LOG_LEVEL": "WARNING"}
+    for args, increment in (([], 10), (["--nice", "3"], 3), (["--nice", "0"], 0)):
+        done = subprocess.run(
+            [sys.executable, "-c", script.replace("ARGS", repr(args))],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert "0 déclaration(s) à détruire" in done.stdout
+        assert f"increment {increment}" in done.stdout
+    assert build_parser().parse_args(["consent", "purge"]).nice == 10
