@@ -4,14 +4,17 @@ Steps (one run, one throw-away database dropped at the end):
 1. create a database on the local PostgreSQL server, migrate it (`shared.migrate.upgrade`);
 2. load `--declarations` rows (`charge.py`: a sample built with the service's own crypto and blind
    indexes, the rest generated server-side with the same shapes and indexes);
-3. start consent as a real process (`signif serve consent`, development settings, jobs off) and the
-   bare endpoint (`bench/consultations/nu.py`) as another uvicorn process, both on 127.0.0.1;
+3. start consent as real processes (development settings, jobs off): `--workers` uvicorn workers of
+   `services.consent.main:app` (2 by default: two replicas of `signif serve consent` on one box;
+   `--workers 1` runs `signif serve consent` itself), then the bare endpoint
+   (`bench/consultations/nu.py`) with as many workers, all on 127.0.0.1;
 4. load each in turn from `--clients` client processes (`client.py`) with real commissaire JWTs,
    `--concurrency` connections each, at most `--requests` requests or `--seconds` seconds, after a
-   warm-up; print requests/s, p50, p99 and the ratio.
+   warm-up; print requests/s, p50, p99, the CPU milliseconds per request of the server, of
+   PostgreSQL and of the client, the ratio, and which goals of issue 3 are met.
 
-The client processes run on the same cores as the server (2 on the reference box): the figures are
-what the whole machine does, not the server alone. Nothing is asserted.
+The client processes and PostgreSQL run on the same cores as the server (2 on the reference box):
+the figures are what the whole machine does, not the server alone. Nothing is asserted.
 
     .venv/bin/python -m bench.consultations.run --declarations 1000000
 """
@@ -154,33 +157,52 @@ def cpu_secondes(pid: int) -> float:
     return total + sum(cpu_secondes(int(enfant)) for enfant in enfants)
 
 
+def cpu_postgres() -> float:
+    """User + system CPU seconds of the local PostgreSQL server's processes, including the backends
+    that have exited (their time is in the postmaster's children counters)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        if "(postgres)" in stat:
+            champs = stat.rsplit(")", 1)[1].split()
+            total += sum(int(champs[k]) for k in (11, 12, 13, 14)) / tick
+    return total
+
+
+def uvicorn_argv(app: str, workers: int) -> list[str]:
+    return ["-m", "uvicorn", app, "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+
+
 def consent_argv(workers: int) -> list[str]:
+    """`signif serve consent` for one process; several: uvicorn's workers (like replicas of it)."""
     if workers == 1:
         return ["-m", "signif.cli", "serve", "consent"]
-    return [
-        "-m",
-        "uvicorn",
-        "services.consent.main:app",
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    return uvicorn_argv("services.consent.main:app", workers)
 
 
-NU_ARGV = ["-m", "uvicorn", "bench.consultations.nu:app", "--log-level", "warning", "--no-access-log"]
+@dataclass(frozen=True)
+class Cpu:
+    """CPU milliseconds per request of the server under test and of PostgreSQL."""
+
+    serveur: float
+    postgres: float
 
 
 async def charger_http(
     url: str, b: Banc, args: argparse.Namespace, tokens: list[str], pid: int
-) -> tuple[Resultat, float]:
-    """Warm up, then measure; also return the server's CPU milliseconds per request."""
+) -> tuple[Resultat, Cpu]:
+    """Warm up, then measure; also return the server's and PostgreSQL's CPU per request."""
     corps = b.corps()
     await asyncio.to_thread(
         mesurer, url, tokens, corps, processus=1, concurrence=4, total=min(500, args.requests), duree=10
     )  # warm-up
-    avant = cpu_secondes(pid)
+    avant, pg_avant = cpu_secondes(pid), cpu_postgres()
     resultat = await asyncio.to_thread(
         mesurer,
         url,
@@ -191,8 +213,8 @@ async def charger_http(
         total=args.requests,
         duree=args.seconds,
     )
-    cpu = (cpu_secondes(pid) - avant) * 1000 / max(1, resultat.requetes)
-    return resultat, cpu
+    par_requete = 1000 / max(1, resultat.requetes)
+    return resultat, Cpu((cpu_secondes(pid) - avant) * par_requete, (cpu_postgres() - pg_avant) * par_requete)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -202,19 +224,27 @@ async def main(args: argparse.Namespace) -> None:
             consent, cpu_consent = await charger_http(
                 f"{base}/consent/v1/consultations", b, args, tokens, pid
             )
-        async with serveur(NU_ARGV, b.env, "/docs") as (base, pid):
+        nu_argv = uvicorn_argv("bench.consultations.nu:app", args.workers)
+        async with serveur(nu_argv, b.env, "/docs") as (base, pid):
             nu, cpu_nu = await charger_http(f"{base}/nu/consultations", b, args, tokens, pid)
+    print(
+        f"\n{args.declarations} déclarations, {args.clients} processus clients × {args.concurrency}"
+        f" connexions, {args.workers} processus serveur (consent et nu), {os.cpu_count()} cœurs"
+    )
+    for nom, r, cpu in (("POST /consultations", consent, cpu_consent), ("endpoint nu", nu, cpu_nu)):
         print(
-            f"\n{args.declarations} déclarations, {args.clients} processus clients"
-            f" × {args.concurrency} connexions,"
-            f" consent {args.workers} processus serveur, {os.cpu_count()} cœurs"
+            r.ligne(nom) + f"  CPU ms/requête : serveur {cpu.serveur:.2f}, PostgreSQL {cpu.postgres:.2f},"
+            f" client {r.cpu_client_ms:.2f}"
         )
-        lignes = (("POST /consultations", consent, cpu_consent), ("endpoint nu (même recherche)", nu, cpu_nu))
-        for nom, r, cpu in lignes:
-            print(r.ligne(nom) + f"  CPU ms/requête : serveur {cpu:.2f}, client {r.cpu_client_ms:.2f}")
-        print(f"charge moyenne de la machine (1 min) à la fin : {os.getloadavg()[0]:.1f}")
-        ratio = consent.par_seconde / nu.par_seconde if nu.par_seconde else 0.0
-        print(f"rapport consent / nu : {ratio:.2f}")
+    print(f"charge moyenne de la machine (1 min) à la fin : {os.getloadavg()[0]:.1f}")
+    ratio = consent.par_seconde / nu.par_seconde if nu.par_seconde else 0.0
+    print(f"rapport consent / nu : {ratio:.2f}")
+    objectifs = (
+        ("≥ 1 000 requêtes/s", consent.par_seconde >= 1000),
+        ("p99 ≤ 50 ms", consent.p99_ms <= 50),
+        ("≥ la moitié du débit nu", ratio >= 0.5),
+    )
+    print("objectifs : " + " ; ".join(f"{nom} {'atteint' if ok else 'non atteint'}" for nom, ok in objectifs))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -225,7 +255,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=16, help="connections per client process")
     p.add_argument("--requests", type=int, default=20_000, help="requests at most per measurement")
     p.add_argument("--seconds", type=float, default=20.0, help="seconds at most per measurement")
-    p.add_argument("--workers", type=int, default=1, help="consent server processes (1 = signif serve)")
+    p.add_argument(
+        "--workers", type=int, default=2, help="server processes of each (1 = signif serve consent)"
+    )
     return p
 
 
