@@ -9,12 +9,14 @@ zipfile reads no more than the declared size and then checks the CRC).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO
 
 from shared.evidence.format import MANIFEST, SUMS, FormatError, is_safe_path
 
@@ -52,18 +54,65 @@ def entry_order(path: str) -> tuple[int, str]:
     return (firsts.get(path, 3), path)
 
 
+class ZipWriter:
+    """A deterministic ZIP written entry by entry to a seekable binary file.
+
+    Fixed order is the caller's job (`entry_order`); every entry is dated `generated_at` (UTC), mode
+    0644, deflated at level 9. `add` writes an in-memory piece; `open_entry` returns a writable stream
+    for a large piece whose size is known in advance (the header is the one `add` would write, so a
+    streamed entry is byte for byte the same as the same content added whole).
+    """
+
+    def __init__(self, out: IO[bytes], generated_at: datetime) -> None:
+        stamp = generated_at.astimezone(UTC)
+        self._date_time = (
+            max(stamp.year, 1980),
+            stamp.month,
+            stamp.day,
+            stamp.hour,
+            stamp.minute,
+            stamp.second,
+        )
+        self._archive = zipfile.ZipFile(out, "w")
+        self._entry: IO[bytes] | None = None
+
+    def _info(self, path: str, size: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(path, date_time=self._date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info._compresslevel = 9  # type: ignore[attr-defined]  # what writestr(compresslevel=9) sets
+        info.create_system = 3  # Unix, so that the mode below is honoured
+        info.external_attr = 0o100644 << 16
+        info.file_size = size
+        return info
+
+    def add(self, path: str, data: bytes) -> None:
+        self._archive.writestr(self._info(path, len(data)), data)
+
+    def open_entry(self, path: str, size: int) -> IO[bytes]:
+        """A stream for `size` bytes at `path`; close it before the next entry."""
+        self._entry = self._archive.open(self._info(path, size), "w")
+        return self._entry
+
+    def close(self) -> None:
+        """Write the central directory (the output file stays open)."""
+        self._archive.close()
+
+    def abandon(self) -> None:
+        """After a failure: release the archive without raising (the output is to be discarded)."""
+        with contextlib.suppress(Exception):
+            if self._entry is not None:
+                self._entry.close()
+        with contextlib.suppress(Exception):
+            self._archive.close()
+
+
 def write_zip(files: Mapping[str, bytes], generated_at: datetime) -> bytes:
-    """A deterministic ZIP: fixed order, every entry dated `generated_at` (UTC), mode 0644."""
-    stamp = generated_at.astimezone(UTC)
-    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    """A deterministic ZIP in memory: fixed order, every entry dated `generated_at` (UTC), mode 0644."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(files, key=entry_order):
-            info = zipfile.ZipInfo(path, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # Unix, so that the mode below is honoured
-            info.external_attr = 0o100644 << 16
-            archive.writestr(info, files[path], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    writer = ZipWriter(buffer, generated_at)
+    for path in sorted(files, key=entry_order):
+        writer.add(path, files[path])
+    writer.close()
     return buffer.getvalue()
 
 

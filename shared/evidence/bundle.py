@@ -4,6 +4,14 @@ The builder takes bytes and plain metadata, never database rows: the coffre (act
 consent registry (declaration history for the judicial authority) gather their pieces, add them, and
 `build()` returns the ZIP bytes with `manifest.json`, `SHA256SUMS` and `VERIFIER.md` computed.
 
+Large pieces (the acte, its annexes: up to 50 MB) are added as references to blobs instead
+(`add_acte_blob`, `add_annexe_blob`): their SHA-256 and size come from the blob's name and record,
+so the manifest is computed before any of their bytes is read, and `write_to(file)` streams them
+from the store into the ZIP in worker threads, re-hashed on the way. The bytes written under a
+path always hash to the manifest's digest for it: on any mismatch (the store's `IntegrityError`, or
+the builder's own hash or size check) `write_to` raises `PieceAlteree` (an `IntegrityError`) and
+the caller discards the file. A bundle never holds a large piece whole in memory.
+
     builder = BundleBuilder.acte(acte_id, genere_le=now)
     builder.add_acte(pdf)
     builder.add_timestamp("depot", token.response, objet=format.ACTE)
@@ -12,7 +20,8 @@ consent registry (declaration history for the judicial authority) gather their p
     builder.set_jwks(jwks_document)
     builder.set_journal(await extract_journal(session, log, indexes=..., checkpoint=..., latest=..., cle=...))
     builder.set_recit(Recit(...))
-    zip_bytes = builder.build()
+    zip_bytes = builder.build()                     # or: builder.add_acte_blob(store, ref) ...
+                                                    #     await builder.write_to(temporary_file)
 
 `build()` refuses an incomplete bundle (missing acte, story, journal, TSA chain for the tokens, keys
 for a JWS, a timestamp whose object is not in the bundle): a bundle the verifier would reject for
@@ -22,16 +31,20 @@ its shape is a bug of the caller, raised as `ValueError`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
+from anyio import to_thread
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from shared.blobs.base import BlobRef, BlobStore, IntegrityError
 from shared.evidence import format as fmt
-from shared.evidence.archive import FileEntry, render_sums, sha256_hex, write_zip
+from shared.evidence.archive import FileEntry, ZipWriter, entry_order, render_sums, sha256_hex, write_zip
 from shared.evidence.guide import render_guide
 from shared.evidence.journal import JournalExtract, checkpoint_of
 from shared.translog.rfc9162 import leaf_hash
@@ -48,8 +61,30 @@ def safe_name(name: str) -> str:
     return cleaned[:80] or "annexe"
 
 
+class PieceAlteree(IntegrityError):
+    """A blob piece's bytes do not match its reference: no bundle may be produced from them."""
+
+    def __init__(self, chemin: str, ref: BlobRef, detail: str) -> None:
+        super().__init__(f"{chemin} : le document {ref.sha256} ({ref.size} octets) est altéré : {detail}")
+        self.chemin = chemin
+        self.ref = ref
+
+
+@dataclass(frozen=True)
+class _BlobPiece:
+    """A large piece by reference: its bytes are read (verified) only while the ZIP is written."""
+
+    store: BlobStore
+    ref: BlobRef
+
+
+def _write_hashed(out: IO[bytes], hasher: hashlib._Hash, data: bytes) -> None:
+    hasher.update(data)
+    out.write(data)
+
+
 class BundleBuilder:
-    """Collects the pieces of one bundle; `build()` produces the ZIP bytes."""
+    """Collects the pieces of one bundle; `build()` produces the ZIP bytes, `write_to` a ZIP file."""
 
     def __init__(self, type_: fmt.BundleType, sujet: str, *, genere_le: datetime) -> None:
         if type_ not in fmt.TYPES:
@@ -62,6 +97,7 @@ class BundleBuilder:
         self.sujet = sujet
         self.genere_le = genere_le
         self._files: dict[str, bytes] = {}
+        self._blobs: dict[str, _BlobPiece] = {}
         self._annexes = 0
         self._journal: JournalExtract | None = None
 
@@ -75,13 +111,21 @@ class BundleBuilder:
 
     # --- pieces ---------------------------------------------------------------------------------------
 
-    def add_file(self, path: str, data: bytes) -> None:
-        """Add any file under a safe path (the named helpers below are preferred)."""
+    def _check_new_path(self, path: str) -> None:
         if not fmt.is_safe_path(path) or path in (fmt.MANIFEST, fmt.GUIDE, fmt.SUMS):
             raise ValueError(f"refused bundle path {path!r}")
-        if path in self._files:
+        if path in self._files or path in self._blobs:
             raise ValueError(f"{path} is already in the bundle")
+
+    def add_file(self, path: str, data: bytes) -> None:
+        """Add any file under a safe path (the named helpers below are preferred)."""
+        self._check_new_path(path)
         self._files[path] = bytes(data)
+
+    def add_blob(self, path: str, store: BlobStore, ref: BlobRef) -> None:
+        """Add the content of blob `ref` under `path`, read from `store` (verified) by `write_to`."""
+        self._check_new_path(path)
+        self._blobs[path] = _BlobPiece(store, ref)
 
     def add_json(self, path: str, value: Mapping[str, Any] | Sequence[Any]) -> None:
         self.add_file(path, fmt.pretty_json(value))
@@ -89,11 +133,25 @@ class BundleBuilder:
     def add_acte(self, document: bytes) -> None:
         self.add_file(fmt.ACTE, document)
 
+    def add_acte_blob(self, store: BlobStore, ref: BlobRef) -> None:
+        self.add_blob(fmt.ACTE, store, ref)
+
+    def _annexe_path(self, nom: str) -> str:
+        path = f"{fmt.ANNEXES}{self._annexes + 1}-{safe_name(nom)}"
+        self._check_new_path(path)
+        self._annexes += 1
+        return path
+
     def add_annexe(self, nom: str, data: bytes) -> str:
         """Add an annexe as `acte/annexes/<n>-<nom>` (n from 1, in call order); return its path."""
-        self._annexes += 1
-        path = f"{fmt.ANNEXES}{self._annexes}-{safe_name(nom)}"
+        path = self._annexe_path(nom)
         self.add_file(path, data)
+        return path
+
+    def add_annexe_blob(self, nom: str, store: BlobStore, ref: BlobRef) -> str:
+        """`add_annexe` with the content of blob `ref` (see `add_blob`)."""
+        path = self._annexe_path(nom)
+        self.add_blob(path, store, ref)
         return path
 
     def add_validation_report(self, rapport: Mapping[str, Any]) -> None:
@@ -182,8 +240,9 @@ class BundleBuilder:
     # --- output -------------------------------------------------------------------------------------
 
     def _check_complete(self) -> None:
+        present = self._files.keys() | self._blobs.keys()
         required = [*fmt.JOURNAL, *((fmt.ACTE, fmt.RECIT) if self.type == "acte" else (fmt.HISTORIQUE,))]
-        missing = [path for path in required if path not in self._files]
+        missing = [path for path in required if path not in present]
         if missing:
             raise ValueError(f"incomplete {self.type} bundle: missing {', '.join(missing)}")
         tokens = [p for p in self._files if p.startswith(fmt.HORODATAGES) and p.endswith(".tsr")]
@@ -191,17 +250,22 @@ class BundleBuilder:
             raise ValueError("timestamp tokens need the TSA chain (set_tsa_chain)")
         for token in tokens:
             meta = fmt.json_object(self._files[token[:-4] + ".json"], token)
-            if "objet" in meta and meta["objet"] not in self._files:
+            if "objet" in meta and meta["objet"] not in present:
                 raise ValueError(f"{token} timestamps {meta['objet']}, which is not in the bundle")
         if any(p.endswith(".jws") for p in self._files) and fmt.JWKS not in self._files:
             raise ValueError("a JWS needs the public keys (set_jwks)")
 
-    def build(self) -> bytes:
-        """The ZIP bytes: the pieces plus VERIFIER.md, SHA256SUMS and manifest.json."""
+    def _small_files(self) -> dict[str, bytes]:
+        """The in-memory pieces plus VERIFIER.md, SHA256SUMS and manifest.json (which also list the
+        blob pieces, by their blob's digest and size)."""
         self._check_complete()
         files = dict(self._files)
-        files[fmt.GUIDE] = render_guide(files, type_=self.type, sujet=self.sujet, genere_le=self.genere_le)
+        digests = {path: piece.ref.sha256 for path, piece in self._blobs.items()}
+        files[fmt.GUIDE] = render_guide(
+            files, type_=self.type, sujet=self.sujet, genere_le=self.genere_le, digests=digests
+        )
         entries = [FileEntry(p, sha256_hex(d), len(d), fmt.role_of(p)) for p, d in files.items()]
+        entries += [FileEntry(p, b.ref.sha256, b.ref.size, fmt.role_of(p)) for p, b in self._blobs.items()]
         files[fmt.SUMS] = render_sums(entries)
         entries.append(
             FileEntry(fmt.SUMS, sha256_hex(files[fmt.SUMS]), len(files[fmt.SUMS]), fmt.role_of(fmt.SUMS))
@@ -214,4 +278,59 @@ class BundleBuilder:
             "fichiers": [e.to_json() for e in sorted(entries, key=lambda e: e.chemin)],
         }
         files[fmt.MANIFEST] = fmt.pretty_json(manifest)
-        return write_zip(files, self.genere_le)
+        return files
+
+    def build(self) -> bytes:
+        """The ZIP bytes: the pieces plus VERIFIER.md, SHA256SUMS and manifest.json.
+
+        Only for bundles without blob pieces (those are written by `write_to`)."""
+        if self._blobs:
+            raise ValueError("a bundle with blob pieces is written to a file (write_to), not built in memory")
+        return write_zip(self._small_files(), self.genere_le)
+
+    async def write_to(self, out: IO[bytes]) -> None:
+        """Write the ZIP to `out` (a seekable binary file, at its start); the same bytes `build()`
+        gives for the same content.
+
+        Blob pieces are streamed from their store with verification and hashed again here; any
+        mismatch with their reference raises `PieceAlteree` (an `IntegrityError`; a missing blob, the
+        store's `BlobNotFound`): `out` then holds a partial ZIP, which the caller must discard.
+        Blocking work (compression, hashing, writing) runs in worker threads.
+        """
+        files = self._small_files()
+        writer = await to_thread.run_sync(ZipWriter, out, self.genere_le)
+        complete = False
+        try:
+            for path in sorted(files.keys() | self._blobs.keys(), key=entry_order):
+                if path in files:
+                    await to_thread.run_sync(writer.add, path, files[path])
+                else:
+                    await self._write_blob(writer, path, self._blobs[path])
+            await to_thread.run_sync(writer.close)
+            complete = True
+        finally:
+            if not complete:
+                writer.abandon()
+
+    @staticmethod
+    async def _write_blob(writer: ZipWriter, path: str, piece: _BlobPiece) -> None:
+        ref = piece.ref
+        chunks = await piece.store.open(ref.sha256, verify=True)
+        entry = await to_thread.run_sync(writer.open_entry, path, ref.size)
+        hasher = hashlib.sha256()
+        size = 0
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > ref.size:
+                    break
+                await to_thread.run_sync(_write_hashed, entry, hasher, chunk)
+        except IntegrityError as exc:
+            raise PieceAlteree(path, ref, str(exc)) from exc
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        if size != ref.size or hasher.hexdigest() != ref.sha256:
+            raise PieceAlteree(path, ref, f"empreinte obtenue {hasher.hexdigest()}, taille {size}.")
+        await to_thread.run_sync(entry.close)

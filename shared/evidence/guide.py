@@ -53,7 +53,7 @@ def _json(files: Mapping[str, bytes], path: str) -> Any:
     return json.loads(files[path]) if path in files else None
 
 
-def _tokens(files: Mapping[str, bytes]) -> list[tuple[str, str, str]]:
+def _tokens(files: Mapping[str, bytes], digests: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """(token path, what was timestamped, hex digest) for each token."""
     rows = []
     for path in sorted(p for p in files if p.startswith(fmt.HORODATAGES) and p.endswith(".tsr")):
@@ -61,6 +61,8 @@ def _tokens(files: Mapping[str, bytes]) -> list[tuple[str, str, str]]:
         objet = meta.get("objet")
         if isinstance(objet, str) and objet in files:
             rows.append((path, objet, hashlib.sha256(files[objet]).hexdigest()))
+        elif isinstance(objet, str) and objet in digests:
+            rows.append((path, objet, digests[objet]))
         else:
             rows.append((path, "sha256", str(meta.get("sha256", ""))))
     return rows
@@ -88,8 +90,16 @@ def _leaves(files: Mapping[str, bytes]) -> list[str]:
     return rows
 
 
-def render_guide(files: Mapping[str, bytes], *, type_: str, sujet: str, genere_le: datetime) -> bytes:
-    tokens = _tokens(files)
+def render_guide(
+    files: Mapping[str, bytes],
+    *,
+    type_: str,
+    sujet: str,
+    genere_le: datetime,
+    digests: Mapping[str, str] | None = None,
+) -> bytes:
+    """The guide for a bundle of `files`, plus the pieces not in memory by their hex SHA-256 (`digests`)."""
+    tokens = _tokens(files, digests or {})
     jwks = _json(files, fmt.JWKS) or {"keys": []}
     kids = ", ".join(f"`{k.get('kid')}`" for k in jwks.get("keys", [])) or "—"
     cle = files.get(fmt.CLE_JOURNAL, b"").decode("utf-8").strip()

@@ -1,7 +1,8 @@
 """The evidence bundle of one acte (`signif-preuves/1`, see `shared.evidence.format`), from the coffre.
 
 What goes in, and where it comes from:
-- `acte/document.pdf` and `acte/annexes/*`: the blobs, read back verified (SHA-256) from the store;
+- `acte/document.pdf` and `acte/annexes/*`: the blobs, streamed verified (SHA-256) from the store
+  into the ZIP, never held whole in memory;
 - `validation/rapport.json`: the signature validation report made at deposit;
 - `horodatages/depot.tsr`, `horodatages/envoi.tsr`: the RFC 3161 tokens over the acte's SHA-256 kept
   in the `depot` and `envoi` events; `horodatages/avis-reception.tsr`: the avis de réception's token
@@ -13,7 +14,11 @@ What goes in, and where it comes from:
   consistency proof to the latest checkpoint (signed now when the log has grown since);
 - `cles/jwks.json` (the seal keys) and `recit.json` (the story the coffre's rows assert).
 
-The database work happens in one short transaction; the PDFs are sealed afterwards, at `now`.
+The database work happens in one short transaction; the PDFs are sealed afterwards, at `now`. The
+ZIP is written to an anonymous temporary file under `<var_dir>/tmp/` (no name on disk: it goes when
+closed, or when the process dies). A blob that no longer matches its hash stops the bundle: the alarm
+is raised as for the document itself (error log, `alerte_integrite` leaf and event), and the caller
+gets `ErreurIntegrite` (500), never a bundle.
 """
 
 from __future__ import annotations
@@ -21,28 +26,37 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from anyio import to_thread
 from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.actes import repository
 from services.coffre.contexte import Coffre
+from services.coffre.depot.envoi import evenement as consigner_evenement
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, ActeAnnexe, ActeEvenement
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf
 from services.coffre.reception import documents
 from shared.app import ServiceRuntime
+from shared.blobs.base import BlobRef
 from shared.crypto.jws import jwks
+from shared.errors import ErreurIntegrite
 from shared.evidence import format as fmt
-from shared.evidence.bundle import BundleBuilder
+from shared.evidence.bundle import BundleBuilder, PieceAlteree
 from shared.evidence.journal import JournalExtract, extract_journal
 from shared.territoire import territoire_de
 from shared.timestamps.client import EmbeddedTimestampClient
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -193,17 +207,14 @@ def recit(acte: Acte) -> fmt.Recit:
     )
 
 
-async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces) -> bytes | None:
-    """The ZIP bytes of the acte's bundle, or None when `acces` may not see the acte."""
-    now = runtime.clock.now()
-    lecture = await _lire(runtime, coffre, acte_id, acces, now)
-    if lecture is None:
-        return None
+async def _remplir(
+    runtime: ServiceRuntime, coffre: Coffre, lecture: _Lecture, now: datetime
+) -> BundleBuilder:
     acte = lecture.acte
     builder = BundleBuilder.acte(acte.id, genere_le=now)
-    builder.add_acte(await coffre.blobs.read_bytes(acte.sha256))
+    builder.add_acte_blob(coffre.blobs, BlobRef(acte.sha256, acte.taille))
     for annexe in sorted(lecture.annexes, key=lambda a: a.position):
-        builder.add_annexe(annexe.nom, await coffre.blobs.read_bytes(annexe.sha256))
+        builder.add_annexe_blob(annexe.nom, coffre.blobs, BlobRef(annexe.sha256, annexe.taille))
     builder.add_validation_report(acte.rapport_validation)
     jetons = 0
     for evenement in lecture.evenements:
@@ -244,4 +255,59 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
     builder.set_jwks(jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires]))
     builder.set_journal(lecture.journal)
     builder.set_recit(recit(acte))
-    return builder.build()
+    return builder
+
+
+def repertoire_temporaire(coffre: Coffre) -> Path:
+    """Where bundles are written while they are served (`<var_dir>/tmp`)."""
+    return coffre.settings.var_dir / "tmp"
+
+
+def _fichier_temporaire(repertoire: Path) -> IO[bytes]:
+    repertoire.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryFile(dir=repertoire, prefix="preuves-")
+
+
+async def _alarme(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, exc: PieceAlteree) -> None:
+    now = runtime.clock.now()
+    logger.error(
+        "integrity alarm: a stored piece of the acte does not match its hash (evidence bundle refused)",
+        extra={"acte_id": acte_id, "chemin": exc.chemin, "sha256": exc.ref.sha256},
+    )
+    async with runtime.db.transaction() as session:
+        index = await coffre.repertoire.ajouter(
+            session,
+            {
+                "type": "alerte_integrite",
+                "acte_id": acte_id,
+                "sha256": exc.ref.sha256,
+                "instant": instant(now),
+            },
+            now=now,
+        )
+        await consigner_evenement(session, acte_id, "alerte_integrite", now=now, journal_index=index)
+
+
+async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces) -> IO[bytes] | None:
+    """The acte's bundle as a ZIP in an anonymous temporary file (at its start; the caller closes it),
+    or None when `acces` may not see the acte. `ErreurIntegrite` (after the alarm) if a stored piece
+    no longer matches its hash."""
+    now = runtime.clock.now()
+    lecture = await _lire(runtime, coffre, acte_id, acces, now)
+    if lecture is None:
+        return None
+    builder = await _remplir(runtime, coffre, lecture, now)
+    fichier = await to_thread.run_sync(_fichier_temporaire, repertoire_temporaire(coffre))
+    try:
+        await builder.write_to(fichier)
+        await to_thread.run_sync(fichier.seek, 0)
+    except PieceAlteree as exc:
+        fichier.close()
+        await _alarme(runtime, coffre, lecture.acte.id, exc)
+        raise ErreurIntegrite(
+            "Une pièce stockée de l'acte ne correspond plus à son empreinte ; incident journalisé."
+        ) from exc
+    except BaseException:
+        fichier.close()
+        raise
+    return fichier

@@ -5,21 +5,29 @@ an unknown id), or the judicial authority (role `autorite_judiciaire`) for a nam
 (`?juridiction=&numero=`, both required, else 422 `procedure-requise`); the authority's access is
 appended to the répertoire (`acces_preuves_autorite`, procedure hashed) before anything is returned,
 and that leaf is in the bundle.
+
+The ZIP is complete in a temporary file before the response starts (so a stored piece found altered
+gives a 500 problem, never a truncated or altered bundle), then streamed with its Content-Length;
+the file is closed, hence gone, once sent or when the client goes away.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from collections.abc import AsyncIterator
+from typing import IO, Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
+from starlette.types import Receive, Scope, Send
 
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.dossier.assemblage import Acces, Procedure, assembler
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import Autorite, Commissaire, Principal, TokenVerifier
-from shared.errors import Authentification, Interdit, Unprocessable, error_responses
+from shared.errors import Authentification, ErreurIntegrite, Interdit, Unprocessable, error_responses
 
 router = APIRouter(prefix="/coffre/v1", tags=["preuves"])
 
@@ -27,6 +35,35 @@ router = APIRouter(prefix="/coffre/v1", tags=["preuves"])
 class ProcedureRequise(Unprocessable):
     code = "procedure-requise"
     title = "Procédure judiciaire requise"
+
+
+MORCEAU = 1 << 20
+
+
+async def _morceaux(fichier: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        while morceau := await to_thread.run_sync(fichier.read, MORCEAU):
+            yield morceau
+    finally:
+        fichier.close()
+
+
+class FichierTemporaireResponse(StreamingResponse):
+    """Streams an open temporary file and closes it however the response ends (sent, client gone,
+    cancelled): an anonymous temporary file then leaves nothing behind."""
+
+    def __init__(self, fichier: IO[bytes], *, media_type: str, headers: dict[str, str]) -> None:
+        taille = os.fstat(fichier.fileno()).st_size - fichier.tell()
+        super().__init__(
+            _morceaux(fichier), media_type=media_type, headers={**headers, "Content-Length": str(taille)}
+        )
+        self.fichier = fichier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.fichier.close()
 
 
 async def _appelant(request: Request) -> Principal:
@@ -52,8 +89,8 @@ async def _appelant(request: Request) -> Principal:
 @router.get(
     "/actes/{acte_id}/preuves",
     summary="Dossier de preuves de l'acte (ZIP signif-preuves/1, vérifiable hors ligne)",
-    responses=error_responses(ActeIntrouvable, ProcedureRequise),
-    response_class=Response,
+    responses=error_responses(ActeIntrouvable, ProcedureRequise, ErreurIntegrite),
+    response_class=StreamingResponse,
 )
 async def preuves(
     request: Request,
@@ -71,11 +108,11 @@ async def preuves(
     else:  # pragma: no cover - _appelant returns one of the two
         raise Interdit()
     runtime = runtime_of(request)
-    data = await assembler(runtime, coffre_of(runtime), acte_id, acces)
-    if data is None:
+    fichier = await assembler(runtime, coffre_of(runtime), acte_id, acces)
+    if fichier is None:
         raise ActeIntrouvable()
-    return Response(
-        data,
+    return FichierTemporaireResponse(
+        fichier,
         media_type="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="preuves-{acte_id}.zip"',
