@@ -13,8 +13,8 @@ on the same file still meets `busy_timeout`. Only the session dependency commits
 services never do.
 
 Work that must follow a commit (integrating queued log leaves, `shared.translog.store`) registers an
-asyncio task with `after_commit_tasks(session)` from an `after_commit` event; `Database.transaction`
-waits for those tasks before it returns, so a request's response leaves after them.
+asyncio future with `after_commit_tasks(session)` from an `after_commit` event; `Database.transaction`
+waits for those futures before it returns, so a request's response leaves after them.
 """
 
 from __future__ import annotations
@@ -129,9 +129,9 @@ def _sqlite_release(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
         turn.give_back()
 
 
-def after_commit_tasks(session: Session) -> list[asyncio.Task[None]]:
-    """The tasks `Database.transaction` waits for once `session`'s transaction has committed."""
-    tasks: list[asyncio.Task[None]] = session.info.setdefault(_AFTER_COMMIT, [])
+def after_commit_tasks(session: Session) -> list[asyncio.Future[None]]:
+    """The futures (tasks) `Database.transaction` waits for once `session`'s transaction has committed."""
+    tasks: list[asyncio.Future[None]] = session.info.setdefault(_AFTER_COMMIT, [])
     return tasks
 
 
@@ -180,8 +180,8 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any exception.
 
-        After the commit, waits for the tasks the commit started (`after_commit_tasks`); a cancelled
-        caller does not cancel them.
+        After the commit, waits for the futures the commit registered (`after_commit_tasks`); a
+        cancelled caller does not cancel them.
         """
         async with self.sessionmaker() as session:
             async with session.begin():

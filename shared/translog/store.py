@@ -56,6 +56,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -265,62 +266,97 @@ def _engine_of(session: AsyncSession) -> AsyncEngine:
 
 
 class _Sequencer:
-    """Coalesces one process's post-commit integrations of one log on one database.
+    """One process's post-commit integrations of one log on one database: a single loop.
 
-    Integrations run one at a time (`_lock`). A caller whose leaf committed before an integration
-    started needs nothing more once that integration has committed: integration number n reads the
-    queue after it starts, so it saw every row committed before it started.
+    A commit that queued leaves calls `request`; the loop runs integrations back to back while
+    requests keep arriving, each taking the whole queue, so the commits made during one integration
+    share the next (8 commits at once: one or two integrations, not eight). The future `request`
+    returns is resolved once an integration that started after the request has finished: that
+    integration read the queue after the caller's commit, so it took the caller's leaves. A failed
+    integration is logged and resolves its waiters too: the leaves stay queued and durable, and the
+    next integration (or start-up) takes them.
     """
 
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self._started = 0
-        self._succeeded = 0
+    def __init__(self, log: TransparencyLog) -> None:
+        self._log = log
+        self._requested = 0
+        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
+        self._task: asyncio.Task[None] | None = None
 
-    async def after_commit(self, log: TransparencyLog, engine: AsyncEngine) -> None:
-        committed_before = self._started
-        async with self._lock:
-            if self._succeeded > committed_before:
-                return
-            self._started += 1
-            number = self._started
-            try:
-                await log.integrate_pending(engine)
-            except Exception:
-                # The leaves stay queued and durable; the next integration (or start-up) takes them.
-                logger.exception("translog integration after commit failed", extra={"log": log.name})
-                return
-            self._succeeded = number
+    def request(self, engine: AsyncEngine) -> asyncio.Future[None]:
+        """Ask for an integration that starts from now on; the future says when one has finished."""
+        loop = asyncio.get_running_loop()
+        self._requested += 1
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append((self._requested, waiter))
+        if self._task is not None and self._task.get_loop() is not loop:
+            # A previous event loop's (tests run one per test): its loop and waiters are gone.
+            self._task = None
+            self._waiters = deque(w for w in self._waiters if w[1].get_loop() is loop)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._run(engine))
+        return waiter
+
+    async def idle(self) -> None:
+        """Return once no integration is running or requested."""
+        while (task := self._task) is not None and not task.done():
+            await asyncio.shield(task)
+
+    async def _run(self, engine: AsyncEngine) -> None:
+        done = 0
+        try:
+            while done < self._requested:
+                target = self._requested
+                try:
+                    await self._log.integrate_pending(engine)
+                except Exception:
+                    logger.exception(
+                        "translog integration after commit failed", extra={"log": self._log.name}
+                    )
+                done = target
+                while self._waiters and self._waiters[0][0] <= done:
+                    waiter = self._waiters.popleft()[1]
+                    if not waiter.done():
+                        waiter.set_result(None)
+        finally:
+            self._task = None if self._task is asyncio.current_task() else self._task
 
 
 _ENQUEUED = "signif.translog.enqueued"
-_BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _integrate_after_commit(session: Session) -> None:
-    enqueued: dict[int, tuple[TransparencyLog, AsyncEngine]] | None = session.info.pop(_ENQUEUED, None)
+    enqueued: dict[int, tuple[TransparencyLog, AsyncEngine, bool]] | None = session.info.pop(_ENQUEUED, None)
     if not enqueued:
         return
     try:
-        loop = asyncio.get_running_loop()
+        asyncio.get_running_loop()
     except RuntimeError:  # pragma: no cover - a synchronous session: integration waits for the next one
         return
-    for log, engine in enqueued.values():
-        task = loop.create_task(log.sequencer(engine).after_commit(log, engine))
-        _BACKGROUND.add(task)  # a reference until it is done, even if nobody awaits it
-        task.add_done_callback(_BACKGROUND.discard)
-        after_commit_tasks(session).append(task)
+    for log, engine, wait in enqueued.values():
+        integrated = log.sequencer(engine).request(engine)
+        if wait:
+            after_commit_tasks(session).append(integrated)
 
 
 class TransparencyLog:
     """An append-only Merkle log over `tables`; every method runs in the caller's session.
 
     `references`: the business columns queued leaves may ask to receive their index (`IndexRef`).
+    `wait_for_integration`: whether a transaction that queued leaves (`enqueue`) returns only once
+    they are integrated (the default; see `enqueue`'s `wait`).
     """
 
-    def __init__(self, tables: TranslogTables, references: Iterable[ColumnElement[Any]] = ()) -> None:
+    def __init__(
+        self,
+        tables: TranslogTables,
+        references: Iterable[ColumnElement[Any]] = (),
+        *,
+        wait_for_integration: bool = True,
+    ) -> None:
         self.tables = tables
+        self.wait_for_integration = wait_for_integration
         self.name = tables.leaves.name.removesuffix("_leaves")
         self._references: dict[str, _Reference] = {}
         for column in references:
@@ -333,6 +369,7 @@ class TransparencyLog:
         self._postgresql_writes: dict[tuple[str, ...], Executable] = {}
         # Statements of fixed shape, built once.
         head, pending = tables.head, tables.pending
+        self._enqueue = insert(pending)
         self._read_head = select(head.c.size, head.c.frontier).where(head.c.id == _HEAD_ID)
         self._read_head_for_update = self._read_head.with_for_update()
         # Read and delete the queue's first `take` rows in one statement (RETURNING has no order).
@@ -355,7 +392,15 @@ class TransparencyLog:
 
     def sequencer(self, engine: AsyncEngine) -> _Sequencer:
         """This process's post-commit integrator of this log on `engine`'s database."""
-        return self._sequencers.setdefault(engine.sync_engine, _Sequencer())
+        sequencer = self._sequencers.get(engine.sync_engine)
+        if sequencer is None:
+            sequencer = self._sequencers[engine.sync_engine] = _Sequencer(self)
+        return sequencer
+
+    async def integrated(self, engine: AsyncEngine) -> None:
+        """Return once this process has integrated every leaf its commits queued on `engine`
+        (the integrations `enqueue(..., wait=False)` left running)."""
+        await self.sequencer(engine).idle()
 
     # --- writes: the queue -------------------------------------------------------------------------
 
@@ -366,25 +411,32 @@ class TransparencyLog:
         *,
         now: datetime | None = None,
         refs: Sequence[IndexRef] = (),
+        wait: bool | None = None,
     ) -> None:
         """Queue one leaf in the caller's transaction; it is integrated right after the commit.
 
         Its index is not known before the integration: `refs` name the business columns that
-        receive it.
+        receive it. `wait` (default: the log's `wait_for_integration`): whether
+        `shared.db.Database.transaction` returns only once the leaf is integrated; without waiting
+        it returns after the commit (the leaf is durable in the queue) and this process's
+        integration loop integrates it, in queue order, in the background.
         """
         stored = self._refs(refs)
         if _serialised(session):
             await self._append_now(session, [(data, stored)], _utc(now))
             return
-        await session.execute(
-            insert(self.tables.pending).values(data=data, created_at=_utc(now), refs=stored)
-        )
-        self._integrate_after_commit(session)
+        await session.execute(self._enqueue, {"data": data, "created_at": _utc(now), "refs": stored})
+        self._integrate_after_commit(session, wait)
 
     async def enqueue_many(
-        self, session: AsyncSession, items: Sequence[bytes], *, now: datetime | None = None
+        self,
+        session: AsyncSession,
+        items: Sequence[bytes],
+        *,
+        now: datetime | None = None,
+        wait: bool | None = None,
     ) -> None:
-        """Queue leaves in order (one statement), integrated right after the commit."""
+        """Queue leaves in order (one statement), integrated right after the commit (see `enqueue`)."""
         if not items:
             return
         created_at = _utc(now)
@@ -392,8 +444,8 @@ class TransparencyLog:
             await self._append_now(session, [(data, None) for data in items], created_at)
             return
         rows = [{"data": data, "created_at": created_at, "refs": None} for data in items]
-        await session.execute(insert(self.tables.pending), rows)
-        self._integrate_after_commit(session)
+        await session.execute(self._enqueue, rows)
+        self._integrate_after_commit(session, wait)
 
     async def integrate(self, session: AsyncSession, *, limit: int | None = None) -> dict[int, int]:
         """Integrate the queue (at most `limit` rows) in the caller's transaction: {queue id: index}.
@@ -525,8 +577,13 @@ class TransparencyLog:
         else:
             await session.execute(insert(self.tables.head).values(values))
 
-    def _integrate_after_commit(self, session: AsyncSession) -> None:
-        session.info.setdefault(_ENQUEUED, {})[id(self)] = (self, _engine_of(session))
+    def _integrate_after_commit(self, session: AsyncSession, wait: bool | None) -> None:
+        """Have the commit request an integration (`_integrate_after_commit` event), awaited by
+        `Database.transaction` if any of the transaction's enqueues wants to wait."""
+        wait = self.wait_for_integration if wait is None else wait
+        enqueued = session.info.setdefault(_ENQUEUED, {})
+        previous = enqueued.get(id(self))
+        enqueued[id(self)] = (self, _engine_of(session), wait or (previous is not None and previous[2]))
 
     async def _append_now(
         self,

@@ -246,3 +246,81 @@ async def test_leaves_committed_while_an_integration_waits_are_integrated_in_que
     # Each business row got the index of its own leaf.
     assert {index: libelle.encode() for _, libelle, index in await pg.rows()} == dict(enumerate(integrated))
     assert await pg.pending() == 0
+
+
+@pytest.mark.postgres
+async def test_a_transaction_that_does_not_wait_returns_before_the_integration(pg: Env) -> None:
+    await pg.fait("avant")
+    head = pg.tables.head
+    async with pg.db.engine.connect() as blocker:
+        # Hold the head row as an integration does: the integration cannot finish.
+        await blocker.execute(select(head.c.size).with_for_update())
+        ids = []
+        for i in range(5):
+            async with asyncio.timeout(5):  # would hang on the blocker if the block waited
+                async with pg.db.transaction() as session:
+                    row_id = int(
+                        await session.scalar(
+                            insert(pg.faits).values(libelle=f"sans attente {i}").returning(pg.faits.c.id)
+                        )
+                    )
+                    ref = IndexRef(pg.faits.c.leaf_index, row_id)
+                    await pg.log.enqueue(
+                        session, f"sans attente {i}".encode(), now=NOW, refs=[ref], wait=False
+                    )
+            ids.append(row_id)
+        assert await pg.pending() == 5  # committed and durable in the queue, not integrated
+        assert [index for _, _, index in await pg.rows()] == [0, None, None, None, None, None]
+        await blocker.rollback()
+    await pg.log.integrated(pg.db.engine)  # the background loop takes them once the head is free
+    assert await pg.pending() == 0
+    assert await pg.size() == 6
+    async with pg.db.transaction() as session:
+        integrated = [leaf.data for leaf in await pg.log.leaves(session, 0, 10)]
+    assert integrated == [b"avant", *(f"sans attente {i}".encode() for i in range(5))]
+    assert {index: libelle.encode() for _, libelle, index in await pg.rows()} == dict(enumerate(integrated))
+
+
+@pytest.mark.postgres
+async def test_concurrent_writers_that_do_not_wait_are_all_integrated_in_their_order(
+    postgres_url: str,
+) -> None:
+    e = await _env(postgres_url)
+    log = TransparencyLog(e.tables, references=[e.faits.c.leaf_index], wait_for_integration=False)
+    try:
+
+        async def writer(w: int) -> list[bytes]:
+            mine = []
+            for i in range(30):
+                data = f"w{w} n{i}".encode()
+                async with e.db.transaction() as session:
+                    await log.enqueue(session, data, now=NOW)
+                mine.append(data)
+            return mine
+
+        written = await asyncio.gather(*(writer(w) for w in range(8)))
+        await log.integrated(e.db.engine)
+        assert await e.pending() == 0
+        async with e.db.transaction() as session:
+            leaves = await log.leaves(session, 0, 1000)
+            size = await log.size(session)
+        assert size == 8 * 30
+        assert [leaf.index for leaf in leaves] == list(range(size))
+        order = {leaf.data: leaf.index for leaf in leaves}
+        for mine in written:
+            assert [order[d] for d in mine] == sorted(order[d] for d in mine)  # each writer's commit order
+    finally:
+        await e.db.dispose()
+
+
+async def test_sqlite_appends_in_the_transaction_even_without_waiting(database_url: str) -> None:
+    e = await _env(database_url)
+    try:
+        async with e.db.transaction() as session:
+            await e.log.enqueue(session, b"un", now=NOW, wait=False)
+            inside = await e.log.size(session)
+        assert inside == (1 if e.db.is_sqlite else 0)
+        await e.log.integrated(e.db.engine)
+        assert (await e.size(), await e.pending()) == (1, 0)
+    finally:
+        await e.db.dispose()
