@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
+from services.consent.autorite.procedure import reference_procedure
 from services.consent.consultations.schemas import Identite
 from services.consent.consultations.service import forme
 from services.consent.declarations import pieces, repository
@@ -29,7 +30,6 @@ from services.consent.models import Declaration, Evenement, Piece, RechercheAuto
 from services.consent.registre import Registre, RegistreDep
 from shared.auth import Autorite, CurrentAutorite
 from shared.crypto.aead import decrypt
-from shared.crypto.tokens import blind_index
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 
 router = APIRouter(prefix="/consent/v1/autorite", tags=["autorité judiciaire"])
@@ -78,15 +78,6 @@ class DeclarationAutorite(DeclarationLue):
 
 class Resultat(BaseModel):
     declarations: list[DeclarationAutorite]
-
-
-def reference_procedure(registre: Registre, procedure: Procedure) -> str:
-    """What the registry log keeps of a procedure: a keyed hash, never its text."""
-    return blind_index(
-        registre.settings.effective_blind_index_key,
-        f"{procedure.juridiction}|{procedure.numero}",
-        "consent/procedure",
-    )
 
 
 async def _journaliser(

@@ -22,6 +22,7 @@ from services.consent.models import (
     Piece,
     Version,
 )
+from services.consent.purge.conservation import retenue
 from services.consent.registre import Registre
 from shared.db import Database
 from shared.jobs import Handler, JobContext, enqueue
@@ -46,14 +47,9 @@ def jour_paris(instant: datetime) -> date:
 
 def _dues(jour: date) -> Select[str, str]:
     """Declarations due for destruction on `jour` (id, personne_id), oldest first; a legal hold keeps one."""
-    en_conservation = (
-        select(Conservation.id)
-        .where(Conservation.declaration_id == Declaration.id, Conservation.levee_le.is_(None))
-        .exists()
-    )
     return (
         select(Declaration.id, Declaration.personne_id)
-        .where(Declaration.destruction_le <= jour, ~en_conservation)
+        .where(Declaration.destruction_le <= jour, ~retenue())
         .order_by(Declaration.destruction_le, Declaration.id)
     )
 

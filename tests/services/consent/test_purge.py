@@ -175,8 +175,10 @@ async def test_a_draft_never_submitted_is_destroyed_after_30_days(tmp_path: Path
         assert (await compter(env))["Declaration"] == 1
 
 
-async def test_a_legal_hold_keeps_a_declaration_past_its_date_until_lifted(tmp_path: Path) -> None:
-    settings = consent_settings(tmp_path, now=instant("2021-03-10T09:00:00Z"))
+async def test_a_legal_hold_keeps_a_declaration_past_its_date_until_lifted(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = consent_settings(tmp_path, database_url, now=instant("2021-03-10T09:00:00Z"))
     procedure = {"juridiction": "TJ Paris", "numero": "RG 26/04242"}
     async with demarrer(settings) as env:
         d = await activer(env)
