@@ -1,44 +1,62 @@
-"""`POST /consultations` (commissaire): the minimal answer, logged with the office and the file reference."""
+"""`POST /consultations` (commissaire): the minimal answer, logged with the office and the file reference.
+
+The consultation is evaluated, logged and committed in a batch with the others of the moment
+(`lots.py`: group commit); the answer leaves once its batch has committed.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from services.consent.consultations import service
+from fastapi import APIRouter, Depends, Request
+
+from services.consent.consultations.lots import Lots
 from services.consent.consultations.schemas import ConsentementNon, ConsentementOui, ConsultationDemande
-from services.consent.dependencies import NowDep, SessionDep
-from services.consent.registre import RegistreDep
+from services.consent.consultations.service import Demande, forme
+from services.consent.dependencies import NowDep, runtime_of
+from services.consent.registre import registre_of
 from shared.auth import CurrentCommissaire
-from shared.errors import Authentification, Interdit, Unprocessable, error_responses
+from shared.errors import Authentification, Interdit, ServiceIndisponible, Unprocessable, error_responses
 
 router = APIRouter(prefix="/consent/v1", tags=["commissaire"])
+
+_LOTS = "consultations.lots"
+
+
+async def _lots(request: Request) -> Lots:
+    """This process's batches of consultations (made on first use: one per app)."""
+    extras = runtime_of(request).extras
+    lots: Lots | None = extras.get(_LOTS)
+    if lots is None:
+        lots = extras[_LOTS] = Lots(runtime_of(request).db, registre_of(request))
+    return lots
+
+
+LotsDep = Annotated[Lots, Depends(_lots)]
 
 
 @router.post(
     "/consultations",
     response_model=ConsentementOui | ConsentementNon,
-    responses=error_responses(Authentification, Interdit, Unprocessable),
+    responses=error_responses(Authentification, Interdit, Unprocessable, ServiceIndisponible),
 )
 async def consulter(
     demande: ConsultationDemande,
     commissaire: CurrentCommissaire,
-    session: SessionDep,
-    registre: RegistreDep,
+    lots: LotsDep,
     now: NowDep,
 ) -> ConsentementOui | ConsentementNon:
-    a = demande.a or now
-    verdict = await service.par_identite(session, registre, demande.destinataire, demande.nature, a)
-    await service.journaliser(
-        session,
-        registre,
-        verdict,
-        now=now,
-        a=a,
-        origine="commissaire",
-        demandeur=commissaire.sub,
-        office_id=commissaire.office.id,
-        reference_dossier=demande.reference_dossier,
-        nature=demande.nature,
+    verdict = await lots.consulter(
+        Demande(
+            cle=lots.registre.indexeur.identite(forme(demande.destinataire)),
+            nature=demande.nature,
+            a=demande.a or now,
+            now=now,
+            origine="commissaire",
+            demandeur=commissaire.sub,
+            office_id=commissaire.office.id,
+            reference_dossier=demande.reference_dossier,
+        )
     )
     if verdict.consentement and verdict.declaration is not None and verdict.version is not None:
         return ConsentementOui(

@@ -11,10 +11,12 @@ into the row.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, insert, select
+from sqlalchemy import Row, String, Table, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.consultations.evaluation import (
@@ -49,11 +51,35 @@ _FAITS = select(
 ).join_from(Declaration.__table__, Version.__table__, _V.declaration_id == _D.id)
 #: Every declaration of one identity (blind index), each with its versions in order.
 _PAR_IDENTITE = _FAITS.where(_D.identite_index == bindparam("cle")).order_by(_D.declaree_le, _D.id, _V.numero)
+#: Every declaration of several identities (a batch, `lots.py`), grouped by identity. PostgreSQL:
+#: `= ANY(array)`, one prepared statement whatever the batch size; SQLite: an expanding `IN`.
+_PAR_IDENTITES = _FAITS.add_columns(_D.identite_index).order_by(
+    _D.identite_index, _D.declaree_le, _D.id, _V.numero
+)
+_PAR_IDENTITES_PG = _PAR_IDENTITES.where(_D.identite_index == any_(bindparam("cles", type_=ARRAY(String))))
+_PAR_IDENTITES_SQLITE = _PAR_IDENTITES.where(_D.identite_index.in_(bindparam("cles", expanding=True)))
 #: One declaration by id, with its versions in order.
 _PAR_DECLARATION = _FAITS.where(_D.id == bindparam("cle")).order_by(_V.numero)
 _CONSULTATIONS = cast(Table, Consultation.__table__)
 _CONSULTATION = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id)
+#: Several access-log rows in one statement, their ids in the order of the parameters.
+_CONSULTATIONS_LOT = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id, sort_by_parameter_order=True)
 _LEAF_INDEX = _CONSULTATIONS.c.leaf_index
+
+
+@dataclass(frozen=True)
+class Demande:
+    """One consultation to evaluate and log (a commissaire's, `lots.py`): `cle` is the identity's
+    blind index, `now` the legal instant of the request, `a` the instant asked about."""
+
+    cle: str
+    nature: str
+    a: datetime
+    now: datetime
+    origine: str
+    demandeur: str
+    office_id: str | None
+    reference_dossier: str | None
 
 
 def forme(identite: IdentitePhysique | IdentiteMorale) -> str:
@@ -85,9 +111,68 @@ async def par_identite(
     return choisir(_verdicts(rows, nature, a))
 
 
+async def par_identites(session: AsyncSession, demandes: Sequence[Demande]) -> list[Verdict]:
+    """The verdict of each consultation of a batch, from one query over all their identities."""
+    cles = sorted({d.cle for d in demandes})
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    rows = (
+        await session.execute(_PAR_IDENTITES_PG if postgresql else _PAR_IDENTITES_SQLITE, {"cles": cles})
+    ).all()
+    par_cle: dict[str, list[Row[*tuple[Any, ...]]]] = {}
+    for r in rows:
+        par_cle.setdefault(r.identite_index, []).append(r)
+    return [choisir(_verdicts(par_cle.get(d.cle, ()), d.nature, d.a)) for d in demandes]
+
+
 async def par_declaration(session: AsyncSession, declaration_id: str, nature: str, a: datetime) -> Verdict:
     rows = (await session.execute(_PAR_DECLARATION, {"cle": declaration_id})).all()
     return choisir(_verdicts(rows, nature, a))
+
+
+def _ligne(
+    verdict: Verdict,
+    *,
+    now: datetime,
+    a: datetime,
+    origine: str,
+    demandeur: str,
+    office_id: str | None,
+    reference_dossier: str | None,
+    nature: str,
+) -> dict[str, Any]:
+    return {
+        "faite_le": now,
+        "a": a,
+        "origine": origine,
+        "office_id": office_id,
+        "demandeur": demandeur,
+        "reference_dossier": reference_dossier,
+        "nature": nature,
+        "consentement": verdict.consentement,
+        "motif": verdict.motif,
+        "declaration_id": verdict.declaration.id if verdict.declaration else None,
+    }
+
+
+def _feuille(registre: Registre, ligne: dict[str, Any]) -> bytes:
+    """The access-log row's leaf: the file reference only as a keyed hash, no personal data."""
+    reference_dossier = ligne["reference_dossier"]
+    reference = (
+        blind_index(registre.settings.effective_blind_index_key, reference_dossier, "consent/reference")
+        if reference_dossier
+        else None
+    )
+    champs = {
+        "a": ligne["a"].isoformat(),
+        "office_id": ligne["office_id"],
+        "reference": reference,
+        "nature": ligne["nature"],
+        "consentement": ligne["consentement"],
+        "motif": ligne["motif"],
+        "declaration_id": ligne["declaration_id"],
+    }
+    type_ = "consultation" if ligne["origine"] == "commissaire" else "verification"
+    return feuille(type_, ligne["faite_le"], champs)
 
 
 async def journaliser(
@@ -105,41 +190,48 @@ async def journaliser(
 ) -> None:
     """One access-log row and its queued log leaf (the file reference only as a keyed hash), in the
     caller's transaction; the leaf's index is written into the row when the leaf is integrated."""
-    declaration_id = verdict.declaration.id if verdict.declaration else None
-    reference = (
-        blind_index(registre.settings.effective_blind_index_key, reference_dossier, "consent/reference")
-        if reference_dossier
-        else None
-    )
-    ligne = await session.scalar(
-        _CONSULTATION,
-        {
-            "faite_le": now,
-            "a": a,
-            "origine": origine,
-            "office_id": office_id,
-            "demandeur": demandeur,
-            "reference_dossier": reference_dossier,
-            "nature": nature,
-            "consentement": verdict.consentement,
-            "motif": verdict.motif,
-            "declaration_id": declaration_id,
-        },
-    )
-    if ligne is None:  # pragma: no cover - INSERT ... RETURNING returns the row
-        raise RuntimeError("the access-log insert returned no id")
-    champs = {
-        "a": a.isoformat(),
-        "office_id": office_id,
-        "reference": reference,
-        "nature": nature,
-        "consentement": verdict.consentement,
-        "motif": verdict.motif,
-        "declaration_id": declaration_id,
-    }
-    await registre.journal.enqueue(
-        session,
-        feuille("consultation" if origine == "commissaire" else "verification", now, champs),
+    ligne = _ligne(
+        verdict,
         now=now,
-        refs=[IndexRef(_LEAF_INDEX, ligne)],
+        a=a,
+        origine=origine,
+        demandeur=demandeur,
+        office_id=office_id,
+        reference_dossier=reference_dossier,
+        nature=nature,
     )
+    identifiant = await session.scalar(_CONSULTATION, ligne)
+    if identifiant is None:  # pragma: no cover - INSERT ... RETURNING returns the row
+        raise RuntimeError("the access-log insert returned no id")
+    await registre.journal.enqueue(
+        session, _feuille(registre, ligne), now=now, refs=[IndexRef(_LEAF_INDEX, identifiant)]
+    )
+
+
+async def journaliser_lot(
+    session: AsyncSession, registre: Registre, demandes: Sequence[Demande], verdicts: Sequence[Verdict]
+) -> None:
+    """`journaliser` for a batch: the access-log rows in one statement, then their leaves in order."""
+    lignes = [
+        _ligne(
+            verdict,
+            now=d.now,
+            a=d.a,
+            origine=d.origine,
+            demandeur=d.demandeur,
+            office_id=d.office_id,
+            reference_dossier=d.reference_dossier,
+            nature=d.nature,
+        )
+        for d, verdict in zip(demandes, verdicts, strict=True)
+    ]
+    identifiants = (await session.scalars(_CONSULTATIONS_LOT, lignes)).all()
+    if len(identifiants) != len(lignes):  # pragma: no cover - INSERT ... RETURNING returns every row
+        raise RuntimeError("the access-log insert returned fewer ids than rows")
+    for ligne, identifiant in zip(lignes, identifiants, strict=True):
+        await registre.journal.enqueue(
+            session,
+            _feuille(registre, ligne),
+            now=ligne["faite_le"],
+            refs=[IndexRef(_LEAF_INDEX, identifiant)],
+        )
