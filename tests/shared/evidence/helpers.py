@@ -1,6 +1,6 @@
 """Real evidence bundles for the tests: an embedded TSA, a SQLite transparency log with signed
 checkpoints, a JWS seal and a PDF/A acte, put together with `BundleBuilder`; and a forger's tools
-(rewrite a piece and recompute the manifest so that deeper checks are reached)."""
+(rewrite a piece and recompute the manifest so that deeper checks are reached, alter a stored blob)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from shared.blobs.local import LocalBlobStore
 from shared.crypto.jws import JwsSigner, jwks
 from shared.evidence import format as fmt
 from shared.evidence.archive import FileEntry, read_zip, render_sums, sha256_hex, write_zip
@@ -248,3 +249,12 @@ def edit_json(bundle: bytes, path: str, edit: Any) -> bytes:
 def flip_b64(value: str) -> str:
     raw = base64.b64decode(value)
     return base64.b64encode(flip(raw, 0)).decode("ascii")
+
+
+def alter_blob(store: LocalBlobStore, sha256: str) -> None:
+    """Flip one bit of a stored blob behind the store's back (byte 100), as a tampered disk would."""
+    path = store.path_for(sha256)
+    path.chmod(0o644)
+    altered = bytearray(path.read_bytes())
+    altered[100] ^= 0x01
+    path.write_bytes(bytes(altered))

@@ -22,7 +22,7 @@ from shared.blobs.local import LocalBlobStore
 from shared.evidence import format as fmt
 from shared.evidence.bundle import BundleBuilder, PieceAlteree
 from shared.evidence.verify import verify_bundle
-from tests.shared.evidence.helpers import ACTE_ID, Built, files_of
+from tests.shared.evidence.helpers import ACTE_ID, Built, alter_blob, files_of
 
 GENERATED = (fmt.MANIFEST, fmt.GUIDE, fmt.SUMS)
 GENERE_LE = datetime(2026, 3, 12, 9, 30, 0, 123456, tzinfo=UTC)
@@ -79,19 +79,11 @@ async def test_named_helpers_number_annexes_like_add_annexe(tmp_path: Path) -> N
         builder.add_blob(fmt.MANIFEST, store, ref)
 
 
-def _alter(store: LocalBlobStore, sha256: str) -> None:
-    path = store.path_for(sha256)
-    path.chmod(0o644)
-    altered = bytearray(path.read_bytes())
-    altered[100] ^= 0x01
-    path.write_bytes(bytes(altered))
-
-
 async def test_an_altered_blob_yields_an_error_not_a_bundle(genuine: Built, tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path / "blobs")
     builder = await _builder(genuine, store)
     acte = hashlib.sha256(files_of(genuine.bundle)[fmt.ACTE]).hexdigest()
-    _alter(store, acte)
+    alter_blob(store, acte)
     with pytest.raises(PieceAlteree) as raised:
         await _written(builder)
     assert raised.value.chemin == fmt.ACTE

@@ -21,6 +21,7 @@ from services.coffre.models import ActeEvenement
 from shared.blobs.local import LocalBlobStore
 from shared.evidence.verify import verify_bundle
 from tests.services.coffre.conftest import CoffreEnTest, CoffreFactory
+from tests.shared.evidence.helpers import alter_blob
 
 
 def _ouverts(repertoire: Path) -> list[str]:
@@ -39,11 +40,7 @@ def _ouverts(repertoire: Path) -> list[str]:
 def _alterer(t: CoffreEnTest, sha256: str) -> None:
     store = t.coffre.blobs
     assert isinstance(store, LocalBlobStore)
-    path = store.path_for(sha256)
-    path.chmod(0o644)
-    altered = bytearray(path.read_bytes())
-    altered[100] ^= 0x01
-    path.write_bytes(bytes(altered))
+    alter_blob(store, sha256)
 
 
 async def test_preuves_sans_fichier_residuel(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:
@@ -96,6 +93,10 @@ def _fichier(tmp_path: Path, taille: int) -> Any:
     return fichier
 
 
+async def _requete_vide() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
 def _scope(version: str) -> dict[str, Any]:
     return {"type": "http", "asgi": {"version": "3.0", "spec_version": version}, "method": "GET"}
 
@@ -106,13 +107,10 @@ async def test_reponse_envoyee_en_entier_puis_fermee(tmp_path: Path) -> None:
     assert dict(response.headers)["content-length"] == str(3 * MORCEAU + 5)
     recus: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
     async def send(message: Message) -> None:
         recus.append(message)
 
-    await response(_scope("2.4"), receive, send)
+    await response(_scope("2.4"), _requete_vide, send)
     assert sum(len(m.get("body", b"")) for m in recus) == 3 * MORCEAU + 5
     assert recus[-1]["more_body"] is False
     assert fichier.closed
@@ -125,9 +123,6 @@ async def test_client_parti_fichier_ferme_asgi_2_4(tmp_path: Path) -> None:
     response = FichierTemporaireResponse(fichier, media_type="application/zip", headers={})
     envois = 0
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
     async def send(message: Message) -> None:
         nonlocal envois
         envois += 1
@@ -135,7 +130,7 @@ async def test_client_parti_fichier_ferme_asgi_2_4(tmp_path: Path) -> None:
             raise OSError("connection reset")
 
     with pytest.raises(ClientDisconnect):
-        await response(_scope("2.4"), receive, send)
+        await response(_scope("2.4"), _requete_vide, send)
     assert fichier.closed
     assert _ouverts(tmp_path) == []
 
