@@ -7,14 +7,18 @@ type matches the header's algorithm, so `alg: none` and HS256-signed-with-the-pu
 before any signature check. `iss`, `aud`, `exp`, `iat`, `sub` and `role` are required. Every failure
 answers the same opaque 401 `authentification`; a valid token with the wrong role answers 403
 `interdit`. Token lifetimes use the wall clock (transport security), not the injectable legal clock.
+A token that passed every check is remembered for a minute at most (`TokenVerifier`): its signature
+is not checked again while the JWKS still holds the same key; its expiry is checked every time.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -141,14 +145,75 @@ def _entete(token: str) -> dict[str, Any]:
     return header
 
 
+class _Verifie:
+    """A token that passed every check: its key (by identity), claims and when to check it again."""
+
+    __slots__ = ("claims", "exp", "key", "kid", "recheck_at")
+
+    def __init__(
+        self, key: PublicKey, kid: str, claims: dict[str, Any], exp: float, recheck_at: float
+    ) -> None:
+        self.key = key
+        self.kid = kid
+        self.claims = claims
+        self.exp = exp
+        self.recheck_at = recheck_at
+
+
 class TokenVerifier:
-    def __init__(self, *, issuer: str, audience: str, keys: KeySource, leeway: float = 30.0) -> None:
+    """Verifies bearer tokens; remembers the tokens it verified for a short while.
+
+    A commissaire's client sends the same token with every request until it expires; checking its
+    Ed25519 signature again each time gives the same result (verification is deterministic). So a
+    verified token is remembered, keyed by the SHA-256 of its text, for at most `cache_ttl` seconds
+    and never past its `exp` (+ leeway), and reused only while the key source still returns the very
+    key object that verified it (a JWKS file or URL re-read after a change builds new key objects, so
+    a rotated or withdrawn key stops the reuse at once). `exp` is checked on every request. At most
+    `cache_size` tokens are remembered (oldest forgotten first). `cache_ttl=0` disables it.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        keys: KeySource,
+        leeway: float = 30.0,
+        cache_ttl: float = 60.0,
+        cache_size: int = 4096,
+    ) -> None:
         self.issuer = issuer
         self.audience = audience
         self.keys = keys
         self.leeway = leeway
+        self.cache_ttl = cache_ttl
+        self.cache_size = cache_size
+        self._verifies: OrderedDict[bytes, _Verifie] = OrderedDict()
 
     async def verify(self, token: str) -> dict[str, Any]:
+        if self.cache_ttl <= 0:
+            return await self._verify(token)
+        empreinte = hashlib.sha256(token.encode()).digest()
+        connu = self._verifies.get(empreinte)
+        if connu is not None:
+            now = time.time()
+            if now < connu.recheck_at and now < connu.exp + self.leeway:
+                found = await self.keys.get(connu.kid)
+                if found is not None and found[0] is connu.key:
+                    return dict(connu.claims)  # the caller's own copy, as a decode gives
+            del self._verifies[empreinte]
+        key, kid, claims = await self._verify_with_key(token)
+        exp = float(claims["exp"])
+        self._verifies[empreinte] = _Verifie(key, kid, dict(claims), exp, time.time() + self.cache_ttl)
+        if len(self._verifies) > self.cache_size:
+            self._verifies.popitem(last=False)
+        return claims
+
+    async def _verify(self, token: str) -> dict[str, Any]:
+        return (await self._verify_with_key(token))[2]
+
+    async def _verify_with_key(self, token: str) -> tuple[PublicKey, str, dict[str, Any]]:
+        """Every check, in full: (the key that verified it, its kid, the claims)."""
         try:
             header = _entete(token)
         except (ValueError, binascii.Error) as exc:  # json.JSONDecodeError and UnicodeError included
@@ -171,7 +236,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Authentification("Jeton refusé.") from exc
-        return claims
+        return found[0], kid, claims
 
 
 _MODELS: dict[str, type[Principal]] = {
