@@ -192,14 +192,13 @@ async def proofs(
 
 
 class CountingLog(TransparencyLog):
-    """The store, counting the integrations that found leaves to integrate."""
+    """The store, counting the post-commit integrations that found leaves to integrate."""
 
     integrations = 0
 
-    async def integrate(self, session: AsyncSession, *, limit: int | None = None) -> dict[int, int]:
-        integrated = await super().integrate(session, limit=limit)
-        if integrated:
-            self.integrations += 1
+    async def integrate_pending(self, engine: AsyncEngine, *, batch: int = 1000) -> int:
+        integrated = await super().integrate_pending(engine, batch=batch)
+        self.integrations += -(-integrated // batch)  # transactions of at most `batch` leaves
         return integrated
 
 
