@@ -38,7 +38,13 @@ from pathlib import Path
 from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, MetaData, Table, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from shared.db import Database
 from shared.translog import rfc9162
@@ -196,8 +202,10 @@ class CountingLog(TransparencyLog):
 
     integrations = 0
 
-    async def integrate_pending(self, engine: AsyncEngine, *, batch: int = 1000) -> int:
-        integrated = await super().integrate_pending(engine, batch=batch)
+    async def integrate_pending(
+        self, engine: AsyncEngine, *, batch: int = 1000, connection: AsyncConnection | None = None
+    ) -> int:
+        integrated = await super().integrate_pending(engine, batch=batch, connection=connection)
         self.integrations += -(-integrated // batch)  # transactions of at most `batch` leaves
         return integrated
 

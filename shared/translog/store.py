@@ -308,22 +308,38 @@ class _Sequencer:
 
     async def _run(self, engine: AsyncEngine) -> None:
         done = 0
+        # PostgreSQL: one pooled connection for back-to-back integrations, replaced after a failure.
+        connection: AsyncConnection | None = None
         try:
             while done < self._requested:
                 target = self._requested
                 try:
-                    await self._log.integrate_pending(engine)
+                    if connection is None and engine.dialect.driver == "asyncpg":
+                        connection = await engine.connect()
+                    await self._log.integrate_pending(engine, connection=connection)
                 except Exception:
                     logger.exception(
                         "translog integration after commit failed", extra={"log": self._log.name}
                     )
+                    await _close(connection)
+                    connection = None
                 done = target
                 while self._waiters and self._waiters[0][0] <= done:
                     waiter = self._waiters.popleft()[1]
                     if not waiter.done():
                         waiter.set_result(None)
         finally:
+            await _close(connection)
             self._task = None if self._task is asyncio.current_task() else self._task
+
+
+async def _close(connection: AsyncConnection | None) -> None:
+    """Give `connection` back to the pool (or let the pool drop it if it is broken)."""
+    if connection is not None:
+        try:
+            await connection.close()
+        except Exception:
+            logger.exception("translog integration connection not closed cleanly")
 
 
 _ENQUEUED = "signif.translog.enqueued"
@@ -465,12 +481,18 @@ class TransparencyLog:
         integrated, _ = await self._integrate_queue(session, size, frontier, limit)
         return integrated
 
-    async def integrate_pending(self, engine: AsyncEngine, *, batch: int = _BATCH) -> int:
+    async def integrate_pending(
+        self, engine: AsyncEngine, *, batch: int = _BATCH, connection: AsyncConnection | None = None
+    ) -> int:
         """Integrate the whole queue in transactions of their own (`batch` leaves each): recovery at
-        start-up, and what runs after a commit that queued. Returns how many leaves were integrated."""
+        start-up, and what runs after a commit that queued. Returns how many leaves were integrated.
+
+        PostgreSQL: `connection` (of `engine`, with no transaction open) is used instead of a new
+        checkout for each transaction.
+        """
         total = 0
         while True:
-            done = await self._integrate_batch(engine, batch)
+            done = await self._integrate_batch(engine, batch, connection)
             total += done
             if done < batch:
                 return total
@@ -620,11 +642,16 @@ class TransparencyLog:
             stored.append([name, ref.key])
         return stored or None
 
-    async def _integrate_batch(self, engine: AsyncEngine, batch: int) -> int:
+    async def _integrate_batch(
+        self, engine: AsyncEngine, batch: int, connection: AsyncConnection | None
+    ) -> int:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 if engine.dialect.driver == "asyncpg":
-                    return await self._integrate_batch_asyncpg(engine, batch)
+                    if connection is not None:
+                        return await self._integrate_batch_asyncpg(engine, connection, batch)
+                    async with engine.connect() as conn:
+                        return await self._integrate_batch_asyncpg(engine, conn, batch)
                 async with AsyncSession(engine) as session, session.begin():
                     return len(await self.integrate(session, limit=batch))
             except (DBAPIError, asyncpg.PostgresError) as exc:
@@ -633,33 +660,32 @@ class TransparencyLog:
                 logger.warning("translog integration retried", extra={"log": self.name, "attempt": attempt})
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _integrate_batch_asyncpg(self, engine: AsyncEngine, batch: int) -> int:
-        """`integrate(limit=batch)` in a transaction of its own, on the pooled connection's asyncpg
-        driver directly: the same statements (compiled once from the ones `integrate` runs) in the
-        same order, without SQLAlchemy's session and result machinery, which cost about 1 ms of
-        client CPU per integration (several times the database's work; bench/journal)."""
-        async with engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            if not isinstance(raw, asyncpg.Connection):  # pragma: no cover - asyncpg's own pool proxies
-                raise TypeError(f"expected an asyncpg connection, got {raw!r}")
-            async with raw.transaction():
+    async def _integrate_batch_asyncpg(self, engine: AsyncEngine, conn: AsyncConnection, batch: int) -> int:
+        """`integrate(limit=batch)` in a transaction of its own, on `conn`'s asyncpg driver
+        directly: the same statements (compiled once from the ones `integrate` runs) in the same
+        order, without SQLAlchemy's session and result machinery, which cost about 1 ms of client
+        CPU per integration (several times the database's work; bench/journal)."""
+        raw = (await conn.get_raw_connection()).driver_connection
+        if not isinstance(raw, asyncpg.Connection):  # pragma: no cover - asyncpg's own pool proxies
+            raise TypeError(f"expected an asyncpg connection, got {raw!r}")
+        async with raw.transaction():
+            head = await raw.fetchrow(*self._asyncpg(engine, self._read_head_for_update, {}))
+            if head is None:
+                await raw.execute(*self._asyncpg(engine, self._create_head_postgresql, {}))
                 head = await raw.fetchrow(*self._asyncpg(engine, self._read_head_for_update, {}))
-                if head is None:
-                    await raw.execute(*self._asyncpg(engine, self._create_head_postgresql, {}))
-                    head = await raw.fetchrow(*self._asyncpg(engine, self._read_head_for_update, {}))
-                size, frontier = head[0], compact.unpack(head[1], head[0])
-                taken = await raw.fetch(*self._asyncpg(engine, self._take, {"take": batch}))
-                if not taken:
-                    return 0
-                rows = sorted(taken, key=lambda row: int(row[0]))
-                entries = [
-                    (data, _as_utc(created_at), json.loads(refs) if isinstance(refs, str) else refs)
-                    for _, data, created_at, refs in rows
-                ]
-                write = self._batch(size, frontier, entries)
-                names, params = self._postgresql_params(write)
-                await raw.execute(*self._asyncpg(engine, self._postgresql_write(names), params))
-                return len(rows)
+            size, frontier = head[0], compact.unpack(head[1], head[0])
+            taken = await raw.fetch(*self._asyncpg(engine, self._take, {"take": batch}))
+            if not taken:
+                return 0
+            rows = sorted(taken, key=lambda row: int(row[0]))
+            entries = [
+                (data, _as_utc(created_at), json.loads(refs) if isinstance(refs, str) else refs)
+                for _, data, created_at, refs in rows
+            ]
+            write = self._batch(size, frontier, entries)
+            names, params = self._postgresql_params(write)
+            await raw.execute(*self._asyncpg(engine, self._postgresql_write(names), params))
+            return len(rows)
 
     def _asyncpg(self, engine: AsyncEngine, statement: Executable, params: dict[str, Any]) -> list[Any]:
         """The SQL text of one of the log's statements for asyncpg (compiled once), then its arguments."""
