@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, insert, select, text
 
 from shared.db import Database
 from shared.translog import rfc9162
@@ -324,3 +324,40 @@ async def test_sqlite_appends_in_the_transaction_even_without_waiting(database_u
         assert (await e.size(), await e.pending()) == (1, 0)
     finally:
         await e.db.dispose()
+
+
+@pytest.mark.postgres
+async def test_an_integration_whose_connection_dies_leaves_the_leaf_queued_for_the_next(
+    pg: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    await pg.fait("avant")
+    head = pg.tables.head
+    async with pg.db.engine.connect() as blocker:
+        await blocker.execute(select(head.c.size).with_for_update())
+        writer = asyncio.create_task(pg.fait("perdu de vue"))
+        waiting: list[int] = []
+        for _ in range(200):  # the integration, waiting for the head row
+            await asyncio.sleep(0.01)
+            waiting = list(
+                await blocker.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                )
+            )
+            if waiting:
+                break
+        assert len(waiting) == 1
+        await blocker.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": waiting[0]})
+        await blocker.rollback()
+    await asyncio.wait_for(writer, 5)  # the failure is logged, the caller is not left waiting
+    assert "translog integration after commit failed" in caplog.text
+    assert (await pg.pending(), await pg.size()) == (1, 1)  # committed, durable, not integrated
+    await pg.fait("suivant")  # the next integration, on a fresh connection, takes both in order
+    assert (await pg.pending(), await pg.size()) == (0, 3)
+    assert [(lib, index) for _, lib, index in await pg.rows()] == [
+        ("avant", 0),
+        ("perdu de vue", 1),
+        ("suivant", 2),
+    ]
