@@ -361,3 +361,22 @@ async def test_an_integration_whose_connection_dies_leaves_the_leaf_queued_for_t
         ("perdu de vue", 1),
         ("suivant", 2),
     ]
+
+
+@pytest.mark.parametrize("wait", [True, False])
+async def test_enqueue_many_queues_leaves_in_order(env: Env, wait: bool) -> None:
+    await env.fait("avant")
+    async with env.db.transaction() as session:
+        await env.log.enqueue_many(session, [b"un", b"deux", b"trois"], now=NOW, wait=wait)
+        await env.log.enqueue_many(session, [], now=NOW, wait=wait)  # nothing to queue
+    if wait or env.db.is_sqlite:
+        assert await env.size() == 4  # integrated when the block returned
+    await env.log.integrated(env.db.engine)
+    assert (await env.pending(), await env.size()) == (0, 4)
+    async with env.db.transaction() as session:
+        assert [leaf.data for leaf in await env.log.leaves(session, 0, 10)] == [
+            b"avant",
+            b"un",
+            b"deux",
+            b"trois",
+        ]
