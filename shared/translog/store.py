@@ -25,9 +25,14 @@ Writes. `TransparencyLog` never commits; there are two ways in:
   takes no lock, so concurrent callers commit in parallel (PostgreSQL's group commit shares their
   fsyncs); the leaf, its instant and the state change it records commit or roll back together (a
   rolled-back transaction leaves nothing queued). Right after the commit the leaf is integrated in a
-  transaction of its own, before `shared.db.Database.transaction` returns (so before the HTTP
-  response leaves): one integration per process at a time, and callers that committed while one ran
-  share the next one (8 commits at once → one or two integrations, not eight).
+  transaction of its own by the process's integration loop for the log (`_Sequencer`): one
+  integration at a time, back to back while commits keep coming, each taking the whole queue, so
+  callers that committed while one ran share the next one (8 commits at once → one or two
+  integrations, not eight). By default `shared.db.Database.transaction` returns once the caller's
+  leaves are integrated (so before the HTTP response leaves, and the `refs` columns are set);
+  with `wait=False` (or a log built with `wait_for_integration=False`) it returns after the commit,
+  the leaf durable in the queue, and the loop integrates it in the background in queue order: the
+  caller's throughput is then that of its own commits (bench/journal).
 - `append` / `append_many` (in the caller's transaction): integrate the queue, then append the
   caller's leaves, holding the head row lock until the caller commits — for callers that sign a
   checkpoint or build a proof covering their own leaf in the same transaction. These are serialised
@@ -40,6 +45,10 @@ queue on the lock and each sees what its predecessor committed (READ COMMITTED: 
 must not run at REPEATABLE READ), so indexes are consecutive with no gaps. A queued row whose
 transaction commits after an integration read the queue (even with a smaller id) goes into the next
 one: leaves are integrated in queue order among the rows committed when each integration starts.
+On PostgreSQL with asyncpg the post-commit integration runs the same statements on the driver
+directly, in four round trips (BEGIN with the lock, the take returning the head's values, the write,
+COMMIT), on one connection kept while the loop runs: SQLAlchemy's session machinery cost more
+client CPU than the database's work.
 
 Recovery: a queued leaf is durable once its caller committed. If the process dies before integrating
 it, every later integration takes it (each takes the whole queue): the next `enqueue` or `append`
