@@ -8,14 +8,15 @@ references (see `BlobStore.delete`).
 
 Threat model: the store's medium (a disk, an S3 bucket) may be altered behind the platform's back. Reads
 that serve evidence re-hash while streaming (`open(..., verify=True)` / `read_verified`) and end with
-`IntegrityError` instead of silently serving altered bytes; `verify` checks a blob end to end for audits.
+`IntegrityError` instead of silently serving altered bytes; `verify` checks a blob end to end for audits;
+`open_checked` checks it whole before a response starts, then serves the same bytes.
 """
 
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 
 from shared.errors import Conflit, ErreurIntegrite, Introuvable
@@ -66,6 +67,39 @@ class BlobRetained(Conflit):
     title = "Document sous rétention légale"
 
 
+class CheckedContent:
+    """A blob checked whole against its name, and an iterator over those same bytes.
+
+    Returned by `BlobStore.open_checked`. Iterate it (at most once) to get the content; if the bytes
+    change while they are served, the iteration ends with `IntegrityError` (the consumer discards what
+    it received). Call `aclose()` when it will not be iterated to the end (it holds an open file).
+    """
+
+    __slots__ = ("_chunks", "_on_close", "ref")
+
+    def __init__(
+        self, ref: BlobRef, chunks: AsyncIterator[bytes], on_close: Callable[[], None] | None = None
+    ) -> None:
+        self.ref = ref
+        self._chunks = chunks
+        self._on_close = on_close
+
+    def __aiter__(self) -> CheckedContent:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self._chunks.__anext__()
+
+    async def aclose(self) -> None:
+        try:
+            aclose = getattr(self._chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        finally:
+            if self._on_close is not None:
+                self._on_close()
+
+
 class BlobStore(ABC):
     """Interchangeable storage backends; every method is async and never blocks the event loop."""
 
@@ -95,6 +129,17 @@ class BlobStore(ABC):
         the chunks are re-hashed as they go and the iteration ends with `IntegrityError` if the
         content does not match its name (the consumer must then discard what it received).
         """
+
+    async def open_checked(self, sha256: str) -> CheckedContent:
+        """Check the whole blob hashes to its name, then return its bytes to serve.
+
+        For responses that must not start with altered bytes (`IntegrityError` is raised before
+        anything is served; `BlobNotFound` if absent). This default reads the blob twice: once to
+        check it, then re-hashing while it streams. Backends that can tell the bytes have not changed
+        since the check serve them without hashing them again (`LocalBlobStore`).
+        """
+        ref = await self.verify(sha256)
+        return CheckedContent(ref, await self.open(sha256, verify=True))
 
     async def read_verified(self, sha256: str) -> AsyncIterator[bytes]:
         """`open(sha256, verify=True)`."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import io
 import os
 import stat
 import tempfile
@@ -24,8 +26,16 @@ from pathlib import Path
 
 from anyio import to_thread
 
-from shared.blobs._streaming import read_chunks, spool
-from shared.blobs.base import BlobNotFound, BlobRef, BlobStore, check_sha256, is_sha256
+from shared.blobs._streaming import CHUNK_SIZE, read_chunks, spool
+from shared.blobs.base import (
+    BlobNotFound,
+    BlobRef,
+    BlobStore,
+    CheckedContent,
+    IntegrityError,
+    check_sha256,
+    is_sha256,
+)
 
 _TMP_DIR = ".tmp"
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
@@ -141,6 +151,29 @@ class LocalBlobStore(BlobStore):
         finally:
             f.close()
 
+    async def open_checked(self, sha256: str) -> CheckedContent:
+        """Hash the file whole, then serve the same open file without hashing it again.
+
+        The file is opened once: the check and the serving read the same inode, whatever happens to
+        the blob's name meanwhile. Any change to that inode after the check (a write, a truncation,
+        even a chmod or a link removed) changes its `ctime`, which no system call can set back: the
+        serving ends with `IntegrityError` if `fstat` differs from what it was when the hash matched.
+        """
+        try:
+            f = await to_thread.run_sync(self.path_for(sha256).open, "rb", 0)
+        except FileNotFoundError:
+            raise BlobNotFound(f"Aucun document d'empreinte {sha256}.") from None
+        try:
+            checked = await to_thread.run_sync(_hash_open_file, f)
+        except BaseException:
+            f.close()
+            raise
+        digest, st = checked
+        if digest != sha256:
+            f.close()
+            raise IntegrityError(f"Le document {sha256} est altéré : empreinte obtenue {digest}.")
+        return CheckedContent(BlobRef(sha256, st.st_size), _serve_checked(f, sha256, st), f.close)
+
     async def exists(self, sha256: str) -> bool:
         return await to_thread.run_sync(self.path_for(sha256).is_file)
 
@@ -186,6 +219,35 @@ class LocalBlobStore(BlobStore):
         for shard in await to_thread.run_sync(self._shard_dirs):
             for ref in await to_thread.run_sync(self._list_shard, shard):
                 yield ref
+
+
+def _fingerprint(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _hash_open_file(f: io.FileIO) -> tuple[str, os.stat_result]:
+    """SHA-256 of the whole open file and its `fstat`, unchanged from before to after the reading."""
+    before = os.fstat(f.fileno())
+    digest = hashlib.file_digest(f, "sha256").hexdigest()
+    after = os.fstat(f.fileno())
+    if _fingerprint(before) != _fingerprint(after):
+        raise IntegrityError("Le document a été modifié pendant sa vérification.")
+    return digest, after
+
+
+async def _serve_checked(f: io.FileIO, sha256: str, checked: os.stat_result) -> AsyncIterator[bytes]:
+    fd, offset = f.fileno(), 0
+    try:
+        while offset < checked.st_size:
+            chunk = await to_thread.run_sync(os.pread, fd, CHUNK_SIZE, offset)
+            if not chunk:
+                break
+            offset += len(chunk)
+            yield chunk
+        if offset != checked.st_size or _fingerprint(os.fstat(fd)) != _fingerprint(checked):
+            raise IntegrityError(f"Le document {sha256} a été modifié pendant son envoi.")
+    finally:
+        f.close()
 
 
 def _scan(shard: Path) -> Iterator[os.DirEntry[str]]:

@@ -97,8 +97,9 @@ async def telecharger_document(
             raise ActeIntrouvable()
         sha256, taille, ident = acte.sha256, acte.taille, acte.id
     try:
-        ref = await coffre.blobs.verify(sha256)
-        if ref.size != taille:
+        chunks = await coffre.blobs.open_checked(sha256)
+        if chunks.ref.size != taille:
+            await chunks.aclose()
             raise IntegrityError(f"Taille inattendue pour {sha256}.")
     except IntegrityError as exc:
         now = runtime.clock.now()
@@ -113,7 +114,6 @@ async def telecharger_document(
         raise ErreurIntegrite(
             "Le document stocké ne correspond plus à son empreinte ; incident journalisé."
         ) from exc
-    chunks = await coffre.blobs.open(sha256, verify=True)
     headers = {
         "Content-Length": str(taille),
         "Content-Disposition": f'attachment; filename="acte-{ident}.pdf"',

@@ -5,8 +5,8 @@ Threat model and guarantees:
   does (mail scanners pre-fetch links).
 - The caller proves which declarations the person holds (consent's destinataire token); an acte whose
   declaration is not among them is `ActeIntrouvable`, exactly as an unknown id (no oracle).
-- The document is verified against its SHA-256 before anything is recorded, and re-hashed while it
-  streams (`BlobStore.open(verify=True)` aborts on a mismatch).
+- The document is verified against its SHA-256 before anything is recorded, and the bytes served are
+  the bytes checked (`BlobStore.open_checked`: the same open file, its serving aborted if it changed).
 - Exactly one prise de connaissance: in ONE transaction a conditional
   `UPDATE actes SET pris_connaissance_le = now WHERE id = ? AND pris_connaissance_le IS NULL`
   decides the winner (SQLite serialises writers with BEGIN IMMEDIATE; PostgreSQL's row lock makes the
@@ -163,19 +163,23 @@ async def telecharger(
         acte = await acte_du_destinataire(session, acte_id, declarations)
         sha256, taille = acte.sha256, acte.taille
     try:
-        ref = await coffre.blobs.verify(sha256)
-        if ref.size != taille:
+        contenu = await coffre.blobs.open_checked(sha256)
+        if contenu.ref.size != taille:
+            await contenu.aclose()
             raise IntegrityError(f"Taille inattendue pour {sha256}.")
     except IntegrityError as exc:
         raise ErreurIntegrite("Le document stocké ne correspond plus à son empreinte.") from exc
-    now = runtime.clock.now()
-    async with runtime.db.transaction() as session:
-        acte = await acte_du_destinataire(session, acte_id, declarations, verrou=True)
-        premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
-        if not premiere:
-            ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
-        pris_le = await session.scalar(select(Acte.pris_connaissance_le).where(Acte.id == acte.id))
-    if pris_le is None:  # pragma: no cover - set above or before
-        raise ActeIntrouvable()
-    contenu = await coffre.blobs.open(sha256, verify=True)
+    try:
+        now = runtime.clock.now()
+        async with runtime.db.transaction() as session:
+            acte = await acte_du_destinataire(session, acte_id, declarations, verrou=True)
+            premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
+            if not premiere:
+                ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
+            pris_le = await session.scalar(select(Acte.pris_connaissance_le).where(Acte.id == acte.id))
+        if pris_le is None:  # pragma: no cover - set above or before
+            raise ActeIntrouvable()
+    except BaseException:
+        await contenu.aclose()
+        raise
     return Telechargement(acte_id, sha256, taille, premiere, pris_le, contenu)

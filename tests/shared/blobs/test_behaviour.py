@@ -152,6 +152,36 @@ async def test_truncated_content_raises_integrity_error(backend: Backend) -> Non
         await backend.store.verify(ref.sha256)
 
 
+async def test_open_checked_serves_the_checked_bytes(store: BlobStore) -> None:
+    data = os.urandom(2 * MB + 777)
+    ref = await store.put_stream(chunked(data), max_bytes=3 * MB)
+
+    contenu = await store.open_checked(ref.sha256)
+
+    assert contenu.ref == ref
+    assert b"".join([chunk async for chunk in contenu]) == data
+
+
+async def test_open_checked_refuses_altered_content_before_serving(backend: Backend) -> None:
+    data = os.urandom(MB + 5)
+    ref = await backend.store.put_bytes(data)
+    backend.tamper(ref.sha256, data[:-1] + bytes([data[-1] ^ 0x80]))
+
+    with pytest.raises(IntegrityError) as excinfo:
+        await backend.store.open_checked(ref.sha256)
+    assert ref.sha256 in excinfo.value.detail
+
+
+async def test_open_checked_may_be_closed_unread(store: BlobStore) -> None:
+    ref = await store.put_bytes(b"%PDF-1.7 never served")
+
+    contenu = await store.open_checked(ref.sha256)
+    await contenu.aclose()
+
+    with pytest.raises(StopAsyncIteration):
+        await contenu.__anext__()
+
+
 async def test_unknown_blob(store: BlobStore) -> None:
     missing = hashlib.sha256(b"never stored").hexdigest()
 
@@ -159,6 +189,8 @@ async def test_unknown_blob(store: BlobStore) -> None:
     with pytest.raises(BlobNotFound) as excinfo:
         await store.open(missing)
     assert excinfo.value.status_code == 404
+    with pytest.raises(BlobNotFound):
+        await store.open_checked(missing)
     with pytest.raises(BlobNotFound):
         await store.size(missing)
     assert await store.delete(missing) is False

@@ -101,3 +101,22 @@ async def test_ping_fails_when_root_is_unusable(tmp_path: Path) -> None:
 def test_path_for_refuses_traversal(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="64 lowercase hex"):
         LocalBlobStore(tmp_path).path_for("../" + hashlib.sha256(b"").hexdigest()[3:])
+
+
+async def test_open_checked_ends_in_alarm_when_the_file_changes_while_served(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    data = bytes(range(256)) * (3 * 4096 + 1)  # 3 MiB + 256 bytes: four chunks
+    ref = await store.put_bytes(data)
+    contenu = await store.open_checked(ref.sha256)
+    premier = await contenu.__anext__()
+    assert premier == data[: len(premier)]
+
+    path = store.path_for(ref.sha256)
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    with path.open("r+b") as f:  # the same inode, written in place behind the store's back
+        f.seek(len(data) - 1)
+        f.write(b"\x00")
+
+    with pytest.raises(IntegrityError, match="modifié pendant son envoi"):
+        async for _ in contenu:
+            pass
