@@ -5,11 +5,13 @@ committed (a crash never loses a consultation that was answered). Committing eac
 transaction costs a session, a transaction, a commit (an fsync) and a log integration per request.
 Here, each request hands its consultation (`Demande`) to this process's `Lots` and awaits its
 verdict; a batch task takes every consultation waiting, and in one transaction reads the rule's
-facts of all their identities (one query), evaluates each at its own instant `a`, inserts all the
-access-log rows (one statement) and queues all their leaves, commits, waits for the leaves'
-integration like any request (`shared.db.Database.transaction`), then answers every request of the
-batch. At most `en_vol` batches run at once per process: consultations arriving meanwhile wait for
-the next one, so batches grow with the load (group commit) and stay of one under light load.
+facts of all their identities (one query), evaluates each at its own instant `a`, appends all their
+leaves to the registry log (`TransparencyLog.append_many`: integrated at once, so nothing is left to
+integrate after the commit), inserts all the access-log rows with their leaf indexes (one
+statement), commits, then answers every request of the batch. The log's head row is locked from the
+append to the commit: batches of all processes take turns there, one commit (one fsync) each.
+At most `en_vol` batches run at once per process: consultations arriving meanwhile wait for the
+next one, so batches grow with the load (group commit) and stay of one under light load.
 
 A batch that fails is retried consultation by consultation (one bad row never fails the others);
 a consultation whose own transaction fails answers 503 `indisponible`, never un-logged. A request

@@ -62,8 +62,8 @@ _PAR_IDENTITES_SQLITE = _PAR_IDENTITES.where(_D.identite_index.in_(bindparam("cl
 _PAR_DECLARATION = _FAITS.where(_D.id == bindparam("cle")).order_by(_V.numero)
 _CONSULTATIONS = cast(Table, Consultation.__table__)
 _CONSULTATION = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id)
-#: Several access-log rows in one statement, their ids in the order of the parameters.
-_CONSULTATIONS_LOT = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id, sort_by_parameter_order=True)
+#: Several access-log rows, their leaf indexes known (`journaliser_lot`).
+_CONSULTATIONS_LOT = insert(_CONSULTATIONS)
 _LEAF_INDEX = _CONSULTATIONS.c.leaf_index
 
 
@@ -211,7 +211,10 @@ async def journaliser(
 async def journaliser_lot(
     session: AsyncSession, registre: Registre, demandes: Sequence[Demande], verdicts: Sequence[Verdict]
 ) -> None:
-    """`journaliser` for a batch: the access-log rows in one statement, then their leaves in order."""
+    """`journaliser` for a batch (`lots.py`), in the caller's transaction: the leaves are appended
+    to the registry log at once (`TransparencyLog.append_many`: no queue, no integration after the
+    commit; the log's head row stays locked until the commit), then the access-log rows are inserted
+    with their leaf indexes, in one statement."""
     lignes = [
         _ligne(
             verdict,
@@ -225,13 +228,9 @@ async def journaliser_lot(
         )
         for d, verdict in zip(demandes, verdicts, strict=True)
     ]
-    identifiants = (await session.scalars(_CONSULTATIONS_LOT, lignes)).all()
-    if len(identifiants) != len(lignes):  # pragma: no cover - INSERT ... RETURNING returns every row
-        raise RuntimeError("the access-log insert returned fewer ids than rows")
-    for ligne, identifiant in zip(lignes, identifiants, strict=True):
-        await registre.journal.enqueue(
-            session,
-            _feuille(registre, ligne),
-            now=ligne["faite_le"],
-            refs=[IndexRef(_LEAF_INDEX, identifiant)],
-        )
+    feuilles = [_feuille(registre, ligne) for ligne in lignes]
+    # The leaves' created_at: the batch's latest request instant (each leaf also carries its own).
+    indexes = await registre.journal.append_many(session, feuilles, now=max(d.now for d in demandes))
+    for ligne, index in zip(lignes, indexes, strict=True):
+        ligne["leaf_index"] = index
+    await session.execute(_CONSULTATIONS_LOT, lignes)
