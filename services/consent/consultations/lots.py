@@ -59,6 +59,8 @@ class Lots:
         self.taille_max = taille_max
         self._attente: list[_Attente] = []
         self._lots: set[asyncio.Task[None]] = set()
+        #: Transactions attempted (batches, and retries one by one after a failed batch).
+        self.transactions = 0
 
     async def consulter(self, demande: service.Demande) -> Verdict:
         """Evaluate, log and commit `demande` (in a batch); its verdict once committed."""
@@ -100,6 +102,7 @@ class Lots:
                 futur.set_result(verdict)
 
     async def _ecrire(self, demandes: Sequence[service.Demande]) -> list[Verdict]:
+        self.transactions += 1
         async with self.db.transaction() as session:
             verdicts = await service.par_identites(session, demandes)
             await service.journaliser_lot(session, self.registre, demandes, verdicts)
