@@ -321,26 +321,38 @@ class _Sequencer:
         # PostgreSQL: one pooled connection for back-to-back integrations, replaced after a failure.
         connection: AsyncConnection | None = None
         try:
-            while done < self._requested:
-                target = self._requested
-                try:
-                    if connection is None and engine.dialect.driver == "asyncpg":
-                        connection = await engine.connect()
-                    await self._log.integrate_pending(engine, connection=connection)
-                except Exception:
-                    logger.exception(
-                        "translog integration after commit failed", extra={"log": self._log.name}
-                    )
-                    await _close(connection)
-                    connection = None
-                done = target
-                while self._waiters and self._waiters[0][0] <= done:
-                    waiter = self._waiters.popleft()[1]
-                    if not waiter.done():
-                        waiter.set_result(None)
+            while True:
+                while done < self._requested:
+                    target = self._requested
+                    try:
+                        if connection is None and engine.dialect.driver == "asyncpg":
+                            connection = await engine.connect()
+                        await self._log.integrate_pending(engine, connection=connection)
+                    except Exception:
+                        logger.exception(
+                            "translog integration after commit failed", extra={"log": self._log.name}
+                        )
+                        await _close(connection)
+                        connection = None
+                    done = target
+                    self._resolve(done)
+                await _close(connection)
+                connection = None
+                # A request made while the connection was closing found this task running: take it.
+                if done >= self._requested:
+                    return  # no await since the check: a later request starts a new task
         finally:
-            await _close(connection)
-            self._task = None if self._task is asyncio.current_task() else self._task
+            if self._task is asyncio.current_task():
+                self._task = None
+            if connection is not None:  # cancelled (the event loop is closing)
+                self._resolve(self._requested)
+                await _close(connection)
+
+    def _resolve(self, done: int) -> None:
+        while self._waiters and self._waiters[0][0] <= done:
+            waiter = self._waiters.popleft()[1]
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 async def _rollback(raw: asyncpg.Connection, conn: AsyncConnection) -> None:

@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import Database
-from shared.translog import rfc9162
+from shared.translog import rfc9162, store
 from shared.translog.checkpoint import verify_checkpoint
 from shared.translog.note import Signer
 from shared.translog.store import IndexRef, TranslogTables, TransparencyLog, define_translog_tables
@@ -380,3 +381,33 @@ async def test_enqueue_many_queues_leaves_in_order(env: Env, wait: bool) -> None
             b"deux",
             b"trois",
         ]
+
+
+@pytest.mark.postgres
+async def test_a_commit_made_while_the_loop_gives_its_connection_back_is_integrated(
+    pg: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_close = store._close
+    closing, proceed = asyncio.Event(), asyncio.Event()
+
+    async def slow_close(connection: AsyncConnection | None) -> None:
+        if connection is not None and not closing.is_set():
+            closing.set()
+            await proceed.wait()
+        await real_close(connection)
+
+    monkeypatch.setattr(store, "_close", slow_close)
+    await asyncio.wait_for(pg.fait("premier"), 5)  # integrated before the loop gives its connection back
+    await asyncio.wait_for(closing.wait(), 5)
+    second = asyncio.create_task(pg.fait("pendant la fermeture"))
+    for _ in range(200):  # committed and requested while the loop is still running (closing)
+        await asyncio.sleep(0.01)
+        if await pg.pending() == 1:
+            break
+    assert await pg.pending() == 1
+    proceed.set()
+    await asyncio.wait_for(second, 5)  # the loop takes the request made while it was closing
+    assert [(lib, index) for _, lib, index in await pg.rows()] == [
+        ("premier", 0),
+        ("pendant la fermeture", 1),
+    ]
