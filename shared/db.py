@@ -8,8 +8,10 @@ first waits for its turn on the engine's `WriterTurn` (taken when it begins, rel
 connection goes back to the pool): writers queue in the order they ask and the next one starts as
 soon as the previous commits, where SQLite's busy handler would poll with sleeps of up to 100 ms
 while the file is free. Transactions begun under `urgent_writes()` (the job runner's) go before the
-other waiters, so relaying what was committed does not queue behind new requests. Another process
-on the same file still meets `busy_timeout`. Only the session dependency commits; repositories and
+other waiters, so relaying what was committed does not queue behind new requests. Lookups that
+write nothing use `Database.read()`: a deferred transaction on a WAL snapshot that neither waits for
+the turn nor blocks the writer, and refuses writes. Another process on the same file still meets
+`busy_timeout`. Only the session dependency commits; repositories and
 services never do.
 
 Work that must follow a commit (integrating queued log leaves, `shared.translog.store`) registers an
@@ -43,6 +45,8 @@ _WRITER_WAIT = 30.0
 #: SQLite: one writer at a time per engine, in the order they ask (module docstring).
 _WRITER_TURNS: weakref.WeakKeyDictionary[Engine, WriterTurn] = weakref.WeakKeyDictionary()
 _URGENT: contextvars.ContextVar[bool] = contextvars.ContextVar("signif.db.urgent", default=False)
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("signif.db.reading", default=False)
+_QUERY_ONLY = "signif.db.sqlite_query_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -108,8 +112,16 @@ def urgent_writes() -> Iterator[None]:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    """BEGIN IMMEDIATE, once this process's turn to write has come (module docstring)."""
+    """BEGIN IMMEDIATE, once this process's turn to write has come (module docstring); inside
+    `Database.read`, a deferred BEGIN on a snapshot, refusing writes, without waiting for the turn."""
     info = conn.info  # the pooled connection's: kept until it goes back to the pool
+    reading = _READING.get()
+    if info.get(_QUERY_ONLY, False) != reading:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+        info[_QUERY_ONLY] = reading
+    if reading:
+        conn.exec_driver_sql("BEGIN")
+        return
     if _WRITER not in info and in_greenlet():
         turn = _WRITER_TURNS.setdefault(conn.engine, WriterTurn())
         await_only(_take(turn))
@@ -189,6 +201,22 @@ class Database:
             tasks = session.info.pop(_AFTER_COMMIT, [])
         if tasks:
             await asyncio.wait(tasks)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads: for lookups that write nothing (pages, link checks).
+
+        On SQLite it neither waits for the writers' turn nor blocks them: a deferred transaction
+        reads one consistent WAL snapshot while a writer commits, and any write in it fails
+        (`PRAGMA query_only`). On PostgreSQL it is an ordinary transaction. Every transaction begun
+        inside the block is read-only: open write transactions outside it.
+        """
+        token = _READING.set(True)
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                yield session
+        finally:
+            _READING.reset(token)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
+from sqlalchemy.exc import OperationalError
 
 from shared.db import _WRITER_TURNS, Database, urgent_writes
 from shared.testing.databases import sqlite_url
@@ -120,4 +121,44 @@ async def test_urgent_writers_go_before_the_others_waiting(tmp_path: Path) -> No
     await asyncio.gather(premier, urgente, *autres)
     assert ordre[:2] == ["premier", "job"]
     assert sorted(ordre[2:]) == ["requete-1", "requete-2"]
+    await db.dispose()
+
+
+async def test_reads_neither_wait_for_a_writer_nor_see_its_uncommitted_rows(tmp_path: Path) -> None:
+    db = await _base(tmp_path)
+    async with db.transaction() as session:
+        await session.execute(insert(LIGNES).values(n=1))
+    tour = _WRITER_TURNS[db.engine.sync_engine]
+    ecriture_ouverte, fin_de_lecture = asyncio.Event(), asyncio.Event()
+
+    async def ecrivain() -> None:
+        async with db.transaction() as session:
+            await session.execute(insert(LIGNES).values(n=2))
+            ecriture_ouverte.set()
+            await fin_de_lecture.wait()  # holds the turn and SQLite's write lock meanwhile
+
+    tache = asyncio.create_task(ecrivain())
+    await ecriture_ouverte.wait()
+    assert tour.taken
+    async with asyncio.timeout(5), db.read() as session:
+        assert (await session.scalars(select(LIGNES.c.n))).all() == [1]
+    fin_de_lecture.set()
+    await tache
+    async with db.read() as session:
+        assert sorted((await session.scalars(select(LIGNES.c.n))).all()) == [1, 2]
+    await db.dispose()
+
+
+async def test_a_write_inside_read_fails_and_the_connection_writes_again_after(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path, "verrou"), pool_size=1, max_overflow=0)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(METADATA.create_all)
+
+    with pytest.raises(OperationalError, match="readonly database"):
+        async with db.read() as session:
+            await session.execute(insert(LIGNES).values(n=1))
+    async with db.transaction() as session:  # the same pooled connection, writable again
+        await session.execute(insert(LIGNES).values(n=2))
+    async with db.read() as session:
+        assert (await session.scalars(select(LIGNES.c.n))).all() == [2]
     await db.dispose()
