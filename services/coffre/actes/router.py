@@ -91,7 +91,7 @@ async def telecharger_document(
 ) -> StreamingResponse:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)
-    async with runtime.db.transaction() as session:
+    async with runtime.db.read() as session:
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
             raise ActeIntrouvable()

@@ -157,11 +157,19 @@ async def telecharger(
     *,
     declarations: Collection[str],
     personne: str,
+    connu: Acte | None = None,
 ) -> Telechargement:
-    """Verify, record (first time: prise de connaissance; later: a logged download), then stream."""
-    async with runtime.db.transaction() as session:
-        acte = await acte_du_destinataire(session, acte_id, declarations)
-        sha256, taille = acte.sha256, acte.taille
+    """Verify, record (first time: prise de connaissance; later: a logged download), then stream.
+
+    `connu`: the acte as the caller just read it (the retrieval link's), which spares reading it
+    again when it is the one asked for; it is locked and checked again before anything is recorded.
+    """
+    if connu is not None and connu.id == acte_id and connu.declaration_id in declarations:
+        sha256, taille = connu.sha256, connu.taille
+    else:
+        async with runtime.db.read() as session:
+            acte = await acte_du_destinataire(session, acte_id, declarations)
+            sha256, taille = acte.sha256, acte.taille
     try:
         contenu = await coffre.blobs.open_checked(sha256)
         if contenu.ref.size != taille:

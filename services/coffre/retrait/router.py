@@ -123,7 +123,7 @@ async def _lien(request: Request, runtime: ServiceRuntime, jeton: str) -> tuple[
     lien_hash = hash_token(jeton)
     if not limiteur.autoriser(f"lien:{lien_hash}", PAR_LIEN, now):
         return _trop()
-    async with runtime.db.transaction() as session:
+    async with runtime.db.read() as session:
         lien = await session.get(LienRetrait, lien_hash) if len(jeton) <= 200 else None
         acte = await session.get(Acte, lien.acte_id) if lien is not None else None
     if lien is None or acte is None or lien.expire_le <= now or acte.statut not in ENVOYES:
@@ -158,7 +158,7 @@ def _etat(request: Request, retrait: Retrait, jeton: str) -> sess.Etat | None:
 
 
 async def _actes_de(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[str, Any]]:
-    async with runtime.db.transaction() as session:
+    async with runtime.db.read() as session:
         actes = (
             await session.scalars(
                 select(Acte)
@@ -301,6 +301,7 @@ async def telechargement(request: Request, jeton: str) -> Response:
             champs.get("acte_id") or acte.id,
             declarations=etat.declarations,
             personne=etat.sub or "",
+            connu=acte,
         )
     except ActeIntrouvable:
         return _introuvable()
