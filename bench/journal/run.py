@@ -9,10 +9,12 @@ services' engine settings and transactions):
    the same proofs computed in memory from a Python list of every node hash;
 3. appends/s the way the services append: one `Database.transaction()` per leaf that queues it
    (`enqueue`), commits, and returns once the leaf is integrated (the coalesced integration after the
-   commit) — with 1 writer and, on PostgreSQL, each of `--writers` concurrent writers; beside the
-   in-transaction `append` (head row locked until commit: the proof-bearing callers' path) and raw
-   INSERTs of the same rows into a plain table with no Merkle work (the commit-bound ceiling). Every
-   queued leaf is checked integrated (gap-free, nothing left queued) after each round.
+   commit) — with 1 writer and, on PostgreSQL, each of `--writers` concurrent writers; beside
+   `enqueue(..., wait=False)` (the block returns after the commit; the clock stops when the last leaf
+   is integrated), the in-transaction `append` (head row locked until commit: the proof-bearing
+   callers' path) and raw INSERTs of the same rows into a plain table with no Merkle work (the
+   commit-bound ceiling). Every queued leaf is checked integrated (gap-free, nothing left queued)
+   after each round; each line gives the bench process's CPU time per leaf.
 
 Every proof is verified with `rfc9162.verify_*`; timings are printed, never asserted.
 
