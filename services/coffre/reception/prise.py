@@ -5,8 +5,9 @@ Threat model and guarantees:
   does (mail scanners pre-fetch links).
 - The caller proves which declarations the person holds (consent's destinataire token); an acte whose
   declaration is not among them is `ActeIntrouvable`, exactly as an unknown id (no oracle).
-- The document is verified against its SHA-256 before anything is recorded, and the bytes served are
-  the bytes checked (`BlobStore.open_checked`: the same open file, its serving aborted if it changed).
+- The document is verified against its SHA-256 before anything is recorded (the check runs beside the
+  recording transaction, which commits only once it has passed), and the bytes served are the bytes
+  checked (`BlobStore.open_checked`: the same open file, its serving aborted if it changed).
 - Exactly one prise de connaissance: in ONE transaction a conditional
   `UPDATE actes SET pris_connaissance_le = now WHERE id = ? AND pris_connaissance_le IS NULL`
   decides the winner (SQLite serialises writers with BEGIN IMMEDIATE; PostgreSQL's row lock makes the
@@ -18,6 +19,7 @@ Threat model and guarantees:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +33,7 @@ from services.coffre.journal.repertoire import instant
 from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
 from services.coffre.preuves import PriseDeConnaissance, emettre_avis_reception
 from shared.app import ServiceRuntime
-from shared.blobs.base import IntegrityError
+from shared.blobs.base import CheckedContent, IntegrityError
 from shared.errors import ErreurIntegrite
 from shared.jobs import emit_event
 
@@ -150,6 +152,25 @@ async def _enregistrer(
     return True
 
 
+async def _verifier(coffre: Coffre, sha256: str, taille: int) -> CheckedContent:
+    try:
+        contenu = await coffre.blobs.open_checked(sha256)
+        if contenu.ref.size != taille:
+            await contenu.aclose()
+            raise IntegrityError(f"Taille inattendue pour {sha256}.")
+    except IntegrityError as exc:
+        raise ErreurIntegrite("Le document stocké ne correspond plus à son empreinte.") from exc
+    return contenu
+
+
+async def _abandonner(verification: asyncio.Future[CheckedContent]) -> None:
+    """The download failed: let the check end (a thread cannot be interrupted), close its file."""
+    verification.cancel()
+    await asyncio.wait([verification])
+    if not verification.cancelled() and verification.exception() is None:
+        await verification.result().aclose()
+
+
 async def telecharger(
     runtime: ServiceRuntime,
     coffre: Coffre,
@@ -170,13 +191,9 @@ async def telecharger(
         async with runtime.db.read() as session:
             acte = await acte_du_destinataire(session, acte_id, declarations)
             sha256, taille = acte.sha256, acte.taille
-    try:
-        contenu = await coffre.blobs.open_checked(sha256)
-        if contenu.ref.size != taille:
-            await contenu.aclose()
-            raise IntegrityError(f"Taille inattendue pour {sha256}.")
-    except IntegrityError as exc:
-        raise ErreurIntegrite("Le document stocké ne correspond plus à son empreinte.") from exc
+    # The check hashes the whole file in a worker thread while the transaction does its work; the
+    # transaction commits only once the check has passed, so nothing is recorded for altered bytes.
+    verification = asyncio.ensure_future(_verifier(coffre, sha256, taille))
     try:
         now = runtime.clock.now()
         async with runtime.db.transaction() as session:
@@ -185,9 +202,10 @@ async def telecharger(
             if not premiere:
                 ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
             pris_le = await session.scalar(select(Acte.pris_connaissance_le).where(Acte.id == acte.id))
+            contenu = await verification
         if pris_le is None:  # pragma: no cover - set above or before
             raise ActeIntrouvable()
     except BaseException:
-        await contenu.aclose()
+        await _abandonner(verification)
         raise
     return Telechargement(acte_id, sha256, taille, premiere, pris_le, contenu)
