@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,15 +17,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.coffre.actes import repository, vues
+from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import coffre_of, runtime_of
-from services.coffre.depot.envoi import evenement
 from services.coffre.errors import ActeIntrouvable
-from services.coffre.journal.repertoire import instant
 from shared.auth import CurrentCommissaire
 from shared.blobs.base import IntegrityError
 from shared.errors import BadRequest, ErreurIntegrite, error_responses
 
-logger = logging.getLogger("signif.coffre.actes")
 router = APIRouter(prefix="/coffre/v1", tags=["actes"])
 
 
@@ -102,15 +99,7 @@ async def telecharger_document(
             await chunks.aclose()
             raise IntegrityError(f"Taille inattendue pour {sha256}.")
     except IntegrityError as exc:
-        now = runtime.clock.now()
-        logger.error("integrity alarm: stored acte does not match its hash", extra={"acte_id": ident})
-        async with runtime.db.transaction() as session:
-            index = await coffre.repertoire.ajouter(
-                session,
-                {"type": "alerte_integrite", "acte_id": ident, "sha256": sha256, "instant": instant(now)},
-                now=now,
-            )
-            await evenement(session, ident, "alerte_integrite", now=now, journal_index=index)
+        await alarme_integrite(runtime, coffre, ident, sha256, lors="document")
         raise ErreurIntegrite(
             "Le document stocké ne correspond plus à son empreinte ; incident journalisé."
         ) from exc

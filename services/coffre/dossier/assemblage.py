@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,8 +39,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.actes import repository
+from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
-from services.coffre.depot.envoi import evenement as consigner_evenement
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, ActeAnnexe, ActeEvenement
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf
@@ -55,8 +54,6 @@ from shared.evidence.bundle import BundleBuilder, PieceAlteree
 from shared.evidence.journal import JournalExtract, extract_journal
 from shared.territoire import territoire_de
 from shared.timestamps.client import EmbeddedTimestampClient
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -268,26 +265,6 @@ def _fichier_temporaire(repertoire: Path) -> IO[bytes]:
     return tempfile.TemporaryFile(dir=repertoire, prefix="preuves-")
 
 
-async def _alarme(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, exc: PieceAlteree) -> None:
-    now = runtime.clock.now()
-    logger.error(
-        "integrity alarm: a stored piece of the acte does not match its hash (evidence bundle refused)",
-        extra={"acte_id": acte_id, "chemin": exc.chemin, "sha256": exc.ref.sha256},
-    )
-    async with runtime.db.transaction() as session:
-        index = await coffre.repertoire.ajouter(
-            session,
-            {
-                "type": "alerte_integrite",
-                "acte_id": acte_id,
-                "sha256": exc.ref.sha256,
-                "instant": instant(now),
-            },
-            now=now,
-        )
-        await consigner_evenement(session, acte_id, "alerte_integrite", now=now, journal_index=index)
-
-
 async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces) -> IO[bytes] | None:
     """The acte's bundle as a ZIP in an anonymous temporary file (at its start; the caller closes it),
     or None when `acces` may not see the acte. `ErreurIntegrite` (after the alarm) if a stored piece
@@ -303,7 +280,9 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
         await to_thread.run_sync(fichier.seek, 0)
     except PieceAlteree as exc:
         fichier.close()
-        await _alarme(runtime, coffre, lecture.acte.id, exc)
+        await alarme_integrite(
+            runtime, coffre, lecture.acte.id, exc.ref.sha256, lors="preuves", piece=exc.chemin
+        )
         raise ErreurIntegrite(
             "Une pièce stockée de l'acte ne correspond plus à son empreinte ; incident journalisé."
         ) from exc

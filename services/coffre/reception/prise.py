@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
@@ -205,6 +206,10 @@ async def telecharger(
             contenu = await verification
         if pris_le is None:  # pragma: no cover - set above or before
             raise ActeIntrouvable()
+    except ErreurIntegrite:
+        await _abandonner(verification)
+        await alarme_integrite(runtime, coffre, acte_id, sha256, lors="retrait")
+        raise
     except BaseException:
         await _abandonner(verification)
         raise

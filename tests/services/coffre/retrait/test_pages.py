@@ -3,6 +3,7 @@ refusals (other person, other acte, unknown link, CSRF, commissaire tokens), rat
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -289,6 +290,23 @@ async def test_lien_expire_session_expiree_et_document_altere(banc: BancFactory,
             acte = await session.get(Acte, acte_id)
             assert acte is not None
             assert acte.pris_connaissance_le is None
+            alertes = (
+                await session.scalars(
+                    select(ActeEvenement).where(
+                        ActeEvenement.acte_id == acte_id, ActeEvenement.type == "alerte_integrite"
+                    )
+                )
+            ).all()
+            size = await b.t.coffre.repertoire.log.size(session)
+            feuille = (await b.t.coffre.repertoire.log.leaves(session, size - 1, size))[0]
+        # The integrity alarm, as for the office's document: the event and the répertoire leaf.
+        assert [(a.donnees, a.journal_index) for a in alertes] == [({"lors": "retrait"}, size - 1)]
+        assert json.loads(feuille.data) | {"instant": None} == {
+            "type": "alerte_integrite",
+            "acte_id": acte_id,
+            "sha256": await _sha(b, acte_id),
+            "instant": None,
+        }
 
         # After its expiry the link is the same 404 page as an unknown one.
         regler(b, b.t.runtime.clock.now() + timedelta(days=31))
