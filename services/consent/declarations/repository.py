@@ -23,6 +23,12 @@ async def charger(session: AsyncSession, declaration_id: str, *, verrou: bool = 
     return declaration
 
 
+async def de_la_personne(session: AsyncSession, personne_id: str) -> Sequence[Declaration]:
+    """Every declaration of one person (a declarant signed in sees them all), oldest first."""
+    stmt = select(Declaration).where(Declaration.personne_id == personne_id).order_by(Declaration.declaree_le)
+    return (await session.execute(stmt)).scalars().all()
+
+
 async def versions(session: AsyncSession, declaration_id: str) -> Sequence[Version]:
     stmt = select(Version).where(Version.declaration_id == declaration_id).order_by(Version.numero)
     return (await session.execute(stmt)).scalars().all()

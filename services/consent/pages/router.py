@@ -10,13 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
+from services.consent.comptes import connexion
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
 from services.consent.pages.formulaire import corps_declaration, messages
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre, RegistreDep, registre_of
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 
@@ -26,6 +27,7 @@ _env = Environment(
     autoescape=select_autoescape(default=True),
 )
 COOKIE = "signif_gestion"
+COOKIE_SESSION = "signif_session"
 STATUTS = {
     "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
     "en_attente_verification": "en cours de vérification",
@@ -49,16 +51,25 @@ def _vers(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def _personne(request: Request) -> str | None:
+    """The person signed in on these pages (a consent destinataire session in its cookie), or None."""
+    jeton = request.cookies.get(COOKIE_SESSION)
+    return connexion.personne_de_session(registre_of(request), jeton) if jeton else None
+
+
 async def _declaration(
     request: Request, session: Any, declaration_id: str, *, verrou: bool = False
 ) -> Declaration | None:
-    """The declaration whose management token the cookie holds, or None."""
+    """The declaration, if the cookies hold its management token or the session of its declarant."""
     ident, _, jeton = request.cookies.get(COOKIE, "").partition(":")
-    if ident != declaration_id:
+    preuve = service.Proprietaire(
+        jeton=jeton if ident == declaration_id else None, personne_id=_personne(request)
+    )
+    if preuve.jeton is None and preuve.personne_id is None:
         return None
     try:
         declaration = await repository.charger(session, declaration_id, verrou=verrou)
-        service.autoriser(declaration, jeton)
+        service.autoriser(declaration, preuve)
     except ServiceError:
         return None
     return declaration
@@ -66,7 +77,10 @@ async def _declaration(
 
 def _acces_refuse() -> HTMLResponse:
     return page(
-        "acces.html", 403, titre="Accéder à ma déclaration", erreurs=["Jeton de gestion absent ou invalide."]
+        "acces.html",
+        403,
+        titre="Accéder à ma déclaration",
+        erreurs=["Jeton de gestion ou session absent, invalide ou expiré."],
     )
 
 
@@ -255,6 +269,71 @@ async def ouvrir(
         samesite="strict",
         secure=registre.settings.env == "production",
     )
+    return response
+
+
+@router.post("/espace/connexion", response_class=HTMLResponse)
+async def connecter(
+    email: Annotated[str, Form(max_length=254)],
+    mot_de_passe: Annotated[str, Form(max_length=256)],
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Response:
+    """Sign-in, first step: the code goes to the declared address only if the password is right,
+    and the next page is the same either way (no oracle on who has an account)."""
+    resultat = await connexion.commencer(session, registre, email.strip(), mot_de_passe, now=now)
+    if isinstance(resultat, ServiceError):
+        return page("acces.html", 429, titre="Accéder à ma déclaration", erreurs=[resultat.detail])
+    return page("acces_code.html", titre="Code de connexion", defi_id=resultat)
+
+
+@router.post("/espace/connexion/{defi_id}", response_class=HTMLResponse)
+async def saisir_code_connexion(
+    defi_id: str,
+    code: Annotated[str, Form(max_length=12)],
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> Response:
+    compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
+    if isinstance(compte, ServiceError):
+        return page(
+            "acces_code.html", 401, titre="Code de connexion", defi_id=defi_id, erreurs=[compte.detail]
+        )
+    jeton = await connexion.jeton_destinataire(session, registre, compte, audience="consent")
+    response = _vers("/consent/espace/declarations")
+    response.set_cookie(
+        COOKIE_SESSION,
+        jeton,
+        max_age=registre.settings.destinataire_token_ttl,
+        path="/consent/espace",
+        httponly=True,
+        samesite="strict",
+        secure=registre.settings.env == "production",
+    )
+    return response
+
+
+@router.get("/espace/declarations", response_class=HTMLResponse)
+async def mes_declarations(
+    request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> HTMLResponse:
+    personne = _personne(request)
+    if personne is None:
+        erreur = "Session absente ou expirée : connectez-vous de nouveau."
+        return page("acces.html", 401, titre="Accéder à ma déclaration", erreurs=[erreur])
+    declarations = [
+        await vue.vue(session, registre, d, now) for d in await repository.de_la_personne(session, personne)
+    ]
+    return page("declarations.html", titre="Mes déclarations", declarations=declarations, statuts=STATUTS)
+
+
+@router.post("/espace/deconnexion", response_class=HTMLResponse)
+async def deconnecter() -> HTMLResponse:
+    response = page("acces.html", titre="Accéder à ma déclaration", message="Vous êtes déconnecté.")
+    for nom in (COOKIE, COOKIE_SESSION):
+        response.delete_cookie(nom, path="/consent/espace")
     return response
 
 
