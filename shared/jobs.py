@@ -15,12 +15,21 @@ A runner runs several claimed jobs at once (`JobRunner.concurrency`), each in it
 transaction, so one slow webhook endpoint does not hold the others back. Handlers therefore must not
 hold their job's transaction open across a slow call on SQLite (its first statement takes the write
 lock): read what they need in a short transaction of their own, call out, then write in `ctx.session`.
+
+Waking: a commit that enqueued a job wakes the runners of the same database in this process at once
+(`after_commit`). On PostgreSQL, a transaction that enqueued a job due now (an outbox event's relay
+job included) also sends `NOTIFY` on the jobs table's channel (`jobs_channel`) just before it
+commits, so other processes' runners (the distributed deployment's workers) hear of it if and when it
+commits; each `run_forever` keeps one asyncpg connection of its own LISTENing (`_listen`). Polling
+every `interval` remains underneath: a lost notification or connection costs latency, never a job.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import time
 import uuid
 import weakref
@@ -30,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     JSON,
     Column,
@@ -60,6 +70,12 @@ logger = logging.getLogger("signif.jobs")
 RELAY_KIND = "outbox.relayer"
 #: Jobs a runner runs at once (each in its own transaction).
 DEFAULT_CONCURRENCY = 8
+#: PostgreSQL listener: first wait before reconnecting (doubled up to the cap), and how often an idle
+#: listening connection is checked (a connection gone without a close is otherwise never noticed).
+_LISTEN_RETRY_FIRST = 0.1
+_LISTEN_RETRY_MAX = 30.0
+_LISTEN_CHECK_EVERY = 30.0
+_LISTEN_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,16 @@ def define_job_tables(metadata: MetaData) -> JobTables:
     return JobTables(outbox=outbox, jobs=jobs)
 
 
+def jobs_channel(jobs: Table) -> str:
+    """The PostgreSQL NOTIFY/LISTEN channel of a jobs table: a lowercase identifier of at most 63
+    bytes (`signif_jobs` for the services' `jobs` table; the schema is part of it when set)."""
+    name = f"{jobs.schema}.{jobs.name}" if jobs.schema else jobs.name
+    channel = "signif_" + re.sub(r"[^a-z0-9_]", "_", name.lower())
+    if len(channel) > 63:
+        channel = channel[:50] + "_" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    return channel
+
+
 async def enqueue(
     session: AsyncSession,
     tables: JobTables,
@@ -113,7 +139,8 @@ async def enqueue(
     """Schedule a job in the caller's transaction; a duplicate `unique_key` is silently kept once,
     atomically (`ON CONFLICT DO NOTHING`: two processes scheduling the same job at once both succeed).
 
-    When that transaction commits, the runners of the same database in this process wake up."""
+    When that transaction commits, the runners of the same database in this process wake up; on
+    PostgreSQL, a job due now also wakes other processes' runners (NOTIFY, sent at commit)."""
     values = {
         "kind": kind,
         "payload": dict(payload),
@@ -132,6 +159,8 @@ async def enqueue(
     else:
         await session.execute(insert(tables.jobs).values(values))
     session.info[_ENQUEUED] = True
+    if dialect == "postgresql" and run_at <= now:  # later ones are found by polling when due
+        session.info.setdefault(_NOTIFY, set()).add(jobs_channel(tables.jobs))
 
 
 async def emit_event(
@@ -188,8 +217,10 @@ class JobRunner:
     transaction (see the module docstring). Claimed jobs wait in a local queue for a free slot; a
     new batch is claimed when the queue is empty and a slot is free. A commit that enqueued a job
     through this runner's database wakes it at once (`enqueue` marks the session, `after_commit`
-    signals), so a job due now does not wait for the next poll; other processes' jobs are found by
-    polling every `interval` seconds."""
+    signals), so a job due now does not wait for the next poll. On PostgreSQL, `run_forever` also
+    LISTENs for other processes' commits (module docstring); polling every `interval` seconds finds
+    the rest (jobs that became due, retries, expired leases, a notification lost with its
+    connection)."""
 
     db: Database
     tables: JobTables
@@ -306,15 +337,68 @@ class JobRunner:
         return await self._pipeline(limit=limit, batch=batch)
 
     async def run_forever(self, stop: asyncio.Event, *, interval: float = 0.5, batch: int = 20) -> None:
-        """Run due jobs until `stop` is set, then let the running ones finish."""
+        """Run due jobs until `stop` is set, then let the running ones finish. On PostgreSQL a
+        listening connection of its own wakes the runner when another process commits a job due now;
+        it is closed once the runner has stopped."""
+        done = asyncio.Event()  # set once this loop has ended: the listener then closes its connection
+        listener = None if self.db.is_sqlite else asyncio.create_task(self._listen(done))
+        try:
+            while not stop.is_set():
+                self._reveil.clear()
+                try:
+                    await self._pipeline(limit=None, batch=batch, stop=stop)
+                except Exception:
+                    logger.exception("job runner iteration failed")
+                if not self._reveil.is_set():
+                    await _first_of(stop, self._reveil, delai=interval)
+        finally:
+            done.set()
+            if listener is not None:
+                try:
+                    await asyncio.wait_for(listener, timeout=_LISTEN_TIMEOUT)
+                except Exception:
+                    logger.warning("job listener did not stop cleanly", exc_info=True)
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """PostgreSQL: LISTEN on the jobs table's channel on a connection of its own (not from the
+        engine's pool) and wake the runner on each notification, until `stop`. A lost connection is
+        replaced after a delay that doubles from 0.1 s up to 30 s while connections fail or drop at
+        once; the runner is woken after each (re)connection, for what was notified while nobody
+        listened. Polling goes on meanwhile."""
+        channel = jobs_channel(self.tables.jobs)
+        delay = _LISTEN_RETRY_FIRST
         while not stop.is_set():
-            self._reveil.clear()
+            conn: asyncpg.Connection | None = None
+            lost = asyncio.Event()
+            since: float | None = None
             try:
-                await self._pipeline(limit=None, batch=batch, stop=stop)
-            except Exception:
-                logger.exception("job runner iteration failed")
-            if not self._reveil.is_set():
-                await _first_of(stop, self._reveil, delai=interval)
+                conn = await asyncpg.connect(**_asyncpg_params(self.db), timeout=_LISTEN_TIMEOUT)
+                conn.add_termination_listener(lambda _conn, event=lost: event.set())
+                await conn.add_listener(channel, self._notified)
+                since = time.monotonic()
+                self.wake()
+                while not (stop.is_set() or lost.is_set()):
+                    await _first_of(stop, lost, delai=_LISTEN_CHECK_EVERY)
+                    if not (stop.is_set() or lost.is_set()):
+                        await conn.execute("SELECT 1", timeout=_LISTEN_TIMEOUT)
+                if not stop.is_set():
+                    logger.warning("job listener connection lost", extra={"channel": channel})
+            except Exception as exc:
+                logger.warning(
+                    "job listener connection failed",
+                    extra={"channel": channel, "error": type(exc).__name__, "retry_in": delay},
+                )
+            finally:
+                if conn is not None:
+                    await _close_quietly(conn)
+            if since is not None and time.monotonic() - since > _LISTEN_CHECK_EVERY:
+                delay = _LISTEN_RETRY_FIRST  # it had been listening a while: try again soon
+            if not stop.is_set():
+                await _first_of(stop, delai=delay)
+                delay = min(delay * 2, _LISTEN_RETRY_MAX)
+
+    def _notified(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
+        self.wake()
 
     async def _pipeline(self, *, limit: int | None, batch: int, stop: asyncio.Event | None = None) -> int:
         """Claim and run until nothing is due (or `limit` jobs ran, or `stop`); returns how many ran.
@@ -372,8 +456,9 @@ class JobRunner:
 _Claimed = tuple[int, str, dict[str, Any], int, int]
 
 
-async def _first_of(stop: asyncio.Event, reveil: asyncio.Event, *, delai: float) -> None:
-    waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(reveil.wait())}
+async def _first_of(*events: asyncio.Event, delai: float) -> None:
+    """Wait until one of `events` is set or `delai` seconds have passed."""
+    waiters = {asyncio.ensure_future(event.wait()) for event in events}
     try:
         await asyncio.wait(waiters, timeout=delai, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -381,9 +466,30 @@ async def _first_of(stop: asyncio.Event, reveil: asyncio.Event, *, delai: float)
             waiter.cancel()
 
 
+def _asyncpg_params(db: Database) -> dict[str, Any]:
+    """asyncpg.connect's arguments for the engine's URL (host, port, user, password, database, ssl...)."""
+    url = db.engine.url
+    _args, params = db.engine.sync_engine.dialect.create_connect_args(url)
+    for sqlalchemy_only in (
+        "prepared_statement_cache_size",
+        "prepared_statement_name_func",
+        "async_creator_fn",
+    ):
+        params.pop(sqlalchemy_only, None)
+    return dict(params)
+
+
+async def _close_quietly(conn: asyncpg.Connection) -> None:
+    try:
+        await asyncio.wait_for(conn.close(), timeout=2)
+    except Exception:
+        conn.terminate()
+
+
 # --- waking the runners of a database after a commit that enqueued -------------------------------
 
 _ENQUEUED = "signif.jobs.enqueued"
+_NOTIFY = "signif.jobs.notify"
 _RUNNERS: weakref.WeakKeyDictionary[Engine, weakref.WeakSet[JobRunner]] = weakref.WeakKeyDictionary()
 
 
@@ -402,9 +508,19 @@ def _wake_runners(session: Session) -> None:
             runner.wake()
 
 
+@sa_event.listens_for(Session, "before_commit")
+def _notify_other_processes(session: Session) -> None:
+    """PostgreSQL: NOTIFY in the committing transaction, so it is delivered only if it commits (and
+    once per channel, however many jobs it enqueued)."""
+    channels: set[str] | None = session.info.pop(_NOTIFY, None)
+    for channel in sorted(channels or ()):
+        session.execute(select(func.pg_notify(channel, "")))
+
+
 @sa_event.listens_for(Session, "after_rollback")
 def _forget_enqueued(session: Session) -> None:
     session.info.pop(_ENQUEUED, None)
+    session.info.pop(_NOTIFY, None)
 
 
 class _LeaseLost(Exception):
