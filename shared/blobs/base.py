@@ -67,6 +67,14 @@ class BlobRetained(Conflit):
     title = "Document sous rétention légale"
 
 
+def check_size(ref: BlobRef, expected: int | None) -> None:
+    """`IntegrityError` if the blob is not of the size its record says (when the caller knows it)."""
+    if expected is not None and ref.size != expected:
+        raise IntegrityError(
+            f"Taille inattendue pour {ref.sha256} : {ref.size} octets au lieu de {expected}."
+        )
+
+
 class CheckedContent:
     """A blob checked whole against its name, and an iterator over those same bytes.
 
@@ -130,8 +138,9 @@ class BlobStore(ABC):
         content does not match its name (the consumer must then discard what it received).
         """
 
-    async def open_checked(self, sha256: str) -> CheckedContent:
-        """Check the whole blob hashes to its name, then return its bytes to serve.
+    async def open_checked(self, sha256: str, *, size: int | None = None) -> CheckedContent:
+        """Check the whole blob hashes to its name (and has `size` bytes, when given), then return
+        its bytes to serve.
 
         For responses that must not start with altered bytes (`IntegrityError` is raised before
         anything is served; `BlobNotFound` if absent). This default reads the blob twice: once to
@@ -139,6 +148,7 @@ class BlobStore(ABC):
         since the check serve them without hashing them again (`LocalBlobStore`).
         """
         ref = await self.verify(sha256)
+        check_size(ref, size)
         return CheckedContent(ref, await self.open(sha256, verify=True))
 
     async def read_verified(self, sha256: str) -> AsyncIterator[bytes]:

@@ -34,6 +34,7 @@ from shared.blobs.base import (
     CheckedContent,
     IntegrityError,
     check_sha256,
+    check_size,
     is_sha256,
 )
 
@@ -151,7 +152,7 @@ class LocalBlobStore(BlobStore):
         finally:
             f.close()
 
-    async def open_checked(self, sha256: str) -> CheckedContent:
+    async def open_checked(self, sha256: str, *, size: int | None = None) -> CheckedContent:
         """Hash the file whole, then serve the same open file without hashing it again.
 
         The file is opened once: the check and the serving read the same inode, whatever happens to
@@ -169,10 +170,15 @@ class LocalBlobStore(BlobStore):
             f.close()
             raise
         digest, st = checked
-        if digest != sha256:
+        ref = BlobRef(sha256, st.st_size)
+        try:
+            if digest != sha256:
+                raise IntegrityError(f"Le document {sha256} est altéré : empreinte obtenue {digest}.")
+            check_size(ref, size)
+        except IntegrityError:
             f.close()
-            raise IntegrityError(f"Le document {sha256} est altéré : empreinte obtenue {digest}.")
-        return CheckedContent(BlobRef(sha256, st.st_size), _serve_checked(f, sha256, st), f.close)
+            raise
+        return CheckedContent(ref, _serve_checked(f, sha256, st), f.close)
 
     async def exists(self, sha256: str) -> bool:
         return await to_thread.run_sync(self.path_for(sha256).is_file)

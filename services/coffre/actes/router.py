@@ -94,10 +94,7 @@ async def telecharger_document(
             raise ActeIntrouvable()
         sha256, taille, ident = acte.sha256, acte.taille, acte.id
     try:
-        chunks = await coffre.blobs.open_checked(sha256)
-        if chunks.ref.size != taille:
-            await chunks.aclose()
-            raise IntegrityError(f"Taille inattendue pour {sha256}.")
+        chunks = await coffre.blobs.open_checked(sha256, size=taille)
     except IntegrityError as exc:
         await alarme_integrite(runtime, coffre, ident, sha256, lors="document")
         raise ErreurIntegrite(

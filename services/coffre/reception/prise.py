@@ -155,13 +155,9 @@ async def _enregistrer(
 
 async def _verifier(coffre: Coffre, sha256: str, taille: int) -> CheckedContent:
     try:
-        contenu = await coffre.blobs.open_checked(sha256)
-        if contenu.ref.size != taille:
-            await contenu.aclose()
-            raise IntegrityError(f"Taille inattendue pour {sha256}.")
+        return await coffre.blobs.open_checked(sha256, size=taille)
     except IntegrityError as exc:
         raise ErreurIntegrite("Le document stocké ne correspond plus à son empreinte.") from exc
-    return contenu
 
 
 async def _abandonner(verification: asyncio.Future[CheckedContent]) -> None:

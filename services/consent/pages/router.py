@@ -75,6 +75,22 @@ async def _declaration(
     return declaration
 
 
+def _avec_cookie(
+    response: Response, registre: Registre, nom: str, valeur: str, *, max_age: int | None = None
+) -> Response:
+    """The personal space's cookies: only sent back to its pages, never to scripts nor other sites."""
+    response.set_cookie(
+        nom,
+        valeur,
+        max_age=max_age,
+        path="/consent/espace",
+        httponly=True,
+        samesite="strict",
+        secure=registre.settings.env == "production",
+    )
+    return response
+
+
 def _acces_refuse() -> HTMLResponse:
     return page(
         "acces.html",
@@ -260,16 +276,8 @@ async def ouvrir(
         service.autoriser(declaration, jeton)
     except ServiceError:
         return _acces_refuse()
-    response = _vers(f"/consent/espace/{declaration_id}")
-    response.set_cookie(
-        COOKIE,
-        f"{declaration_id}:{jeton}",
-        path="/consent/espace",
-        httponly=True,
-        samesite="strict",
-        secure=registre.settings.env == "production",
-    )
-    return response
+    espace = _vers(f"/consent/espace/{declaration_id}")
+    return _avec_cookie(espace, registre, COOKIE, f"{declaration_id}:{jeton}")
 
 
 @router.post("/espace/connexion", response_class=HTMLResponse)
@@ -302,17 +310,13 @@ async def saisir_code_connexion(
             "acces_code.html", 401, titre="Code de connexion", defi_id=defi_id, erreurs=[compte.detail]
         )
     jeton = await connexion.jeton_destinataire(session, registre, compte, audience="consent")
-    response = _vers("/consent/espace/declarations")
-    response.set_cookie(
+    return _avec_cookie(
+        _vers("/consent/espace/declarations"),
+        registre,
         COOKIE_SESSION,
         jeton,
         max_age=registre.settings.destinataire_token_ttl,
-        path="/consent/espace",
-        httponly=True,
-        samesite="strict",
-        secure=registre.settings.env == "production",
     )
-    return response
 
 
 @router.get("/espace/declarations", response_class=HTMLResponse)

@@ -172,6 +172,16 @@ async def test_open_checked_refuses_altered_content_before_serving(backend: Back
     assert ref.sha256 in excinfo.value.detail
 
 
+async def test_open_checked_refuses_a_blob_of_another_size_than_recorded(store: BlobStore) -> None:
+    data = b"%PDF-1.7 " + os.urandom(1000)
+    ref = await store.put_bytes(data)
+
+    with pytest.raises(IntegrityError, match="Taille inattendue"):
+        await store.open_checked(ref.sha256, size=len(data) + 1)
+    contenu = await store.open_checked(ref.sha256, size=len(data))
+    assert b"".join([chunk async for chunk in contenu]) == data
+
+
 async def test_open_checked_may_be_closed_unread(store: BlobStore) -> None:
     ref = await store.put_bytes(b"%PDF-1.7 never served")
 
