@@ -509,16 +509,23 @@ class TransparencyLog:
         items: Sequence[bytes],
         *,
         now: datetime | None = None,
+        refs: Sequence[Sequence[IndexRef]] | None = None,
         wait: bool | None = None,
     ) -> None:
-        """Queue leaves in order (one statement), integrated right after the commit (see `enqueue`)."""
+        """Queue leaves in order (one statement), integrated right after the commit (see `enqueue`);
+        `refs[i]`, when given, name the business columns that receive the index of `items[i]`."""
         if not items:
             return
+        if refs is not None and len(refs) != len(items):
+            raise ValueError(f"expected one refs entry per item ({len(items)}), got {len(refs)}")
+        stored = [self._refs(r) for r in refs] if refs is not None else [None] * len(items)
         created_at = _utc(now)
         if _serialised(session):
-            await self._append_now(session, [(data, None) for data in items], created_at)
+            await self._append_now(session, list(zip(items, stored, strict=True)), created_at)
             return
-        rows = [{"data": data, "created_at": created_at, "refs": None} for data in items]
+        rows = [
+            {"data": data, "created_at": created_at, "refs": r} for data, r in zip(items, stored, strict=True)
+        ]
         await session.execute(self._enqueue, rows)
         self._integrate_after_commit(session, wait)
 

@@ -62,8 +62,8 @@ _PAR_IDENTITES_SQLITE = _PAR_IDENTITES.where(_D.identite_index.in_(bindparam("cl
 _PAR_DECLARATION = _FAITS.where(_D.id == bindparam("cle")).order_by(_V.numero)
 _CONSULTATIONS = cast(Table, Consultation.__table__)
 _CONSULTATION = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id)
-#: Several access-log rows, their leaf indexes known (`journaliser_lot`).
-_CONSULTATIONS_LOT = insert(_CONSULTATIONS)
+#: Several access-log rows, their ids in the order given (`journaliser_lot`).
+_CONSULTATIONS_LOT = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id, sort_by_parameter_order=True)
 _LEAF_INDEX = _CONSULTATIONS.c.leaf_index
 
 
@@ -211,10 +211,12 @@ async def journaliser(
 async def journaliser_lot(
     session: AsyncSession, registre: Registre, demandes: Sequence[Demande], verdicts: Sequence[Verdict]
 ) -> None:
-    """`journaliser` for a batch (`lots.py`), in the caller's transaction: the leaves are appended
-    to the registry log at once (`TransparencyLog.append_many`: no queue, no integration after the
-    commit; the log's head row stays locked until the commit), then the access-log rows are inserted
-    with their leaf indexes, in one statement."""
+    """`journaliser` for a batch (`lots.py`), in the caller's transaction: the access-log rows are
+    inserted in one statement, then their leaves queued in one statement (`enqueue_many`, without
+    waiting for the integration: the leaves are durable in the queue once the batch commits, the
+    answers leave then, and this process's integration loop gives them their indexes in the rows).
+    The batch never takes the log's head row: a purge or another process integrating a thousand
+    leaves does not hold the consultations up."""
     lignes = [
         _ligne(
             verdict,
@@ -229,8 +231,12 @@ async def journaliser_lot(
         for d, verdict in zip(demandes, verdicts, strict=True)
     ]
     feuilles = [_feuille(registre, ligne) for ligne in lignes]
+    ids = (await session.execute(_CONSULTATIONS_LOT, lignes)).scalars().all()
     # The leaves' created_at: the batch's latest request instant (each leaf also carries its own).
-    indexes = await registre.journal.append_many(session, feuilles, now=max(d.now for d in demandes))
-    for ligne, index in zip(lignes, indexes, strict=True):
-        ligne["leaf_index"] = index
-    await session.execute(_CONSULTATIONS_LOT, lignes)
+    await registre.journal.enqueue_many(
+        session,
+        feuilles,
+        now=max(d.now for d in demandes),
+        refs=[[IndexRef(_LEAF_INDEX, i)] for i in ids],
+        wait=False,
+    )

@@ -383,6 +383,27 @@ async def test_enqueue_many_queues_leaves_in_order(env: Env, wait: bool) -> None
         ]
 
 
+@pytest.mark.parametrize("wait", [True, False])
+async def test_enqueue_many_writes_each_leafs_index_into_its_row(env: Env, wait: bool) -> None:
+    await env.fait("avant")
+    async with env.db.transaction() as session:
+        ids = [
+            int(await session.scalar(insert(env.faits).values(libelle=lib).returning(env.faits.c.id)))
+            for lib in ("un", "deux", "trois")
+        ]
+        refs = [[IndexRef(env.faits.c.leaf_index, i)] for i in ids]
+        await env.log.enqueue_many(session, [b"un", b"deux", b"trois"], now=NOW, refs=refs, wait=wait)
+        with pytest.raises(ValueError, match="one refs entry per item"):
+            await env.log.enqueue_many(session, [b"x"], now=NOW, refs=[], wait=wait)
+    await env.log.integrated(env.db.engine)
+    assert [(lib, index) for _, lib, index in await env.rows()] == [
+        ("avant", 0),
+        ("un", 1),
+        ("deux", 2),
+        ("trois", 3),
+    ]
+
+
 @pytest.mark.postgres
 async def test_a_commit_made_while_the_loop_gives_its_connection_back_is_integrated(
     pg: Env, monkeypatch: pytest.MonkeyPatch
