@@ -53,6 +53,7 @@ async def main(args: argparse.Namespace) -> None:
                 "signif.cli",
                 "consent",
                 "purge",
+                *args.purge_args.split(),
                 env=b.env,
                 cwd=ROOT,
                 stdout=asyncio.subprocess.DEVNULL,
@@ -69,7 +70,7 @@ async def main(args: argparse.Namespace) -> None:
             await conn.close()
     print(f"\n{args.due} déclarations dues, {args.live + args.sample} vivantes")
     print(
-        f"purge (signif consent purge, code {code}) : {duree_purge:.1f} s ;"
+        f"purge (signif consent purge {args.purge_args}".rstrip() + f", code {code}) : {duree_purge:.1f} s ;"
         f" restantes {restantes}, clés {cles}"
     )
     print(seul.ligne("consultations seules"))
@@ -86,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=1)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--seconds", type=float, default=15.0, help="duration of the reference measurement")
+    p.add_argument(
+        "--purge-args", default="", help="extra options of `signif consent purge`, e.g. '--pause 1'"
+    )
     return p
 
 

@@ -1,4 +1,4 @@
-"""`signif consent purge [--dry-run] [--nice N]`: run the retention purge now (also a daily job)."""
+"""`signif consent purge [--dry-run] [--nice N] [--pause F]`: the retention purge now (also daily)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _no_http() -> httpx.AsyncClient:  # pragma: no cover - the purge sends nothi
     raise RuntimeError("the purge makes no HTTP call")
 
 
-async def executer(settings: ConsentSettings, *, simulation: bool) -> list[str]:
+async def executer(settings: ConsentSettings, *, simulation: bool, pause: float = 0.0) -> list[str]:
     registre = build_registre(settings, _no_http)
     db = Database(settings.effective_database_url)
     now = make_clock(settings).now()
@@ -30,7 +30,7 @@ async def executer(settings: ConsentSettings, *, simulation: bool) -> list[str]:
             async with db.transaction() as session:
                 bilan = await purger(session, registre, now=now, simulation=True)
         else:
-            bilan = await purger_par_lots(db, registre, now=now)
+            bilan = await purger_par_lots(db, registre, now=now, pause=pause)
     finally:
         await db.dispose()
     verbe = "à détruire" if simulation else "détruites"
@@ -44,9 +44,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     # A batch job: the CPU goes to the service's requests first (bench/purge: consultations' p99 during
     # a purge of 100,000 declarations on 2 cores, x2.2 at normal priority). The PostgreSQL backend
     # doing the deletes keeps its priority; the purge's own time barely changes.
+    # Likewise `--pause`: after each batch the service has the machine to itself as long again
+    # (bench/purge, 100,000 declarations: 42 s instead of 20 s, consultations' p99 during the purge
+    # ~28 ms instead of ~32 ms against ~12-21 ms alone).
     if args.nice:
         os.nice(args.nice)
-    asyncio.run(executer(ConsentSettings(), simulation=args.dry_run))
+    asyncio.run(executer(ConsentSettings(), simulation=args.dry_run, pause=args.pause))
     return 0
 
 
@@ -64,5 +67,12 @@ def register(subparsers: Any) -> None:
         choices=range(20),
         metavar="N",
         help="abaisser la priorité CPU de la purge de N (0 à 19, 10 par défaut ; 0 : inchangée)",
+    )
+    purge.add_argument(
+        "--pause",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="après chaque lot, céder la machine au service F fois la durée du lot (1 par défaut, 0 : non)",
     )
     purge.set_defaults(func=cmd_purge)

@@ -241,3 +241,5 @@ def test_the_cli_purge_runs_at_a_lowered_cpu_priority(tmp_path: Path) -> None:
         assert "0 déclaration(s) à détruire" in done.stdout
         assert f"increment {increment}" in done.stdout
     assert build_parser().parse_args(["consent", "purge"]).nice == 10
+    assert build_parser().parse_args(["consent", "purge"]).pause == 1.0
+    assert build_parser().parse_args(["consent", "purge", "--pause", "0"]).pause == 0.0

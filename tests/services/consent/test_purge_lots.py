@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -24,15 +25,23 @@ def instant(text: str) -> datetime:
 
 class CountingDatabase(Database):
     transactions = 0
+    #: (start, end) of each transaction on the event loop's clock.
+    spans: list[tuple[float, float]] = []  # noqa: RUF012 - reset per test
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         type(self).transactions += 1
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         async with super().transaction() as session:
             yield session
+        type(self).spans.append((start, loop.time()))
 
 
-async def test_one_transaction_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("pause", [0.0, 2.0])
+async def test_one_transaction_per_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pause: float
+) -> None:
     settings = consent_settings(tmp_path, now=instant("2024-03-01T09:00:00Z"))
     ids = []
     async with demarrer(settings) as env:
@@ -42,12 +51,18 @@ async def test_one_transaction_per_batch(tmp_path: Path, monkeypatch: pytest.Mon
             assert response.status_code == 200
             ids.append(d.id)
     monkeypatch.setattr(purge, "LOT", 2)
+    monkeypatch.setattr(CountingDatabase, "transactions", 0)
+    monkeypatch.setattr(CountingDatabase, "spans", [])
     db = CountingDatabase(settings.effective_database_url)
     try:
         registre = build_registre(settings, lambda: pytest.fail("no HTTP"))
-        bilan = await purge.purger_par_lots(db, registre, now=instant("2029-03-02T09:00:00Z"))
+        bilan = await purge.purger_par_lots(db, registre, now=instant("2029-03-02T09:00:00Z"), pause=pause)
         assert sorted(bilan.declarations) == sorted(ids)
         assert CountingDatabase.transactions == 2  # a full batch of 2, then the last one (1 left)
+        (debut1, fin1), (debut2, _) = CountingDatabase.spans
+        # With a pause, the service has the machine to itself at least `pause` times the batch's
+        # duration before the next batch begins (asyncio.sleep never returns early).
+        assert debut2 - fin1 >= pause * (fin1 - debut1) * 0.99
         async with db.transaction() as session:
             for model in (Declaration, CleDeclaration):
                 assert await session.scalar(select(func.count()).select_from(model)) == 0
