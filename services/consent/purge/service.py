@@ -98,16 +98,22 @@ async def _lot(session: AsyncSession, jour: date) -> list[tuple[str, str]]:
 
 
 async def purger(
-    session: AsyncSession, registre: Registre, *, now: datetime, simulation: bool = False
+    session: AsyncSession,
+    registre: Registre,
+    *,
+    now: datetime,
+    simulation: bool = False,
+    lots: int | None = None,
 ) -> Bilan:
-    """Destroy every declaration due on the Paris day of `now` (or only list them, `simulation`)."""
+    """Destroy every declaration due on the Paris day of `now` (or only list them, `simulation`);
+    at most `lots` batches of `LOT` when given (the daily job: the rest in a job of its own)."""
     jour = jour_paris(now)
     if simulation:
         return Bilan(jour, await dues(session, jour), True)
     if session.get_bind().dialect.name == "sqlite":
         await session.execute(text("PRAGMA secure_delete = ON"))
     purgees: list[str] = []
-    while lot := await _lot(session, jour):
+    while (lots is None or len(purgees) < lots * LOT) and (lot := await _lot(session, jour)):
         await _detruire(session, registre, lot, now)
         purgees.extend(declaration_id for declaration_id, _ in lot)
     return Bilan(jour, purgees, False)
@@ -174,8 +180,22 @@ async def compter(session: AsyncSession) -> int:
 
 
 def make_handler(registre: Registre) -> Handler:
+    """The daily job: one batch of `LOT` per job's transaction (short row locks, one commit per batch,
+    as the CLI); while a full batch was destroyed, another job continues at once, and the next
+    day's purge is scheduled (once per day, whichever run gets there first)."""
+
     async def handler(ctx: JobContext) -> None:
-        bilan = await purger(ctx.session, registre, now=ctx.now)
+        bilan = await purger(ctx.session, registre, now=ctx.now, lots=1)
+        if len(bilan.declarations) >= LOT:
+            await enqueue(
+                ctx.session,
+                JOB_TABLES,
+                KIND,
+                {"jour": bilan.jour.isoformat(), "suite_de": ctx.job_id},
+                run_at=ctx.now,
+                now=ctx.now,
+                unique_key=f"{KIND}:{bilan.jour}:suite:{ctx.job_id}",
+            )
         await planifier(ctx.session, bilan.jour, now=ctx.now)
 
     return handler

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.models import CleDeclaration, Declaration
+from services.consent.models import JOB_TABLES, CleDeclaration, Declaration
 from services.consent.purge import service as purge
 from services.consent.registre import build_registre
 from shared.db import Database
@@ -68,3 +68,35 @@ async def test_one_transaction_per_batch(
                 assert await session.scalar(select(func.count()).select_from(model)) == 0
     finally:
         await db.dispose()
+
+
+async def test_the_daily_job_destroys_one_batch_per_transaction_and_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = consent_settings(tmp_path, now=instant("2024-03-01T09:00:00Z"))
+    monkeypatch.setattr(purge, "LOT", 2)
+    async with demarrer(settings) as env:
+        for k in range(5):
+            d = await activer(env, corps(contact={"email": f"quotidien{k}@example.org"}, fin=None))
+            response = await env.client.post(f"/consent/v1/declarations/{d.id}/revocation", headers=d.entetes)
+            assert response.status_code == 200
+        assert env.runtime.runner is not None
+        await env.runtime.runner.run_due()
+        await env.horloge("2029-03-02T01:00:00Z")  # 02:00 in Paris, five years later
+        assert await env.runtime.runner.run_due() >= 3  # 2 + 2 + 1: the first job, two continuations
+        async with env.runtime.db.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(Declaration)) == 0
+            jobs = JOB_TABLES.jobs
+            lignes = (
+                await session.execute(
+                    select(jobs.c.payload, jobs.c.status, jobs.c.run_at).where(jobs.c.kind == purge.KIND)
+                )
+            ).all()
+        faites = [p for p, statut, _ in lignes if statut == "done"]
+        assert len(faites) == 3
+        assert [p["jour"] for p in faites if "suite_de" in p] == ["2029-03-02", "2029-03-02"]
+        # The next day's purge is scheduled once, at 02:00 Paris time.
+        suivantes = [(p["jour"], at) for p, statut, at in lignes if statut == "pending"]
+        assert len(suivantes) == 1
+        assert suivantes[0][0] == "2029-03-03"
+        assert suivantes[0][1].astimezone(UTC) == instant("2029-03-03T01:00:00Z")
