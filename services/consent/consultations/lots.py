@@ -5,11 +5,12 @@ committed (a crash never loses a consultation that was answered). Committing eac
 transaction costs a session, a transaction, a commit (an fsync) and a log integration per request.
 Here, each request hands its consultation (`Demande`) to this process's `Lots` and awaits its
 verdict; a batch task takes every consultation waiting, and in one transaction reads the rule's
-facts of all their identities (one query), evaluates each at its own instant `a`, appends all their
-leaves to the registry log (`TransparencyLog.append_many`: integrated at once, so nothing is left to
-integrate after the commit), inserts all the access-log rows with their leaf indexes (one
-statement), commits, then answers every request of the batch. The log's head row is locked from the
-append to the commit: batches of all processes take turns there, one commit (one fsync) each.
+facts of all their identities (one query), evaluates each at its own instant `a`, inserts all the
+access-log rows (one statement), queues all their leaves in the registry log's queue (one statement,
+each leaf naming its row), commits (one fsync), then answers every request of the batch. The leaves
+are durable once the batch has committed; this process's integration loop gives them their indexes
+afterwards, without the answers waiting, and the batch never takes the log's head row (where a
+purge integrates its leaves: bench/purge).
 At most `en_vol` batches run at once per process: consultations arriving meanwhile wait for the
 next one, so batches grow with the load (group commit) and stay of one under light load.
 
@@ -35,7 +36,8 @@ logger = logging.getLogger("signif.consent.consultations")
 #: Consultations per batch at most (one multi-row insert, one `IN`/`ANY` lookup).
 TAILLE_MAX = 256
 #: Batches in flight per process. One: consultations gather while it commits. Two made smaller
-#: batches queueing on the log's head row (bench/consultations, 2 processes: ~1,150 vs ~1,650 req/s).
+#: batches that cost more (bench/consultations, 2 processes: ~1,150 vs ~1,650 req/s, measured when
+#: the batches still appended their leaves under the log's head row).
 EN_VOL = 1
 
 

@@ -138,15 +138,7 @@ async def declarer(request: Request, session: SessionDep, registre: RegistreDep,
         numero=declaration.numero,
         jeton=jeton,
     )
-    response.set_cookie(
-        COOKIE,
-        f"{declaration.id}:{jeton}",
-        path="/consent/espace",
-        httponly=True,
-        samesite="strict",
-        secure=registre.settings.env == "production",
-    )
-    return response
+    return _avec_cookie(response, registre, COOKIE, f"{declaration.id}:{jeton}")
 
 
 @router.post("/espace/{declaration_id}/code", response_class=HTMLResponse)
