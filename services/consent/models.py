@@ -25,10 +25,12 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,7 +70,7 @@ class Declaration(Base):
     decision: Mapped[str | None] = mapped_column(String(16))
     motif_chiffre: Mapped[bytes | None] = mapped_column(LargeBinary)
     revoquee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    destruction_le: Mapped[date | None] = mapped_column(Date, index=True)
+    destruction_le: Mapped[date | None] = mapped_column(Date)
     code_hash: Mapped[str | None] = mapped_column(String(_HEX))
     code_expire_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
     code_tentatives: Mapped[int] = mapped_column(Integer, default=0)
@@ -76,6 +78,19 @@ class Declaration(Base):
     #: A new contact (encrypted JSON) waiting for the code sent to its e-mail address.
     contact_attente: Mapped[bytes | None] = mapped_column(LargeBinary)
     version_courante: Mapped[int] = mapped_column(Integer, default=1)
+
+    #: The purge's "due on this day, oldest first" batches read it in order, LIMIT 1000: without the
+    #: `id` the whole due set was fetched and sorted for every batch (bench/purge: ~55 ms of two cores
+    #: per batch at 100,000 due). Only declarations with a destruction date are in it.
+    __table_args__ = (
+        Index(
+            "ix_consent_declarations_destruction",
+            "destruction_le",
+            "id",
+            postgresql_where=text("destruction_le IS NOT NULL"),
+            sqlite_where=text("destruction_le IS NOT NULL"),
+        ),
+    )
 
 
 class CleDeclaration(Base):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, delete, func, select, text
+from sqlalchemy import ColumnElement, Select, Table, any_, delete, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.journal.service import canonique
@@ -71,26 +73,45 @@ _DECLARATIONS = cast(Table, Declaration.__table__)
 _COMPTES = cast(Table, Compte.__table__)
 
 
+def _parmi(colonne: ColumnElement[str], dialecte: str, valeurs: Collection[str]) -> ColumnElement[bool]:
+    """`colonne IN valeurs`; on PostgreSQL one array parameter (`= ANY`) rather than one parameter
+    per value: a batch's statement is then sent, parsed and planned at the same cost whatever its size
+    (bench/purge: ~4 ms of client time per statement of 1,000 parameters)."""
+    if dialecte == "postgresql":
+        return colonne == any_(literal(list(valeurs), ARRAY(colonne.type)))
+    return colonne.in_(valeurs)
+
+
 async def _detruire(
     session: AsyncSession, registre: Registre, lot: list[tuple[str, str]], now: datetime
 ) -> None:
     """Destroy a batch: set-based Core deletes (one statement per table, no ORM bookkeeping), then the
     accounts no remaining declaration uses, then one `declaration.purgee` leaf per declaration."""
+    dialecte = session.get_bind().dialect.name
     ids = [declaration_id for declaration_id, _ in lot]
     for table in _TABLES:
-        await session.execute(delete(table).where(table.c.declaration_id.in_(ids)))
-    await session.execute(delete(_DECLARATIONS).where(_DECLARATIONS.c.id.in_(ids)))
+        await session.execute(delete(table).where(_parmi(table.c.declaration_id, dialecte, ids)))
+    await session.execute(delete(_DECLARATIONS).where(_parmi(_DECLARATIONS.c.id, dialecte, ids)))
     restante = select(_DECLARATIONS.c.id).where(_DECLARATIONS.c.personne_id == _COMPTES.c.personne_id)
+    personnes = {personne for _, personne in lot}
     await session.execute(
-        delete(_COMPTES).where(
-            _COMPTES.c.personne_id.in_({personne for _, personne in lot}), ~restante.exists()
-        )
+        delete(_COMPTES).where(_parmi(_COMPTES.c.personne_id, dialecte, personnes), ~restante.exists())
     )
     await registre.journal.enqueue_many(
         session,
         [canonique({"type": "declaration.purgee", "le": rfc3339(now), "declaration_id": i}) for i in ids],
         now=now,
     )
+
+
+async def _preparer(session: AsyncSession) -> None:
+    """The purge transaction's settings. SQLite: deleted content overwritten in the file. PostgreSQL:
+    no parallel workers, a background batch keeps to one core (the service's requests have the
+    other; bench/purge: a parallel plan of the due-declarations query took both cores per batch)."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("PRAGMA secure_delete = ON"))
+    else:
+        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 async def _lot(session: AsyncSession, jour: date) -> list[tuple[str, str]]:
@@ -110,8 +131,7 @@ async def purger(
     jour = jour_paris(now)
     if simulation:
         return Bilan(jour, await dues(session, jour), True)
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(text("PRAGMA secure_delete = ON"))
+    await _preparer(session)
     purgees: list[str] = []
     while (lots is None or len(purgees) < lots * LOT) and (lot := await _lot(session, jour)):
         await _detruire(session, registre, lot, now)
@@ -140,8 +160,7 @@ async def purger_par_lots(db: Database, registre: Registre, *, now: datetime, pa
     while True:
         debut = horloge.time()
         async with db.transaction() as session:
-            if session.get_bind().dialect.name == "sqlite":
-                await session.execute(text("PRAGMA secure_delete = ON"))
+            await _preparer(session)
             lot = await _lot(session, jour)
             if lot:
                 await _detruire(session, registre, lot, now)
