@@ -16,7 +16,8 @@ import itertools
 import json
 import multiprocessing
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,19 @@ class Resultat:
     p50_ms: float
     p99_ms: float
     cpu_client_ms: float = 0.0  # client processes' CPU per request
+    latences: tuple[float, ...] = field(default=(), repr=False)  # seconds, sorted
+
+    def avec(self, autre: Resultat) -> Resultat:
+        """Both measurements as one: their requests pooled (quantiles of the union), durations added."""
+        latences = tuple(sorted(self.latences + autre.latences))
+        return Resultat(
+            requetes=self.requetes + autre.requetes,
+            erreurs=self.erreurs + autre.erreurs,
+            secondes=self.secondes + autre.secondes,
+            p50_ms=_quantile(latences, 0.50) * 1000,
+            p99_ms=_quantile(latences, 0.99) * 1000,
+            latences=latences,
+        )
 
     @property
     def par_seconde(self) -> float:
@@ -127,7 +141,7 @@ def _processus(args: Args) -> tuple[list[float], int, float, float, float]:
     return asyncio.run(_tirer(*args))
 
 
-def _quantile(valeurs: list[float], q: float) -> float:
+def _quantile(valeurs: Sequence[float], q: float) -> float:
     ordonnees = sorted(valeurs)
     return ordonnees[min(len(ordonnees) - 1, round(q * (len(ordonnees) - 1)))] if ordonnees else 0.0
 
@@ -157,4 +171,5 @@ def mesurer(
         p50_ms=_quantile(latences, 0.50) * 1000,
         p99_ms=_quantile(latences, 0.99) * 1000,
         cpu_client_ms=sum(p[4] for p in parts) * 1000 / max(1, len(latences)),
+        latences=tuple(sorted(latences)),
     )

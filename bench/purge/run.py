@@ -5,10 +5,15 @@ built with the service's code, `--live` live filler declarations and `--due` dec
 six years ago (each with its key, a version, two events, a 4 KiB proof and an account, see
 `bench/consultations/charge.py`). Consent runs as a real process (jobs off). Then:
 
-1. consultations alone for `--seconds` seconds: p50/p99 (the reference);
+0. a CHECKPOINT once loaded, so that writing the loading's dirty pages does not fall into a measurement;
+1. consultations alone for `--seconds` seconds (the reference, before);
 2. the same load again while `signif consent purge` (the service's purge, its CLI, one process)
-   runs; the load stops when the purge exits. Printed: the purge's wall time, the p50/p99 of the
-   consultations during it, the ratio of the p99s, and that no due declaration is left.
+   runs; the load stops when the purge exits;
+3. consultations alone again for `--seconds` seconds (the reference, after).
+Printed: the purge's wall time, the p50/p99 of each measurement, the ratio of the p99 during the
+purge to the p99 of the reference (its requests before and after pooled: one window of 15 s moved
+between 10 and 16 ms from run to run), the ratios to each window alone, and that no due declaration
+nor key is left.
 
     .venv/bin/python -m bench.purge.run --due 100000
 """
@@ -25,14 +30,25 @@ from pathlib import Path
 import asyncpg
 
 from bench.consultations.charge import charger_masse, dsn_of
-from bench.consultations.client import mesurer
+from bench.consultations.client import Resultat, mesurer
 from bench.consultations.run import ROOT, banc, consent_argv, serveur
+
+
+async def checkpoint(url: str) -> None:
+    conn = await asyncpg.connect(dsn_of(url))
+    try:
+        await conn.execute("CHECKPOINT")
+    except asyncpg.InsufficientPrivilegeError:
+        print("(CHECKPOINT refusé à ce rôle : mesures sans point de reprise préalable)", flush=True)
+    finally:
+        await conn.close()
 
 
 async def main(args: argparse.Namespace) -> None:
     async with banc(args.live, args.sample, prefix="bench_purge") as b:
         secondes = await charger_masse(b.url, args.due, prefix="P", due=True)
         print(f"dues : {args.due} déclarations en {secondes:.1f} s", flush=True)
+        await checkpoint(b.url)
         tokens, corps = b.tokens(), b.corps()
         async with serveur(consent_argv(1), b.env, "/consent/healthz") as (base, _):
             url = f"{base}/consent/v1/consultations"
@@ -40,7 +56,7 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.to_thread(
                 mesurer, url, tokens, corps, processus=1, concurrence=4, total=300, duree=10
             )
-            seul = await asyncio.to_thread(mesurer, url, tokens, corps, **charge, duree=args.seconds)
+            avant = await asyncio.to_thread(mesurer, url, tokens, corps, **charge, duree=args.seconds)
             arret = Path(tempfile.mkdtemp(prefix="bench-purge-")) / "arret"
             mesure = asyncio.create_task(
                 asyncio.to_thread(mesurer, url, tokens, corps, **charge, duree=600, arret=str(arret))
@@ -62,21 +78,31 @@ async def main(args: argparse.Namespace) -> None:
             duree_purge = time.perf_counter() - debut
             arret.touch()
             pendant = await mesure
+            apres = await asyncio.to_thread(mesurer, url, tokens, corps, **charge, duree=args.seconds)
         conn = await asyncpg.connect(dsn_of(b.url))
         try:
             restantes = await conn.fetchval("SELECT count(*) FROM consent_declarations WHERE id LIKE 'P-%'")
             cles = await conn.fetchval("SELECT count(*) FROM consent_cles WHERE declaration_id LIKE 'P-%'")
         finally:
             await conn.close()
+    seul = avant.avec(apres)
     print(f"\n{args.due} déclarations dues, {args.live + args.sample} vivantes")
     print(
         f"purge (signif consent purge {args.purge_args}".rstrip() + f", code {code}) : {duree_purge:.1f} s ;"
         f" restantes {restantes}, clés {cles}"
     )
-    print(seul.ligne("consultations seules"))
+    print(avant.ligne("consultations seules, avant"))
     print(pendant.ligne("consultations pendant purge"))
-    rapport = pendant.p99_ms / seul.p99_ms if seul.p99_ms else 0.0
-    print(f"p99 pendant / seules : {rapport:.2f}")
+    print(apres.ligne("consultations seules, après"))
+    print(seul.ligne("seules, avant + après"))
+
+    def rapport(reference: Resultat) -> float:
+        return pendant.p99_ms / reference.p99_ms if reference.p99_ms else 0.0
+
+    print(
+        f"p99 pendant / seules : {rapport(seul):.2f}"
+        f"  (/ avant seul {rapport(avant):.2f}, / après seul {rapport(apres):.2f})"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
