@@ -45,8 +45,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     # a purge of 100,000 declarations on 2 cores, x2.2 at normal priority). The PostgreSQL backend
     # doing the deletes keeps its priority; the purge's own time barely changes.
     # Likewise `--pause`: after each batch the service has the machine to itself as long again
-    # (bench/purge, 100,000 declarations: 42 s instead of 20 s, consultations' p99 during the purge
-    # ~28 ms instead of ~32 ms against ~12-21 ms alone).
+    # (bench/purge, 100,000 declarations: 19-27 s under load instead of ~10 s alone; consultations'
+    # p99 during the purge 1.3-1.7x the p99 without it).
     if args.nice:
         os.nice(args.nice)
     asyncio.run(executer(ConsentSettings(), simulation=args.dry_run, pause=args.pause))
