@@ -728,11 +728,15 @@ class TransparencyLog:
             raise TypeError(f"expected an asyncpg connection, got {raw!r}")
         # The head row is locked by its own statement, before the take's statement starts: at READ
         # COMMITTED the take's snapshot is then taken after the previous integrator committed.
+        # Custom plans only: asyncpg keeps each statement prepared on the kept connection, and a generic
+        # plan made while the queue and the reference tables were small (hash join over a sequential
+        # scan of the consultations) stayed cached while they grew: 5 ms per integration after 15,000
+        # consultations, the service's p99 up 60 % within a minute (bench/purge's control run).
         if self._asyncpg_lock is None:
             lock = self._read_head_for_update.compile(
                 dialect=engine.dialect, compile_kwargs={"literal_binds": True}
             )
-            self._asyncpg_lock = f"BEGIN; {lock}"
+            self._asyncpg_lock = f"BEGIN; SET LOCAL plan_cache_mode = force_custom_plan; {lock}"
         try:
             locked = await raw.execute(self._asyncpg_lock)  # the last command's status: "SELECT <rows>"
             if locked != "SELECT 1":  # no head row yet: the first integration creates it

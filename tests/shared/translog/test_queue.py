@@ -432,3 +432,34 @@ async def test_a_commit_made_while_the_loop_gives_its_connection_back_is_integra
         ("premier", 0),
         ("pendant la fermeture", 1),
     ]
+
+
+@pytest.mark.postgres
+async def test_the_integration_plans_its_statements_for_the_tables_as_they_are(pg: Env) -> None:
+    # asyncpg keeps each statement prepared on the connection the integrations keep; PostgreSQL would
+    # switch to a generic plan after five executions and keep it while the tables grow (a generic plan
+    # made while the business table was small joined it by a sequential scan: 5 ms per integration
+    # after 15,000 consultations in bench/purge's control run). Every integration plans afresh.
+    async with pg.db.engine.connect() as conn:
+        for k in range(8):
+            async with pg.db.engine.begin() as write:
+                row_id = (
+                    await write.execute(insert(pg.faits).values(libelle=f"f{k}").returning(pg.faits.c.id))
+                ).scalar_one()
+                await write.execute(
+                    insert(pg.tables.pending).values(
+                        data=f"f{k}".encode(), created_at=NOW, refs=[["faits.leaf_index", row_id]]
+                    )
+                )
+            assert await pg.log.integrate_pending(pg.db.engine, connection=conn) == 1
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        plans = await raw.fetch(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE 'WITH taken AS%' OR statement LIKE 'WITH new_leaves AS%'"
+        )
+    assert {p["statement"].split(" AS", 1)[0]: (p["generic_plans"], p["custom_plans"]) for p in plans} == {
+        "WITH taken": (0, 8),  # the queue taken with the head's values
+        "WITH new_leaves": (0, 8),  # leaves, nodes, the business rows' indexes and the head
+    }
+    assert [index for _, _, index in await pg.rows()] == list(range(8))
