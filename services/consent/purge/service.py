@@ -146,13 +146,13 @@ async def purger_par_lots(db: Database, registre: Registre, *, now: datetime, pa
     Each batch appends its `declaration.purgee` leaves last, in its own transaction: the log's head
     row stays locked from that append to the commit, ~20 ms for 1,000 leaves (the service's
     consultations queue their leaves and never wait for it; requests that wait for their leaf's
-    integration wait that long at most). Appending rather than queueing spares each batch a thousand queue rows
-    written then taken (dead rows every later integration skips) and an integration transaction of
-    its own, and the service's integration loop never takes the purge's thousand leaves on its event
-    loop (bench/purge). Short transactions keep each batch's row locks brief. A failure between
-    batches leaves whole batches destroyed and the rest due for the next run. `LOT` = 1,000: fewer
-    statements and commits per declaration than 500 (10,000 declarations in one process on
-    PostgreSQL: 2.2 s instead of 2.9 s; 200 slowed consultations more, bench/purge).
+    integration wait that long at most). Appending rather than queueing spares each batch a thousand
+    queue rows written then taken (dead rows every later integration skips) and an integration
+    transaction of its own, and the service's integration loop never takes the purge's thousand
+    leaves on its event loop (bench/purge). Short transactions keep each batch's row locks brief. A
+    failure between batches leaves whole batches destroyed and the rest due for the next run.
+    `LOT` = 1,000: fewer statements and commits per declaration than 500 (10,000 declarations in one
+    process on PostgreSQL: 2.2 s instead of 2.9 s; 200 slowed consultations more, bench/purge).
 
     `pause`: after each batch, wait `pause` times as long as the batch took, so that the service's
     requests have the machine to themselves that long (the purge's PostgreSQL backend cannot be
