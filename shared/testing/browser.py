@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.async_api import Browser, async_playwright
+import uvicorn
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -55,3 +60,43 @@ def artifacts_dir() -> Path:
     )
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def servir(app: Any, port: int) -> Iterator[None]:
+    """Serve `app` (its lifespan included) with uvicorn on 127.0.0.1:`port`, in a thread."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            threading.Event().wait(0.025)
+        if not server.started:
+            raise RuntimeError("uvicorn did not start")
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+async def verifier_page(page: Page, nom: str) -> None:
+    """Keep a full-page screenshot `<nom>.png` and assert axe-core finds no serious or critical violation."""
+    await page.screenshot(path=str(artifacts_dir() / f"{nom}.png"), full_page=True)
+    resultats = await Axe().run(page)
+    graves = [
+        (v["id"], v["impact"], v["help"])
+        for v in resultats.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    if graves:
+        raise AssertionError(f"axe-core on {nom}: {graves}")

@@ -6,18 +6,10 @@ one consent has notify e-mail to a real SMTP server."""
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page
 
 from services.coffre.app import create_app
 from services.coffre.settings import CoffreSettings
@@ -25,7 +17,7 @@ from services.consent.app import create_app as consent_app
 from services.notify.app import create_app as notify_app
 from shared.clock import TestClock
 from shared.testing.apps import commissaire_claims, issuer_for, migrate
-from shared.testing.browser import artifacts_dir, chromium
+from shared.testing.browser import chromium, port_libre, servir, verifier_page
 from shared.testing.databases import sqlite_url
 from shared.testing.pki import ThrowawayPki
 from shared.testing.smtp import SmtpServer, smtp_server
@@ -38,46 +30,10 @@ from tests.services.consent.conftest import NotifyReel
 pytestmark = pytest.mark.browser
 
 
-def _port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _servir(app: Any, port: int) -> Iterator[None]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            threading.Event().wait(0.025)
-        assert server.started, "uvicorn did not start"
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-async def _axe(page: Page, nom: str) -> None:
-    await page.screenshot(path=str(artifacts_dir() / f"coffre-retrait-{nom}.png"), full_page=True)
-    resultats = await Axe().run(page)
-    graves = [
-        (v["id"], v["impact"], v["help"])
-        for v in resultats.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert graves == [], graves
-
-
 async def test_retrait_dans_chromium(
     tmp_path: Path, depot_pki: ThrowawayPki, pdf_signe: bytes, registre_modele: Modele
 ) -> None:
-    port = _port_libre()
+    port = port_libre()
     base = f"http://127.0.0.1:{port}"
     settings = CoffreSettings(
         env="test",
@@ -123,7 +79,7 @@ async def _parcours(
     tmp_path: Path,
 ) -> None:
     base = f"http://127.0.0.1:{port}"
-    with _servir(deploiement, port):
+    with servir(deploiement, port):
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             depot = await http.post(
                 "/coffre/v1/actes", headers=commissaire, **multipart(metadonnees(), pdf_signe)
@@ -141,7 +97,7 @@ async def _parcours(
                 assert reponse is not None
                 assert reponse.status == 200
                 assert await page.title() == "Un acte vous a été signifié — Signif"
-                await _axe(page, "1-accueil")
+                await verifier_page(page, "coffre-retrait-1-accueil")
                 # Keyboard focus order: skip link, e-mail, password, submit.
                 ordre = []
                 for _ in range(4):
@@ -158,14 +114,14 @@ async def _parcours(
                 await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
                 await page.get_by_role("button", name="Recevoir un code de connexion").click()
                 await page.get_by_label("Code à usage unique (6 chiffres)").wait_for()
-                await _axe(page, "2-code")
+                await verifier_page(page, "coffre-retrait-2-code")
 
                 code = NotifyReel(smtp).dernier_code(PERSONNE_PARIS.email)  # e-mailed by consent
                 await page.get_by_label("Code à usage unique (6 chiffres)").fill(code)
                 await page.get_by_role("button", name="Valider le code").click()
                 bouton = page.get_by_role("button", name="Télécharger l'acte", exact=True)
                 await bouton.wait_for()
-                await _axe(page, "3-connecte")
+                await verifier_page(page, "coffre-retrait-3-connecte")
 
                 # Nothing recorded yet: only the download counts.
                 detail = (await http.get(f"/coffre/v1/actes/{acte_id}", headers=commissaire)).json()
