@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,12 +21,28 @@ from services.consent.pages.formulaire import corps_declaration, messages
 from services.consent.registre import Registre, RegistreDep, registre_of
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
+from shared.natures import NATURES, TOUTES_NATURES
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=select_autoescape(default=True),
 )
+
+
+def _natures_fr(codes: list[str]) -> str:
+    """A declaration's natures as a destinataire reads them: "tous les actes" for `*`, else the labels."""
+    if TOUTES_NATURES in codes:
+        return "tous les actes"
+    return ", ".join(NATURES.get(code, code) for code in codes)
+
+
+def _date_fr(jour: date | None) -> str:
+    return jour.strftime("%d/%m/%Y") if jour else ""
+
+
+_env.filters["natures_fr"] = _natures_fr
+_env.filters["date_fr"] = _date_fr
 COOKIE = "signif_gestion"
 COOKIE_SESSION = "signif_session"
 STATUTS = {

@@ -87,6 +87,6 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     assert "neuve@example.org" in changed.text
     revoked = await client.post(f"/consent/espace/{declaration_id}/revocation")
     assert "Votre consentement est révoqué." in revoked.text
-    assert "2031-03-02" in revoked.text
+    assert "02/03/2031" in revoked.text
     client.cookies.clear()
     assert (await client.get(f"/consent/espace/{declaration_id}")).status_code == 403
