@@ -74,6 +74,8 @@ async def test_a_batch_that_cannot_be_logged_answers_503_and_logs_nothing(consen
     await activer(env)
     headers = env.bearer("commissaire")
     assert (await env.client.post(C, json=demande(), headers=headers)).status_code == 200
+    journal = env.runtime.extras["registre"].journal
+    await journal.integrated(env.runtime.db.engine)  # its leaf is in the log, not still queued
     leaves_before = len(await _leaves(env))
     async with env.runtime.db.transaction() as session:
         await session.execute(text("ALTER TABLE consent_consultations RENAME TO consent_consultations_x"))
@@ -88,6 +90,7 @@ async def test_a_batch_that_cannot_be_logged_answers_503_and_logs_nothing(consen
         assert answer.status_code == 503, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert answer.json()["code"] == "indisponible"
+    await journal.integrated(env.runtime.db.engine)
     assert len(await _leaves(env)) == leaves_before  # the batch's leaves rolled back with it
     assert (await env.client.post(C, json=demande(), headers=headers)).status_code == 200
     async with env.runtime.db.transaction() as session:
