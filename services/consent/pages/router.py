@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,6 +23,7 @@ from services.consent.registre import Registre, RegistreDep, registre_of
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.natures import NATURES, TOUTES_NATURES
+from shared.territoire import territoire_de
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
 _env = Environment(
@@ -41,8 +43,16 @@ def _date_fr(jour: date | None) -> str:
     return jour.strftime("%d/%m/%Y") if jour else ""
 
 
+def _instant_fr(instant: datetime | None, fuseau: str) -> str:
+    """An instant on the declarant's legal clock (her domicile's, or the seat's), zone named."""
+    if instant is None:
+        return ""
+    return f"{instant.astimezone(ZoneInfo(fuseau)):%d/%m/%Y à %H:%M} ({fuseau})"
+
+
 _env.filters["natures_fr"] = _natures_fr
 _env.filters["date_fr"] = _date_fr
+_env.filters["instant_fr"] = _instant_fr
 COOKIE = "signif_gestion"
 COOKIE_SESSION = "signif_session"
 STATUTS = {
@@ -265,7 +275,17 @@ async def _espace(
 ) -> HTMLResponse:
     d = await vue.vue(session, registre, declaration, now)
     attente = declaration.contact_attente is not None
-    return page("espace.html", titre="Mon espace personnel", d=d, statuts=STATUTS, attente=attente, **extra)
+    adresse = cast(dict[str, str], d.personne.get("domicile") or d.personne["siege"])
+    fuseau = territoire_de(adresse["commune_insee"]).fuseau
+    return page(
+        "espace.html",
+        titre="Mon espace personnel",
+        d=d,
+        statuts=STATUTS,
+        attente=attente,
+        fuseau=fuseau,
+        **extra,
+    )
 
 
 @router.get("/espace", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from services.consent.mentions.textes import SHA256, VERSION
@@ -88,5 +89,8 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     revoked = await client.post(f"/consent/espace/{declaration_id}/revocation")
     assert "Votre consentement est révoqué." in revoked.text
     assert "02/03/2031" in revoked.text
+    # The revocation's instant on her legal clock (Paris domicile), not a UTC timestamp.
+    instant = r"Révoquée le</dt><dd>\d{2}/\d{2}/\d{4} à \d{2}:\d{2} \(Europe/Paris\)</dd>"
+    assert re.search(instant, revoked.text), revoked.text
     client.cookies.clear()
     assert (await client.get(f"/consent/espace/{declaration_id}")).status_code == 403
