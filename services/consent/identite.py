@@ -13,11 +13,14 @@ Legal person: `morale|<9-digit SIREN>`.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from pydantic import SecretStr
 
 from shared.crypto.tokens import blind_index
+from shared.territoire import Territoire, territoire_de
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 
@@ -75,3 +78,10 @@ class Indexeur:
 
     def email(self, email: str) -> str:
         return blind_index(self._cle, forme_email(email), DOMAINE_EMAIL)
+
+
+def territoire_legal(personne: Mapping[str, Any]) -> Territoire:
+    """The territory whose courts, legal clock and holidays apply to a declarant: the domicile of a
+    natural person, the seat of a legal one (a declaration's `personne`, as stored)."""
+    adresse = personne.get("domicile") or personne["siege"]
+    return territoire_de(adresse["commune_insee"])

@@ -21,12 +21,12 @@ from services.consent.consultations.schemas import (
 from services.consent.declarations import repository
 from services.consent.declarations.vue import contenu_version
 from services.consent.dependencies import NowDep, SessionDep
+from services.consent.identite import territoire_legal
 from services.consent.journal.service import consigner
 from services.consent.models import Version
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentService
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
-from shared.territoire import territoire_de
 
 router = APIRouter(prefix="/consent/v1/interne", tags=["interne"])
 
@@ -70,8 +70,7 @@ async def verifier(
     ).scalar_one()
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     contenu = contenu_version(dek, version)
-    adresse = contenu["personne"].get("domicile") or contenu["personne"]["siege"]
-    territoire = territoire_de(adresse["commune_insee"])
+    territoire = territoire_legal(contenu["personne"])
     return VerificationOui(
         consentement=True,
         declaration_id=declaration.id,

@@ -31,7 +31,7 @@ from services.consent.errors import (
     JetonGestionInvalide,
     MentionsPerimees,
 )
-from services.consent.identite import forme_morale, forme_physique
+from services.consent.identite import forme_morale, forme_physique, territoire_legal
 from services.consent.journal.service import consigner, engagement
 from services.consent.mentions import textes
 from services.consent.models import Declaration, Evenement, Version
@@ -40,7 +40,6 @@ from shared.crypto.aead import DataKey
 from shared.crypto.tokens import hash_code, hash_token, new_code, new_token, verify_code, verify_token
 from shared.errors import ServiceError, TropDeRequetes, Unprocessable
 from shared.legal_time import date_destruction
-from shared.territoire import territoire_de
 
 hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
@@ -143,7 +142,6 @@ def nouvelle_version(
         "debut": debut.isoformat(),
         "fin": fin.isoformat() if fin else None,
     }
-    adresse = personne.get("domicile") or personne["siege"]
     donnees = {**enregistrement, "sel": base64.b64encode(sel).decode("ascii")}
     return Version(
         declaration_id=declaration_id,
@@ -152,7 +150,7 @@ def nouvelle_version(
         natures=natures,
         debut=debut,
         fin=fin,
-        fuseau=territoire_de(adresse["commune_insee"]).fuseau,
+        fuseau=territoire_legal(personne).fuseau,
         donnees=chiffrement.chiffrer_json(
             dek, donnees, context=chiffrement.contexte(declaration_id, "versions", str(numero))
         ),
@@ -167,8 +165,8 @@ async def declarer(
     if corps.mentions.version != textes.VERSION or corps.mentions.sha256 != textes.SHA256:
         raise MentionsPerimees("Rechargez les mentions légales (GET /mentions) et validez à nouveau.")
     personne = corps.personne.model_dump(mode="json")
-    adresse = personne.get("domicile") or personne["siege"]
-    debut = corps.debut or repo.jour_local(now, territoire_de(adresse["commune_insee"]).fuseau)
+    fuseau = territoire_legal(personne).fuseau
+    debut = corps.debut or repo.jour_local(now, fuseau)
     if corps.fin is not None and corps.fin < debut:
         raise Unprocessable(
             "La date de fin précède la date de début.",
@@ -193,8 +191,7 @@ async def declarer(
         declaree_le=now,
         mot_de_passe_attente=hasher.hash(corps.mot_de_passe.get_secret_value()),
         version_courante=1,
-        destruction_le=repo.jour_local(now, territoire_de(adresse["commune_insee"]).fuseau)
-        + timedelta(days=JOURS_ABANDON),
+        destruction_le=repo.jour_local(now, fuseau) + timedelta(days=JOURS_ABANDON),
     )
     code, _ = _nouveau_code(declaration, registre, "confirmation", now=now)
     session.add(declaration)

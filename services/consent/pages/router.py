@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -16,6 +16,7 @@ from services.consent.comptes import connexion
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
 from services.consent.dependencies import NowDep, SessionDep
+from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
 from services.consent.pages.formulaire import corps_declaration, messages
@@ -23,7 +24,6 @@ from services.consent.registre import Registre, RegistreDep, registre_of
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.natures import NATURES, TOUTES_NATURES
-from shared.territoire import territoire_de
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
 _env = Environment(
@@ -275,8 +275,7 @@ async def _espace(
 ) -> HTMLResponse:
     d = await vue.vue(session, registre, declaration, now)
     attente = declaration.contact_attente is not None
-    adresse = cast(dict[str, str], d.personne.get("domicile") or d.personne["siege"])
-    fuseau = territoire_de(adresse["commune_insee"]).fuseau
+    fuseau = territoire_legal(d.personne).fuseau
     return page(
         "espace.html",
         titre="Mon espace personnel",
