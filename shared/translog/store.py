@@ -496,12 +496,7 @@ class TransparencyLog:
         it returns after the commit (the leaf is durable in the queue) and this process's
         integration loop integrates it, in queue order, in the background.
         """
-        stored = self._refs(refs)
-        if _serialised(session):
-            await self._append_now(session, [(data, stored)], _utc(now))
-            return
-        await session.execute(self._enqueue, {"data": data, "created_at": _utc(now), "refs": stored})
-        self._integrate_after_commit(session, wait)
+        await self.enqueue_many(session, [data], now=now, refs=[refs], wait=wait)
 
     async def enqueue_many(
         self,
@@ -526,7 +521,7 @@ class TransparencyLog:
         rows = [
             {"data": data, "created_at": created_at, "refs": r} for data, r in zip(items, stored, strict=True)
         ]
-        await session.execute(self._enqueue, rows)
+        await session.execute(self._enqueue, rows[0] if len(rows) == 1 else rows)  # one: not executemany
         self._integrate_after_commit(session, wait)
 
     async def integrate(self, session: AsyncSession, *, limit: int | None = None) -> dict[int, int]:
