@@ -3,37 +3,51 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+LOCK   := requirements/dev.txt
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+# Debian packages the suite calls: the browser for page tests, the independent PDF checkers, openssl.
+SYSTEM_PACKAGES := chromium poppler-utils qpdf openssl
 
-.PHONY: run test lint install migrate worker clean bench browser
+.PHONY: run test lint install lock system-deps migrate worker clean
 
-$(STAMP): pyproject.toml
+# Exactly what the lock holds, every file checked against its hash, then the project itself with no
+# resolution at all (--no-deps, --no-build-isolation: its build backend is in the lock too).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --require-hashes --only-binary=:all: -r $(LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: re-resolve pyproject.toml's ranges to the newest releases, on purpose (see requirements/README.md)
+lock: $(STAMP)
+	$(BIN)/python requirements/lock.py
 
 ## make run: install, migrate and start the embedded deployment on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/signif migrate
 	$(BIN)/signif serve --host 127.0.0.1 --port 8000
 
-## make test: install if needed, then the whole test suite (SQLite always, PostgreSQL when reachable)
-test: $(STAMP) browser
+## make test: install if needed (Python packages and the Debian tools the suite calls), then the whole suite
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
-## Debian's chromium drives the page tests (Playwright launches it; no browser download).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian chromium for the browser tests"; \
+## Debian packages the tests need (Playwright drives Debian's chromium: no browser download).
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	  | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the test suite:" $$missing; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 ## make lint: ruff (lint + format check) and mypy --strict
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services signif tests bench
+	$(BIN)/mypy shared services signif tests bench requirements
 
 migrate: $(STAMP)
 	$(BIN)/signif migrate

@@ -278,7 +278,9 @@ def test_referenced_files_exist(services: dict[str, dict[str, Any]]) -> None:
 def test_dockerfile_builds_the_project_image() -> None:
     dockerfile = (ROOT / "docker/Dockerfile").read_text(encoding="utf-8")
     assert "FROM python:3.11-slim" in dockerfile
-    assert "pip wheel --wheel-dir /wheels ." in dockerfile
+    # the locked dependencies, hash-checked, then the project alone: the image resolves nothing
+    assert "pip wheel --wheel-dir /wheels --require-hashes -r requirements/runtime.txt" in dockerfile
+    assert "pip wheel --wheel-dir /wheels --no-deps ." in dockerfile
     assert re.search(r"^USER signif$", dockerfile, re.MULTILINE), "the image runs as a non-root user"
     for copied in re.findall(r"^COPY (?!--from)(\S+) ", dockerfile, re.MULTILINE):
         assert (ROOT / copied).exists(), f"Dockerfile copies missing {copied}"
