@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.settings import BaseServiceSettings
+from shared.third_party import silence_known_warnings
 
 SERVICES = ("consent", "coffre", "notify")
 
@@ -299,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    silence_known_warnings()
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

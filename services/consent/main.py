@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.consent.app import create_app
-from services.consent.settings import ConsentSettings
+from shared.third_party import silence_known_warnings
+
+silence_known_warnings()  # before the libraries are imported
+
+from services.consent.app import create_app  # noqa: E402
+from services.consent.settings import ConsentSettings  # noqa: E402
 
 app = create_app(ConsentSettings())
