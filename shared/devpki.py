@@ -22,8 +22,9 @@ Threat model: these keys are development material only. The `.dev` markers let a
 refuse them (same convention as `shared.issuer`), the CA name says "non qualifiée", and nothing here
 is an eIDAS qualified signature. Production trusts only the roots of `COFFRE_TRUST_ROOTS`.
 
-Creation is atomic: the files are written in a temporary sibling directory which is renamed into
-place, so two processes starting together never see half a PKI (the loser loads the winner's). The
+Creation is exclusive and atomic: one process at a time, under a lock file beside the directory,
+writes the files into a temporary sibling directory which is renamed into place, so processes
+starting together create the PKI exactly once and never see half of it (the others adopt it). The
 seal is added later under an exclusive lock on the directory, certificate first and key last, so
 its key file appearing means the pair is complete.
 """
@@ -119,25 +120,29 @@ def devpki_directory(var_dir: Path) -> Path:
 
 
 def load_or_create(directory: Path, *, now: dt.datetime | None = None) -> DevPki:
-    """Return the development PKI in `directory`, creating it on first use."""
+    """Return the development PKI in `directory`, creating it on first use.
+
+    Any number of processes may call this at once on a fresh directory: creation happens under an
+    exclusive lock beside the directory, so exactly one of them generates the PKI and the others,
+    once the lock is theirs, find it complete and adopt it. The files appear together (renamed into
+    place from a staging directory), so a reader that takes no lock never sees half a PKI.
+    """
     pki = DevPki(directory)
     if _complete(directory):
         return pki
-    if directory.exists() and any(directory.iterdir()):
-        raise FileExistsError(f"{directory} contient une PKI de développement incomplète ; supprimez-la")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".devpki-", dir=directory.parent))
-    try:
-        _generate_into(staging, now=now or dt.datetime.now(dt.UTC))
-        if directory.exists():
-            directory.rmdir()  # empty (checked above); os.rename needs it gone
+    with keys.directory_lock(directory.parent, ".devpki.lock"):
+        if _complete(directory):  # created by another process while we waited for the lock
+            return pki
+        if directory.exists() and any(directory.iterdir()):
+            raise FileExistsError(f"{directory} contient une PKI de développement incomplète ; supprimez-la")
+        staging = Path(tempfile.mkdtemp(prefix=".devpki-", dir=directory.parent))
         try:
+            _generate_into(staging, now=now or dt.datetime.now(dt.UTC))
+            if directory.exists():
+                directory.rmdir()  # empty (checked above, under the lock); os.rename needs it gone
             staging.rename(directory)
-        except OSError:
-            if not _complete(directory):  # another process won the race with a complete PKI, or not
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return pki
 
 

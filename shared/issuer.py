@@ -8,7 +8,6 @@ generated keys carry a `.dev` marker file.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import jwt
 
 from shared.crypto.jws import public_jwk
-from shared.crypto.keys import DevelopmentKeyRefusedError, is_dev_key, load_or_create_ed25519
+from shared.crypto.keys import DevelopmentKeyRefusedError, is_dev_key, load_or_create_ed25519, write_atomic
 
 __all__ = ["DevIssuer", "DevelopmentKeyRefused", "is_dev_key"]
 
@@ -49,9 +48,7 @@ class DevIssuer:
         document = {"keys": [self.jwk]}
         text = json.dumps(document, indent=2, sort_keys=True)
         if not self.jwks_path.exists() or self.jwks_path.read_text() != text:
-            tmp = self.jwks_path.with_name(self.jwks_path.name + ".tmp")
-            tmp.write_text(text)
-            os.replace(tmp, self.jwks_path)
+            write_atomic(self.jwks_path, text.encode(), mode=0o644)
 
     def mint(self, claims: dict[str, Any], *, ttl: int = 3600, headers: dict[str, Any] | None = None) -> str:
         now = int(time.time())

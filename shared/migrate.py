@@ -14,7 +14,7 @@ from alembic import command, context
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 
 from shared.db import make_engine
 
@@ -44,11 +44,23 @@ def run_env(metadata: MetaData) -> None:
         context.run_migrations()
 
 
+#: PostgreSQL advisory lock key held by `upgrade` for its transaction ("signif-migrate" in ASCII).
+_MIGRATION_LOCK = int.from_bytes(b"sigmigr", "big")
+
+
 async def upgrade(service: str, url: str, revision: str = "head") -> None:
+    """Apply `service`'s migrations up to `revision`, in one transaction.
+
+    Safe when several processes migrate one database at once (`signif migrate` beside services and
+    workers starting): on PostgreSQL the transaction first takes an advisory lock, on SQLite it
+    begins IMMEDIATE (`shared.db`), so the others wait, then find the revision applied.
+    """
     cfg = alembic_config(service)
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
 
             def _run(sync_conn: Connection) -> None:
                 cfg.attributes["connection"] = sync_conn

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,19 +65,23 @@ def directory_lock(directory: Path, name: str = ".keys.lock") -> Iterator[None]:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int) -> None:
-    """Write `data` to `path` through a temporary file and `os.replace`, created with `mode`."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    """Write `data` to `path` through a temporary file of its own and `os.replace`, created with `mode`.
+
+    The temporary name is unique (`mkstemp`), so writers that take no lock never write into each
+    other's file: the last `os.replace` wins, whole.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)  # mkstemp creates 0600; the umask plays no part
+        os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.chmod(tmp, mode)  # the umask may have narrowed or the file may have existed with other bits
-    os.replace(tmp, path)
 
 
 def private_key_pem(key: PrivateKeyTypes) -> bytes:

@@ -92,7 +92,8 @@ def test_dev_pki_is_created_once(tmp_path: Path) -> None:
 
     assert again.ca_certificate_path.read_bytes() == ca_pem
     assert again.signer_key_path.read_bytes() == key_pem
-    assert [p.name for p in tmp_path.iterdir()] == ["devpki"]  # no staging directory left behind
+    # no staging directory left behind, only the creation lock beside the PKI
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".devpki.lock", "devpki"]
 
 
 def test_incomplete_dev_pki_is_not_overwritten(tmp_path: Path) -> None:
