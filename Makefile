@@ -47,7 +47,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services signif tests bench requirements
+	$(BIN)/mypy shared services signif tests bench requirements scripts
 
 migrate: $(STAMP)
 	$(BIN)/signif migrate
