@@ -26,6 +26,8 @@ from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
 from shared.testing.databases import sqlite_url
 from shared.testing.smtp import SmtpServer, smtp_server
 
+#: Pages set `Secure` cookies (except on plain HTTP to a loopback host): the tests browse over https.
+BASE = "https://consent.test"
 DEBUT = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -103,7 +105,7 @@ async def demarrer(settings: ConsentSettings) -> AsyncIterator[Consent]:
     await migrate(settings)
     async with smtp_server() as smtp, _notify(settings, smtp) as notify_app:
         app = create_app(settings, http_transport=httpx.ASGITransport(app=notify_app))
-        async with running(app) as client:
+        async with running(app, base_url=BASE) as client:
             yield Consent(client, app.state.runtime, settings, NotifyReel(smtp), issuer_for(settings))
 
 
@@ -274,3 +276,21 @@ async def changer_adresse(env: Consent, d: Declaree, email: str) -> dict[str, An
     assert confirme.status_code == 201, confirme.text
     version: dict[str, Any] = confirme.json()
     return version
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def csrf_de(html: str) -> str:
+    """The CSRF value of a page's forms (bound to the browser's session cookie)."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+async def formulaire(
+    client: httpx.AsyncClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any
+) -> httpx.Response:
+    """POST a page form as the browser would: with the CSRF value of this browser's session."""
+    page = await client.get("/consent/espace")
+    return await client.post(url, data={**(data or {}), "csrf": csrf_de(page.text)}, **kwargs)

@@ -86,7 +86,7 @@ async def test_revoked_2021_03_15_is_destroyed_on_2026_03_15_by_the_daily_job(tm
             "Compte": 0,
         }
         gone = await env.client.get(f"/consent/v1/declarations/{d.id}", headers=d.entetes)
-        assert gone.status_code == 404
+        assert (gone.status_code, gone.json()["code"]) == (403, "jeton-gestion-invalide")
         leaves = (await env.client.get("/consent/v1/journal/entrees")).json()["elements"]
         assert (
             f'"declaration_id":"{d.id}","le":"2026-03-15T01:00:00Z","type":"declaration.purgee"'
