@@ -12,8 +12,8 @@ a page's URL (a retrieval link) trying to lock its owner out, a network observer
 - **CSRF.** Every form carries `csrf` = HMAC-SHA256(page key, label ‖ cookie value), so it is bound to
   the browser's session and changes when the session does; a POST whose field differs is refused
   (compared in constant time). On top, a POST that says it comes from elsewhere is refused
-  (`origine_refusee`: a `Sec-Fetch-Site` other than `same-origin`/`none`, or an `Origin` other than
-  the page's own).
+  (`origine_refusee`: a `Sec-Fetch-Site` other than `same-origin`/`none`, or without it an `Origin`
+  other than the page's own).
 - **Rate limits.** `Limiteur` counts hits in sliding windows on the service's injectable clock (tests
   travel in time). Keys name a session or a client address, never only something a stranger can
   hold (a link). Per process: a deployment with N replicas allows N times as much, which the
@@ -63,12 +63,18 @@ def csrf_valide(cle: bytes, cookie: str | None, valeur: str | None) -> bool:
 
 
 def origine_refusee(request: Request) -> bool:
-    """True when the browser says this POST comes from another site (or from no origin it can name)."""
+    """True when the browser says this POST comes from another site.
+
+    `Sec-Fetch-Site` decides when present (every current browser sends it): only `same-origin` and
+    `none` (typed or bookmarked) pass. Without it, an `Origin` must be the page's own; `Origin: null`
+    (what browsers send under `Referrer-Policy: no-referrer`, which every page sets) names no site
+    and leaves the decision to the CSRF value.
+    """
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in _SITES_ADMIS:
-        return True
+    if site is not None:
+        return site not in _SITES_ADMIS
     origine = request.headers.get("origin")
-    if origine is None:
+    if origine is None or origine == "null":
         return False
     return origine != f"{request.url.scheme}://{request.url.netloc}"
 

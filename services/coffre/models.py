@@ -115,6 +115,24 @@ class LienRetrait(Base):
     expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class SessionRetrait(Base):
+    """A destinataire's session on one retrieval link (`retrait.session`): the browser holds the
+    secret, only its SHA-256 is stored. A pending sign-in names consent's challenge; a signed-in
+    session names consent's session (`session_consent`, checked with consent before each use)."""
+
+    __tablename__ = "sessions_retrait"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lien_hash: Mapped[str] = mapped_column(String(64), index=True)
+    defi_id: Mapped[str | None] = mapped_column(String(36))
+    sub: Mapped[str | None] = mapped_column(String(64))
+    declarations: Mapped[list[str]] = mapped_column(JSON)
+    session_consent: Mapped[str | None] = mapped_column(String(64))
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    terminee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class DepotEnCours(Base):
     __tablename__ = "depots_en_cours"
 

@@ -254,6 +254,7 @@ class Voisins:
             "iat": maintenant,
             "exp": maintenant + 900,
             "jti": uuid.uuid4().hex,
+            "sid": "0" * 64,
             **claims,
         }
         kid = signataire.kid if cle is None else key_id(cle.public_key())

@@ -113,11 +113,11 @@ async def _parcours(
                 await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
                 await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
                 await page.get_by_role("button", name="Recevoir un code de connexion").click()
-                await page.get_by_label("Code à usage unique (6 chiffres)").wait_for()
+                await page.get_by_label("Code à usage unique (8 chiffres)").wait_for()
                 await verifier_page(page, "coffre-retrait-2-code")
 
                 code = NotifyReel(smtp).dernier_code(PERSONNE_PARIS.email)  # e-mailed by consent
-                await page.get_by_label("Code à usage unique (6 chiffres)").fill(code)
+                await page.get_by_label("Code à usage unique (8 chiffres)").fill(code)
                 await page.get_by_role("button", name="Valider le code").click()
                 bouton = page.get_by_role("button", name="Télécharger l'acte", exact=True)
                 await bouton.wait_for()
