@@ -122,6 +122,7 @@ async def embarque(racine: Path, smtp: SmtpServer) -> AsyncIterator[Embarque]:
         "SIGNIF_VAR_DIR": str(var),
         "SIGNIF_PUBLIC_URL": base,
         "SIGNIF_LOG_LEVEL": "WARNING",
+        "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receiver
         "NOTIFY_SMTP_HOST": smtp.host,
         "NOTIFY_SMTP_PORT": str(smtp.port),
         "NOTIFY_SMTP_STARTTLS": "false",

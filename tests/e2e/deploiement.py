@@ -83,6 +83,7 @@ async def deploiement(
         "SIGNIF_NOW": maintenant.isoformat(),
         "SIGNIF_PUBLIC_URL": base,
         "SIGNIF_RUN_JOBS": "false",
+        "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receivers
     }
     if smtp is not None:
         env |= {
