@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
 from shared.models import UtcDateTime, service_metadata
+from shared.ouvertures import define_ouvertures_table
 from shared.translog.store import define_translog_tables
 
 
@@ -33,6 +34,8 @@ class Base(DeclarativeBase):
 
 JOB_TABLES = define_job_tables(Base.metadata)
 JOURNAL_TABLES = define_translog_tables(Base.metadata, prefix="journal")
+#: The openings of the répertoire's commitments (`shared.evidence.engagements`).
+OUVERTURES = define_ouvertures_table(Base.metadata, "repertoire_ouvertures")
 
 
 class Acte(Base):

@@ -36,6 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
 from shared.models import UtcDateTime, service_metadata
+from shared.ouvertures import define_ouvertures_table
 from shared.translog.store import define_translog_tables
 
 
@@ -45,6 +46,8 @@ class Base(DeclarativeBase):
 
 JOB_TABLES = define_job_tables(Base.metadata)
 JOURNAL_TABLES = define_translog_tables(Base.metadata, "journal")
+#: The openings of the registry log's commitments (`shared.evidence.engagements`).
+OUVERTURES = define_ouvertures_table(Base.metadata, "consent_ouvertures")
 
 _ID = 36
 _HEX = 64
@@ -282,6 +285,7 @@ class Idempotence(Base):
 __all__ = [
     "JOB_TABLES",
     "JOURNAL_TABLES",
+    "OUVERTURES",
     "Base",
     "CleDeclaration",
     "Compte",

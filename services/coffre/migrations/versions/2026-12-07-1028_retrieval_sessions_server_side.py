@@ -12,7 +12,6 @@ from alembic import op
 
 import shared.models
 
-
 revision: str = "b7cce8a55569"
 down_revision: str | None = "8747d5579998"
 branch_labels: str | Sequence[str] | None = None
