@@ -12,7 +12,6 @@ from shared.migrate import upgrade
 from shared.testing.apps import running
 from signif.embedded import SERVICES, create_embedded_app
 
-
 METRIQUES = "jeton-de-prometheus-pour-les-tests"
 
 

@@ -373,14 +373,14 @@ async def saisir_code_connexion(
         return p.formulaire_refuse()
     compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
     if isinstance(compte, ServiceError):
-        titre = "Compte verrouillé" if compte.status_code == 429 else "Code de connexion"
+        if compte.status_code == 429:  # the lock page: what happened and what she can still do
+            return p.page("acces_code.html", 429, titre="Compte verrouillé", defi_id=defi_id, verrouille=True)
         return p.page(
             "acces_code.html",
             compte.status_code,
-            titre=titre,
+            titre="Code de connexion",
             defi_id=defi_id,
             erreurs=[compte.detail],
-            verrouille=compte.status_code == 429,
         )
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, personne_id=compte.personne_id)
     return p.vers("/consent/espace/declarations")

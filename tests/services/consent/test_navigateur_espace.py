@@ -81,4 +81,19 @@ async def test_espace_par_connexion_dans_chromium(tmp_path: Path) -> None:
                 apres = await page.goto(f"{base}/consent/espace/declarations")
                 assert apres is not None
                 assert apres.status == 401
+
+                # Five wrong codes lock the account: the lock page, on a phone and on a desktop.
+                await page.goto(f"{base}/consent/espace")
+                await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
+                await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
+                await page.get_by_role("button", name="Me connecter").click()
+                for _ in range(5):
+                    await champ_code.fill("00000000")
+                    await page.get_by_role("button", name="Valider").click()
+                    await page.get_by_role("alert").wait_for()
+                await page.get_by_role("heading", name="Compte verrouillé").wait_for()
+                for largeur, hauteur in ((390, 844), (1280, 800)):
+                    await page.set_viewport_size({"width": largeur, "height": hauteur})
+                    await verifier_page(page, f"consent-espace-6-verrouille-{largeur}")
+                    assert await page.evaluate("document.documentElement.scrollWidth") <= largeur
                 await context.close()
