@@ -109,8 +109,8 @@ class OuvertureInvalide(ValueError):
 
 def ouvrir(contenu: Mapping[str, Any], ouvertures: Sequence[Ouverture]) -> dict[str, Any]:
     """The leaf as its writer saw it: each commitment it carries that `ouvertures` open is replaced by
-    the clear field (a list becomes the list of opened values, in order). Commitments left closed stay
-    as they are. `OuvertureInvalide` when an opening does not open what the leaf carries."""
+    the clear field (a list becomes the list of opened values, in order; a null commitment, a null
+    field). Commitments left closed stay as they are. `OuvertureInvalide` when an opening does not open what the leaf carries."""
     par_engagement = {o.engagement: o for o in ouvertures}
     for o in ouvertures:
         if not o.verifie():
@@ -118,7 +118,10 @@ def ouvrir(contenu: Mapping[str, Any], ouvertures: Sequence[Ouverture]) -> dict[
     vue = dict(contenu)
     for engage, clair in CLAIRS.items():
         valeur = contenu.get(engage)
-        if isinstance(valeur, str) and valeur in par_engagement:
+        if engage in contenu and valeur is None:  # committed to nothing: nothing to hide
+            vue[clair] = None
+            del vue[engage]
+        elif isinstance(valeur, str) and valeur in par_engagement:
             o = par_engagement[valeur]
             if o.champ != clair:
                 raise OuvertureInvalide(f"ouverture de {o.champ} pour le champ {engage}")

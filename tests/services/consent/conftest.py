@@ -16,11 +16,14 @@ from fastapi import FastAPI
 
 from services.consent.app import create_app
 from services.consent.mentions.textes import SHA256, VERSION
+from services.consent.models import OUVERTURES
 from services.consent.settings import ConsentSettings
 from services.notify.app import create_app as notify_app
 from services.notify.courriel.messages import OBJETS_CODE
 from services.notify.settings import NotifySettings
+from shared import ouvertures
 from shared.app import ServiceRuntime
+from shared.evidence.engagements import engagements_de, ouvrir
 from shared.issuer import DevIssuer
 from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
 from shared.testing.databases import sqlite_url
@@ -294,3 +297,10 @@ async def formulaire(
     """POST a page form as the browser would: with the CSRF value of this browser's session."""
     page = await client.get("/consent/espace")
     return await client.post(url, data={**(data or {}), "csrf": csrf_de(page.text)}, **kwargs)
+
+
+async def ouverte(runtime: ServiceRuntime, contenu: dict[str, Any]) -> dict[str, Any]:
+    """A registry leaf as its writer saw it: its commitments opened with the openings consent keeps."""
+    async with runtime.db.transaction() as session:
+        trouvees = await ouvertures.lire(session, OUVERTURES, engagements_de(contenu))
+    return ouvrir(contenu, trouvees)

@@ -292,6 +292,7 @@ async def test_lien_expire_session_expiree_et_document_altere(banc: BancFactory,
         # The integrity alarm, as for the office's document: the event and the répertoire leaf.
         assert [(a.donnees, a.journal_index) for a in alertes] == [({"lors": "retrait"}, size - 1)]
         assert json.loads(feuille.data) | {"instant": None} == {
+            "v": 2,
             "type": "alerte_integrite",
             "acte_id": acte_id,
             "sha256": await _sha(b, acte_id),
