@@ -110,7 +110,8 @@ class OuvertureInvalide(ValueError):
 def ouvrir(contenu: Mapping[str, Any], ouvertures: Sequence[Ouverture]) -> dict[str, Any]:
     """The leaf as its writer saw it: each commitment it carries that `ouvertures` open is replaced by
     the clear field (a list becomes the list of opened values, in order; a null commitment, a null
-    field). Commitments left closed stay as they are. `OuvertureInvalide` when an opening does not open what the leaf carries."""
+    field). Commitments left closed stay as they are. `OuvertureInvalide` when an opening does not
+    open what the leaf carries."""
     par_engagement = {o.engagement: o for o in ouvertures}
     for o in ouvertures:
         if not o.verifie():

@@ -148,7 +148,7 @@ async def attendre_courriel(
 
 
 def code_dans(message: EmailMessage) -> str:
-    found = re.search(r"\b(\d{6})\b", texte(message))
+    found = re.search(r"\b(\d{6}|\d{8})\b", texte(message))
     assert found, texte(message)
     return found.group(1)
 
