@@ -210,3 +210,50 @@ async def test_a_page_cookie_is_not_a_bearer_token(consent: Consent) -> None:
     client.cookies.clear()
     client.cookies.set("signif_session", cookie, domain="consent.test", path="/consent/")
     assert (await client.get(f"/consent/espace/{d.id}")).status_code == 403
+
+
+async def test_a_form_posted_from_another_site_changes_nothing(consent: Consent) -> None:
+    """Finding 3: with the session cookie alone (and `Origin: https://evil.example`), the contact
+    address changed and the consent was revoked."""
+    env, client = consent, consent.client
+    d = await activer(env)
+    client.cookies.clear()
+    ouvert = await formulaire(client, "/consent/espace", data={"declaration_id": d.id, "jeton": d.jeton})
+    assert ouvert.status_code == 303
+    page = await client.get(f"/consent/espace/{d.id}")
+    jeton_csrf = csrf_de(page.text)
+    envois = len(env.notify.envois)
+    tentatives = [
+        ("contact", {"email": "attaquant@evil.example"}, {}),  # no CSRF value: the cookie alone
+        (
+            "contact",
+            {"email": "attaquant@evil.example", "csrf": jeton_csrf},
+            {"Origin": "https://evil.example"},
+        ),
+        ("revocation", {"csrf": jeton_csrf}, {"Sec-Fetch-Site": "cross-site"}),
+        ("revocation", {"csrf": "A" * 43}, {}),
+    ]
+    for action, donnees, entetes in tentatives:
+        r = await client.post(f"/consent/espace/{d.id}/{action}", data=donnees, headers=entetes)
+        assert r.status_code == 403
+        assert "ne vient pas de ce site" in r.text
+    assert len(env.notify.envois) == envois  # no code went to the attacker's address
+    vue = (await env.client.get(f"/consent/v1/declarations/{d.id}", headers=d.entetes)).json()
+    assert (vue["statut"], vue["contact"]["email"]) == ("active", EMAIL)
+    # The same forms from the page itself, in the same browser, work.
+    ok = await client.post(f"/consent/espace/{d.id}/revocation", data={"csrf": jeton_csrf})
+    assert "Votre consentement est révoqué." in ok.text
+
+
+async def test_answers_carrying_personal_data_are_not_cached(consent: Consent) -> None:
+    """Finding 7: the declarant's and the operator's views had no `Cache-Control: no-store`."""
+    env = consent
+    d = await activer(env)
+    declarant = await env.client.get(f"/consent/v1/declarations/{d.id}", headers=d.entetes)
+    operateur = await env.client.get(
+        f"/consent/v1/operateur/declarations/{d.id}", headers=env.bearer("operateur")
+    )
+    for r in (declarant, operateur):
+        assert r.status_code == 200
+        assert r.json()["contact"]["email"] == EMAIL
+        assert r.headers["cache-control"] == "no-store"
