@@ -21,7 +21,7 @@ from typing import Literal
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.models import SessionDestinataire
+from services.consent.models import Declaration, SessionDestinataire
 from shared.crypto.tokens import hash_token, new_token
 
 Genre = Literal["espace", "api", "coffre"]
@@ -75,6 +75,14 @@ async def par_id(
 async def terminer(session: AsyncSession, ligne: SessionDestinataire, *, now: datetime, motif: str) -> None:
     if ligne.terminee_le is None:
         ligne.terminee_le, ligne.motif_fin = now, motif
+
+
+async def terminer_sur(session: AsyncSession, declaration: Declaration, *, now: datetime, motif: str) -> int:
+    """End every session on the declaration: those opened with its management token and every
+    session of its declarant (personal space, API, coffre retrieval pages)."""
+    return await terminer_toutes(
+        session, now=now, motif=motif, personne_id=declaration.personne_id, declaration_id=declaration.id
+    )
 
 
 async def terminer_toutes(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.comptes import sessions
 from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
@@ -80,7 +81,7 @@ _FACTICE = "0" * 64
 
 
 async def _charger(
-    session: SessionDep, declaration_id: str, preuve: service.Proprietaire, *, verrou: bool = False
+    session: AsyncSession, declaration_id: str, preuve: service.Proprietaire, *, verrou: bool = False
 ) -> Declaration:
     """The declaration its owner may act on; an unknown id answers exactly as a wrong token does
     (403 `jeton-gestion-invalide`, same body), so the answer tells nothing about which ids exist."""

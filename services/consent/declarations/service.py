@@ -270,13 +270,7 @@ async def revoquer(
     declaration.destruction_le = date_destruction(repo.jour_local(now, version.fuseau))
     declaration.mot_de_passe_attente = None
     # Whoever holds a session on it (its token's, or its declarant's) signs in again.
-    await sessions.terminer_toutes(
-        session,
-        now=now,
-        motif="revocation",
-        personne_id=declaration.personne_id,
-        declaration_id=declaration.id,
-    )
+    await sessions.terminer_sur(session, declaration, now=now, motif="revocation")
     await evenement(
         session,
         registre,

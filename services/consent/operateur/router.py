@@ -196,13 +196,7 @@ async def terminer_sessions(
     """End at once every session on this declaration: those opened with its management token and
     every session of its declarant (personal space, API, coffre retrieval pages). Logged."""
     declaration = await repository.charger(session, declaration_id, verrou=True)
-    nombre = await sessions.terminer_toutes(
-        session,
-        now=now,
-        motif="operateur",
-        personne_id=declaration.personne_id,
-        declaration_id=declaration.id,
-    )
+    nombre = await sessions.terminer_sur(session, declaration, now=now, motif="operateur")
     await evenement(
         session,
         registre,

@@ -210,6 +210,10 @@ def make_handler(registre: Registre) -> Handler:
     day's purge is scheduled (once per day, whichever run gets there first)."""
 
     async def handler(ctx: JobContext) -> None:
+        # Sessions that ended or expired more than a day ago are of no further use to anyone.
+        await ctx.session.execute(
+            delete(SessionDestinataire).where(SessionDestinataire.expire_le < ctx.now - timedelta(days=1))
+        )
         bilan = await purger(ctx.session, registre, now=ctx.now, lots=1)
         if len(bilan.declarations) >= LOT:
             await enqueue(
