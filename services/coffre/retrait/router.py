@@ -139,13 +139,14 @@ async def _lien(request: Request, runtime: ServiceRuntime, jeton: str) -> tuple[
     limiteur = _retrait(runtime).limiteur
     now = runtime.clock.now()
     client = adresse_client(request)
-    if not limiteur.autoriser(f"page:{client}", limites.PAGES_PAR_CLIENT, now):
+    reglages = coffre_of(runtime).settings
+    if not limiteur.autoriser(f"page:{client}", reglages.retrait_pages_par_client, now):
         return _trop()
     async with runtime.db.read() as session:
         lien = await session.get(LienRetrait, hash_token(jeton)) if len(jeton) <= 200 else None
         acte = await session.get(Acte, lien.acte_id) if lien is not None else None
     if lien is None or acte is None or lien.expire_le <= now or acte.statut not in ENVOYES:
-        if not limiteur.autoriser(f"inconnu:{client}", limites.INCONNUS_PAR_CLIENT, now):
+        if not limiteur.autoriser(f"inconnu:{client}", reglages.retrait_inconnus_par_client, now):
             return _trop()
         return _introuvable()
     return lien, acte
@@ -263,10 +264,12 @@ def _retour(
 
 def _limite_connexions(request: Request, retrait: Retrait, nav: sess.Navigateur, now: datetime) -> bool:
     """False when this client address or this browser had its sign-in steps for the window."""
-    limiteur = retrait.limiteur
+    limiteur, reglages = retrait.limiteur, coffre_of(runtime_of(request)).settings
     return limiteur.autoriser(
-        f"connexion:{adresse_client(request)}", limites.CONNEXIONS_PAR_CLIENT, now
-    ) and limiteur.autoriser(f"connexion:{empreinte(nav.cookie)}", limites.CONNEXIONS_PAR_SESSION, now)
+        f"connexion:{adresse_client(request)}", reglages.retrait_connexions_par_client, now
+    ) and limiteur.autoriser(
+        f"connexion:{empreinte(nav.cookie)}", reglages.retrait_connexions_par_session, now
+    )
 
 
 @router.post("/{jeton}/connexion")
