@@ -4,7 +4,8 @@ Threat model: an online attacker guessing passwords or codes, or probing which e
 - The first step answers the same `{"defi_id"}` whether the account exists, whether the password is
   right and whether the account is locked; the password is always checked against an argon2id hash
   (a dummy one for unknown accounts). A code is sent only when the password is right and the account
-  is not locked, and the challenge is tied to the account only then.
+  is not locked, and the challenge is tied to the account only then; it is sent after the answer
+  (`limites.envoi_differe`), so the answer's latency does not tell either.
 - Limits (`limites.py`): one failure budget per account across every challenge, exponential lock;
   challenges per e-mail address and per client address.
 - A challenge accepts `code_max_attempts` tries within `code_ttl_seconds`, once; codes have
@@ -82,9 +83,10 @@ async def nouveau_defi(
 
 async def commencer(
     session: AsyncSession, registre: Registre, email: str, mot_de_passe: str, *, now: datetime
-) -> str:
-    """First step: the challenge id, alike in every case (a code is sent only if the password is right
-    and the account not locked); 429 `trop-de-requetes` when the address had its challenges."""
+) -> tuple[str, limites.Envoi | None]:
+    """First step: the challenge id, alike in every case, and the code's e-mail to send after the
+    answer (only if the password is right and the account not locked); 429 `trop-de-requetes` when
+    the address had its challenges."""
     index = registre.indexeur.email(email)
     await limites.defis_permis(session, registre, index, now=now)
     compte = await compte_par_email(session, registre, email)
@@ -94,9 +96,7 @@ async def commencer(
         await limites.echec(session, registre, compte, now=now)
     lie = compte if ouvert and valide else None
     defi, code = await nouveau_defi(session, registre, lie, "connexion", email_index=index, now=now)
-    if lie is not None:
-        await registre.envoyer_code(email, code, "connexion")
-    return defi.id
+    return defi.id, limites.envoi_differe(registre, email, code, "connexion") if lie is not None else None
 
 
 async def verifier_defi(

@@ -18,6 +18,7 @@ The resulting model (8-digit codes, defaults) is written down in the README's se
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -33,6 +34,24 @@ from shared.errors import ServiceIndisponible, TropDeRequetes
 
 logger = logging.getLogger("signif.consent.comptes")
 _EXPOSANT_MAX = 16
+
+
+Envoi = Callable[[], Awaitable[None]]
+
+
+def envoi_differe(registre: Registre, email: str, code: str, objet: str) -> Envoi:
+    """The code's e-mail, to send once the answer is gone (`BackgroundTasks`): the answer then takes
+    the same time whether a code goes out or not, so its latency tells neither that the password was
+    right nor that an address has an account. The code stays in memory only; a failure is logged
+    (the person asks again)."""
+
+    async def envoyer() -> None:
+        try:
+            await registre.envoyer_code(email, code, objet)
+        except ServiceIndisponible:
+            logger.warning("one-time code not sent", extra={"objet": objet})
+
+    return envoyer
 
 
 def verrouille(compte: Compte | None, now: datetime) -> bool:

@@ -54,7 +54,8 @@ async def demander(
     date_naissance: date | None,
     siren: str | None,
     now: datetime,
-) -> str:
+) -> tuple[str, limites.Envoi | None]:
+    """The challenge id, alike in every case, and the code's e-mail to send after the answer."""
     index = registre.indexeur.email(email)
     await limites.defis_permis(session, registre, index, now=now)
     compte = await compte_par_email(session, registre, email)
@@ -66,9 +67,7 @@ async def demander(
     defi, code = await nouveau_defi(
         session, registre, compte if prouve else None, "reinitialisation", email_index=index, now=now
     )
-    if prouve:
-        await registre.envoyer_code(email, code, "reinitialisation")
-    return defi.id
+    return defi.id, limites.envoi_differe(registre, email, code, "reinitialisation") if prouve else None
 
 
 async def terminer(

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
 
-from services.consent.comptes import connexion, reinitialisation, sessions
+from services.consent.comptes import connexion, limites, reinitialisation, sessions
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.identite import siren_valide
@@ -82,6 +82,12 @@ class SessionLue(BaseModel):
     declarations: list[str]
 
 
+def _defi_cree(defi_id: str, envoi: limites.Envoi | None, apres: BackgroundTasks) -> DefiCree:
+    if envoi is not None:
+        apres.add_task(envoi)
+    return DefiCree(defi_id=defi_id)
+
+
 def limiter_client(request: Request, registre: Registre, now: datetime) -> None:
     """429 `trop-de-requetes` when this client address had its challenges for the hour."""
     cle = f"defis:{adresse_client(request)}"
@@ -95,13 +101,18 @@ def limiter_client(request: Request, registre: Registre, now: datetime) -> None:
     responses=error_responses(TropDeRequetes, Interdit, Unprocessable),
 )
 async def connecter(
-    corps: Connexion, _service: CurrentService, session: SessionDep, registre: RegistreDep, now: NowDep
+    corps: Connexion,
+    _service: CurrentService,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    apres: BackgroundTasks,
 ) -> DefiCree:
     """The coffre's sign-in (it limits per client and per session on its pages)."""
-    defi_id = await connexion.commencer(
+    defi_id, envoi = await connexion.commencer(
         session, registre, str(corps.email), corps.mot_de_passe.get_secret_value(), now=now
     )
-    return DefiCree(defi_id=defi_id)
+    return _defi_cree(defi_id, envoi, apres)
 
 
 @interne.post(
@@ -154,15 +165,20 @@ async def terminer_session(sid: str, _service: CurrentService, session: SessionD
     responses=error_responses(TropDeRequetes, Unprocessable),
 )
 async def demander_reinitialisation(
-    request: Request, corps: Reinitialisation, session: SessionDep, registre: RegistreDep, now: NowDep
+    request: Request,
+    corps: Reinitialisation,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    apres: BackgroundTasks,
 ) -> DefiCree:
     """The same answer whether or not the address has an account (and the same 429 for any address
     that had its challenges for the hour); the code goes out only when the proof holds."""
     limiter_client(request, registre, now)
-    defi_id = await reinitialisation.demander(
+    defi_id, envoi = await reinitialisation.demander(
         session, registre, str(corps.email), date_naissance=corps.date_naissance, siren=corps.siren, now=now
     )
-    return DefiCree(defi_id=defi_id)
+    return _defi_cree(defi_id, envoi, apres)
 
 
 @public.post(
@@ -188,15 +204,20 @@ async def reinitialiser(
     responses=error_responses(TropDeRequetes, Unprocessable),
 )
 async def ouvrir_session(
-    request: Request, corps: Connexion, session: SessionDep, registre: RegistreDep, now: NowDep
+    request: Request,
+    corps: Connexion,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    apres: BackgroundTasks,
 ) -> DefiCree:
     """The declarant's own sign-in (password, then the code sent to the declared channel): the
     session it opens (`Authorization: Bearer`) replaces `X-Jeton-Gestion` on their declarations."""
     limiter_client(request, registre, now)
-    defi_id = await connexion.commencer(
+    defi_id, envoi = await connexion.commencer(
         session, registre, str(corps.email), corps.mot_de_passe.get_secret_value(), now=now
     )
-    return DefiCree(defi_id=defi_id)
+    return _defi_cree(defi_id, envoi, apres)
 
 
 @public.post(

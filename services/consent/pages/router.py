@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 
 from services.consent.comptes import connexion
 from services.consent.comptes.router import limiter_client
@@ -353,10 +354,12 @@ async def connecter(
         return p.formulaire_refuse()
     try:
         limiter_client(request, registre, now)
-        defi_id = await connexion.commencer(session, registre, email.strip(), mot_de_passe, now=now)
+        defi_id, envoi = await connexion.commencer(session, registre, email.strip(), mot_de_passe, now=now)
     except ServiceError as exc:
         return p.page("acces.html", exc.status_code, titre="Accéder à ma déclaration", erreurs=[exc.detail])
-    return p.page("acces_code.html", titre="Code de connexion", defi_id=defi_id)
+    reponse = p.page("acces_code.html", titre="Code de connexion", defi_id=defi_id)
+    reponse.background = BackgroundTask(envoi) if envoi is not None else None
+    return reponse
 
 
 @router.post("/espace/connexion/{defi_id}", response_class=HTMLResponse)
