@@ -1,7 +1,8 @@
 """The frame every service app is built in.
 
-`build_service_app` gives a service its prefix-scoped OpenAPI and docs, problem+json errors, body
-limits and security headers, request ids, logs and metrics, `/healthz` and `/readyz`, the database,
+`build_service_app` gives a service its prefix-scoped OpenAPI documents (public, and internal behind
+the `service` role) and docs (`shared.docs`), problem+json errors, body limits and security headers,
+request ids, logs and metrics (behind `SIGNIF_METRICS_TOKEN`), `/healthz` and `/readyz`, the database,
 the token verifier, the outgoing HTTP client, the job runner (in process unless disabled), and, in
 development and test only, the test clock routes (`/_test/horloge`, `/_test/jobs`).
 """
@@ -19,9 +20,9 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict
 
+from shared import docs
 from shared.auth import JwksFile, JwksUrl, KeySource, TokenVerifier
 from shared.clock import Clock, ClockMovedBackwards, SystemClock, TestClock
 from shared.db import Database
@@ -239,7 +240,7 @@ def build_service_app(
         description=description,
         version="1.0.0",
         openapi_url=f"/{name}/openapi.json",
-        docs_url=f"/{name}/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -274,10 +275,6 @@ def build_service_app(
                 raise ServiceIndisponible("Une dépendance du service est injoignable.") from exc
         return {"statut": "pret", "service": name}
 
-    @ops.get("/metrics", include_in_schema=False)
-    async def metrics() -> Any:
-        return runtime.metrics.render()
-
     app.include_router(ops)
     for router in routers:
         app.include_router(router)
@@ -285,15 +282,15 @@ def build_service_app(
         app.include_router(clock_router())
         app.include_router(clock_router(f"/{name}"))
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components["Probleme"] = Probleme.model_json_schema()
-            app.openapi_schema = schema
-        return app.openapi_schema
+    def jeton_metrics() -> str | None:
+        jeton = settings.metrics_token
+        return jeton.get_secret_value() if jeton is not None else None
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    docs.installer(
+        app,
+        name,
+        composants={"Probleme": Probleme.model_json_schema()},
+        metrics=runtime.metrics.render,
+        jeton_metrics=jeton_metrics,
+    )
     return app

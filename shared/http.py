@@ -1,5 +1,9 @@
 """ASGI plumbing shared by the services: body size limits and security headers.
 
+Every response also says `Cache-Control: no-store` unless its route chose otherwise (the few public,
+cacheable assets: stylesheets, the docs' scripts): API answers carry personal data (a declaration,
+the operator's and the authority's views), and no shared or browser cache may keep them.
+
 `BodyLimitMiddleware` refuses a body larger than the limit of its route class, by `Content-Length`
 up front and by counting while streaming (chunked uploads), with a 413 problem+json. Routes that
 stream large uploads (the acte deposit) get their own, larger limit and enforce it themselves
@@ -27,6 +31,12 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 STRICT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+#: The API docs (Swagger UI, served from the service itself): scripts from this origin only, and
+#: `fetch` of the OpenAPI document and of the calls "Try it out" makes.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
@@ -91,7 +101,10 @@ class BodyLimitMiddleware:
                 return  # whatever the app made of the interrupted body, the answer is our 413
             if message["type"] == "http.response.start":
                 started = True
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:

@@ -67,6 +67,11 @@ class BaseServiceSettings(BaseSettings):
     blob_url: str | None = Field(None, validation_alias=_common("BLOB_URL"))
     database_url: str | None = None
     max_json_body: int = 1_000_000
+    metrics_token: SecretStr | None = Field(
+        None,
+        validation_alias=_common("METRICS_TOKEN"),
+        description="bearer token Prometheus sends to /<service>/metrics (unset: no metrics endpoint)",
+    )
     run_jobs_in_process: bool = Field(True, validation_alias=_common("RUN_JOBS"))
     jobs_concurrency: int = Field(
         8, ge=1, le=64, validation_alias=_common("JOBS_CONCURRENCY"), description="jobs a runner runs at once"

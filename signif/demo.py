@@ -122,7 +122,7 @@ class Demo:
 
     def code(self, objet: str) -> str:
         chemin, texte = self.courriel(lambda m, _texte: objet in str(m["Subject"]).lower())
-        trouve = re.search(r"\b(\d{6})\b", texte)
+        trouve = re.search(r"\b(\d{6}|\d{8})\b", texte)
         if not trouve:
             raise DemoEchouee(f"pas de code dans {chemin}")
         self.dire(f"   courriel : {chemin}")

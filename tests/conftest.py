@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,3 +39,38 @@ async def postgres_url() -> AsyncIterator[str]:
     await require_postgres()
     async with temporary_postgres() as url:
         yield url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def feuilles_conformes() -> Iterator[None]:
+    """Every leaf the suite writes to consent's registry or the coffre's répertoire is checked against
+    its type's schema (`shared.evidence.feuilles`) as it is written: one that does not conform fails
+    the test that wrote it."""
+    from services.coffre.models import Base as CoffreBase
+    from services.consent.models import Base as ConsentBase
+    from shared.evidence.feuilles import valider
+    from shared.translog.store import TransparencyLog
+
+    journaux = {id(ConsentBase.metadata): "registre", id(CoffreBase.metadata): "repertoire"}
+    enqueue_many, append_many = TransparencyLog.enqueue_many, TransparencyLog.append_many
+
+    def verifier(log: TransparencyLog, items: Sequence[bytes]) -> None:
+        journal = journaux.get(id(log.tables.leaves.metadata))
+        if journal is not None:
+            for donnees in items:
+                valider(journal, donnees)  # type: ignore[arg-type]
+
+    async def en_file(self: TransparencyLog, session: Any, items: Sequence[bytes], **kw: Any) -> None:
+        verifier(self, items)
+        await enqueue_many(self, session, items, **kw)
+
+    async def ajoutees(self: TransparencyLog, session: Any, items: Sequence[bytes], **kw: Any) -> range:
+        verifier(self, items)
+        return await append_many(self, session, items, **kw)
+
+    TransparencyLog.enqueue_many = en_file  # type: ignore[method-assign]
+    TransparencyLog.append_many = ajoutees  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        TransparencyLog.enqueue_many, TransparencyLog.append_many = enqueue_many, append_many  # type: ignore[method-assign]

@@ -12,10 +12,12 @@ from shared.migrate import upgrade
 from shared.testing.apps import running
 from signif.embedded import SERVICES, create_embedded_app
 
+METRIQUES = "jeton-de-prometheus-pour-les-tests"
+
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    common = {"env": "test", "var_dir": tmp_path, "now": "2026-03-02T09:00:00Z"}
+    common = {"env": "test", "var_dir": tmp_path, "now": "2026-03-02T09:00:00Z", "metrics_token": METRIQUES}
     for service in SERVICES:
         await upgrade(service, f"sqlite+aiosqlite:///{tmp_path / (service + '.db')}")
     app = create_embedded_app(overrides={s: dict(common) for s in SERVICES})
@@ -31,7 +33,7 @@ async def test_health_readiness_openapi_and_metrics(client: httpx.AsyncClient) -
         assert doc["openapi"].startswith("3.")
         assert "Probleme" in doc["components"]["schemas"]
         assert (await client.get(f"/{service}/docs")).status_code == 200
-        metrics = await client.get(f"/{service}/metrics")
+        metrics = await client.get(f"/{service}/metrics", headers={"Authorization": f"Bearer {METRIQUES}"})
         assert "signif_http_requests_total" in metrics.text
         assert f'service="{service}"' in metrics.text
 

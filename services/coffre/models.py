@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
 from shared.models import UtcDateTime, service_metadata
+from shared.ouvertures import define_ouvertures_table
 from shared.translog.store import define_translog_tables
 
 
@@ -33,6 +34,8 @@ class Base(DeclarativeBase):
 
 JOB_TABLES = define_job_tables(Base.metadata)
 JOURNAL_TABLES = define_translog_tables(Base.metadata, prefix="journal")
+#: The openings of the répertoire's commitments (`shared.evidence.engagements`).
+OUVERTURES = define_ouvertures_table(Base.metadata, "repertoire_ouvertures")
 
 
 class Acte(Base):
@@ -113,6 +116,24 @@ class LienRetrait(Base):
     declaration_id: Mapped[str] = mapped_column(String(100))
     cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
     expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SessionRetrait(Base):
+    """A destinataire's session on one retrieval link (`retrait.session`): the browser holds the
+    secret, only its SHA-256 is stored. A pending sign-in names consent's challenge; a signed-in
+    session names consent's session (`session_consent`, checked with consent before each use)."""
+
+    __tablename__ = "sessions_retrait"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lien_hash: Mapped[str] = mapped_column(String(64), index=True)
+    defi_id: Mapped[str | None] = mapped_column(String(36))
+    sub: Mapped[str | None] = mapped_column(String(64))
+    declarations: Mapped[list[str]] = mapped_column(JSON)
+    session_consent: Mapped[str | None] = mapped_column(String(64))
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    terminee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class DepotEnCours(Base):

@@ -32,6 +32,11 @@ class CoffreSettings(BaseServiceSettings):
     repertoire_origin: str = "signif.example/coffre/repertoire"
     lien_retrait_jours: int = Field(30, ge=1, description="validity of a retrieval link")
     orphelins_delai_minutes: int = Field(60, ge=1, description="age before an unreferenced blob is removed")
+    # The retrieval pages' limits per 10 minutes (`retrait.limites`): per client address, per session.
+    retrait_pages_par_client: int = Field(120, ge=1, description="pages and forms, any link")
+    retrait_inconnus_par_client: int = Field(20, ge=1, description="unknown or expired links")
+    retrait_connexions_par_client: int = Field(20, ge=1, description="password and code steps")
+    retrait_connexions_par_session: int = Field(10, ge=1, description="password and code steps")
     taches_periodiques: bool = Field(
         True, description="schedule the hourly checkpoint, the integrity audit and the orphan cleanup"
     )

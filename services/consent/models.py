@@ -36,6 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
 from shared.models import UtcDateTime, service_metadata
+from shared.ouvertures import define_ouvertures_table
 from shared.translog.store import define_translog_tables
 
 
@@ -45,6 +46,8 @@ class Base(DeclarativeBase):
 
 JOB_TABLES = define_job_tables(Base.metadata)
 JOURNAL_TABLES = define_translog_tables(Base.metadata, "journal")
+#: The openings of the registry log's commitments (`shared.evidence.engagements`).
+OUVERTURES = define_ouvertures_table(Base.metadata, "consent_ouvertures")
 
 _ID = 36
 _HEX = 64
@@ -160,7 +163,10 @@ class Compte(Base):
     personne_id: Mapped[str] = mapped_column(String(_HEX), unique=True)
     email_index: Mapped[str] = mapped_column(String(_HEX), unique=True)
     mot_de_passe_hash: Mapped[str] = mapped_column(String(200))
+    #: Failed attempts (wrong password, wrong code of any challenge) since the last lock or success.
     echecs: Mapped[int] = mapped_column(Integer, default=0)
+    #: Locks since the owner last proved herself: the next lock lasts twice as long (`comptes.limites`).
+    verrouillages: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     verrouille_jusqu_au: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -175,11 +181,35 @@ class Defi(Base):
         ForeignKey("consent_comptes.id", ondelete="CASCADE"), index=True
     )
     objet: Mapped[str] = mapped_column(String(24))
+    #: The blind index of the e-mail address asked for (known account or not): challenges are
+    #: rate-limited per address, alike for addresses with and without an account.
+    email_index: Mapped[str | None] = mapped_column(String(_HEX), index=True)
     code_hash: Mapped[str] = mapped_column(String(_HEX))
     expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
     tentatives: Mapped[int] = mapped_column(Integer, default=0)
     utilise: Mapped[bool] = mapped_column(Boolean, default=False)
     cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SessionDestinataire(Base):
+    """A destinataire's session (`comptes.sessions`): the personal space's cookie (`espace`), the
+    API's bearer (`api`), or a coffre retrieval session (`coffre`, checked by the coffre at each use).
+
+    `id` is the SHA-256 of the secret the browser or client holds (never stored). A session opened
+    with a declaration's management token names that `declaration_id`; one opened by signing in names
+    the person. Ended (`terminee_le`) by sign-out, password reset, revocation or an operator.
+    """
+
+    __tablename__ = "consent_sessions"
+
+    id: Mapped[str] = mapped_column(String(_HEX), primary_key=True)
+    genre: Mapped[str] = mapped_column(String(8))
+    personne_id: Mapped[str | None] = mapped_column(String(_HEX), index=True)
+    declaration_id: Mapped[str | None] = mapped_column(String(_ID), index=True)
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    expire_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    terminee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    motif_fin: Mapped[str | None] = mapped_column(String(24))
 
 
 class Consultation(Base):
@@ -255,6 +285,7 @@ class Idempotence(Base):
 __all__ = [
     "JOB_TABLES",
     "JOURNAL_TABLES",
+    "OUVERTURES",
     "Base",
     "CleDeclaration",
     "Compte",
@@ -265,5 +296,6 @@ __all__ = [
     "Idempotence",
     "Piece",
     "RechercheAutorite",
+    "SessionDestinataire",
     "Version",
 ]

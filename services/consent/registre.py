@@ -9,8 +9,9 @@ Key files (Ed25519, generated in development, refused when generated in producti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
@@ -22,6 +23,7 @@ from shared.crypto.aead import LocalKeyProvider
 from shared.crypto.jws import JwsSigner
 from shared.crypto.keys import load_or_create_ed25519
 from shared.errors import ServiceIndisponible
+from shared.pages import Limiteur
 from shared.service_tokens import ServiceTokens
 from shared.translog.note import Signer
 from shared.translog.store import TransparencyLog
@@ -38,22 +40,31 @@ class Registre:
     destinataire: JwsSigner
     tokens: ServiceTokens
     http: Callable[[], httpx.AsyncClient]
+    #: Challenges per client address on the public routes (`comptes.limites`).
+    limiteur: Limiteur = field(default_factory=lambda: Limiteur(timedelta(hours=1)))
+
+    async def _courriel(self, chemin: str, corps: dict[str, Any]) -> None:
+        try:
+            response = await self.http().post(
+                f"{self.settings.url_of('notify')}/notify/v1/interne/{chemin}",
+                json=corps,
+                headers={"Authorization": f"Bearer {self.tokens.token_for('notify')}"},
+            )
+        except httpx.HTTPError as exc:
+            raise ServiceIndisponible("Le service d'envoi des courriels est injoignable.") from exc
+        if response.status_code // 100 != 2:
+            raise ServiceIndisponible("Le service d'envoi des courriels a refusé l'envoi.")
 
     async def envoyer_code(self, email: str, code: str, objet: str) -> None:
         """E-mail a one-time code through notify (`POST /notify/v1/interne/codes`), synchronously.
 
         Synchronous on purpose: a durable job would keep the code in clear in the jobs table.
         """
-        try:
-            response = await self.http().post(
-                f"{self.settings.url_of('notify')}/notify/v1/interne/codes",
-                json={"email": email, "code": code, "objet": objet},
-                headers={"Authorization": f"Bearer {self.tokens.token_for('notify')}"},
-            )
-        except httpx.HTTPError as exc:
-            raise ServiceIndisponible("Le service d'envoi des codes est injoignable.") from exc
-        if response.status_code // 100 != 2:
-            raise ServiceIndisponible("Le service d'envoi des codes a refusé l'envoi.")
+        await self._courriel("codes", {"email": email, "code": code, "objet": objet})
+
+    async def prevenir_verrouillage(self, email: str, jusqu_au: datetime) -> None:
+        """Tell the owner her account is locked (`POST /notify/v1/interne/verrouillages`)."""
+        await self._courriel("verrouillages", {"email": email, "jusqu_au": jusqu_au.isoformat()})
 
 
 def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClient]) -> Registre:

@@ -29,8 +29,15 @@ class ConsentSettings(BaseServiceSettings):
     max_piece_bytes: int = 5_000_000
     code_ttl_seconds: int = 900
     code_max_attempts: int = 5
-    connexion_max_echecs: int = 5
-    verrouillage_minutes: int = 30
+    # Account limits (threat model: README "Sécurité", `comptes.limites`).
+    code_compte_chiffres: int = Field(8, ge=6, le=10, description="digits of sign-in and reset codes")
+    connexion_max_echecs: int = Field(5, description="failures (password or code) before a lock")
+    verrouillage_minutes: int = Field(15, description="first lock; each next one lasts twice as long")
+    verrouillage_max_minutes: int = 24 * 60
+    defis_par_heure: int = Field(5, description="sign-in and reset challenges per e-mail address")
+    defis_par_jour: int = 20
+    defis_par_client: int = Field(30, description="challenges per client address per hour (public routes)")
+    session_ttl_seconds: int = Field(1800, description="personal space and API sessions (absolute)")
     destinataire_token_ttl: int = 900
     journal_origin: str = "signif.example/consent/journal"
     purge_quotidienne: bool = Field(True, description="schedule the daily retention purge (02:00 Paris)")

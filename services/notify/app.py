@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 from fastapi import FastAPI
 
 from services.notify.abonnements.router import router as abonnements_router
+from services.notify.abonnements.url import TransportVerifie, reseaux
 from services.notify.avis import service as avis
 from services.notify.courriel.mailer import Mailer, make_mailer
 from services.notify.courriel.router import router as courriel_router
@@ -17,7 +21,7 @@ from services.notify.livraisons.router import router as livraisons_router
 from services.notify.models import JOB_TABLES
 from services.notify.runtime import EXTRA_KEY, NotifyRuntime
 from services.notify.settings import NotifySettings
-from shared.app import build_service_app
+from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
 from shared.crypto.aead import LocalKeyProvider
 from shared.crypto.keys import load_or_create_ed25519, refuse_development_key
@@ -41,6 +45,19 @@ def create_app(
     production = settings.env == "production"
     if production:
         refuse_development_key(settings.webhook_key_path)
+
+    @asynccontextmanager
+    async def webhooks(_app: FastAPI, base: ServiceRuntime) -> AsyncIterator[None]:
+        notify = base.extras[EXTRA_KEY]
+        transport = TransportVerifie(reseaux(settings.webhook_allowlist))
+        timeout = httpx.Timeout(settings.webhook_timeout)
+        async with httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False) as client:
+            notify.webhooks_client = client
+            try:
+                yield
+            finally:
+                notify.webhooks_client = None
+
     app = build_service_app(
         settings=settings,
         title=TITLE,
@@ -50,6 +67,7 @@ def create_app(
         clock=clock,
         http_transport=http_transport,
         relay_events=False,  # notify emits no events of its own
+        lifespan=webhooks,
     )
     base = app.state.runtime
     notify = NotifyRuntime(

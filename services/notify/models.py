@@ -82,12 +82,13 @@ class TentativeLivraison(Base):
     numero: Mapped[int] = mapped_column(Integer)
     manuelle: Mapped[bool] = mapped_column(Boolean)
     debut_le: Mapped[datetime] = mapped_column(UtcDateTime())
-    duree_ms: Mapped[int] = mapped_column(Integer)
+    #: Null for a refused target (nothing was sent: nothing to time).
+    duree_ms: Mapped[int | None] = mapped_column(Integer)
     #: "succes" or "echec".
     statut: Mapped[str] = mapped_column(String(16))
     code_reponse: Mapped[int | None] = mapped_column(Integer)
     classe_erreur: Mapped[str | None] = mapped_column(String(64))
-    octets_lus: Mapped[int] = mapped_column(Integer)
+    octets_lus: Mapped[int | None] = mapped_column(Integer)
     reponse_tronquee: Mapped[bool] = mapped_column(Boolean)
 
 

@@ -31,6 +31,15 @@ class NotifyRuntime:
     sms: SmsProvider
     tokens: ServiceTokens
 
+    #: Webhooks' own client: every request re-checked and pinned (`abonnements.url.TransportVerifie`).
+    webhooks_client: httpx.AsyncClient | None = None
+
+    @property
+    def webhooks(self) -> httpx.AsyncClient:
+        if self.webhooks_client is None:  # pragma: no cover - set by the app's lifespan
+            raise RuntimeError("the webhooks client is created by the app's lifespan")
+        return self.webhooks_client
+
     @property
     def http(self) -> httpx.AsyncClient:
         if self.base.http is None:  # pragma: no cover - set by the lifespan before any request or job

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings, dev_secret
@@ -33,6 +33,9 @@ class NotifySettings(BaseServiceSettings):
 
     webhook_timeout: float = 15.0
     webhook_max_response_bytes: int = 64 * 1024
+    #: Networks webhooks may reach although they are not public (JSON list, e.g. `["127.0.0.1/32"]` for
+    #: the test suite's local receivers); empty by default, whatever `SIGNIF_ENV` says.
+    webhook_allowlist: list[str] = Field(default_factory=list)
 
     @property
     def mail_dir(self) -> Path:
@@ -41,8 +44,3 @@ class NotifySettings(BaseServiceSettings):
     @property
     def webhook_key_path(self) -> Path:
         return self.keys_dir / "notify-webhooks.ed25519.pem"
-
-    @property
-    def allow_private_webhooks(self) -> bool:
-        """Loopback and private webhook addresses are for development and tests only."""
-        return self.env in ("development", "test")

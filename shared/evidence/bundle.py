@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from shared.blobs.base import BlobRef, BlobStore, IntegrityError
 from shared.evidence import format as fmt
 from shared.evidence.archive import FileEntry, ZipWriter, entry_order, render_sums, sha256_hex, write_zip
+from shared.evidence.engagements import Ouverture
 from shared.evidence.guide import render_guide
 from shared.evidence.journal import JournalExtract, checkpoint_of
 from shared.translog.rfc9162 import leaf_hash
@@ -216,6 +217,20 @@ class BundleBuilder:
         }
         self.add_json(fmt.COHERENCE, coherence)
         self._journal = extract
+
+    def set_ouvertures(self, ouvertures: Sequence[tuple[int, Ouverture]]) -> None:
+        """The openings of the bundle's own leaves' commitments, by leaf index (call after set_journal)."""
+        extract = self._journal
+        if extract is None:
+            raise ValueError("set_journal must come before set_ouvertures")
+        indexes = {leaf.index for leaf in extract.leaves}
+        if any(index not in indexes for index, _ in ouvertures):
+            raise ValueError("an opening names a leaf the bundle does not hold")
+        if ouvertures:
+            items = sorted(
+                (o.to_json(index) for index, o in ouvertures), key=lambda o: (o["index"], o["sel"])
+            )
+            self.add_json(fmt.OUVERTURES, items)
 
     def set_recit(self, recit: fmt.Recit) -> None:
         self.add_json(fmt.RECIT, recit.to_json())

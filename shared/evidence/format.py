@@ -31,11 +31,19 @@ Layout (every path is relative to the root of the ZIP; `?` marks optional pieces
     journal/checkpoint-dernier.txt the latest signed checkpoint at generation time
     journal/coherence.json         {"ancienne", "nouvelle", "preuve": [base64]}: RFC 9162 consistency
                                     proof from checkpoint.txt's tree size to checkpoint-dernier.txt's
+    journal/ouvertures.json      ? [{"index", "champ", "valeur", "sel" (hex)}]: the openings of the
+                                    commitments the bundle's own leaves carry (format v2 leaves,
+                                    `shared.evidence.engagements`): SHA-256(sel ‖ valeur) must be the
+                                    leaf's committed field for `champ`
 
 Log leaves are canonical JSON objects (`journal_leaf`: sorted keys, no spaces, UTF-8) with at least
-"type" and "instant" (RFC 3339, UTC). In an acte bundle every leaf carries "acte_id"; the leaves of
-types `depot`, `envoi`, `prise_connaissance` (at most one of each) carry the instant of the matching
-`Recit` field and, when they have one, the acte's "sha256"; the `mode` leaf carries "mode" (and
+"type" and "instant" (RFC 3339, UTC). Leaves of format version 2 (`"v": 2`) carry declaration ids,
+account ids and magistrates' subjects only as salted commitments (`*_engagement`); everything said
+below of a leaf's "declaration_id" is said of the leaf opened by `journal/ouvertures.json`, and every
+declaration commitment of a bundle's leaf must be opened there. In an acte bundle every leaf
+carries "acte_id"; the leaves of types `depot`, `envoi`, `prise_connaissance` (at most one of
+each) carry the instant of the matching `Recit` field and, when they have one, the acte's "sha256";
+the `mode` leaf carries "mode" (and
 "lettre_simple_due_le" when there is a lettre simple). Each non-null instant of the story must be
 backed by its leaf. In a registre bundle every leaf carries "declaration_id".
 
@@ -87,6 +95,7 @@ CHECKPOINT = "journal/checkpoint.txt"
 FEUILLES = "journal/feuilles.json"
 CHECKPOINT_DERNIER = "journal/checkpoint-dernier.txt"
 COHERENCE = "journal/coherence.json"
+OUVERTURES = "journal/ouvertures.json"
 JOURNAL = (CLE_JOURNAL, CHECKPOINT, FEUILLES, CHECKPOINT_DERNIER, COHERENCE)
 
 _ROLES = {
@@ -109,6 +118,7 @@ _ROLES = {
     FEUILLES: "feuilles-journal",
     CHECKPOINT_DERNIER: "checkpoint-dernier",
     COHERENCE: "preuve-coherence",
+    OUVERTURES: "ouvertures-engagements",
 }
 
 _SAFE_PATH = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")

@@ -179,7 +179,11 @@ Une autorité « non qualifiée » (développement) ne vaut pas horodatage quali
 {_INCLUSION_PY}```
 
    - `journal/coherence.json` prouve (RFC 9162 §2.1.4, `proof.VerifyConsistency`) que l'arbre de
-     `checkpoint.txt` est un préfixe de celui de `checkpoint-dernier.txt` (tailles {sizes}), lui aussi signé.
+     `checkpoint.txt` est un préfixe de celui de `checkpoint-dernier.txt` (tailles {sizes}), lui aussi signé ;
+   - les feuilles au format 2 (`"v":2`) ne nomment la déclaration que par un engagement salé
+     (`declaration_engagement` = SHA-256(sel ‖ identifiant), en hexadécimal) ; `journal/ouvertures.json`
+     donne, pour chaque feuille du lot, le sel et l'identifiant qui le rouvrent :
+     `(printf '%s' <sel> | xxd -r -p; printf '%s' <valeur>) | sha256sum` doit redonner le champ de la feuille.
 
 | index | type, instant | SHA-256 de la feuille / leaf hash |
 |---|---|---|
@@ -206,6 +210,9 @@ qualifiée" (development) authority is not a qualified timestamp (eIDAS art. 42)
    `journal/cle.txt`; verify each leaf's inclusion proof against its root (line 3, base64) and size
    (line 2), with any RFC 9162 verifier or the script above; verify the consistency proof in
    `journal/coherence.json` between `checkpoint.txt` and `checkpoint-dernier.txt` (also signed).
+   Format 2 leaves (`"v":2`) name the declaration only by a salted commitment (`declaration_engagement`
+   = hex SHA-256(salt ‖ id)); `journal/ouvertures.json` gives each leaf's salt and id:
+   `(printf '%s' <sel> | xxd -r -p; printf '%s' <valeur>) | sha256sum` must give the leaf's field back.
 5. **Coherent story**: {story_en}
 """
     return text.encode("utf-8")

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shared.evidence import format as fmt
 from shared.evidence._context import Context, Failure
 from shared.evidence.archive import sha256_hex
+from shared.evidence.engagements import Ouverture, OuvertureInvalide, engagement, engagements_de, ouvrir
 from shared.legal_time import est_jour_ouvrable, fin_du_jour, jour_legal, premier_jour_ouvrable_apres
 from shared.translog.rfc9162 import leaf_hash
 
@@ -54,7 +55,37 @@ def compare_instant(
         raise Failure(piece, f"{key} {fmt.rfc3339_utc(instant)}, {source} dit {fmt.rfc3339_utc(expected)}")
 
 
+def _ouvertures(ctx: Context) -> dict[int, list[Ouverture]]:
+    """`journal/ouvertures.json` by leaf index (each opening's own commitment recomputed later)."""
+    if fmt.OUVERTURES not in ctx.files:
+        return {}
+    try:
+        items = fmt.json_value(ctx.files[fmt.OUVERTURES], "contenu")
+    except fmt.FormatError as exc:
+        raise Failure(fmt.OUVERTURES, str(exc)) from exc
+    if not isinstance(items, list):
+        raise Failure(fmt.OUVERTURES, "liste d'ouvertures attendue")
+    par_index: dict[int, list[Ouverture]] = {}
+    for item in items:
+        index = item.get("index") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance(index, int) or index not in ctx.leaves:
+            raise Failure(fmt.OUVERTURES, f"ouverture d'une feuille absente du lot : {item!r}"[:200])
+        champ, valeur, sel = item.get("champ"), item.get("valeur"), item.get("sel")
+        if not (isinstance(champ, str) and isinstance(valeur, str) and isinstance(sel, str)):
+            raise Failure(fmt.OUVERTURES, f"ouverture mal formée : {item!r}"[:200])
+        try:
+            brut = bytes.fromhex(sel)
+        except ValueError as exc:
+            raise Failure(fmt.OUVERTURES, f"sel hexadécimal attendu, trouvé {sel!r}") from exc
+        par_index.setdefault(index, []).append(Ouverture(engagement(brut, valeur), champ, valeur, brut))
+    return par_index
+
+
 def _leaf_contents(ctx: Context) -> list[tuple[int, dict[str, Any]]]:
+    """Each leaf's content, opened by the bundle's openings (`shared.evidence.engagements`): a
+    declaration commitment left closed, or an opening that does not open what its leaf carries,
+    fails."""
+    ouvertures = _ouvertures(ctx)
     contents = []
     for index in sorted(ctx.leaves):
         piece = f"{fmt.FEUILLES} (feuille {index})"
@@ -65,6 +96,21 @@ def _leaf_contents(ctx: Context) -> list[tuple[int, dict[str, Any]]]:
             raise Failure(piece, str(exc)) from exc
         if not isinstance(content.get("type"), str):
             raise Failure(piece, "champ type manquant")
+        propres = ouvertures.get(index, [])
+        portes = set(engagements_de(content))
+        for o in propres:
+            if o.engagement not in portes:
+                raise Failure(
+                    fmt.OUVERTURES,
+                    f"l'ouverture de {o.champ} (feuille {index}) ne redonne aucun engagement de la feuille",
+                )
+        try:
+            content = ouvrir(content, propres)
+        except OuvertureInvalide as exc:
+            raise Failure(fmt.OUVERTURES, f"feuille {index} : {exc}") from exc
+        for ferme in ("declaration_engagement", "declarations_engagements"):
+            if ferme in content:
+                raise Failure(piece, f"engagement {ferme} non ouvert par {fmt.OUVERTURES}")
         contents.append((index, content))
     return contents
 

@@ -100,3 +100,17 @@ async def verifier_page(page: Page, nom: str) -> None:
     ]
     if graves:
         raise AssertionError(f"axe-core on {nom}: {graves}")
+
+
+async def verifier_page_largeurs(page: Page, nom: str, largeurs: tuple[int, ...] = (390, 1280)) -> None:
+    """`verifier_page` on a phone and on a desktop (`<nom>-<largeur>.png`), with no horizontal scroll;
+    the viewport is restored afterwards."""
+    avant = page.viewport_size
+    for largeur in largeurs:
+        await page.set_viewport_size({"width": largeur, "height": 844 if largeur < 600 else 800})
+        await verifier_page(page, f"{nom}-{largeur}")
+        defilement = await page.evaluate("document.documentElement.scrollWidth")
+        if defilement > largeur:
+            raise AssertionError(f"{nom} at {largeur} px scrolls horizontally ({defilement} px)")
+    if avant is not None:
+        await page.set_viewport_size(avant)

@@ -83,6 +83,7 @@ async def deploiement(
         "SIGNIF_NOW": maintenant.isoformat(),
         "SIGNIF_PUBLIC_URL": base,
         "SIGNIF_RUN_JOBS": "false",
+        "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receivers
     }
     if smtp is not None:
         env |= {
@@ -147,7 +148,7 @@ async def attendre_courriel(
 
 
 def code_dans(message: EmailMessage) -> str:
-    found = re.search(r"\b(\d{6})\b", texte(message))
+    found = re.search(r"\b(\d{6}|\d{8})\b", texte(message))
     assert found, texte(message)
     return found.group(1)
 

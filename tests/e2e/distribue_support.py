@@ -141,6 +141,7 @@ async def distribue(
         env = {
             **os.environ,
             "SIGNIF_ENV": "test",
+            "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receivers
             "SIGNIF_VAR_DIR": str(racine / "var"),
             "SIGNIF_NOW": maintenant.isoformat(),
             # The retrieval link in the avis points at the coffre's pages.

@@ -37,7 +37,7 @@ async def telecharger(
         await page.get_by_label("Adresse électronique").fill(email)
         await page.get_by_label("Mot de passe").fill(mot_de_passe)
         await page.get_by_role("button", name="Recevoir un code de connexion").click()
-        champ_code = page.get_by_label("Code à usage unique (6 chiffres)")
+        champ_code = page.get_by_label("Code à usage unique (8 chiffres)")
         await champ_code.wait_for()
         captures.append(await _capture(page, "2-code"))
 

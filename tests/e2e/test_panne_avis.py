@@ -66,6 +66,7 @@ class Serveur:
         return {
             **os.environ,
             "SIGNIF_ENV": "test",
+            "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receivers
             "SIGNIF_VAR_DIR": str(self.racine / "var"),
             "SIGNIF_NOW": maintenant.isoformat(),
             "SIGNIF_PUBLIC_URL": self.base,

@@ -51,6 +51,7 @@ async def test_relay_delivers_to_notify_and_retries(tmp_path: Path) -> None:
         run_jobs_in_process=False,
         now=T0,
         database_url=sqlite_url(tmp_path, "consent"),
+        metrics_token="jeton-prometheus",
     )
     await migrate(notify_settings)
     await migrate(consent_settings)
@@ -83,7 +84,9 @@ async def test_relay_delivers_to_notify_and_retries(tmp_path: Path) -> None:
                 .all()
             )
             relayed = await session.scalar(select(runtime.job_tables.outbox.c.relaye_le))
-        metrics = (await consent.get("/consent/metrics")).text
+        metrics = (
+            await consent.get("/consent/metrics", headers={"Authorization": "Bearer jeton-prometheus"})
+        ).text
         feed = await notify.get("/notify/v1/evenements", headers={"Authorization": f"Bearer {token}"})
     assert relays == ["done"]
     assert relayed == T0 + timedelta(minutes=1)

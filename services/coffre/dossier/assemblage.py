@@ -42,15 +42,17 @@ from services.coffre.actes import repository
 from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import Acte, ActeAnnexe, ActeEvenement
+from services.coffre.models import OUVERTURES, Acte, ActeAnnexe, ActeEvenement
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf
 from services.coffre.reception import documents
+from shared import ouvertures
 from shared.app import ServiceRuntime
 from shared.blobs.base import BlobRef
 from shared.crypto.jws import jwks
 from shared.errors import ErreurIntegrite
 from shared.evidence import format as fmt
 from shared.evidence.bundle import BundleBuilder, PieceAlteree
+from shared.evidence.engagements import Ouverture, engagements_de
 from shared.evidence.journal import JournalExtract, extract_journal
 from shared.territoire import territoire_de
 from shared.timestamps.client import EmbeddedTimestampClient
@@ -82,6 +84,7 @@ class _Lecture:
     annexes: Sequence[ActeAnnexe]
     evenements: Sequence[ActeEvenement]
     journal: JournalExtract
+    ouvertures: list[tuple[int, Ouverture]]
 
 
 async def _checkpoint_couvrant(session: AsyncSession, coffre: Coffre, dernier_index: int) -> str | None:
@@ -95,13 +98,18 @@ async def _checkpoint_couvrant(session: AsyncSession, coffre: Coffre, dernier_in
 
 async def _journal(
     session: AsyncSession, coffre: Coffre, acte_id: str, indexes: set[int], now: datetime
-) -> JournalExtract:
+) -> tuple[JournalExtract, list[tuple[int, Ouverture]]]:
+    """The acte's leaves with their proofs, and the openings of the commitments they carry."""
     repertoire = coffre.repertoire
     feuilles = []
+    ouverts: list[tuple[int, Ouverture]] = []
     for index in sorted(indexes):
         leaf = (await repertoire.log.leaves(session, index, index + 1))[0]
-        if json.loads(leaf.data).get("acte_id") == acte_id:
+        contenu = json.loads(leaf.data)
+        if contenu.get("acte_id") == acte_id:
             feuilles.append(index)
+            trouvees = await ouvertures.lire(session, OUVERTURES, engagements_de(contenu))
+            ouverts.extend((index, o) for o in trouvees)
     taille = await repertoire.log.size(session)
     stored = await repertoire.log.latest_checkpoint(session)
     if stored is None or stored.size != taille:
@@ -109,7 +117,7 @@ async def _journal(
     else:
         dernier = stored.note
     checkpoint = await _checkpoint_couvrant(session, coffre, max(feuilles)) or dernier
-    return await extract_journal(
+    extrait = await extract_journal(
         session,
         repertoire.log,
         indexes=feuilles,
@@ -117,6 +125,7 @@ async def _journal(
         latest=dernier,
         cle=repertoire.signer.verifier.vkey,
     )
+    return extrait, ouverts
 
 
 async def _lire(
@@ -147,8 +156,8 @@ async def _lire(
         evenements = await repository.evenements(session, acte.id)
         annexes = await repository.annexes(session, acte.id)
         indexes.update(e.journal_index for e in evenements if e.journal_index is not None)
-        journal = await _journal(session, coffre, acte.id, indexes, now)
-    return _Lecture(acte, annexes, evenements, journal)
+        journal, ouverts = await _journal(session, coffre, acte.id, indexes, now)
+    return _Lecture(acte, annexes, evenements, journal, ouverts)
 
 
 def _tsa(builder: BundleBuilder, coffre: Coffre) -> None:
@@ -251,6 +260,7 @@ async def _remplir(
         _tsa(builder, coffre)
     builder.set_jwks(jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires]))
     builder.set_journal(lecture.journal)
+    builder.set_ouvertures(lecture.ouvertures)
     builder.set_recit(recit(acte))
     return builder
 

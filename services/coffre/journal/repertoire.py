@@ -1,8 +1,12 @@
 """The répertoire: the coffre's chronological, irreversible register as an RFC 9162 log.
 
-Leaf format: canonical JSON (UTF-8, keys sorted, no spaces) of an object with a `type` and only
-ids, hashes and RFC 3339 UTC instants, never personal data (names, addresses, dossier references
-stay in the service tables). Types written by the coffre:
+Leaf format (version 2, `"v": 2`): canonical JSON (UTF-8, keys sorted, no spaces) of an object with
+a `type` and only ids, hashes and RFC 3339 UTC instants, never personal data (names, addresses,
+dossier references stay in the service tables); the destinataire's declaration id only as a salted
+commitment `declaration_engagement` (`shared.evidence.engagements`), its opening kept in
+`repertoire_ouvertures` and carried by the acte's evidence bundle. The writers below pass
+`declaration_id` in clear; `ajouter` and `consigner` commit to it. What each type may carry is
+`shared.evidence.feuilles`. Types written by the coffre:
 
     depot                 {acte_id, office_id, sha256, taille, annexes: [sha256...], depose_le, instant}
     envoi                 {acte_id, office_id, declaration_id, sha256, envoye_le, derogation_664: bool,
@@ -37,7 +41,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.coffre.models import ActeEvenement
+from services.coffre.models import OUVERTURES, ActeEvenement
+from shared import ouvertures
+from shared.evidence.engagements import engager_champs
 from shared.translog.note import Signer
 from shared.translog.store import IndexRef, TransparencyLog
 
@@ -74,9 +80,15 @@ class Repertoire:
         self.signer = signer
         self.origin = origin
 
+    async def _ecrire(self, session: AsyncSession, feuille: dict[str, Any]) -> bytes:
+        """The v2 leaf's bytes; the openings of its commitments kept in the caller's transaction."""
+        engagee, ouverts = engager_champs(feuille)
+        await ouvertures.retenir(session, OUVERTURES, ouverts)
+        return canonical_json(engagee)
+
     async def ajouter(self, session: AsyncSession, feuille: dict[str, Any], *, now: datetime) -> int:
         """Append now and return the index (the log's head stays locked until the caller commits)."""
-        return await self.log.append(session, canonical_json(feuille), now=now)
+        return await self.log.append(session, await self._ecrire(session, feuille), now=now)
 
     async def consigner(
         self,
@@ -91,7 +103,7 @@ class Repertoire:
         if evenement is not None:
             await session.flush()
             refs.append(IndexRef(ActeEvenement.__table__.c.journal_index, evenement.id))
-        await self.log.enqueue(session, canonical_json(feuille), now=now, refs=refs)
+        await self.log.enqueue(session, await self._ecrire(session, feuille), now=now, refs=refs)
 
     async def signer_checkpoint(self, session: AsyncSession, *, now: datetime) -> str:
         return await self.log.sign_checkpoint(session, self.origin, self.signer, now)

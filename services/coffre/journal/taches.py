@@ -1,4 +1,5 @@
-"""Periodic jobs of the coffre: timestamped checkpoints, integrity audit, orphan blob cleanup.
+"""Periodic jobs of the coffre: timestamped checkpoints, integrity audit, orphan blob cleanup (with the
+retrieval sessions long expired).
 
 - `repertoire.checkpoint` (hourly): sign the répertoire's current head and obtain an RFC 3161 token
   over the SHA-256 of the signed note, kept in `repertoire_horodatages`: the log's state at that hour
@@ -26,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.coffre.contexte import Coffre
 from services.coffre.depot.televersement import blob_reference
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, ActeAnnexe, DepotEnCours, RepertoireHorodatage
+from services.coffre.models import (
+    JOB_TABLES,
+    Acte,
+    ActeAnnexe,
+    DepotEnCours,
+    RepertoireHorodatage,
+    SessionRetrait,
+)
 from shared.blobs.base import BlobNotFound, IntegrityError
 from shared.jobs import Handler, JobContext, enqueue
 
@@ -95,6 +103,7 @@ async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> di
 async def nettoyer_orphelins(session: AsyncSession, coffre: Coffre, *, now: datetime) -> int:
     limite = now - timedelta(minutes=coffre.settings.orphelins_delai_minutes)
     await session.execute(delete(DepotEnCours).where(DepotEnCours.cree_le < limite))
+    await session.execute(delete(SessionRetrait).where(SessionRetrait.expire_le < limite))
     supprimes = 0
     async for ref in coffre.blobs.iter_all():
         if not await blob_reference(session, ref.sha256) and await coffre.blobs.delete(ref.sha256):

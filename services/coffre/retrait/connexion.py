@@ -4,8 +4,9 @@
 verified here before any use: EdDSA only, signature by a key of consent's JWKS
 (`GET /consent/v1/.well-known/jwks.json`, cached `JWKS_TTL`, refetched once on an unknown `kid`),
 `aud` "coffre", `iss` "signif-consent", `exp` required (wall clock, as consent mints it), `role`
-"destinataire", a `sub` and a list `declarations`. A commissaire's token (another issuer key,
-another role) never verifies.
+"destinataire", a `sub`, a list `declarations` and `sid`, consent's session. A commissaire's token
+(another issuer key, another role) never verifies. `session(sid)` asks consent whether that session
+still lives (and the person's declarations now); `terminer(sid)` ends it (sign-out).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Destinataire:
     sub: str
     declarations: list[str]
     exp: int
+    sid: str
 
 
 class DestinataireClient:
@@ -53,12 +55,16 @@ class DestinataireClient:
         self._jwks: dict[str, Any] | None = None
         self._jwks_le: datetime | None = None
 
-    async def _post(self, path: str, corps: dict[str, str]) -> dict[str, Any]:
+    async def _post(
+        self, path: str, corps: dict[str, str] | None, *, methode: str = "POST"
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._tokens.token_for('consent')}"}
         try:
-            reponse = await self._http().post(f"{self.base}{path}", json=corps, headers=headers)
+            reponse = await self._http().request(methode, f"{self.base}{path}", json=corps, headers=headers)
         except httpx.HTTPError as exc:
             raise ConsentInjoignable(type(exc).__name__) from exc
+        if reponse.status_code == 204:
+            return {}
         if reponse.status_code >= 500:
             raise ConsentInjoignable(f"HTTP {reponse.status_code}")
         try:
@@ -80,6 +86,19 @@ class DestinataireClient:
         donnees = await self._post(f"/interne/destinataires/connexion/{defi_id}/code", {"code": code})
         jeton = str(donnees.get("jeton", ""))
         return jeton, await self.verifier(jeton, now=now)
+
+    async def session(self, sid: str) -> list[str] | None:
+        """The person's declarations if consent's session `sid` still lives, else None."""
+        try:
+            donnees = await self._post(f"/interne/destinataires/sessions/{sid}", None, methode="GET")
+        except ConnexionRefusee:
+            return None
+        declarations = donnees.get("declarations")
+        return [str(d) for d in declarations] if isinstance(declarations, list) else None
+
+    async def terminer(self, sid: str) -> None:
+        """End consent's session `sid` (the coffre's sign-out)."""
+        await self._post(f"/interne/destinataires/sessions/{sid}/fin", None)
 
     async def _cles(self, *, now: datetime, forcer: bool = False) -> dict[str, Any]:
         if forcer or self._jwks is None or self._jwks_le is None or now - self._jwks_le > JWKS_TTL:
@@ -118,10 +137,14 @@ class DestinataireClient:
             )
         except jwt.PyJWTError as exc:
             raise ConnexionRefusee("authentification") from exc
-        declarations = claims.get("declarations")
-        if claims.get("role") != "destinataire" or not isinstance(declarations, list):
+        declarations, sid = claims.get("declarations"), claims.get("sid")
+        if (
+            claims.get("role") != "destinataire"
+            or not isinstance(declarations, list)
+            or not isinstance(sid, str)
+        ):
             raise ConnexionRefusee("authentification")
-        return Destinataire(str(claims["sub"]), [str(d) for d in declarations], int(claims["exp"]))
+        return Destinataire(str(claims["sub"]), [str(d) for d in declarations], int(claims["exp"]), sid)
 
 
 def _cle(jwks: dict[str, Any], kid: object) -> dict[str, Any] | None:

@@ -1,34 +1,15 @@
-"""Per-process sliding-window rate limits of the retrieval pages (on the test clock).
+"""Rate limits of the retrieval pages, per client address and per browser session (never per link
+alone: whoever holds a link must not be able to lock its destinataire out). Counted in process on
+the service clock (`shared.pages.Limiteur`); consent adds its per-account lock behind them.
 
-Keys: `lien:<hash>` (every request on one link: `PAR_LIEN` per `FENETRE`), `ip:<address>` (unknown or
-expired links from one address: `INCONNUS_PAR_IP`), `connexion:<hash>` (sign-in attempts on one
-link: `CONNEXIONS_PAR_LIEN`). consent applies its own account lock-out behind these.
+Keys, each counted per `FENETRE` against a `CoffreSettings` limit: `page:<address>` (every page and
+form, any link: `retrait_pages_par_client`), `inconnu:<address>` (unknown or expired links:
+`retrait_inconnus_par_client`), `connexion:<address>` and `connexion:<session>` (password and code
+steps: `retrait_connexions_par_client`, `retrait_connexions_par_session`).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 FENETRE = timedelta(minutes=10)
-PAR_LIEN = 60
-INCONNUS_PAR_IP = 20
-CONNEXIONS_PAR_LIEN = 10
-_MAX_CLES = 100_000
-
-
-class Limiteur:
-    def __init__(self) -> None:
-        self._fenetres: dict[str, deque[datetime]] = {}
-
-    def autoriser(self, cle: str, limite: int, now: datetime) -> bool:
-        """Count one hit on `cle`; False when it exceeds `limite` within `FENETRE`."""
-        if len(self._fenetres) > _MAX_CLES:
-            self._fenetres.clear()
-        fenetre = self._fenetres.setdefault(cle, deque())
-        while fenetre and fenetre[0] <= now - FENETRE:
-            fenetre.popleft()
-        if len(fenetre) >= limite:
-            return False
-        fenetre.append(now)
-        return True

@@ -2,23 +2,28 @@
 
 Flow: the page (who served what nature and when, never the content) → e-mail + password (POST
 `connexion`, consent sends a one-time code) → code (POST `code`, consent answers a destinataire JWT,
-verified against consent's JWKS) → an encrypted session cookie (`session.py`) → "Télécharger
-l'acte" (POST `telechargement`, the only action that records a prise de connaissance) and the list
-of every acte served on that person.
+verified against consent's JWKS) → a server-side session (`session.py`) checked with consent before
+each use → "Télécharger l'acte" (POST `telechargement`, the only action that records a prise de
+connaissance) and the list of every acte served on that person.
 
 Threat model: link tokens (≥ 256 bits) are looked up by SHA-256 only, bound to one acte and one
 declaration, expire, and are rate-limited (`limites.py`); an unknown, expired or foreign link is the
-same 404 page. GETs never change legal state (mail scanners pre-fetch links). A session opens only
+same 404 page; limits go by client address and browser session, never by link alone, so holding a
+link does not let anyone lock its destinataire out. GETs never change legal state (mail scanners
+pre-fetch links). A session opens only
 from a destinataire token whose `declarations` include the link's declaration; downloads check the
 acte's declaration against the session again, so neither another person's link nor another acte's
 id reaches an acte. A commissaire's bearer token is ignored here (pages read the cookie only) and
-never verifies as a destinataire token. Every POST needs the session's CSRF value. Pages: strict
+never verifies as a destinataire token. Every POST needs this site's origin and the CSRF value bound
+to the browser's cookie (`shared.pages`). Pages: strict
 CSP (`shared.http.STRICT_CSP`), no script at all, one same-origin stylesheet, `no-store`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,13 +39,22 @@ from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import Acte, LienRetrait
 from services.coffre.preuves.francais import instant_local
 from services.coffre.reception.prise import ENVOYES, telecharger
+from services.coffre.retrait import limites
 from services.coffre.retrait import session as sess
 from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable, DestinataireClient
-from services.coffre.retrait.limites import CONNEXIONS_PAR_LIEN, INCONNUS_PAR_IP, PAR_LIEN, Limiteur
 from shared.app import ServiceRuntime
 from shared.crypto.tokens import hash_token
 from shared.errors import ErreurIntegrite
 from shared.http import STRICT_CSP
+from shared.pages import (
+    Limiteur,
+    adresse_client,
+    csrf_valide,
+    empreinte,
+    nouveau_cookie,
+    origine_refusee,
+    poser_cookie,
+)
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 _ICI = Path(__file__).parent
@@ -52,9 +66,13 @@ _MAX_FORM = 4096
 _MESSAGES = {
     "authentification": "Identifiants ou code incorrects. Vérifiez votre saisie et réessayez.",
     "trop-de-requetes": "Trop de tentatives. Patientez quelques minutes avant de réessayer.",
-    "compte-verrouille": "Votre compte est temporairement verrouillé. Réessayez plus tard.",
+    "compte-verrouille": (
+        "Votre compte est temporairement verrouillé après plusieurs tentatives infructueuses ; un courriel "
+        "vous en a informé. Réessayez plus tard."
+    ),
     "injoignable": "Le service de connexion est momentanément indisponible. Réessayez.",
     "csrf": "Votre session a expiré. Veuillez recommencer.",
+    "session": "Votre session a pris fin. Veuillez vous reconnecter.",
     "autre-destinataire": "Ce lien ne correspond pas au compte avec lequel vous êtes connecté.",
 }
 
@@ -78,32 +96,32 @@ def _retrait(runtime: ServiceRuntime) -> Retrait:
     retrait = Retrait(
         cle=sess.charger_cle(coffre.settings.keys_dir),
         client=DestinataireClient(coffre.settings.url_of("consent"), http, coffre.tokens),
-        limiteur=Limiteur(),
+        limiteur=Limiteur(limites.FENETRE),
     )
     runtime.extras[_EXTRA] = retrait
     return retrait
 
 
-def _page(nom: str, statut: int = 200, cookie: str | None = None, **contexte: Any) -> HTMLResponse:
+def _avec_cookie(request: Request, reponse: Response, nav: sess.Navigateur) -> Response:
+    if nav.neuf:
+        poser_cookie(
+            reponse,
+            request,
+            sess.COOKIE,
+            nav.cookie,
+            path=sess.COOKIE_PATH,
+            max_age=sess.SESSION_MINUTES * 60,
+            production=runtime_of(request).settings.env == "production",
+        )
+    return reponse
+
+
+def _page(nom: str, statut: int = 200, **contexte: Any) -> HTMLResponse:
     html = _TEMPLATES.get_template(nom).render(**contexte)
     reponse = HTMLResponse(html, status_code=statut)
     reponse.headers["Content-Security-Policy"] = STRICT_CSP
     reponse.headers["Cache-Control"] = "no-store"
-    if cookie is not None:
-        _poser_cookie(reponse, cookie)
     return reponse
-
-
-def _poser_cookie(reponse: Response, valeur: str) -> None:
-    reponse.set_cookie(
-        sess.COOKIE,
-        valeur,
-        max_age=sess.SESSION_MINUTES * 60,
-        path=sess.COOKIE_PATH,
-        secure=True,
-        httponly=True,
-        samesite="strict",
-    )
 
 
 def _introuvable() -> HTMLResponse:
@@ -120,15 +138,15 @@ async def _lien(request: Request, runtime: ServiceRuntime, jeton: str) -> tuple[
     """The link and its acte, or the 404/429 page (same page for unknown, expired and not yet sent)."""
     limiteur = _retrait(runtime).limiteur
     now = runtime.clock.now()
-    lien_hash = hash_token(jeton)
-    if not limiteur.autoriser(f"lien:{lien_hash}", PAR_LIEN, now):
+    client = adresse_client(request)
+    reglages = coffre_of(runtime).settings
+    if not limiteur.autoriser(f"page:{client}", reglages.retrait_pages_par_client, now):
         return _trop()
     async with runtime.db.read() as session:
-        lien = await session.get(LienRetrait, lien_hash) if len(jeton) <= 200 else None
+        lien = await session.get(LienRetrait, hash_token(jeton)) if len(jeton) <= 200 else None
         acte = await session.get(Acte, lien.acte_id) if lien is not None else None
     if lien is None or acte is None or lien.expire_le <= now or acte.statut not in ENVOYES:
-        ip = request.client.host if request.client else "?"
-        if not limiteur.autoriser(f"ip:{ip}", INCONNUS_PAR_IP, now):
+        if not limiteur.autoriser(f"inconnu:{client}", reglages.retrait_inconnus_par_client, now):
             return _trop()
         return _introuvable()
     return lien, acte
@@ -153,8 +171,34 @@ async def _formulaire(request: Request) -> dict[str, str]:
     return {cle: v[0] for cle, v in valeurs.items() if v}
 
 
-def _etat(request: Request, retrait: Retrait, jeton: str) -> sess.Etat | None:
-    return sess.ouvrir(retrait.cle, request.cookies.get(sess.COOKIE), hash_token(jeton))
+async def _navigateur(request: Request, runtime: ServiceRuntime, lien: LienRetrait) -> sess.Navigateur:
+    async with runtime.db.read() as session:
+        return await sess.navigateur(
+            session, request.cookies.get(sess.COOKIE), lien.jeton_hash, runtime.clock.now()
+        )
+
+
+def _post_valide(request: Request, retrait: Retrait, nav: sess.Navigateur, champs: dict[str, str]) -> bool:
+    """This site's own form in this browser: origin, then the CSRF value bound to its cookie."""
+    if origine_refusee(request) or nav.neuf:
+        return False
+    return csrf_valide(retrait.cle, nav.cookie, champs.get("csrf"))
+
+
+async def _declarations_vivantes(retrait: Retrait, nav: sess.Navigateur) -> list[str] | None:
+    """The person's declarations if her consent session still lives (ended by sign-out, password
+    reset, revocation or an operator: then None)."""
+    ligne = nav.ligne
+    if ligne is None or ligne.session_consent is None:
+        return None
+    return await retrait.client.session(ligne.session_consent)
+
+
+async def _fermer(runtime: ServiceRuntime, nav: sess.Navigateur) -> sess.Navigateur:
+    """End the browser's record; it gets a fresh pre-session."""
+    async with runtime.db.transaction() as session:
+        await sess.terminer(session, nav, now=runtime.clock.now())
+    return sess.Navigateur(nouveau_cookie(), True, None)
 
 
 async def _actes_de(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[str, Any]]:
@@ -183,34 +227,49 @@ async def page(request: Request, jeton: str, erreur: str | None = None) -> Respo
         return trouve
     lien, acte = trouve
     retrait = _retrait(runtime)
-    etat = _etat(request, retrait, jeton)
-    neuf = etat is None
-    if etat is None:
-        etat = sess.nouvel_etat()
+    nav = await _navigateur(request, runtime, lien)
     contexte: dict[str, Any] = {
         "titre": "Un acte vous a été signifié",
         "jeton": jeton,
         "acte": _vue_acte(acte),
-        "csrf": etat.csrf,
         "erreur": _MESSAGES.get(erreur or ""),
         "etape": "connexion",
     }
-    if etat.connecte and lien.declaration_id in etat.declarations:
-        contexte["etape"] = "connecte"
-        contexte["actes"] = await _actes_de(runtime, etat.declarations)
-    elif etat.defi_id is not None:
+    ligne = nav.ligne
+    if nav.connecte and ligne is not None and lien.declaration_id in ligne.declarations:
+        try:
+            declarations = await _declarations_vivantes(retrait, nav)
+        except ConsentInjoignable:
+            declarations, contexte["erreur"] = None, _MESSAGES["injoignable"]
+        if declarations is not None and lien.declaration_id in declarations:
+            contexte["etape"] = "connecte"
+            contexte["actes"] = await _actes_de(runtime, declarations)
+        else:
+            nav = await _fermer(runtime, nav)
+            contexte["erreur"] = contexte["erreur"] or _MESSAGES["session"]
+    elif ligne is not None and ligne.defi_id is not None:
         contexte["etape"] = "code"
-    cookie = sess.sceller(retrait.cle, etat, lien.jeton_hash) if neuf else None
-    return _page("retrait.html", cookie=cookie, **contexte)
+    contexte["csrf"] = nav.csrf(retrait.cle)
+    return _avec_cookie(request, _page("retrait.html", **contexte), nav)
 
 
-def _retour(jeton: str, erreur: str | None = None, cookie: str | None = None) -> RedirectResponse:
+def _retour(
+    request: Request, jeton: str, erreur: str | None = None, nav: sess.Navigateur | None = None
+) -> Response:
     url = f"/coffre/retrait/{jeton}" + (f"?erreur={erreur}" if erreur else "")
     reponse = RedirectResponse(url, status_code=303)
     reponse.headers["Cache-Control"] = "no-store"
-    if cookie is not None:
-        _poser_cookie(reponse, cookie)
-    return reponse
+    return reponse if nav is None else _avec_cookie(request, reponse, nav)
+
+
+def _limite_connexions(request: Request, retrait: Retrait, nav: sess.Navigateur, now: datetime) -> bool:
+    """False when this client address or this browser had its sign-in steps for the window."""
+    limiteur, reglages = retrait.limiteur, coffre_of(runtime_of(request)).settings
+    return limiteur.autoriser(
+        f"connexion:{adresse_client(request)}", reglages.retrait_connexions_par_client, now
+    ) and limiteur.autoriser(
+        f"connexion:{empreinte(nav.cookie)}", reglages.retrait_connexions_par_session, now
+    )
 
 
 @router.post("/{jeton}/connexion")
@@ -223,22 +282,22 @@ async def connexion(request: Request, jeton: str) -> Response:
     retrait = _retrait(runtime)
     now = runtime.clock.now()
     champs = await _formulaire(request)
-    etat = _etat(request, retrait, jeton)
-    if etat is None or not etat.csrf_valide(champs.get("csrf")):
-        return _retour(jeton, "csrf")
-    if not retrait.limiteur.autoriser(f"connexion:{lien.jeton_hash}", CONNEXIONS_PAR_LIEN, now):
-        return _retour(jeton, "trop-de-requetes")
+    nav = await _navigateur(request, runtime, lien)
+    if not _post_valide(request, retrait, nav, champs):
+        return _retour(request, jeton, "csrf")
+    if not _limite_connexions(request, retrait, nav, now):
+        return _retour(request, jeton, "trop-de-requetes")
     try:
         defi = await retrait.client.commencer(
             champs.get("email", "")[:320], champs.get("mot_de_passe", "")[:512]
         )
     except ConnexionRefusee as exc:
-        return _retour(jeton, exc.code if exc.code in _MESSAGES else "authentification")
+        return _retour(request, jeton, exc.code if exc.code in _MESSAGES else "authentification")
     except ConsentInjoignable:
-        return _retour(jeton, "injoignable")
-    nouvel = sess.nouvel_etat()
-    nouvel.defi_id = defi
-    return _retour(jeton, cookie=sess.sceller(retrait.cle, nouvel, lien.jeton_hash))
+        return _retour(request, jeton, "injoignable")
+    async with runtime.db.transaction() as session:
+        nav = await sess.remplacer(session, nav, lien.jeton_hash, now=now, defi_id=defi)
+    return _retour(request, jeton, nav=nav)
 
 
 @router.post("/{jeton}/code")
@@ -251,32 +310,52 @@ async def code(request: Request, jeton: str) -> Response:
     retrait = _retrait(runtime)
     now = runtime.clock.now()
     champs = await _formulaire(request)
-    etat = _etat(request, retrait, jeton)
-    if etat is None or etat.defi_id is None or not etat.csrf_valide(champs.get("csrf")):
-        return _retour(jeton, "csrf")
+    nav = await _navigateur(request, runtime, lien)
+    defi_id = nav.ligne.defi_id if nav.ligne is not None else None
+    if defi_id is None or not _post_valide(request, retrait, nav, champs):
+        return _retour(request, jeton, "csrf")
+    if not _limite_connexions(request, retrait, nav, now):
+        return _retour(request, jeton, "trop-de-requetes")
     try:
-        jwt_, personne = await retrait.client.confirmer(etat.defi_id, champs.get("code", "")[:32], now=now)
+        _jwt, personne = await retrait.client.confirmer(defi_id, champs.get("code", "")[:32], now=now)
     except ConnexionRefusee as exc:
-        return _retour(jeton, exc.code if exc.code in _MESSAGES else "authentification")
+        return _retour(request, jeton, exc.code if exc.code in _MESSAGES else "authentification")
     except ConsentInjoignable:
-        return _retour(jeton, "injoignable")
-    nouvel = sess.nouvel_etat()
+        return _retour(request, jeton, "injoignable")
     if lien.declaration_id not in personne.declarations:
-        return _retour(jeton, "autre-destinataire", cookie=sess.sceller(retrait.cle, nouvel, lien.jeton_hash))
-    nouvel.exp = min(nouvel.exp, personne.exp)
-    nouvel.jeton, nouvel.sub, nouvel.declarations = jwt_, personne.sub, personne.declarations
-    return _retour(jeton, cookie=sess.sceller(retrait.cle, nouvel, lien.jeton_hash))
+        await retrait.client.terminer(personne.sid)
+        return _retour(request, jeton, "autre-destinataire", nav=await _fermer(runtime, nav))
+    async with runtime.db.transaction() as session:
+        nav = await sess.remplacer(
+            session,
+            nav,
+            lien.jeton_hash,
+            now=now,
+            sub=personne.sub,
+            declarations=personne.declarations,
+            session_consent=personne.sid,
+        )
+    return _retour(request, jeton, nav=nav)
 
 
 @router.post("/{jeton}/deconnexion")
 async def deconnexion(request: Request, jeton: str) -> Response:
+    """Sign-out: the coffre's record and consent's session end now; the old cookie opens nothing."""
     runtime = runtime_of(request)
     trouve = await _lien(request, runtime, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    nouvel = sess.nouvel_etat()
-    return _retour(jeton, cookie=sess.sceller(_retrait(runtime).cle, nouvel, lien.jeton_hash))
+    retrait = _retrait(runtime)
+    champs = await _formulaire(request)
+    nav = await _navigateur(request, runtime, lien)
+    if not _post_valide(request, retrait, nav, champs):
+        return _retour(request, jeton, "csrf")
+    if nav.ligne is not None and nav.ligne.session_consent is not None:
+        # The coffre's record ends anyway, and consent's session expires on its own.
+        with contextlib.suppress(ConnexionRefusee, ConsentInjoignable):
+            await retrait.client.terminer(nav.ligne.session_consent)
+    return _retour(request, jeton, nav=await _fermer(runtime, nav))
 
 
 @router.post("/{jeton}/telechargement", response_model=None)
@@ -289,18 +368,24 @@ async def telechargement(request: Request, jeton: str) -> Response:
     retrait = _retrait(runtime)
     coffre: Coffre = coffre_of(runtime)
     champs = await _formulaire(request)
-    etat = _etat(request, retrait, jeton)
-    if etat is None or not etat.connecte or not etat.csrf_valide(champs.get("csrf")):
-        return _retour(jeton, "csrf")
-    if lien.declaration_id not in etat.declarations:
-        return _retour(jeton, "autre-destinataire")
+    nav = await _navigateur(request, runtime, lien)
+    if nav.ligne is None or not nav.connecte or not _post_valide(request, retrait, nav, champs):
+        return _retour(request, jeton, "csrf")
+    if lien.declaration_id not in nav.ligne.declarations:
+        return _retour(request, jeton, "autre-destinataire")
+    try:
+        declarations = await _declarations_vivantes(retrait, nav)
+    except ConsentInjoignable:
+        return _retour(request, jeton, "injoignable")
+    if declarations is None or lien.declaration_id not in declarations:
+        return _retour(request, jeton, "session", nav=await _fermer(runtime, nav))
     try:
         resultat = await telecharger(
             runtime,
             coffre,
             champs.get("acte_id") or acte.id,
-            declarations=etat.declarations,
-            personne=etat.sub or "",
+            declarations=declarations,
+            personne=nav.ligne.sub or "",
             connu=acte,
         )
     except ActeIntrouvable:

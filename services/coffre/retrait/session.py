@@ -1,42 +1,36 @@
-"""The retrieval session cookie: AES-256-GCM sealed state, short-lived, bound to one link.
+"""The retrieval session: a random cookie value, a server-side record once something is proven.
 
-Format: cookie `signif_retrait` = base64url(12-byte nonce ‖ AES-GCM(key, JSON state, AAD =
-"signif/coffre/retrait-session/v1|" + SHA-256 of the link token)). The state is
-`{"csrf", "exp" (unix seconds), "defi_id"?, "jeton"? (consent's destinataire JWT), "sub"?,
-"declarations"?}`. Binding the AAD to the link means a cookie minted on one link never opens
-another link's page. Attributes: `Secure; HttpOnly; SameSite=Strict; Path=/coffre/retrait/`.
+Cookie `signif_retrait` (`Path=/coffre/retrait/`, `HttpOnly; SameSite=Strict`, `Secure` as
+`shared.pages.cookie_securise` decides) = 256 random bits. Until the password step it is a
+pre-session (nothing stored: it binds the forms' CSRF value, `shared.pages.jeton_csrf` under the key
+`keys_dir/coffre-retrait-session.key`). The password step and the code step each store a new record
+(`SessionRetrait`, id = SHA-256 of a new value given to the browser, the old record ended): bound to
+one link, naming consent's challenge, then the person, her declarations and consent's session.
 
-Threat model: the cookie carries a bearer JWT, so it is encrypted (not only signed) and lives at
-most `SESSION_MINUTES` and never longer than the JWT. Like consent's token lifetimes, session
-lifetimes are transport security and use the wall clock (`time.time()`), not the service clock that
-dates legal facts (tests move that one across days). The key (32 random bytes) lives in
-`keys_dir/coffre-retrait-session.key`, created on first start (an embedded deployment restart keeps
-sessions). CSRF: every form carries the state's `csrf` value; a POST whose field differs from the
-cookie's is refused (the cookie is SameSite=Strict as well).
+Threat model: the cookie holds no token of consent and no state, only a handle; sign-out ends the
+record (the old cookie then opens nothing), and consent ends its session on sign-out, password
+reset, revocation or an operator's decision: the coffre asks consent before each page and download
+that need a signed-in session (`DestinataireClient.session`). Lifetimes (`SESSION_MINUTES`) are on
+the service clock.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
-import secrets
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.coffre.models import SessionRetrait
 from shared.crypto.keys import directory_lock, write_atomic
-from shared.crypto.tokens import constant_time_equals
+from shared.pages import empreinte, jeton_csrf, nouveau_cookie
 
 COOKIE = "signif_retrait"
 COOKIE_PATH = "/coffre/retrait/"
 SESSION_MINUTES = 15
-_AAD = b"signif/coffre/retrait-session/v1|"
 
 
 def charger_cle(keys_dir: Path) -> bytes:
@@ -52,68 +46,73 @@ def charger_cle(keys_dir: Path) -> bytes:
 
 
 @dataclass
-class Etat:
-    csrf: str
-    exp: int
-    defi_id: str | None = None
-    jeton: str | None = None
-    sub: str | None = None
-    declarations: list[str] = field(default_factory=list)
+class Navigateur:
+    """This request's browser on one link: its cookie value (kept or fresh) and its live record."""
+
+    cookie: str
+    neuf: bool
+    ligne: SessionRetrait | None
+
+    def csrf(self, cle: bytes) -> str:
+        return jeton_csrf(cle, self.cookie)
 
     @property
     def connecte(self) -> bool:
-        return self.jeton is not None and self.sub is not None
-
-    def csrf_valide(self, valeur: str | None) -> bool:
-        return valeur is not None and constant_time_equals(valeur, self.csrf)
-
-
-def maintenant() -> int:
-    """Wall-clock unix seconds (session lifetimes only)."""
-    return int(time.time())
-
-
-def nouvel_etat(now: int | None = None) -> Etat:
-    debut = maintenant() if now is None else now
-    return Etat(csrf=secrets.token_urlsafe(32), exp=debut + SESSION_MINUTES * 60)
-
-
-def _aad(lien_hash: str) -> bytes:
-    return _AAD + lien_hash.encode("ascii")
-
-
-def sceller(cle: bytes, etat: Etat, lien_hash: str) -> str:
-    nonce = os.urandom(12)
-    donnees: dict[str, Any] = {
-        "csrf": etat.csrf,
-        "exp": etat.exp,
-        "defi_id": etat.defi_id,
-        "jeton": etat.jeton,
-        "sub": etat.sub,
-        "declarations": etat.declarations,
-    }
-    chiffre = AESGCM(cle).encrypt(nonce, json.dumps(donnees).encode(), _aad(lien_hash))
-    return base64.urlsafe_b64encode(nonce + chiffre).decode("ascii").rstrip("=")
-
-
-def ouvrir(cle: bytes, valeur: str | None, lien_hash: str, now: int | None = None) -> Etat | None:
-    """The state, or None when absent, tampered, for another link, or expired."""
-    if not valeur or len(valeur) > 8192:
-        return None
-    try:
-        brut = base64.urlsafe_b64decode(valeur + "=" * (-len(valeur) % 4))
-        clair = AESGCM(cle).decrypt(brut[:12], brut[12:], _aad(lien_hash))
-        donnees = json.loads(clair)
-        etat = Etat(
-            csrf=str(donnees["csrf"]),
-            exp=int(donnees["exp"]),
-            defi_id=donnees.get("defi_id"),
-            jeton=donnees.get("jeton"),
-            sub=donnees.get("sub"),
-            declarations=[str(d) for d in donnees.get("declarations") or []],
+        return (
+            self.ligne is not None and self.ligne.sub is not None and self.ligne.session_consent is not None
         )
-    except (binascii.Error, InvalidTag, ValueError, KeyError, TypeError):
-        return None
-    if etat.exp <= (maintenant() if now is None else now):
-        return None
-    return etat
+
+
+def _active(ligne: SessionRetrait | None, lien_hash: str, now: datetime) -> bool:
+    return (
+        ligne is not None
+        and ligne.terminee_le is None
+        and now < ligne.expire_le
+        and ligne.lien_hash == lien_hash
+    )
+
+
+async def navigateur(session: AsyncSession, valeur: str | None, lien_hash: str, now: datetime) -> Navigateur:
+    """The browser's state on this link; a missing or oversized cookie gets a fresh pre-session."""
+    if not valeur or len(valeur) > 200:
+        return Navigateur(nouveau_cookie(), True, None)
+    ligne = await session.get(SessionRetrait, empreinte(valeur))
+    return Navigateur(valeur, False, ligne if _active(ligne, lien_hash, now) else None)
+
+
+async def remplacer(
+    session: AsyncSession,
+    nav: Navigateur,
+    lien_hash: str,
+    *,
+    now: datetime,
+    defi_id: str | None = None,
+    sub: str | None = None,
+    declarations: list[str] | None = None,
+    session_consent: str | None = None,
+) -> Navigateur:
+    """End the browser's record (if any) and store a new one under a new cookie value."""
+    await terminer(session, nav, now=now)
+    valeur = nouveau_cookie()
+    ligne = SessionRetrait(
+        id=empreinte(valeur),
+        lien_hash=lien_hash,
+        defi_id=defi_id,
+        sub=sub,
+        declarations=list(declarations or []),
+        session_consent=session_consent,
+        cree_le=now,
+        expire_le=now + timedelta(minutes=SESSION_MINUTES),
+    )
+    session.add(ligne)
+    return Navigateur(valeur, True, ligne)
+
+
+async def terminer(session: AsyncSession, nav: Navigateur, *, now: datetime) -> None:
+    """End the browser's record now (its cookie then opens nothing)."""
+    if nav.ligne is not None:
+        await session.execute(
+            update(SessionRetrait)
+            .where(SessionRetrait.id == nav.ligne.id, SessionRetrait.terminee_le.is_(None))
+            .values(terminee_le=now)
+        )

@@ -1,8 +1,10 @@
 """Password reset: re-prove the e-mail (code) and the date of birth (or SIREN); logged.
 
-The first step answers `{"defi_id"}` in every case; a code is sent only when an account has that
-e-mail and one of the person's declarations carries that date of birth or SIREN (checked by
-decrypting that person's own rows, found by the e-mail's blind index).
+The first step answers `{"defi_id"}` in every case (or the same 429 for any address that had its
+challenges, `limites.defis_permis`); a code is sent only when an account has that e-mail, is not
+locked, and one of the person's declarations carries that date of birth or SIREN (checked by
+decrypting that person's own rows, found by the e-mail's blind index). Its wrong codes count against
+the account like the sign-in's. A reset ends every session of the person.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
+from services.consent.comptes import limites, sessions
 from services.consent.comptes.connexion import compte_par_email, nouveau_defi, verifier_defi
 from services.consent.declarations import repository
 from services.consent.declarations.service import hasher
@@ -51,15 +54,20 @@ async def demander(
     date_naissance: date | None,
     siren: str | None,
     now: datetime,
-) -> str:
+) -> tuple[str, limites.Envoi | None]:
+    """The challenge id, alike in every case, and the code's e-mail to send after the answer."""
+    index = registre.indexeur.email(email)
+    await limites.defis_permis(session, registre, index, now=now)
     compte = await compte_par_email(session, registre, email)
-    prouve = compte is not None and await _preuve_identite(session, registre, compte, date_naissance, siren)
-    defi, code = await nouveau_defi(
-        session, registre, compte if prouve else None, "reinitialisation", now=now
+    prouve = (
+        compte is not None
+        and not limites.verrouille(compte, now)
+        and await _preuve_identite(session, registre, compte, date_naissance, siren)
     )
-    if prouve:
-        await registre.envoyer_code(email, code, "reinitialisation")
-    return defi.id
+    defi, code = await nouveau_defi(
+        session, registre, compte if prouve else None, "reinitialisation", email_index=index, now=now
+    )
+    return defi.id, limites.envoi_differe(registre, email, code, "reinitialisation") if prouve else None
 
 
 async def terminer(
@@ -69,7 +77,8 @@ async def terminer(
     if isinstance(resultat, ServiceError):
         return resultat
     resultat.mot_de_passe_hash = hasher.hash(mot_de_passe)
-    resultat.echecs = 0
-    resultat.verrouille_jusqu_au = None
+    await sessions.terminer_toutes(
+        session, now=now, motif="reinitialisation", personne_id=resultat.personne_id
+    )
     await consigner(session, registre, "compte.reinitialise", now=now, compte_id=resultat.id)
     return None

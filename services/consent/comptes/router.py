@@ -3,20 +3,30 @@ password reset (public)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
 
-from services.consent.comptes import connexion, reinitialisation
+from services.consent.comptes import connexion, limites, reinitialisation, sessions
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.identite import siren_valide
-from services.consent.registre import RegistreDep
+from services.consent.registre import Registre, RegistreDep
 from shared.auth import CurrentService
-from shared.errors import Interdit, ServiceError, Unprocessable, error_responses, problem_response
+from shared.errors import (
+    Authentification,
+    Interdit,
+    Introuvable,
+    ServiceError,
+    TropDeRequetes,
+    Unprocessable,
+    error_responses,
+    problem_response,
+)
+from shared.pages import adresse_client
 
 interne = APIRouter(prefix="/consent/v1/interne/destinataires", tags=["interne"])
 public = APIRouter(prefix="/consent/v1/comptes", tags=["déclarant"])
@@ -65,30 +75,50 @@ class NouveauMotDePasse(_Requete):
     mot_de_passe: MotDePasse
 
 
-def _ou_probleme(resultat: ServiceError | str) -> DefiCree | JSONResponse:
-    if isinstance(resultat, ServiceError):
-        return problem_response(resultat)
-    return DefiCree(defi_id=resultat)
+class SessionLue(BaseModel):
+    """A live coffre retrieval session: the person's declarations as they are now."""
+
+    sub: str
+    declarations: list[str]
+
+
+def _defi_cree(defi_id: str, envoi: limites.Envoi | None, apres: BackgroundTasks) -> DefiCree:
+    if envoi is not None:
+        apres.add_task(envoi)
+    return DefiCree(defi_id=defi_id)
+
+
+def limiter_client(request: Request, registre: Registre, now: datetime) -> None:
+    """429 `trop-de-requetes` when this client address had its challenges for the hour."""
+    cle = f"defis:{adresse_client(request)}"
+    if not registre.limiteur.autoriser(cle, registre.settings.defis_par_client, now):
+        raise TropDeRequetes("Trop de demandes depuis cette adresse ; réessayez plus tard.")
 
 
 @interne.post(
     "/connexion",
     response_model=DefiCree,
-    responses=error_responses(CompteVerrouille, Interdit, Unprocessable),
+    responses=error_responses(TropDeRequetes, Interdit, Unprocessable),
 )
 async def connecter(
-    corps: Connexion, _service: CurrentService, session: SessionDep, registre: RegistreDep, now: NowDep
-) -> DefiCree | JSONResponse:
-    resultat = await connexion.commencer(
+    corps: Connexion,
+    _service: CurrentService,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    apres: BackgroundTasks,
+) -> DefiCree:
+    """The coffre's sign-in (it limits per client and per session on its pages)."""
+    defi_id, envoi = await connexion.commencer(
         session, registre, str(corps.email), corps.mot_de_passe.get_secret_value(), now=now
     )
-    return _ou_probleme(resultat)
+    return _defi_cree(defi_id, envoi, apres)
 
 
 @interne.post(
     "/connexion/{defi_id}/code",
     response_model=JetonDestinataire,
-    responses=error_responses(AuthentificationDestinataire, Interdit),
+    responses=error_responses(AuthentificationDestinataire, CompteVerrouille, Interdit),
 )
 async def saisir_code(
     defi_id: str,
@@ -101,24 +131,61 @@ async def saisir_code(
     compte = await connexion.verifier_defi(session, registre, defi_id, corps.code, "connexion", now=now)
     if isinstance(compte, ServiceError):
         return problem_response(compte)
-    return JetonDestinataire(jeton=await connexion.jeton_destinataire(session, registre, compte))
+    return JetonDestinataire(jeton=await connexion.jeton_destinataire(session, registre, compte, now=now))
 
 
-@public.post("/reinitialisation", response_model=DefiCree, responses=error_responses(Unprocessable))
+@interne.get("/sessions/{sid}", response_model=SessionLue, responses=error_responses(Introuvable, Interdit))
+async def lire_session(sid: str, _service: CurrentService, session: SessionDep, now: NowDep) -> SessionLue:
+    """A coffre retrieval session still live (not ended, not expired), with the person's declarations
+    now; 404 otherwise (the coffre then ends its own)."""
+    ligne = await sessions.par_id(session, sid, genre="coffre", now=now)
+    if ligne is None or ligne.personne_id is None:
+        raise Introuvable("Session terminée ou expirée.")
+    ids = await connexion.declarations_de(session, ligne.personne_id)
+    return SessionLue(sub=ligne.personne_id, declarations=ids)
+
+
+@interne.post(
+    "/sessions/{sid}/fin",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(Interdit),
+)
+async def terminer_session(sid: str, _service: CurrentService, session: SessionDep, now: NowDep) -> Response:
+    """The coffre's sign-out: the consent session ends too (idempotent)."""
+    ligne = await sessions.par_id(session, sid, genre="coffre", now=now)
+    if ligne is not None:
+        await sessions.terminer(session, ligne, now=now, motif="deconnexion")
+    return Response(status_code=204)
+
+
+@public.post(
+    "/reinitialisation",
+    response_model=DefiCree,
+    responses=error_responses(TropDeRequetes, Unprocessable),
+)
 async def demander_reinitialisation(
-    corps: Reinitialisation, session: SessionDep, registre: RegistreDep, now: NowDep
+    request: Request,
+    corps: Reinitialisation,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    apres: BackgroundTasks,
 ) -> DefiCree:
-    defi_id = await reinitialisation.demander(
+    """The same answer whether or not the address has an account (and the same 429 for any address
+    that had its challenges for the hour); the code goes out only when the proof holds."""
+    limiter_client(request, registre, now)
+    defi_id, envoi = await reinitialisation.demander(
         session, registre, str(corps.email), date_naissance=corps.date_naissance, siren=corps.siren, now=now
     )
-    return DefiCree(defi_id=defi_id)
+    return _defi_cree(defi_id, envoi, apres)
 
 
 @public.post(
     "/reinitialisation/{defi_id}",
     status_code=204,
     response_class=Response,
-    responses=error_responses(AuthentificationDestinataire, Unprocessable),
+    responses=error_responses(AuthentificationDestinataire, CompteVerrouille, Unprocessable),
 )
 async def reinitialiser(
     defi_id: str, corps: NouveauMotDePasse, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -134,30 +201,55 @@ async def reinitialiser(
 @public.post(
     "/connexion",
     response_model=DefiCree,
-    responses=error_responses(CompteVerrouille, Unprocessable),
+    responses=error_responses(TropDeRequetes, Unprocessable),
 )
 async def ouvrir_session(
-    corps: Connexion, session: SessionDep, registre: RegistreDep, now: NowDep
-) -> DefiCree | JSONResponse:
+    request: Request,
+    corps: Connexion,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    apres: BackgroundTasks,
+) -> DefiCree:
     """The declarant's own sign-in (password, then the code sent to the declared channel): the
     session it opens (`Authorization: Bearer`) replaces `X-Jeton-Gestion` on their declarations."""
-    resultat = await connexion.commencer(
+    limiter_client(request, registre, now)
+    defi_id, envoi = await connexion.commencer(
         session, registre, str(corps.email), corps.mot_de_passe.get_secret_value(), now=now
     )
-    return _ou_probleme(resultat)
+    return _defi_cree(defi_id, envoi, apres)
 
 
 @public.post(
     "/connexion/{defi_id}/code",
     response_model=JetonDestinataire,
-    responses=error_responses(AuthentificationDestinataire),
+    responses=error_responses(AuthentificationDestinataire, CompteVerrouille),
 )
 async def valider_session(
     defi_id: str, corps: CodeSaisi, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> JetonDestinataire | JSONResponse:
+    """The session's secret (opaque, 256 bits; a server-side record, `sessions.py`): send it as
+    `Authorization: Bearer`; it ends at sign-out, password reset, revocation or by an operator."""
     compte = await connexion.verifier_defi(session, registre, defi_id, corps.code, "connexion", now=now)
     if isinstance(compte, ServiceError):
         return problem_response(compte)
-    return JetonDestinataire(
-        jeton=await connexion.jeton_destinataire(session, registre, compte, audience="consent")
-    )
+    _sid, secret = await connexion.ouvrir_session(session, registre, compte, "api", now=now)
+    return JetonDestinataire(jeton=secret)
+
+
+@public.post(
+    "/deconnexion",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(Authentification),
+)
+async def fermer_session(
+    session: SessionDep, now: NowDep, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    """End the API session sent as `Authorization: Bearer` (at once, for every later request)."""
+    scheme, _, secret = (authorization or "").partition(" ")
+    ligne = await sessions.par_secret(session, secret.strip(), genre="api", now=now)
+    if scheme.lower() != "bearer" or ligne is None:
+        raise Authentification("Session absente, expirée ou invalide.")
+    await sessions.terminer(session, ligne, now=now, motif="deconnexion")
+    return Response(status_code=204)

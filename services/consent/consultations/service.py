@@ -29,9 +29,11 @@ from services.consent.consultations.evaluation import (
 from services.consent.consultations.schemas import IdentiteMorale, IdentitePhysique
 from services.consent.identite import forme_morale, forme_physique
 from services.consent.journal.service import feuille
-from services.consent.models import Consultation, Declaration, Version
+from services.consent.models import OUVERTURES, Consultation, Declaration, Version
 from services.consent.registre import Registre
+from shared import ouvertures
 from shared.crypto.tokens import blind_index
+from shared.evidence.engagements import Ouverture
 from shared.translog.store import IndexRef
 
 _D = Declaration.__table__.c
@@ -154,7 +156,7 @@ def _ligne(
     }
 
 
-def _feuille(registre: Registre, ligne: dict[str, Any]) -> bytes:
+def _feuille(registre: Registre, ligne: dict[str, Any]) -> tuple[bytes, list[Ouverture]]:
     """The access-log row's leaf: the file reference only as a keyed hash, no personal data."""
     reference_dossier = ligne["reference_dossier"]
     reference = (
@@ -203,9 +205,9 @@ async def journaliser(
     identifiant = await session.scalar(_CONSULTATION, ligne)
     if identifiant is None:  # pragma: no cover - INSERT ... RETURNING returns the row
         raise RuntimeError("the access-log insert returned no id")
-    await registre.journal.enqueue(
-        session, _feuille(registre, ligne), now=now, refs=[IndexRef(_LEAF_INDEX, identifiant)]
-    )
+    donnees, ouverts = _feuille(registre, ligne)
+    await ouvertures.retenir(session, OUVERTURES, ouverts)
+    await registre.journal.enqueue(session, donnees, now=now, refs=[IndexRef(_LEAF_INDEX, identifiant)])
 
 
 async def journaliser_lot(
@@ -230,7 +232,9 @@ async def journaliser_lot(
         )
         for d, verdict in zip(demandes, verdicts, strict=True)
     ]
-    feuilles = [_feuille(registre, ligne) for ligne in lignes]
+    ecrites = [_feuille(registre, ligne) for ligne in lignes]
+    feuilles = [donnees for donnees, _ in ecrites]
+    await ouvertures.retenir(session, OUVERTURES, [o for _, ouverts in ecrites for o in ouverts])
     ids = (await session.execute(_CONSULTATIONS_LOT, lignes)).scalars().all()
     # The leaves' created_at: the batch's latest request instant (each leaf also carries its own).
     await registre.journal.enqueue_many(

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.comptes.connexion import personne_de_session
+from services.consent.comptes import sessions
 from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import (
     Code,
@@ -33,8 +34,9 @@ from services.consent.errors import (
     JetonGestionInvalide,
     MentionsPerimees,
 )
+from services.consent.models import Declaration
 from services.consent.registre import RegistreDep
-from shared.crypto.tokens import blind_index
+from shared.crypto.tokens import blind_index, verify_token
 from shared.errors import (
     Authentification,
     IdempotenceConflit,
@@ -51,23 +53,45 @@ from shared.errors import (
 router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 
 
-def _proprietaire(
-    registre: RegistreDep,
+async def _proprietaire(
+    session: SessionDep,
+    now: NowDep,
     x_jeton_gestion: Annotated[str | None, Header(alias="X-Jeton-Gestion")] = None,
     authorization: Annotated[str | None, Header()] = None,
 ) -> service.Proprietaire:
-    """`X-Jeton-Gestion`, or once the account exists a destinataire session (`Authorization: Bearer`
-    from `POST /consent/v1/comptes/connexion`); a session that does not verify is a 401."""
+    """`X-Jeton-Gestion`, or once the account exists an API session (`Authorization: Bearer` from
+    `POST /consent/v1/comptes/connexion/{defi}/code`); a session that is not a live API session (a
+    page cookie's value included) is a 401."""
     personne_id = None
     if authorization is not None:
-        scheme, _, jeton = authorization.partition(" ")
-        personne_id = personne_de_session(registre, jeton.strip()) if scheme.lower() == "bearer" else None
-        if personne_id is None:
+        scheme, _, secret = authorization.partition(" ")
+        ligne = (
+            await sessions.par_secret(session, secret.strip(), genre="api", now=now)
+            if scheme.lower() == "bearer"
+            else None
+        )
+        if ligne is None or ligne.personne_id is None:
             raise Authentification("Session absente, expirée ou invalide.")
+        personne_id = ligne.personne_id
     return service.Proprietaire(jeton=x_jeton_gestion, personne_id=personne_id)
 
 
 JetonDep = Annotated[service.Proprietaire, Depends(_proprietaire)]
+_FACTICE = "0" * 64
+
+
+async def _charger(
+    session: AsyncSession, declaration_id: str, preuve: service.Proprietaire, *, verrou: bool = False
+) -> Declaration:
+    """The declaration its owner may act on; an unknown id answers exactly as a wrong token does
+    (403 `jeton-gestion-invalide`, same body), so the answer tells nothing about which ids exist."""
+    try:
+        declaration = await repository.charger(session, declaration_id, verrou=verrou)
+    except Introuvable:
+        verify_token(preuve.jeton or "", _FACTICE)  # the same work as for a known id
+        raise service.refus_proprietaire() from None
+    service.autoriser(declaration, preuve)
+    return declaration
 
 
 @router.post(
@@ -104,13 +128,12 @@ async def creer(
 @router.post(
     "/{declaration_id}/confirmation",
     response_model=Confirmee,
-    responses=error_responses(CodeInvalide, JetonGestionInvalide, Introuvable, EtatIncompatible),
+    responses=error_responses(CodeInvalide, JetonGestionInvalide, EtatIncompatible),
 )
 async def confirmer(
     declaration_id: str, corps: Code, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Confirmee | JSONResponse:
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     erreur = await service.confirmer(session, registre, declaration, corps.code, now=now)
     if erreur is not None:
         return problem_response(erreur)  # the attempt counter still commits
@@ -121,14 +144,13 @@ async def confirmer(
     "/{declaration_id}/confirmation/renvoi",
     status_code=202,
     response_model=CodeRenvoye,
-    responses=error_responses(TropDeRequetes, JetonGestionInvalide, Introuvable, EtatIncompatible),
+    responses=error_responses(TropDeRequetes, JetonGestionInvalide, EtatIncompatible),
 )
 async def renvoyer_code(
     declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> CodeRenvoye:
     """A new e-mail confirmation code (the previous one no longer works); 5 at most, one a minute."""
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     return CodeRenvoye(code_expire_le=await service.renvoyer_code(session, registre, declaration, now=now))
 
 
@@ -136,9 +158,7 @@ async def renvoyer_code(
     "/{declaration_id}/pieces",
     status_code=201,
     response_model=PieceLue,
-    responses=error_responses(
-        TropVolumineux, TypeNonSupporte, Unprocessable, JetonGestionInvalide, Introuvable
-    ),
+    responses=error_responses(TropVolumineux, TypeNonSupporte, Unprocessable, JetonGestionInvalide),
 )
 async def deposer_piece(
     declaration_id: str,
@@ -149,8 +169,7 @@ async def deposer_piece(
     registre: RegistreDep,
     now: NowDep,
 ) -> PieceLue:
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     piece = await pieces.deposer(session, registre, declaration, type_piece=type, fichier=fichier, now=now)
     return PieceLue.model_validate(piece, from_attributes=True)
 
@@ -158,13 +177,12 @@ async def deposer_piece(
 @router.post(
     "/{declaration_id}/soumission",
     response_model=Soumise,
-    responses=error_responses(DeclarationIncomplete, EtatIncompatible, JetonGestionInvalide, Introuvable),
+    responses=error_responses(DeclarationIncomplete, EtatIncompatible, JetonGestionInvalide),
 )
 async def soumettre(
     declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Soumise:
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     jws = await soumission.soumettre(session, registre, declaration, now=now)
     return Soumise(
         id=declaration.id,
@@ -176,26 +194,24 @@ async def soumettre(
 @router.get(
     "/{declaration_id}",
     response_model=DeclarationLue,
-    responses=error_responses(JetonGestionInvalide, Introuvable),
+    responses=error_responses(JetonGestionInvalide),
 )
 async def lire(
     declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> DeclarationLue:
-    declaration = await repository.charger(session, declaration_id)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton)
     return await vue.vue(session, registre, declaration, now)
 
 
 @router.post(
     "/{declaration_id}/revocation",
     response_model=Revoquee,
-    responses=error_responses(DejaRevoquee, EtatIncompatible, JetonGestionInvalide, Introuvable),
+    responses=error_responses(DejaRevoquee, EtatIncompatible, JetonGestionInvalide),
 )
 async def revoquer(
     declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Revoquee:
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     await service.revoquer(session, registre, declaration, now=now, acteur="declarant")
     return Revoquee(id=declaration.id, statut="revoquee", revoquee_le=now)
 
@@ -206,7 +222,7 @@ async def revoquer(
     response_model=VersionLue,
     responses={
         202: {"model": ContactEnAttenteLu, "description": "Nouvelle adresse : code envoyé, rien n'a changé"},
-        **error_responses(EtatIncompatible, JetonGestionInvalide, Introuvable),
+        **error_responses(EtatIncompatible, JetonGestionInvalide),
     },
 )
 async def changer_contact(
@@ -220,8 +236,7 @@ async def changer_contact(
     """New contact details. Same e-mail address (mobile only): the new version, 201. A new e-mail
     address: 202, a code goes to that address and nothing changes until it comes back through
     `POST /{id}/versions/confirmation`; avis keep going to the declared address meanwhile."""
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     resultat = await service.changer_contact(session, registre, declaration, corps, now=now)
     if isinstance(resultat, service.ContactEnAttente):
         lu = ContactEnAttenteLu(email=resultat.email, code_expire_le=resultat.code_expire_le)
@@ -233,14 +248,13 @@ async def changer_contact(
     "/{declaration_id}/versions/confirmation",
     status_code=201,
     response_model=VersionLue,
-    responses=error_responses(CodeInvalide, EtatIncompatible, JetonGestionInvalide, Introuvable),
+    responses=error_responses(CodeInvalide, EtatIncompatible, JetonGestionInvalide),
 )
 async def confirmer_contact(
     declaration_id: str, corps: Code, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> VersionLue | JSONResponse:
     """The code sent to the new e-mail address: the waiting contact change becomes the new version."""
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    service.autoriser(declaration, jeton)
+    declaration = await _charger(session, declaration_id, jeton, verrou=True)
     resultat = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
     if isinstance(resultat, ServiceError):
         return problem_response(resultat)  # the attempt counter still commits

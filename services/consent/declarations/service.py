@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
+from services.consent.comptes import sessions
 from services.consent.comptes.service import ouvrir_compte, suivre_email
 from services.consent.declarations import repository as repo
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate, PersonnePhysique
@@ -50,11 +51,18 @@ JOURS_ABANDON = 30
 
 @dataclass(frozen=True)
 class Proprietaire:
-    """What a request shows to act on a declaration: its management token, or a destinataire
-    session (the `personne_id` of a verified consent session token, see `comptes.connexion`)."""
+    """What a request shows to act on a declaration: its management token, a destinataire session
+    (the `personne_id` of a live session, `comptes.sessions`), or a page session opened with the
+    declaration's management token (`gestion`: that declaration's id)."""
 
     jeton: str | None = None
     personne_id: str | None = None
+    gestion: str | None = None
+
+
+def refus_proprietaire() -> JetonGestionInvalide:
+    """The one refusal for a wrong token, a foreign session and an unknown declaration alike."""
+    return JetonGestionInvalide("Jeton de gestion (ou session) absent ou invalide.")
 
 
 def autoriser(declaration: Declaration, preuve: Proprietaire | str | None) -> None:
@@ -62,8 +70,10 @@ def autoriser(declaration: Declaration, preuve: Proprietaire | str | None) -> No
         preuve = Proprietaire(jeton=preuve)
     if preuve.personne_id is not None and hmac.compare_digest(preuve.personne_id, declaration.personne_id):
         return
+    if preuve.gestion is not None and hmac.compare_digest(preuve.gestion, declaration.id):
+        return
     if not preuve.jeton or not verify_token(preuve.jeton, declaration.jeton_hash):
-        raise JetonGestionInvalide("Jeton de gestion (ou session) absent ou invalide.")
+        raise refus_proprietaire()
 
 
 def _nouveau_code(
@@ -259,6 +269,8 @@ async def revoquer(
     declaration.revoquee_le = now
     declaration.destruction_le = date_destruction(repo.jour_local(now, version.fuseau))
     declaration.mot_de_passe_attente = None
+    # Whoever holds a session on it (its token's, or its declarant's) signs in again.
+    await sessions.terminer_sur(session, declaration, now=now, motif="revocation")
     await evenement(
         session,
         registre,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, tuple_
 
 from services.consent import chiffrement
+from services.consent.comptes import sessions
 from services.consent.declarations import pieces, repository
 from services.consent.declarations.schemas import DeclarationLue
 from services.consent.declarations.service import evenement
@@ -173,3 +174,36 @@ async def decider(
         acteur=f"operateur:{operateur.sub}",
     )
     return Decidee(id=declaration.id, statut=declaration.statut, decidee_le=now)
+
+
+class SessionsTerminees(BaseModel):
+    id: str
+    sessions_terminees: int
+
+
+@router.post(
+    "/declarations/{declaration_id}/sessions/fin",
+    response_model=SessionsTerminees,
+    responses=error_responses(Authentification, Interdit, Introuvable),
+)
+async def terminer_sessions(
+    declaration_id: str,
+    operateur: CurrentOperateur,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+) -> SessionsTerminees:
+    """End at once every session on this declaration: those opened with its management token and
+    every session of its declarant (personal space, API, coffre retrieval pages). Logged."""
+    declaration = await repository.charger(session, declaration_id, verrou=True)
+    nombre = await sessions.terminer_sur(session, declaration, now=now, motif="operateur")
+    await evenement(
+        session,
+        registre,
+        declaration.id,
+        "sessions.terminees",
+        now=now,
+        acteur=f"operateur:{operateur.sub}",
+        nombre=nombre,
+    )
+    return SessionsTerminees(id=declaration.id, sessions_terminees=nombre)

@@ -1,4 +1,8 @@
-"""The declaration form, e-mail code, proofs, récépissé and the personal space (HTML, French)."""
+"""The declaration form, e-mail code, proofs, récépissé and the personal space (HTML, French).
+
+Every POST needs this site's origin and the CSRF value bound to the browser's session
+(`navigateur.py`); the session is a server-side record, never the management token.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,24 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 
 from services.consent.comptes import connexion
+from services.consent.comptes.router import limiter_client
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
+from services.consent.pages import navigateur as nav_
 from services.consent.pages.formulaire import corps_declaration, messages
-from services.consent.registre import Registre, RegistreDep, registre_of
+from services.consent.pages.navigateur import Navigateur
+from services.consent.registre import Registre, RegistreDep
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.natures import NATURES, TOUTES_NATURES
@@ -53,8 +61,7 @@ def _instant_fr(instant: datetime | None, fuseau: str) -> str:
 _env.filters["natures_fr"] = _natures_fr
 _env.filters["date_fr"] = _date_fr
 _env.filters["instant_fr"] = _instant_fr
-COOKIE = "signif_gestion"
-COOKIE_SESSION = "signif_session"
+Csrf = Annotated[str, Form(max_length=100)]
 STATUTS = {
     "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
     "en_attente_verification": "en cours de vérification",
@@ -65,70 +72,72 @@ STATUTS = {
 }
 
 
-def page(nom: str, status_code: int = 200, **contexte: Any) -> HTMLResponse:
-    html = _env.get_template(nom).render(**contexte)
-    return HTMLResponse(
-        html,
-        status_code=status_code,
-        headers={"Content-Security-Policy": STRICT_CSP, "Cache-Control": "no-store"},
-    )
+class Pages:
+    """One request's page context: renders templates with the browser's CSRF value and sets its
+    cookie when it is new."""
+
+    def __init__(self, request: Request, registre: Registre, nav: Navigateur) -> None:
+        self.request, self.registre, self.nav = request, registre, nav
+
+    def page(self, nom: str, status_code: int = 200, **contexte: Any) -> HTMLResponse:
+        html = _env.get_template(nom).render(csrf=self.nav.csrf, **contexte)
+        response = HTMLResponse(
+            html,
+            status_code=status_code,
+            headers={"Content-Security-Policy": STRICT_CSP, "Cache-Control": "no-store"},
+        )
+        nav_.avec_cookie(response, self.request, self.registre, self.nav)
+        return response
+
+    def vers(self, url: str) -> Response:
+        response = RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+        return nav_.avec_cookie(response, self.request, self.registre, self.nav)
+
+    def valide(self, csrf: str | None) -> bool:
+        return nav_.formulaire_valide(self.request, self.registre, self.nav, csrf)
+
+    def acces_refuse(self) -> HTMLResponse:
+        return self.page(
+            "acces.html",
+            403,
+            titre="Accéder à ma déclaration",
+            erreurs=["Jeton de gestion ou session absent, invalide ou expiré."],
+        )
+
+    def formulaire_refuse(self) -> HTMLResponse:
+        """A POST without this page's CSRF value, or from another site: nothing done."""
+        return self.page(
+            "acces.html",
+            403,
+            titre="Accéder à ma déclaration",
+            erreurs=["Ce formulaire a expiré ou ne vient pas de ce site : rien n'a été fait. Recommencez."],
+        )
+
+    async def declaration(
+        self, session: Any, declaration_id: str, *, verrou: bool = False
+    ) -> Declaration | None:
+        """The declaration, if this browser's session was opened with its management token or is its
+        declarant's (the same None for an unknown id)."""
+        preuve = self.nav.preuve
+        if preuve.personne_id is None and preuve.gestion is None:
+            return None
+        try:
+            declaration = await repository.charger(session, declaration_id, verrou=verrou)
+            service.autoriser(declaration, preuve)
+        except ServiceError:
+            return None
+        return declaration
 
 
-def _vers(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+async def _pages(request: Request, session: SessionDep, registre: RegistreDep, now: NowDep) -> Pages:
+    return Pages(request, registre, await nav_.navigateur(request, session, registre, now))
 
 
-def _personne(request: Request) -> str | None:
-    """The person signed in on these pages (a consent destinataire session in its cookie), or None."""
-    jeton = request.cookies.get(COOKIE_SESSION)
-    return connexion.personne_de_session(registre_of(request), jeton) if jeton else None
+PagesDep = Annotated[Pages, Depends(_pages)]
 
 
-async def _declaration(
-    request: Request, session: Any, declaration_id: str, *, verrou: bool = False
-) -> Declaration | None:
-    """The declaration, if the cookies hold its management token or the session of its declarant."""
-    ident, _, jeton = request.cookies.get(COOKIE, "").partition(":")
-    preuve = service.Proprietaire(
-        jeton=jeton if ident == declaration_id else None, personne_id=_personne(request)
-    )
-    if preuve.jeton is None and preuve.personne_id is None:
-        return None
-    try:
-        declaration = await repository.charger(session, declaration_id, verrou=verrou)
-        service.autoriser(declaration, preuve)
-    except ServiceError:
-        return None
-    return declaration
-
-
-def _avec_cookie(
-    response: Response, registre: Registre, nom: str, valeur: str, *, max_age: int | None = None
-) -> Response:
-    """The personal space's cookies: only sent back to its pages, never to scripts nor other sites."""
-    response.set_cookie(
-        nom,
-        valeur,
-        max_age=max_age,
-        path="/consent/espace",
-        httponly=True,
-        samesite="strict",
-        secure=registre.settings.env == "production",
-    )
-    return response
-
-
-def _acces_refuse() -> HTMLResponse:
-    return page(
-        "acces.html",
-        403,
-        titre="Accéder à ma déclaration",
-        erreurs=["Jeton de gestion ou session absent, invalide ou expiré."],
-    )
-
-
-def _formulaire(f: dict[str, Any], erreurs: list[str], status_code: int = 200) -> HTMLResponse:
-    return page(
+def _formulaire(p: Pages, f: dict[str, Any], erreurs: list[str], status_code: int = 200) -> HTMLResponse:
+    return p.page(
         "declaration.html",
         status_code,
         titre="Déclarer mon consentement",
@@ -139,25 +148,30 @@ def _formulaire(f: dict[str, Any], erreurs: list[str], status_code: int = 200) -
 
 
 @router.get("/declaration", response_class=HTMLResponse)
-async def formulaire() -> HTMLResponse:
-    return _formulaire({"natures": []}, [])
+async def formulaire(p: PagesDep) -> HTMLResponse:
+    return _formulaire(p, {"natures": []}, [])
 
 
 @router.post("/declaration", response_class=HTMLResponse)
-async def declarer(request: Request, session: SessionDep, registre: RegistreDep, now: NowDep) -> Response:
+async def declarer(
+    request: Request, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
     form = await request.form()
     champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     champs["natures"] = [v for v in form.getlist("natures") if isinstance(v, str)]
+    if not p.valide(champs.pop("csrf", None)):
+        return p.formulaire_refuse()
     try:
         corps = DeclarationCreate.model_validate(corps_declaration(champs))
         declaration, jeton = await service.declarer(session, registre, corps, now=now)
     except ValidationError as exc:
         champs.pop("mot_de_passe", None)
-        return _formulaire(champs, messages(exc), 422)
+        return _formulaire(p, champs, messages(exc), 422)
     except ServiceError as exc:
         champs.pop("mot_de_passe", None)
-        return _formulaire(champs, [exc.detail], exc.status_code)
-    response = page(
+        return _formulaire(p, champs, [exc.detail], exc.status_code)
+    p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, declaration_id=declaration.id)
+    return p.page(
         "code.html",
         201,
         titre="Confirmer mon adresse",
@@ -165,53 +179,57 @@ async def declarer(request: Request, session: SessionDep, registre: RegistreDep,
         numero=declaration.numero,
         jeton=jeton,
     )
-    return _avec_cookie(response, registre, COOKIE, f"{declaration.id}:{jeton}")
 
 
 @router.post("/espace/{declaration_id}/code", response_class=HTMLResponse)
 async def code(
     declaration_id: str,
-    request: Request,
+    p: PagesDep,
     code: Annotated[str, Form(max_length=12)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
+    csrf: Csrf = "",
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     erreur = await service.confirmer(session, registre, declaration, code.strip(), now=now)
     if erreur is not None:
-        return page(
+        return p.page(
             "code.html", 422, titre="Confirmer mon adresse", id=declaration_id, erreurs=[erreur.detail]
         )
-    return _vers(f"/consent/espace/{declaration_id}/pieces")
+    return p.vers(f"/consent/espace/{declaration_id}/pieces")
 
 
 @router.post("/espace/{declaration_id}/code/renvoi", response_class=HTMLResponse)
 async def renvoyer_code(
-    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     try:
         await service.renvoyer_code(session, registre, declaration, now=now)
     except ServiceError as exc:
-        return page(
+        return p.page(
             "code.html",
             exc.status_code,
             titre="Confirmer mon adresse",
             id=declaration_id,
             erreurs=[exc.detail],
         )
-    return page("code.html", titre="Confirmer mon adresse", id=declaration_id, renvoye=True)
+    return p.page("code.html", titre="Confirmer mon adresse", id=declaration_id, renvoye=True)
 
 
 async def _pieces(
-    session: Any, declaration: Declaration, erreurs: list[str], status_code: int = 200
+    p: Pages, session: Any, declaration: Declaration, erreurs: list[str], status_code: int = 200
 ) -> HTMLResponse:
-    return page(
+    return p.page(
         "pieces.html",
         status_code,
         titre="Pièces justificatives",
@@ -224,43 +242,48 @@ async def _pieces(
 
 
 @router.get("/espace/{declaration_id}/pieces", response_class=HTMLResponse)
-async def voir_pieces(declaration_id: str, request: Request, session: SessionDep) -> HTMLResponse:
-    declaration = await _declaration(request, session, declaration_id)
-    return _acces_refuse() if declaration is None else await _pieces(session, declaration, [])
+async def voir_pieces(declaration_id: str, p: PagesDep, session: SessionDep) -> HTMLResponse:
+    declaration = await p.declaration(session, declaration_id)
+    return p.acces_refuse() if declaration is None else await _pieces(p, session, declaration, [])
 
 
 @router.post("/espace/{declaration_id}/pieces", response_class=HTMLResponse)
 async def deposer(
     declaration_id: str,
-    request: Request,
+    p: PagesDep,
     type: Annotated[str, Form(max_length=48)],
     fichier: Annotated[UploadFile, File()],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
+    csrf: Csrf = "",
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     try:
         await pieces.deposer(session, registre, declaration, type_piece=type, fichier=fichier, now=now)
     except ServiceError as exc:
-        return await _pieces(session, declaration, [exc.detail], exc.status_code)
-    return _vers(f"/consent/espace/{declaration_id}/pieces")
+        return await _pieces(p, session, declaration, [exc.detail], exc.status_code)
+    return p.vers(f"/consent/espace/{declaration_id}/pieces")
 
 
 @router.post("/espace/{declaration_id}/soumission", response_class=HTMLResponse)
 async def soumettre(
-    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     try:
         jws = await soumission.soumettre(session, registre, declaration, now=now)
     except ServiceError as exc:
-        return await _pieces(session, declaration, [exc.detail], exc.status_code)
-    return page(
+        return await _pieces(p, session, declaration, [exc.detail], exc.status_code)
+    return p.page(
         "recepisse.html",
         titre="Récépissé de votre déclaration",
         id=declaration.id,
@@ -271,12 +294,12 @@ async def soumettre(
 
 
 async def _espace(
-    session: Any, registre: Registre, declaration: Declaration, now: Any, **extra: Any
+    p: Pages, session: Any, registre: Registre, declaration: Declaration, now: Any, **extra: Any
 ) -> HTMLResponse:
     d = await vue.vue(session, registre, declaration, now)
     attente = declaration.contact_attente is not None
     fuseau = territoire_legal(d.personne).fuseau
-    return page(
+    return p.page(
         "espace.html",
         titre="Mon espace personnel",
         d=d,
@@ -288,154 +311,191 @@ async def _espace(
 
 
 @router.get("/espace", response_class=HTMLResponse)
-async def acces() -> HTMLResponse:
-    return page("acces.html", titre="Accéder à ma déclaration")
+async def acces(p: PagesDep) -> HTMLResponse:
+    return p.page("acces.html", titre="Accéder à ma déclaration")
 
 
 @router.post("/espace", response_class=HTMLResponse)
 async def ouvrir(
+    p: PagesDep,
     declaration_id: Annotated[str, Form(max_length=36)],
     jeton: Annotated[str, Form(max_length=100)],
     session: SessionDep,
     registre: RegistreDep,
+    now: NowDep,
+    csrf: Csrf = "",
 ) -> Response:
+    """The management token opens a session on its declaration (the token itself is not kept)."""
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
     try:
         declaration = await repository.charger(session, declaration_id)
         service.autoriser(declaration, jeton)
     except ServiceError:
-        return _acces_refuse()
-    espace = _vers(f"/consent/espace/{declaration_id}")
-    return _avec_cookie(espace, registre, COOKIE, f"{declaration_id}:{jeton}")
+        return p.acces_refuse()
+    p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, declaration_id=declaration.id)
+    return p.vers(f"/consent/espace/{declaration_id}")
 
 
 @router.post("/espace/connexion", response_class=HTMLResponse)
 async def connecter(
+    request: Request,
+    p: PagesDep,
     email: Annotated[str, Form(max_length=254)],
     mot_de_passe: Annotated[str, Form(max_length=256)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
+    csrf: Csrf = "",
 ) -> Response:
     """Sign-in, first step: the code goes to the declared address only if the password is right,
     and the next page is the same either way (no oracle on who has an account)."""
-    resultat = await connexion.commencer(session, registre, email.strip(), mot_de_passe, now=now)
-    if isinstance(resultat, ServiceError):
-        return page("acces.html", 429, titre="Accéder à ma déclaration", erreurs=[resultat.detail])
-    return page("acces_code.html", titre="Code de connexion", defi_id=resultat)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    try:
+        limiter_client(request, registre, now)
+        defi_id, envoi = await connexion.commencer(session, registre, email.strip(), mot_de_passe, now=now)
+    except ServiceError as exc:
+        return p.page("acces.html", exc.status_code, titre="Accéder à ma déclaration", erreurs=[exc.detail])
+    reponse = p.page("acces_code.html", titre="Code de connexion", defi_id=defi_id)
+    reponse.background = BackgroundTask(envoi) if envoi is not None else None
+    return reponse
 
 
 @router.post("/espace/connexion/{defi_id}", response_class=HTMLResponse)
 async def saisir_code_connexion(
     defi_id: str,
+    p: PagesDep,
     code: Annotated[str, Form(max_length=12)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
+    csrf: Csrf = "",
 ) -> Response:
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
     compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
     if isinstance(compte, ServiceError):
-        return page(
-            "acces_code.html", 401, titre="Code de connexion", defi_id=defi_id, erreurs=[compte.detail]
+        if compte.status_code == 429:  # the lock page: what happened and what she can still do
+            return p.page("acces_code.html", 429, titre="Compte verrouillé", defi_id=defi_id, verrouille=True)
+        return p.page(
+            "acces_code.html",
+            compte.status_code,
+            titre="Code de connexion",
+            defi_id=defi_id,
+            erreurs=[compte.detail],
         )
-    jeton = await connexion.jeton_destinataire(session, registre, compte, audience="consent")
-    return _avec_cookie(
-        _vers("/consent/espace/declarations"),
-        registre,
-        COOKIE_SESSION,
-        jeton,
-        max_age=registre.settings.destinataire_token_ttl,
-    )
+    p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, personne_id=compte.personne_id)
+    return p.vers("/consent/espace/declarations")
 
 
 @router.get("/espace/declarations", response_class=HTMLResponse)
 async def mes_declarations(
-    request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+    p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> HTMLResponse:
-    personne = _personne(request)
+    personne = p.nav.personne_id
     if personne is None:
         erreur = "Session absente ou expirée : connectez-vous de nouveau."
-        return page("acces.html", 401, titre="Accéder à ma déclaration", erreurs=[erreur])
+        return p.page("acces.html", 401, titre="Accéder à ma déclaration", erreurs=[erreur])
     declarations = [
         await vue.vue(session, registre, d, now) for d in await repository.de_la_personne(session, personne)
     ]
-    return page("declarations.html", titre="Mes déclarations", declarations=declarations, statuts=STATUTS)
+    return p.page("declarations.html", titre="Mes déclarations", declarations=declarations, statuts=STATUTS)
 
 
 @router.post("/espace/deconnexion", response_class=HTMLResponse)
-async def deconnecter() -> HTMLResponse:
-    response = page("acces.html", titre="Accéder à ma déclaration", message="Vous êtes déconnecté.")
-    for nom in (COOKIE, COOKIE_SESSION):
-        response.delete_cookie(nom, path="/consent/espace")
-    return response
+async def deconnecter(
+    p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
+) -> HTMLResponse:
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    p.nav = await nav_.fermer(session, registre, p.nav, now=now)
+    return p.page("acces.html", titre="Accéder à ma déclaration", message="Vous êtes déconnecté.")
 
 
 @router.get("/espace/{declaration_id}", response_class=HTMLResponse)
 async def espace(
-    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> HTMLResponse:
-    declaration = await _declaration(request, session, declaration_id)
-    return _acces_refuse() if declaration is None else await _espace(session, registre, declaration, now)
+    declaration = await p.declaration(session, declaration_id)
+    return p.acces_refuse() if declaration is None else await _espace(p, session, registre, declaration, now)
 
 
 @router.post("/espace/{declaration_id}/contact", response_class=HTMLResponse)
 async def contact(
     declaration_id: str,
-    request: Request,
+    p: PagesDep,
     email: Annotated[str, Form(max_length=254)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
     mobile: Annotated[str, Form(max_length=20)] = "",
+    csrf: Csrf = "",
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     try:
         corps = ContactChange.model_validate({"contact": {"email": email, "mobile": mobile or None}})
         resultat = await service.changer_contact(session, registre, declaration, corps, now=now)
     except ValidationError:
-        return await _espace(session, registre, declaration, now, erreurs=["Coordonnées invalides."])
+        return await _espace(p, session, registre, declaration, now, erreurs=["Coordonnées invalides."])
     except ServiceError as exc:
-        return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
+        return await _espace(p, session, registre, declaration, now, erreurs=[exc.detail])
     if isinstance(resultat, service.ContactEnAttente):
         message = (
             f"Un code vient d'être envoyé à {resultat.email}. Saisissez-le ci-dessous : vos avis continuent "
             "d'être envoyés à l'adresse actuelle tant que la nouvelle n'est pas confirmée."
         )
-        return await _espace(session, registre, declaration, now, message=message)
-    return await _espace(session, registre, declaration, now, message="Vos coordonnées ont été mises à jour.")
+        return await _espace(p, session, registre, declaration, now, message=message)
+    return await _espace(
+        p, session, registre, declaration, now, message="Vos coordonnées ont été mises à jour."
+    )
 
 
 @router.post("/espace/{declaration_id}/contact/confirmation", response_class=HTMLResponse)
 async def confirmer_contact(
     declaration_id: str,
-    request: Request,
+    p: PagesDep,
     code: Annotated[str, Form(max_length=12)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
+    csrf: Csrf = "",
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     try:
         resultat = await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
     except ServiceError as exc:
-        return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
+        return await _espace(p, session, registre, declaration, now, erreurs=[exc.detail])
     if isinstance(resultat, ServiceError):
-        return await _espace(session, registre, declaration, now, erreurs=[resultat.detail])
-    return await _espace(session, registre, declaration, now, message="Vos coordonnées ont été mises à jour.")
+        return await _espace(p, session, registre, declaration, now, erreurs=[resultat.detail])
+    return await _espace(
+        p, session, registre, declaration, now, message="Vos coordonnées ont été mises à jour."
+    )
 
 
 @router.post("/espace/{declaration_id}/revocation", response_class=HTMLResponse)
 async def revoquer(
-    declaration_id: str, request: Request, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
 ) -> Response:
-    declaration = await _declaration(request, session, declaration_id, verrou=True)
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
-        return _acces_refuse()
+        return p.acces_refuse()
     try:
         await service.revoquer(session, registre, declaration, now=now, acteur="declarant")
     except ServiceError as exc:
-        return await _espace(session, registre, declaration, now, erreurs=[exc.detail])
-    return await _espace(session, registre, declaration, now, message="Votre consentement est révoqué.")
+        return await _espace(p, session, registre, declaration, now, erreurs=[exc.detail])
+    # The revocation ended every session on this declaration, this one included: this last page
+    # shows its outcome, and the browser goes back to a pre-session.
+    p.nav = await nav_.fermer(session, registre, p.nav, now=now)
+    message = "Votre consentement est révoqué. Par sécurité, vos sessions sont fermées."
+    return await _espace(p, session, registre, declaration, now, message=message, ferme=True)

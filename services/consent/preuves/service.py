@@ -4,8 +4,10 @@ Which leaves: every log leaf the registry wrote about the declaration and can fi
 its events (`consent_evenements`: creation, confirmation, submission, decisions, versions, pieces,
 revocation), the consultations and verifications that matched it (`consent_consultations`), the
 judicial authority's searches that named only this declaration (`consent_recherches_autorite`), and
-the leaf logging this very export. A leaf is kept only if its data say `declaration_id` = the
-subject and carry `type` and `instant`, as the verifier requires (leaves written before the log
+the leaf logging this very export. A leaf is kept only if it names the subject — in clear (format
+v1) or by a commitment its stored opening opens to the subject (v2; the bundle then carries that
+opening, and only the openings of the subject's commitments: a magistrate's or an account's stay
+closed) — and carries `type` and `instant`, as the verifier requires (leaves written before the log
 carried `instant`, or a search over several declarations, cannot be shown in such a bundle).
 
 Proofs: inclusion proofs to the first stored checkpoint covering those leaves, a consistency proof
@@ -25,10 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.journal.service import consigner_maintenant
-from services.consent.models import Consultation, Declaration, Evenement, RechercheAutorite
+from services.consent.models import OUVERTURES, Consultation, Declaration, Evenement, RechercheAutorite
 from services.consent.registre import Registre
+from shared import ouvertures
 from shared.crypto.tokens import blind_index
 from shared.evidence.bundle import BundleBuilder
+from shared.evidence.engagements import Ouverture, engagements_de, ouvrir
 from shared.evidence.journal import extract_journal
 
 TYPE_EXPORT = "autorite.preuves"
@@ -116,16 +120,26 @@ async def exporter(
         session, registre.settings.journal_origin, registre.journal_signer, now
     )
     entrees: list[dict[str, Any]] = []
+    ouverts: list[tuple[int, Ouverture]] = []
     for index in sorted(candidats):
         leaf = (await journal.leaves(session, index, index + 1))[0]
         contenu = json.loads(leaf.data)
+        if not isinstance(contenu, dict):
+            continue
+        propres = [
+            o
+            for o in await ouvertures.lire(session, OUVERTURES, engagements_de(contenu))
+            if o.champ in ("declaration_id", "declaration_ids") and o.valeur == declaration.id
+        ]
+        vue = ouvrir(contenu, propres)
         if (
-            isinstance(contenu, dict)
-            and contenu.get("declaration_id") == declaration.id
-            and isinstance(contenu.get("type"), str)
-            and isinstance(contenu.get("instant"), str)
+            vue.get("declaration_id") == declaration.id
+            and isinstance(vue.get("type"), str)
+            and isinstance(vue.get("instant"), str)
+            and "declarations_engagements" not in vue
         ):
-            entrees.append(_entree(index, contenu, candidats[index]))
+            entrees.append(_entree(index, vue, candidats[index]))
+            ouverts.extend((index, o) for o in propres)
     indexes = [e["index"] for e in entrees]
     checkpoint = await _checkpoint_couvrant(session, registre, max(indexes)) or dernier
     extrait = await extract_journal(
@@ -138,6 +152,7 @@ async def exporter(
     )
     builder = BundleBuilder.registre(declaration.id, genere_le=now)
     builder.set_journal(extrait)
+    builder.set_ouvertures(ouverts)
     builder.set_historique(declaration.id, entrees)
     builder.set_jwks({"keys": [{**registre.sceau.jwk, "alg": "EdDSA", "use": "sig"}]})
     return builder.build()

@@ -13,9 +13,10 @@ from sqlalchemy import ColumnElement, Select, Table, any_, delete, func, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.journal.service import canonique
+from services.consent.journal.service import feuille
 from services.consent.models import (
     JOB_TABLES,
+    OUVERTURES,
     CleDeclaration,
     Compte,
     Conservation,
@@ -23,13 +24,14 @@ from services.consent.models import (
     Evenement,
     Idempotence,
     Piece,
+    SessionDestinataire,
     Version,
 )
 from services.consent.purge.conservation import retenue
 from services.consent.registre import Registre
+from shared import ouvertures
 from shared.db import Database
 from shared.jobs import Handler, JobContext, enqueue
-from shared.outbox import rfc3339
 
 KIND = "consent.purge"
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,7 +69,7 @@ async def dues(session: AsyncSession, jour: date, limite: int | None = None) -> 
 #: The rows of a declaration, children first; the key row is what makes every envelope unreadable.
 _TABLES = [
     cast(Table, model.__table__)
-    for model in (Idempotence, Evenement, Piece, Version, Conservation, CleDeclaration)
+    for model in (Idempotence, Evenement, Piece, Version, Conservation, CleDeclaration, SessionDestinataire)
 ]
 _DECLARATIONS = cast(Table, Declaration.__table__)
 _COMPTES = cast(Table, Compte.__table__)
@@ -98,11 +100,11 @@ async def _detruire(
     await session.execute(
         delete(_COMPTES).where(_parmi(_COMPTES.c.personne_id, dialecte, personnes), ~restante.exists())
     )
-    await registre.journal.append_many(
-        session,
-        [canonique({"type": "declaration.purgee", "le": rfc3339(now), "declaration_id": i}) for i in ids],
-        now=now,
-    )
+    # The purge leaves commit to the ids like any v2 leaf, and no opening is kept, of them or of any
+    # earlier leaf about these declarations: from now on the log cannot be linked to them.
+    await ouvertures.oublier(session, OUVERTURES, ids)
+    feuilles = [feuille("declaration.purgee", now, {"declaration_id": i})[0] for i in ids]
+    await registre.journal.append_many(session, feuilles, now=now)
 
 
 async def _preparer(session: AsyncSession) -> None:
@@ -208,6 +210,10 @@ def make_handler(registre: Registre) -> Handler:
     day's purge is scheduled (once per day, whichever run gets there first)."""
 
     async def handler(ctx: JobContext) -> None:
+        # Sessions that ended or expired more than a day ago are of no further use to anyone.
+        await ctx.session.execute(
+            delete(SessionDestinataire).where(SessionDestinataire.expire_le < ctx.now - timedelta(days=1))
+        )
         bilan = await purger(ctx.session, registre, now=ctx.now, lots=1)
         if len(bilan.declarations) >= LOT:
             await enqueue(

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.abonnements.url import valider_url
+from services.notify.abonnements.url import est_courriel, reseaux, valider_url, verifier
 from services.notify.livraisons.signature import new_secret
 from services.notify.models import Abonnement
 from services.notify.settings import NotifySettings
@@ -35,9 +35,9 @@ async def creer(
     keys: KeyProvider,
     now: datetime,
 ) -> tuple[Abonnement, str]:
-    url = valider_url(
-        url, production=settings.env == "production", allow_private=settings.allow_private_webhooks
-    )
+    url = valider_url(url)
+    if not est_courriel(url):
+        await verifier(url, reseaux(settings.webhook_allowlist))
     abonnement_id = str(uuid.uuid4())
     secret = new_secret()
     dek, wrapped = keys.new_data_key(context=_context(abonnement_id))

@@ -124,3 +124,29 @@ def code_a_usage_unique(
         subtype="html",
     )
     return message
+
+
+SUJET_VERROUILLAGE = "Votre compte a été verrouillé"
+
+
+def compte_verrouille(
+    *, jusqu_au: datetime, expediteur: str, destinataire: str, maintenant: datetime
+) -> EmailMessage:
+    """The owner's notice that her account locked after repeated failed attempts (no code in it)."""
+    message = message_vierge(
+        expediteur=expediteur, destinataire=destinataire, objet=SUJET_VERROUILLAGE, maintenant=maintenant
+    )
+    paragraphes = [
+        "Bonjour,",
+        "Plusieurs tentatives de connexion ou de réinitialisation du mot de passe de votre espace "
+        "destinataire ont échoué : votre compte est verrouillé par précaution jusqu'au "
+        f"{_date_fr(jusqu_au)}. Pendant ce temps, aucun code n'est envoyé ni accepté.",
+        "Si vous êtes à l'origine de ces tentatives, patientez puis réessayez. Sinon, quelqu'un essaie "
+        "peut-être d'accéder à votre compte : ne communiquez jamais vos codes, et choisissez un nouveau "
+        "mot de passe dès la fin du verrouillage. Votre jeton de gestion permet toujours d'accéder à vos "
+        "déclarations.",
+        "Ce message est envoyé automatiquement ; n'y répondez pas.",
+    ]
+    message.set_content("\n\n".join(paragraphes) + "\n")
+    message.add_alternative(_html(SUJET_VERROUILLAGE, [html.escape(p) for p in paragraphes]), subtype="html")
+    return message

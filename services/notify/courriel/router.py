@@ -1,4 +1,5 @@
-"""`POST /notify/v1/interne/codes` (role `service`, from consent): e-mail a one-time code now.
+"""`POST /notify/v1/interne/codes` (role `service`, from consent): e-mail a one-time code now;
+`POST /notify/v1/interne/verrouillages`: tell an account's owner it locked.
 
 Only the fact that a code was sent is stored (purpose, instant, Message-ID): never the code, never
 the address. A transport failure answers 503 so consent can tell the person to try again.
@@ -7,15 +8,18 @@ the address. A transport failure answers 503 so consent can tell the person to t
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.courriel.mailer import EnvoiImpossible
-from services.notify.courriel.messages import code_a_usage_unique
+from services.notify.courriel.messages import code_a_usage_unique, compte_verrouille
 from services.notify.dependencies import NotifyDep
 from services.notify.models import EnvoiCode
+from services.notify.runtime import NotifyRuntime
 from shared.auth import CurrentService
 from shared.db import SessionDep
 from shared.errors import ServiceIndisponible, error_responses
@@ -49,11 +53,42 @@ async def envoyer_code(
         destinataire=str(corps.email),
         maintenant=now,
     )
+    return await _envoyer(session, notify, message, corps.objet, now=now)
+
+
+async def _envoyer(
+    session: AsyncSession, notify: NotifyRuntime, message: EmailMessage, objet: str, *, now: datetime
+) -> CodeEnvoye:
+    """Send now (a transport failure is a 503) and record only that it was sent."""
     try:
         await notify.mailer.send(message)
     except EnvoiImpossible as exc:
         raise ServiceIndisponible("Le message n'a pas pu être envoyé ; réessayez.") from exc
-    session.add(
-        EnvoiCode(objet=corps.objet, envoye_le=now, message_id=str(message["Message-ID"]).strip("<>"))
-    )
+    session.add(EnvoiCode(objet=objet, envoye_le=now, message_id=str(message["Message-ID"]).strip("<>")))
     return CodeEnvoye(envoye_le=now)
+
+
+class Verrouillage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    jusqu_au: datetime
+
+
+@router.post(
+    "/verrouillages",
+    status_code=202,
+    response_model=CodeEnvoye,
+    responses=error_responses(ServiceIndisponible),
+)
+async def prevenir_verrouillage(
+    corps: Verrouillage, _service: CurrentService, session: SessionDep, notify: NotifyDep
+) -> CodeEnvoye:
+    now = notify.base.clock.now()
+    message = compte_verrouille(
+        jusqu_au=corps.jusqu_au,
+        expediteur=notify.settings.mail_from,
+        destinataire=str(corps.email),
+        maintenant=now,
+    )
+    return await _envoyer(session, notify, message, "verrouillage", now=now)

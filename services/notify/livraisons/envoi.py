@@ -1,5 +1,9 @@
 """One webhook HTTP attempt: signed POST, no redirects, bounded response, overall timeout.
 
+The client's transport is `abonnements.url.TransportVerifie`: a target whose addresses are refused
+raises before anything is sent, and is recorded as `adresse_refusee` with no duration and no byte
+count (a delivery record must not become a probe of the platform's network).
+
 The response body is read raw (no content decoding, so no decompression bomb) and at most
 `max_bytes` of it; the rest is discarded by closing the connection. The whole attempt (connect,
 send, headers, bounded read) runs under one deadline. The outcome is returned, never raised: every
@@ -18,7 +22,6 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from services.notify.abonnements.url import verifier_resolution
 from services.notify.errors import UrlWebhookRefusee
 from services.notify.livraisons.signature import signature_header
 
@@ -30,8 +33,8 @@ class Resultat:
     succes: bool
     code_reponse: int | None
     classe_erreur: str | None
-    duree_ms: int
-    octets_lus: int
+    duree_ms: int | None
+    octets_lus: int | None
     reponse_tronquee: bool
 
     @property
@@ -59,7 +62,6 @@ async def envoyer(
     now: datetime,
     delai: float,
     max_bytes: int,
-    check_resolution: bool,
 ) -> Resultat:
     timestamp = int(now.timestamp())
     headers = {
@@ -79,8 +81,6 @@ async def envoyer(
     error: str | None = None
     try:
         async with asyncio.timeout(delai):
-            if check_resolution:
-                await verifier_resolution(url)
             async with http.stream("POST", url, content=body, headers=headers) as response:
                 code = response.status_code
                 async for chunk in response.aiter_raw():
@@ -91,7 +91,7 @@ async def envoyer(
     except TimeoutError:
         error = "delai_depasse"
     except UrlWebhookRefusee:
-        error = "adresse_refusee"
+        return Resultat(False, None, "adresse_refusee", None, None, False)
     except httpx.HTTPError as exc:
         error = type(exc).__name__
     duree_ms = int((time.perf_counter() - start) * 1000)

@@ -26,11 +26,12 @@ class TentativeLue(BaseModel):
     numero: int
     manuelle: bool
     debut_le: datetime
-    duree_ms: int
+    #: Null for a refused target (`classe_erreur` "adresse_refusee"): nothing was sent.
+    duree_ms: int | None
     statut: str
     code_reponse: int | None
     classe_erreur: str | None
-    octets_lus: int
+    octets_lus: int | None
     reponse_tronquee: bool
 
 

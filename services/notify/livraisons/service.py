@@ -140,7 +140,7 @@ def make_handler(notify: NotifyRuntime) -> Any:
             donnees=found.evenement.donnees,
         )
         resultat = await envoi.envoyer(
-            notify.http,
+            notify.webhooks,
             url=found.abonnement.url,
             webhook_id=found.evenement.id,
             body=body,
@@ -149,7 +149,6 @@ def make_handler(notify: NotifyRuntime) -> Any:
             now=ctx.now,
             delai=settings.webhook_timeout,
             max_bytes=settings.webhook_max_response_bytes,
-            check_resolution=not settings.allow_private_webhooks,
         )
         await _enregistrer(ctx.session, found, resultat, rang=rang, now=ctx.now)
 

@@ -42,7 +42,7 @@ from shared.testing.aiguillage import Aiguillage
 from shared.testing.apps import commissaire_claims, issuer_for, running
 from shared.testing.databases import sqlite_url
 from shared.testing.smtp import SmtpServer, smtp_server
-from tests.services.consent.conftest import NotifyReel, activer, consent_settings, corps, demarrer
+from tests.services.consent.conftest import NotifyReel, activer, consent_settings, corps, demarrer, ouverte
 
 #: When the template's declarations were made and accepted: before every instant the tests pin.
 CREEES_LE = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
@@ -186,11 +186,11 @@ class Voisins:
             return list((await session.scalars(query)).all())
 
     async def feuille_du_registre(self, index: int) -> dict[str, Any]:
-        """One leaf of consent's registry log (a verification's is `Consultation.leaf_index`)."""
+        """One leaf of consent's registry log (a verification's is `Consultation.leaf_index`), its
+        commitments opened with consent's openings."""
         async with self.consent.db.transaction() as session:
             [feuille] = await self.registre.journal.leaves(session, index, index + 1)
-        donnees: dict[str, Any] = json.loads(feuille.data)
-        return donnees
+        return await ouverte(self.consent, json.loads(feuille.data))
 
     async def defis_de_connexion(self) -> list[Defi]:
         """consent's sign-in challenges (one per password step of a destinataire)."""
@@ -254,6 +254,7 @@ class Voisins:
             "iat": maintenant,
             "exp": maintenant + 900,
             "jti": uuid.uuid4().hex,
+            "sid": "0" * 64,
             **claims,
         }
         kid = signataire.kid if cle is None else key_id(cle.public_key())

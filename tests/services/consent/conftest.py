@@ -16,16 +16,21 @@ from fastapi import FastAPI
 
 from services.consent.app import create_app
 from services.consent.mentions.textes import SHA256, VERSION
+from services.consent.models import OUVERTURES
 from services.consent.settings import ConsentSettings
 from services.notify.app import create_app as notify_app
 from services.notify.courriel.messages import OBJETS_CODE
 from services.notify.settings import NotifySettings
+from shared import ouvertures
 from shared.app import ServiceRuntime
+from shared.evidence.engagements import engagements_de, ouvrir
 from shared.issuer import DevIssuer
 from shared.testing.apps import commissaire_claims, issuer_for, migrate, running
 from shared.testing.databases import sqlite_url
 from shared.testing.smtp import SmtpServer, smtp_server
 
+#: Pages set `Secure` cookies (except on plain HTTP to a loopback host): the tests browse over https.
+BASE = "https://consent.test"
 DEBUT = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -103,7 +108,7 @@ async def demarrer(settings: ConsentSettings) -> AsyncIterator[Consent]:
     await migrate(settings)
     async with smtp_server() as smtp, _notify(settings, smtp) as notify_app:
         app = create_app(settings, http_transport=httpx.ASGITransport(app=notify_app))
-        async with running(app) as client:
+        async with running(app, base_url=BASE) as client:
             yield Consent(client, app.state.runtime, settings, NotifyReel(smtp), issuer_for(settings))
 
 
@@ -274,3 +279,28 @@ async def changer_adresse(env: Consent, d: Declaree, email: str) -> dict[str, An
     assert confirme.status_code == 201, confirme.text
     version: dict[str, Any] = confirme.json()
     return version
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def csrf_de(html: str) -> str:
+    """The CSRF value of a page's forms (bound to the browser's session cookie)."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+async def formulaire(
+    client: httpx.AsyncClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any
+) -> httpx.Response:
+    """POST a page form as the browser would: with the CSRF value of this browser's session."""
+    page = await client.get("/consent/espace")
+    return await client.post(url, data={**(data or {}), "csrf": csrf_de(page.text)}, **kwargs)
+
+
+async def ouverte(runtime: ServiceRuntime, contenu: dict[str, Any]) -> dict[str, Any]:
+    """A registry leaf as its writer saw it: its commitments opened with the openings consent keeps."""
+    async with runtime.db.transaction() as session:
+        trouvees = await ouvertures.lire(session, OUVERTURES, engagements_de(contenu))
+    return ouvrir(contenu, trouvees)

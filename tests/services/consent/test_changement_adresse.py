@@ -3,7 +3,7 @@ address keeps receiving the avis (the coffre's channel does not move)."""
 
 from __future__ import annotations
 
-from tests.services.consent.conftest import Consent, activer, declarer
+from tests.services.consent.conftest import Consent, activer, declarer, formulaire
 from tests.services.consent.test_pages import FORM
 
 BASE = "/consent/v1/declarations"
@@ -80,14 +80,19 @@ async def test_an_unconfirmed_declaration_cannot_move_its_address(consent: Conse
 
 async def test_the_personal_space_asks_for_the_code(consent: Consent) -> None:
     client = consent.client
-    created = await client.post("/consent/declaration", data={**FORM, "consentement_expres": "oui"})
+    created = await formulaire(client, "/consent/declaration", data={**FORM, "consentement_expres": "oui"})
     declaration_id = created.text.split('action="/consent/espace/')[1].split("/code")[0]
-    await client.post(f"/consent/espace/{declaration_id}/code", data={"code": consent.notify.dernier_code()})
-    page = await client.post(f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"})
+    await formulaire(
+        client, f"/consent/espace/{declaration_id}/code", data={"code": consent.notify.dernier_code()}
+    )
+    page = await formulaire(
+        client, f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"}
+    )
     assert page.status_code == 200
     assert "envoyé à neuve@example.org. Saisissez-le ci-dessous" in page.text
     assert "Code reçu à la nouvelle adresse" in page.text
-    confirme = await client.post(
+    confirme = await formulaire(
+        client,
         f"/consent/espace/{declaration_id}/contact/confirmation",
         data={"code": consent.notify.dernier_code("neuve@example.org")},
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from services.consent.consultations.lots import Lots
 from services.consent.models import Consultation
 from shared.testing.apps import commissaire_claims
-from tests.services.consent.conftest import Consent, activer, consent_settings, demarrer
+from tests.services.consent.conftest import Consent, activer, consent_settings, demarrer, ouverte
 from tests.services.consent.test_consultations import C, demande, ident
 
 J = "/consent/v1/journal"
@@ -62,7 +62,7 @@ async def test_concurrent_consultations_share_transactions(consent_db: Consent) 
     leaves = await _leaves(env)
     for row in rows:
         assert row.leaf_index is not None
-        leaf = leaves[row.leaf_index]
+        leaf = await ouverte(env.runtime, leaves[row.leaf_index])
         assert leaf["type"] == "consultation"
         assert leaf["declaration_id"] == row.declaration_id
         assert leaf["consentement"] is row.consentement

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from services.consent.mentions.textes import SHA256, VERSION
 from shared.crypto.jws import verify_json
@@ -205,7 +206,12 @@ async def test_management_token_is_required_and_hashed(consent: Consent) -> None
     other = await declarer(consent, corps(contact={"email": "autre@example.org"}))
     assert (await consent.client.get(f"{BASE}/{d.id}", headers=other.entetes)).status_code == 403
     assert (await consent.client.post(f"{BASE}/{d.id}/revocation", headers=other.entetes)).status_code == 403
-    assert (await consent.client.get(f"{BASE}/inconnue", headers=d.entetes)).status_code == 404
+    # Issue 19 (finding 7): a wrong token on an existing id and any token on an unknown id get one
+    # answer, so the answer tells nothing about which ids exist.
+    faux = await consent.client.get(f"{BASE}/{d.id}", headers={"X-Jeton-Gestion": d.jeton[:-1] + "A"})
+    inconnue = await consent.client.get(f"{BASE}/{uuid.uuid4()}", headers=d.entetes)
+    assert faux.status_code == inconnue.status_code == 403
+    assert faux.json() | {"instance": None} == inconnue.json() | {"instance": None}
     raw = octets_sqlite(consent)
     assert d.jeton.encode() not in raw
     assert hash_token(d.jeton).encode() in raw

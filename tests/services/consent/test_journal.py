@@ -18,6 +18,7 @@ from tests.services.consent.conftest import (
     consent_settings,
     declarer,
     demarrer,
+    ouverte,
     soumettre,
 )
 
@@ -44,7 +45,9 @@ async def test_checkpoint_entries_and_proofs_verify(consent_db: Consent) -> None
     types = [json.loads(e["donnees"])["type"] for e in entrees]
     assert types[0] == "declaration.creee"
     assert "declaration.soumise" in types
-    assert any(json.loads(e["donnees"]).get("declaration_id") == d.id for e in entrees)
+    assert all(d.id not in e["donnees"] for e in entrees)  # committed to, never in clear
+    ouvertes = [await ouverte(env.runtime, json.loads(e["donnees"])) for e in entrees]
+    assert any(o.get("declaration_id") == d.id for o in ouvertes)
     for entree in entrees:
         proof = (
             await env.client.get(
@@ -127,7 +130,7 @@ async def test_rows_name_their_leaves_once_integrated(consent_db: Consent) -> No
     for type_, index in lignes:
         assert index is not None
         entree = (await env.client.get(J + "/entrees", params={"debut": index, "fin": index + 1})).json()
-        contenu = json.loads(entree["elements"][0]["donnees"])
+        contenu = await ouverte(env.runtime, json.loads(entree["elements"][0]["donnees"]))
         assert (contenu["type"], contenu["declaration_id"]) == (type_, d.id)
 
 
@@ -154,11 +157,12 @@ async def test_a_leaf_a_crash_left_queued_is_integrated_at_start_up(
             assert not await env.runtime.extras["registre"].journal.has_pending(session)
             assert (await session.scalars(select(Evenement.leaf_index))).one() == 1
         entrees = (await env.client.get(J + "/entrees")).json()["elements"]
+        premiere = await ouverte(env.runtime, json.loads(entrees[0]["donnees"]))
     assert [(e["index"], json.loads(e["donnees"])["type"]) for e in entrees] == [
         (0, "declaration.creee"),
         (1, "test.reste"),
     ]
-    assert d.id in entrees[0]["donnees"]
+    assert premiere["declaration_id"] == d.id
 
 
 async def test_the_public_checkpoint_covers_every_committed_leaf(consent_db: Consent) -> None:

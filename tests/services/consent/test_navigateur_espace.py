@@ -14,7 +14,7 @@ import pytest
 from services.consent.app import create_app as consent_app
 from services.notify.app import create_app as notify_app
 from shared.clock import TestClock
-from shared.testing.browser import chromium, port_libre, servir, verifier_page
+from shared.testing.browser import chromium, port_libre, servir, verifier_page_largeurs
 from shared.testing.smtp import smtp_server
 from signif.embedded import EmbeddedApp
 from tests.services.coffre.conftest import NOW
@@ -45,20 +45,20 @@ async def test_espace_par_connexion_dans_chromium(tmp_path: Path) -> None:
                 reponse = await page.goto(f"{base}/consent/espace")
                 assert reponse is not None
                 assert reponse.status == 200
-                await verifier_page(page, "consent-espace-1-acces")
+                await verifier_page_largeurs(page, "consent-espace-1-acces")
 
                 await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
                 await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
                 await page.get_by_role("button", name="Me connecter").click()
                 champ_code = page.get_by_label("Code reçu par courriel")
                 await champ_code.wait_for()
-                await verifier_page(page, "consent-espace-2-code")
+                await verifier_page_largeurs(page, "consent-espace-2-code")
 
                 await champ_code.fill(NotifyReel(smtp).dernier_code(PERSONNE_PARIS.email))
                 await page.get_by_role("button", name="Valider").click()
                 await page.get_by_role("table", name="Vos déclarations de consentement").wait_for()
                 assert page.url == f"{base}/consent/espace/declarations"
-                await verifier_page(page, "consent-espace-3-declarations")
+                await verifier_page_largeurs(page, "consent-espace-3-declarations")
                 # Hers only: the other person's declaration is not listed.
                 liens = [await a.get_attribute("href") for a in await page.locator("table a").all()]
                 assert liens == [f"/consent/espace/{modele.ids[PERSONNE_PARIS.declaration]}"]
@@ -72,13 +72,25 @@ async def test_espace_par_connexion_dans_chromium(tmp_path: Path) -> None:
                 await page.locator("table a").click()
                 revoquer = page.get_by_role("button", name="Révoquer mon consentement")
                 await revoquer.wait_for()
-                await verifier_page(page, "consent-espace-4-declaration")
+                await verifier_page_largeurs(page, "consent-espace-4-declaration")
 
                 await page.get_by_role("button", name="Me déconnecter").click()
                 await page.get_by_text("Vous êtes déconnecté.").wait_for()
-                await verifier_page(page, "consent-espace-5-deconnexion")
+                await verifier_page_largeurs(page, "consent-espace-5-deconnexion")
                 # The session is gone: the list no longer opens.
                 apres = await page.goto(f"{base}/consent/espace/declarations")
                 assert apres is not None
                 assert apres.status == 401
+
+                # Five wrong codes lock the account: the lock page, on a phone and on a desktop.
+                await page.goto(f"{base}/consent/espace")
+                await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
+                await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
+                await page.get_by_role("button", name="Me connecter").click()
+                for _ in range(5):
+                    await champ_code.fill("00000000")
+                    await page.get_by_role("button", name="Valider").click()
+                    await page.get_by_role("alert").wait_for()
+                await page.get_by_role("heading", name="Compte verrouillé").wait_for()
+                await verifier_page_largeurs(page, "consent-espace-6-verrouille")
                 await context.close()

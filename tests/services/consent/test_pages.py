@@ -7,7 +7,7 @@ from typing import Any
 
 from services.consent.mentions.textes import SHA256, VERSION
 from shared.http import STRICT_CSP
-from tests.services.consent.conftest import PDF, Consent
+from tests.services.consent.conftest import PDF, Consent, formulaire
 
 FORM: dict[str, Any] = {
     "mentions_version": VERSION,
@@ -45,7 +45,7 @@ async def test_form_shows_the_mentions_in_full_with_an_unticked_box(consent: Con
 
 
 async def test_unticked_consent_is_refused_and_the_password_not_echoed(consent: Consent) -> None:
-    response = await consent.client.post("/consent/declaration", data=FORM)
+    response = await formulaire(consent.client, "/consent/declaration", data=FORM)
     assert response.status_code == 422
     assert "consentement exprès" in response.text
     assert "un mot de passe solide 42" not in response.text
@@ -55,38 +55,40 @@ async def test_unticked_consent_is_refused_and_the_password_not_echoed(consent: 
 
 async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     client = consent.client
-    created = await client.post("/consent/declaration", data={**FORM, "consentement_expres": "oui"})
+    created = await formulaire(client, "/consent/declaration", data={**FORM, "consentement_expres": "oui"})
     assert created.status_code == 201, created.text
     assert "Conservez ce jeton" in created.text
     declaration_id = created.text.split('action="/consent/espace/')[1].split("/code")[0]
-    coded = await client.post(
-        f"/consent/espace/{declaration_id}/code", data={"code": consent.notify.dernier_code()}
+    coded = await formulaire(
+        client, f"/consent/espace/{declaration_id}/code", data={"code": consent.notify.dernier_code()}
     )
     assert (coded.status_code, coded.headers["location"]) == (303, f"/consent/espace/{declaration_id}/pieces")
     for type_piece in ("carte_identite", "justificatif_domicile"):
-        uploaded = await client.post(
+        uploaded = await formulaire(
+            client,
             f"/consent/espace/{declaration_id}/pieces",
             data={"type": type_piece},
             files={"fichier": ("p.pdf", PDF)},
         )
         assert uploaded.status_code == 303
-    exe = await client.post(
+    exe = await formulaire(
+        client,
         f"/consent/espace/{declaration_id}/pieces",
         data={"type": "passeport"},
         files={"fichier": ("p.pdf", b"MZ\x90")},
     )
     assert exe.status_code == 415
     assert "PDF, JPEG et PNG" in exe.text
-    receipt = await client.post(f"/consent/espace/{declaration_id}/soumission")
+    receipt = await formulaire(client, f"/consent/espace/{declaration_id}/soumission")
     assert receipt.status_code == 200
     assert "Récépissé" in receipt.text
     space = await client.get(f"/consent/espace/{declaration_id}")
     assert "en cours de vérification" in space.text
-    changed = await client.post(
-        f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"}
+    changed = await formulaire(
+        client, f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"}
     )
     assert "neuve@example.org" in changed.text
-    revoked = await client.post(f"/consent/espace/{declaration_id}/revocation")
+    revoked = await formulaire(client, f"/consent/espace/{declaration_id}/revocation")
     assert "Votre consentement est révoqué." in revoked.text
     assert "02/03/2031" in revoked.text
     # The revocation's instant on her legal clock (Paris domicile), not a UTC timestamp.

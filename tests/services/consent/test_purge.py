@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ from tests.services.consent.conftest import (
     declarer,
     demarrer,
     octets_sqlite,
+    ouverte,
     soumettre,
 )
 
@@ -86,12 +88,14 @@ async def test_revoked_2021_03_15_is_destroyed_on_2026_03_15_by_the_daily_job(tm
             "Compte": 0,
         }
         gone = await env.client.get(f"/consent/v1/declarations/{d.id}", headers=d.entetes)
-        assert gone.status_code == 404
+        assert (gone.status_code, gone.json()["code"]) == (403, "jeton-gestion-invalide")
         leaves = (await env.client.get("/consent/v1/journal/entrees")).json()["elements"]
-        assert (
-            f'"declaration_id":"{d.id}","le":"2026-03-15T01:00:00Z","type":"declaration.purgee"'
-            in leaves[-1]["donnees"]
-        )
+        purgee = json.loads(leaves[-1]["donnees"])
+        assert (purgee["type"], purgee["le"]) == ("declaration.purgee", "2026-03-15T01:00:00Z")
+        # The purge destroyed every opening: no leaf, this one included, can be tied to it any more.
+        assert all(d.id not in e["donnees"] for e in leaves)
+        for e in leaves:
+            assert "declaration_id" not in await ouverte(env.runtime, json.loads(e["donnees"]))
         checkpoint_wal(env)
         after = octets_sqlite(env)
         assert wrapped not in after
@@ -137,7 +141,9 @@ async def test_postgres_dump_finds_nothing_after_the_purge(tmp_path: Path, postg
         await env.runtime.runner.run_due()
         after = await dump(dsn)
         assert wrapped.hex().encode() not in after
-        assert d.id.encode().hex().encode() in after  # only the log (bytea leaves) keeps the id
+        # Nothing keeps the id any more: the log's leaves commit to it, and the openings are gone.
+        assert d.id.encode().hex().encode() not in after
+        assert d.id.encode() not in after
         for secret in SECRETS:
             for text in (before, after):
                 assert secret not in text

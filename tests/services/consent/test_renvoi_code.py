@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.services.consent.conftest import Consent, declarer
+from tests.services.consent.conftest import Consent, declarer, formulaire
 from tests.services.consent.test_pages import FORM
 
 BASE = "/consent/v1/declarations"
@@ -52,18 +52,18 @@ async def test_renewals_are_capped_and_need_the_management_token(consent: Consen
 
 async def test_the_page_offers_a_new_code(consent: Consent) -> None:
     client = consent.client
-    created = await client.post("/consent/declaration", data={**FORM, "consentement_expres": "oui"})
+    created = await formulaire(client, "/consent/declaration", data={**FORM, "consentement_expres": "oui"})
     assert created.status_code == 201, created.text
     assert "Recevoir un nouveau code" in created.text
     declaration_id = created.text.split('action="/consent/espace/')[1].split("/code")[0]
     await consent.horloge("2026-03-02T09:05:00Z")
-    renvoi = await client.post(f"/consent/espace/{declaration_id}/code/renvoi")
+    renvoi = await formulaire(client, f"/consent/espace/{declaration_id}/code/renvoi")
     assert renvoi.status_code == 200, renvoi.text
     assert "Un nouveau code vient de vous être envoyé" in renvoi.text
     assert len(consent.notify.envois) == 2
-    coded = await client.post(
-        f"/consent/espace/{declaration_id}/code", data={"code": consent.notify.dernier_code()}
+    coded = await formulaire(
+        client, f"/consent/espace/{declaration_id}/code", data={"code": consent.notify.dernier_code()}
     )
     assert coded.status_code == 303
     client.cookies.clear()
-    assert (await client.post(f"/consent/espace/{declaration_id}/code/renvoi")).status_code == 403
+    assert (await formulaire(client, f"/consent/espace/{declaration_id}/code/renvoi")).status_code == 403

@@ -113,6 +113,8 @@ async def start_notify(
             "smtp_starttls": False,
             "mail_from": "Signif <ne-pas-repondre@signif.example.fr>",
             "webhook_timeout": 5.0,
+            # The local receivers: allowed explicitly, as a deployment would (never by SIGNIF_ENV).
+            "webhook_allowlist": ["127.0.0.1/32"],
         }
         fields.update(overrides)
         settings = NotifySettings(**fields)

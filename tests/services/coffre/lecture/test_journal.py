@@ -11,6 +11,7 @@ from services.coffre.journal.taches import auditer, horodater_checkpoint
 from shared.timestamps.token import parse_response
 from shared.translog import Verifier, leaf_hash, verify_checkpoint, verify_consistency, verify_inclusion
 from tests.services.coffre.conftest import CoffreFactory
+from tests.services.coffre.voisins import DECL
 
 
 async def test_checkpoint_preuves_et_cle(coffre_factory: CoffreFactory, pdf_signe: bytes) -> None:
@@ -31,6 +32,11 @@ async def test_checkpoint_preuves_et_cle(coffre_factory: CoffreFactory, pdf_sign
 
         entrees = (await t.client.get("/coffre/v1/journal/entrees?debut=0&fin=10")).json()["elements"]
         assert [json.loads(e["donnees"])["type"] for e in entrees] == ["depot", "envoi", "depot", "envoi"]
+        # Issue 19 (finding 6): the envoi names the destinataire's declaration only by a salted
+        # commitment, a different one in each leaf.
+        envois = [json.loads(e["donnees"]) for e in entrees if '"type":"envoi"' in e["donnees"]]
+        assert all(DECL["paris"] not in e["donnees"] for e in entrees)
+        assert envois[0]["declaration_engagement"] != envois[1]["declaration_engagement"]
         for entree in entrees:
             proof = (
                 await t.client.get(f"/coffre/v1/journal/preuves/inclusion?index={entree['index']}&taille=4")

@@ -127,9 +127,10 @@ def banc_factory(coffre_factory: CoffreFactory) -> BancFactory:
     return start
 
 
-def nouveau_client(banc: Banc) -> httpx.AsyncClient:
-    """A second browser (its own cookie jar) on the same app."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=banc.t.app), base_url=BASE)
+def nouveau_client(banc: Banc, *, adresse: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A second browser (its own cookie jar) on the same app, from the client address `adresse`."""
+    transport = httpx.ASGITransport(app=banc.t.app, client=(adresse, 40000))
+    return httpx.AsyncClient(transport=transport, base_url=BASE)
 
 
 def regler(banc: Banc, instant: datetime) -> None:

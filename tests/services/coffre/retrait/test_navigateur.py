@@ -17,7 +17,7 @@ from services.consent.app import create_app as consent_app
 from services.notify.app import create_app as notify_app
 from shared.clock import TestClock
 from shared.testing.apps import commissaire_claims, issuer_for, migrate
-from shared.testing.browser import chromium, port_libre, servir, verifier_page
+from shared.testing.browser import chromium, port_libre, servir, verifier_page_largeurs
 from shared.testing.databases import sqlite_url
 from shared.testing.pki import ThrowawayPki
 from shared.testing.smtp import SmtpServer, smtp_server
@@ -97,7 +97,7 @@ async def _parcours(
                 assert reponse is not None
                 assert reponse.status == 200
                 assert await page.title() == "Un acte vous a été signifié — Signif"
-                await verifier_page(page, "coffre-retrait-1-accueil")
+                await verifier_page_largeurs(page, "coffre-retrait-1-accueil")
                 # Keyboard focus order: skip link, e-mail, password, submit.
                 ordre = []
                 for _ in range(4):
@@ -113,15 +113,15 @@ async def _parcours(
                 await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
                 await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)
                 await page.get_by_role("button", name="Recevoir un code de connexion").click()
-                await page.get_by_label("Code à usage unique (6 chiffres)").wait_for()
-                await verifier_page(page, "coffre-retrait-2-code")
+                await page.get_by_label("Code à usage unique (8 chiffres)").wait_for()
+                await verifier_page_largeurs(page, "coffre-retrait-2-code")
 
                 code = NotifyReel(smtp).dernier_code(PERSONNE_PARIS.email)  # e-mailed by consent
-                await page.get_by_label("Code à usage unique (6 chiffres)").fill(code)
+                await page.get_by_label("Code à usage unique (8 chiffres)").fill(code)
                 await page.get_by_role("button", name="Valider le code").click()
                 bouton = page.get_by_role("button", name="Télécharger l'acte", exact=True)
                 await bouton.wait_for()
-                await verifier_page(page, "coffre-retrait-3-connecte")
+                await verifier_page_largeurs(page, "coffre-retrait-3-connecte")
 
                 # Nothing recorded yet: only the download counts.
                 detail = (await http.get(f"/coffre/v1/actes/{acte_id}", headers=commissaire)).json()

@@ -14,7 +14,7 @@ from shared.evidence import format as fmt
 from shared.evidence.archive import read_zip
 from shared.evidence.verify import verify_bundle
 from tests.services.consent.conftest import Consent, activer, changer_adresse
-from tests.shared.evidence.helpers import flip, raw_replace
+from tests.shared.evidence.helpers import edit_json, flip, forge, raw_replace
 
 URL = "/consent/v1/autorite/preuves"
 PROCEDURE = {"juridiction": "TJ Paris", "numero": "RG 26/01234"}
@@ -122,3 +122,27 @@ async def test_purged_declaration_is_404(consent: Consent) -> None:
         headers=consent.bearer("autorite_judiciaire"),
     )
     assert response.status_code == 404
+
+
+async def test_the_bundle_opens_its_own_commitments_and_nothing_else(consent: Consent) -> None:
+    """Issue 19 (finding 6): the leaves name the declaration only by commitments; the bundle carries
+    their openings, the verifier recomputes them, and a forged or missing opening fails."""
+    declaration_id, bundle = await _exporter_revoquee(consent)
+    files = read_zip(bundle)
+    feuilles = [base64.b64decode(f["donnees"]) for f in json.loads(files[fmt.FEUILLES])]
+    assert all(declaration_id.encode() not in f for f in feuilles)
+    ouvertures = json.loads(files[fmt.OUVERTURES])
+    assert {o["valeur"] for o in ouvertures} == {declaration_id}  # the magistrate's subject stays closed
+    assert {o["champ"] for o in ouvertures} <= {"declaration_id", "declaration_ids"}
+
+    def autre_valeur(items: list[dict[str, object]]) -> None:
+        items[0]["valeur"] = "une-autre-declaration"
+
+    forgee = verify_bundle(edit_json(bundle, fmt.OUVERTURES, autre_valeur))
+    assert not forgee.ok
+    assert forgee.failure is not None
+    assert forgee.failure.piece == fmt.OUVERTURES
+    sans = verify_bundle(forge(bundle, {fmt.OUVERTURES: None}))
+    assert not sans.ok
+    assert sans.failure is not None
+    assert "non ouvert" in sans.failure.message
