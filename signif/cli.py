@@ -59,18 +59,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shared.observability import configure_logging
+    from signif.embedded import SERVICES as EMBARQUES
+    from signif.embedded import adresse_ecoute, create_embedded_app, urls_derivees
 
     settings = _settings(args.service or "consent")
     configure_logging(settings.log_level, json_logs=settings.log_json)
+    ecoute = adresse_ecoute(args.host, args.port)
+    derivees = urls_derivees(settings, ecoute, embarque=args.service is None)
+    publique = derivees.get("public_url", settings.public_url)
+    app: Any
     if args.service:
-        app = _create_app(args.service, settings)
+        app = _create_app(args.service, settings.model_copy(update=derivees))
     else:
-        from signif.embedded import create_embedded_app
-
-        app = create_embedded_app()
+        app = create_embedded_app(overrides={s: dict(derivees) for s in EMBARQUES})
         print(
-            f"Signif (déploiement embarqué) sur http://{args.host}:{args.port} — "
+            f"Signif (déploiement embarqué) sur {publique} — "
             f"/consent/docs, /coffre/docs, /notify/docs ; données sous {settings.var_dir}/",
+            file=sys.stderr,
+        )
+    if "public_url" in derivees and args.host != "127.0.0.1" and publique.startswith("http://127.0.0.1"):
+        print(
+            f"SIGNIF_PUBLIC_URL n'est pas défini : les liens des courriels pointent vers {publique}, "
+            "joignable de cette machine seulement.",
             file=sys.stderr,
         )
     uvicorn.run(
