@@ -122,36 +122,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from shared.issuer import DevIssuer
+    from signif.jetons import JetonIncomplet, claims
 
     settings = _settings("consent")
     if settings.env == "production":
         print("signif token issue est réservé au développement et aux tests.", file=sys.stderr)
         return 2
+    try:
+        contenu = claims(args)
+    except JetonIncomplet as exc:
+        print(f"signif token issue : {exc}", file=sys.stderr)
+        return 2
     issuer = DevIssuer(settings.keys_dir, issuer=settings.jwt_issuer)
-    claims: dict[str, Any] = {
-        "role": args.role,
-        "sub": args.sub,
-        "aud": args.aud or _default_audience(args.role),
-    }
-    if args.role == "commissaire":
-        missing = [o for o in ("office_id", "cour_appel", "commune_insee") if getattr(args, o) is None]
-        if missing:
-            print(
-                "un jeton commissaire requiert --office-id, --cour-appel et --commune-insee", file=sys.stderr
-            )
-            return 2
-        claims["nom"] = args.nom or args.sub
-        claims["office"] = {
-            "id": args.office_id,
-            "nom": args.office_nom or args.office_id,
-            "commune_insee": args.commune_insee,
-            "cour_appel": args.cour_appel,
-        }
-    if args.role == "autorite_judiciaire":
-        claims["juridiction"] = args.juridiction or "Tribunal judiciaire"
-    if args.aud == "*":
-        claims["aud"] = list(SERVICES)
-    print(issuer.mint(claims, ttl=args.ttl))
+    print(issuer.mint(contenu, ttl=args.ttl))
     return 0
 
 
@@ -234,12 +217,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_audience(role: str) -> str:
-    return {"commissaire": "coffre", "operateur": "consent", "autorite_judiciaire": "consent"}.get(
-        role, "consent"
-    )
-
-
 def _service(value: str) -> str:
     if value not in SERVICES:
         raise argparse.ArgumentTypeError(f"service inconnu : {value} (consent, coffre ou notify)")
@@ -267,11 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="jetons de développement").add_subparsers(
         dest="token_cmd", required=True
     )
-    issue = token.add_parser("issue", help="émettre un JWT avec la clé de développement")
-    issue.add_argument(
-        "--role", required=True, choices=["commissaire", "operateur", "autorite_judiciaire", "service"]
+    from signif.jetons import PRESETS, ROLES, aide_presets
+
+    issue = token.add_parser(
+        "issue", help="émettre un JWT avec la clé de développement", description=aide_presets()
     )
-    issue.add_argument("--sub", required=True)
+    issue.add_argument("--preset", choices=sorted(PRESETS), help="un appelant type de chaque rôle")
+    issue.add_argument("--role", choices=ROLES)
+    issue.add_argument("--sub")
     issue.add_argument("--aud", help="service destinataire (consent, coffre, notify, ou * pour tous)")
     issue.add_argument("--ttl", type=int, default=3600)
     issue.add_argument("--nom")
