@@ -5,7 +5,7 @@ signif worker                          job runners and outbox relays, for distri
 signif migrate                         apply every service's migrations
 signif token issue --role R --sub S    mint a JWT with the deployment's development issuer key
 signif consent purge [--dry-run]       the consent registry's 5-year retention purge
-signif dev sign --in a.pdf --out b.pdf sign a PDF with the demo commissaire certificate (development CA)
+signif dev sign --in a.pdf --out b.pdf make it PDF/A-2b if need be, sign it with the demo certificate
 signif verify lot.zip                  check an evidence bundle offline (exit 0 only if every check holds)
 signif demo [--url URL]                the whole story against a running `make run`, step by step
 """
@@ -139,20 +139,25 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_dev_sign(args: argparse.Namespace) -> int:
-    """Sign a PDF with the embedded deployment's demo commissaire certificate (development CA)."""
+    """Make the PDF the PDF/A-2b the coffre accepts (`signif.pdfa`), then sign it with the embedded
+    deployment's demo commissaire certificate (development CA)."""
     from pathlib import Path
 
-    from services.coffre.documents.signing import dev_sign
+    from signif.pdfa import PdfANonObtenu, signer_en_pdfa
 
     settings = _settings("coffre")
     if settings.env == "production":
         print("signif dev sign : réservé au développement (SIGNIF_ENV=production)", file=sys.stderr)
         return 2
     try:
-        dev_sign(Path(args.input), Path(args.output), settings.var_dir)
+        fait = signer_en_pdfa(Path(args.input), Path(args.output), settings.var_dir)
+    except PdfANonObtenu as exc:
+        print(f"signif dev sign : {args.input} refusé. {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"signif dev sign : {exc}", file=sys.stderr)
         return 2
+    print(f"{args.input} : {fait}.")
     print(f"{args.output} : signé avec le certificat de démonstration (AC de développement, non qualifiée)")
     return 0
 
