@@ -48,7 +48,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services signif tests bench requirements scripts
+	$(BIN)/mypy shared services signif tests bench requirements scripts examples
 
 migrate: $(STAMP)
 	$(BIN)/signif migrate

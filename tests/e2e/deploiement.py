@@ -72,8 +72,9 @@ class Deploiement:
 
 @asynccontextmanager
 async def deploiement(
-    racine: Path, *, maintenant: datetime, smtp: SmtpServer | None = None
+    racine: Path, *, maintenant: datetime, smtp: SmtpServer | None = None, taches: bool = False
 ) -> AsyncIterator[Deploiement]:
+    """`taches`: the job runner in process (relays and due jobs run by themselves, on the pinned clock)."""
     port = port_libre()
     base = f"http://127.0.0.1:{port}"
     var = racine / "var"
@@ -83,7 +84,7 @@ async def deploiement(
         "SIGNIF_ENV": "test",
         "SIGNIF_VAR_DIR": str(var),
         "SIGNIF_NOW": maintenant.isoformat(),
-        "SIGNIF_RUN_JOBS": "false",
+        "SIGNIF_RUN_JOBS": "true" if taches else "false",
         "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receivers
     }
     if smtp is not None:
