@@ -19,6 +19,7 @@ from pathlib import Path
 import services
 import shared
 from shared.errors import ServiceError
+from shared.third_party import silence_known_warnings
 
 DEBUT = "<!-- catalogue: généré par `python -m signif.catalogue --ecrire`, ne pas modifier à la main -->"
 FIN = "<!-- fin du catalogue -->"
@@ -61,7 +62,8 @@ def codes() -> list[Code]:
     """Every problem code, with its statuses, titles and the services that can answer it."""
     _importer_tout()
     par_code: dict[str, Code] = {}
-    for classe in [ServiceError, *_sous_classes(ServiceError)]:
+    classes: list[type[ServiceError]] = [ServiceError, *_sous_classes(ServiceError)]
+    for classe in classes:
         if not classe.__module__.startswith(("services.", "shared.")):
             continue  # a test's own subclass
         entree = par_code.setdefault(classe.code, Code(classe.code))
@@ -92,6 +94,7 @@ def page_avec_tableau(texte: str, langue: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    silence_known_warnings()
     for langue, page in PAGES.items():
         if "--ecrire" in argv:
             page.write_text(page_avec_tableau(page.read_text(encoding="utf-8"), langue), encoding="utf-8")
