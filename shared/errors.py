@@ -174,21 +174,26 @@ def champs_invalides(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _corps_json_attendu(request: Request) -> bool:
-    """True when the route takes a JSON body and the request declares another media type."""
+_FORMULAIRES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _type_attendu(request: Request) -> str | None:
+    """The body type the route expects when the request declares another one, else None."""
     route = request.scope.get("route")
     body_field = getattr(route, "body_field", None)
-    if body_field is None or isinstance(body_field.field_info, params.Form):
-        return False
     declared = request.headers.get("content-type")
-    if not declared:
-        return False
+    if body_field is None or not declared:
+        return None
     message = email.message.Message()
     message["content-type"] = declared
+    media = message.get_content_type()
+    if isinstance(body_field.field_info, params.Form):
+        return None if media in _FORMULAIRES else "multipart/form-data"
     subtype = message.get_content_subtype()
-    return not (
-        message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+    json = message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
     )
+    return None if json else "application/json"
 
 
 async def _service_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -202,12 +207,11 @@ async def _service_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):  # pragma: no cover
         raise exc
-    if _corps_json_attendu(request):
+    attendu = _type_attendu(request)
+    if attendu is not None:
         # The same fault answers the same everywhere: an unsupported body type is 415 (API.md).
         declared = request.headers.get("content-type", "").split(";")[0].strip()[:100]
-        return problem_response(
-            TypeNonSupporte(f"Corps attendu en application/json, reçu {declared}."), request
-        )
+        return problem_response(TypeNonSupporte(f"Corps attendu en {attendu}, reçu {declared}."), request)
     fields = champs_invalides(exc.errors())
     error = Unprocessable("La requête contient des champs invalides.", extra={"errors": fields})
     return problem_response(error, request)

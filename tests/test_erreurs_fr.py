@@ -86,6 +86,18 @@ async def test_a_form_body_on_a_json_operation_is_415_everywhere(
     assert any(p.startswith("POST /notify/v1/abonnements") for p in verdicts)
 
 
+async def test_a_json_body_on_a_form_operation_is_415(client: httpx.AsyncClient) -> None:
+    """The proofs' upload takes multipart: a JSON body is refused for its type before anything else."""
+    reponse = await client.post(
+        f"/consent/v1/declarations/{uuid.uuid4()}/pieces",
+        json={"type": "carte_identite"},
+        headers={"X-Jeton-Gestion": "jeton-quelconque"},
+    )
+    assert reponse.status_code == 415, reponse.text
+    assert reponse.json()["code"] == "type-non-supporte"
+    assert reponse.json()["detail"] == "Corps attendu en multipart/form-data, reçu application/json."
+
+
 async def test_validation_errors_are_in_french(client: httpx.AsyncClient) -> None:
     reponse = await client.post("/consent/v1/declarations", json={"personne": {}, "inconnu": 1})
     assert reponse.status_code == 422
