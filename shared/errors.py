@@ -209,7 +209,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
         raise exc
     attendu = _type_attendu(request)
     if attendu is not None:
-        # The same fault answers the same everywhere: an unsupported body type is 415 (API.md).
+        # The same fault answers the same everywhere: an unsupported body type is 415 (docs/fr/contrat.md).
         declared = request.headers.get("content-type", "").split(";")[0].strip()[:100]
         return problem_response(TypeNonSupporte(f"Corps attendu en {attendu}, reçu {declared}."), request)
     fields = champs_invalides(exc.errors())

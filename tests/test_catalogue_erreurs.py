@@ -71,7 +71,7 @@ def test_every_code_in_the_sources_is_in_the_docs(langue: str) -> None:
 
 
 def test_the_contract_codes_have_their_status() -> None:
-    """API.md's codes and statuses, as the offices match on them."""
+    """The contract's codes and statuses (docs/fr/contrat.md), as the offices match on them."""
     statuts = {c.code: c.statuts for c in codes()}
     attendus = {
         "consentement-absent": 422, "incompetence-territoriale": 403, "pdf-invalide": 422,
