@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 LOCK   := requirements/dev.txt
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
-# Debian packages the suite calls: the browser for page tests, the independent PDF checkers, openssl.
-SYSTEM_PACKAGES := chromium poppler-utils qpdf openssl
+# Debian packages the suite calls: the browser for page tests, the independent PDF checkers, openssl,
+# Ghostscript (`signif dev sign` embeds the fonts of a PDF that lacks them with it).
+SYSTEM_PACKAGES := chromium poppler-utils qpdf openssl ghostscript
 
 .PHONY: run test lint install lock system-deps migrate worker clean
 
@@ -47,7 +48,7 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services signif tests bench requirements scripts
+	$(BIN)/mypy shared services signif tests bench requirements scripts examples
 
 migrate: $(STAMP)
 	$(BIN)/signif migrate

@@ -65,9 +65,10 @@ class TestClock:
         with self._lock:
             current = self._now_unlocked()
             if instant < current:
+                # Shown to the caller of `POST /_test/horloge`: in French.
                 raise ClockMovedBackwards(
-                    "the test clock only moves forward: "
-                    f"now {current.isoformat()}, asked {instant.isoformat()}"
+                    "l'horloge de test n'avance que vers le futur : "
+                    f"maintenant {current.isoformat()}, demandé {instant.isoformat()}"
                 )
             if self._pinned:
                 self._base = instant
@@ -77,5 +78,5 @@ class TestClock:
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta(0):
-            raise ClockMovedBackwards("the test clock only moves forward")
+            raise ClockMovedBackwards("l'horloge de test n'avance que vers le futur")
         return self.set(self.now() + delta)

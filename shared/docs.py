@@ -7,6 +7,9 @@
 - `/<service>/docs`: Swagger UI from the service's own origin — its script and stylesheet are the
   `fastapi-offline` package's copies, and the start-up script is a file, not inline — under a strict
   CSP (`shared.http.DOCS_CSP`): no CDN, no inline script, on the same origin as the personal pages.
+- `/<service>/redoc`: the same document in ReDoc, its one script the package's copy too, under
+  `shared.http.REDOC_CSP` (ReDoc styles itself at run time and indexes in a blob worker; Redocly's
+  logo, fetched from its CDN by the script, is blocked by the CSP before any request).
 - `/<service>/metrics`: Prometheus text behind `SIGNIF_METRICS_TOKEN` (`Authorization: Bearer`,
   compared in constant time); without the setting the endpoint does not exist (404). Prometheus
   scrapes it with `authorization: {credentials_file: ...}` in its `scrape_configs`.
@@ -26,7 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from shared.auth import CurrentService
 from shared.crypto.tokens import constant_time_equals
 from shared.errors import Authentification, Introuvable
-from shared.http import DOCS_CSP
+from shared.http import DOCS_CSP, REDOC_CSP
 
 _ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 _CACHE = "public, max-age=86400"
@@ -43,6 +46,19 @@ _PAGE = """<!doctype html>
 <div id="swagger-ui"></div>
 <script src="/{service}/docs/swagger-ui-bundle.js"></script>
 <script src="/{service}/docs/init.js"></script>
+</body>
+</html>
+"""
+_REDOC = """<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{titre} — référence de l'API (ReDoc)</title>
+</head>
+<body>
+<redoc spec-url="/{service}/openapi.json"></redoc>
+<script src="/{service}/redoc/redoc.standalone.js"></script>
 </body>
 </html>
 """
@@ -127,6 +143,17 @@ def installer(
     async def docs() -> HTMLResponse:
         html = _PAGE.format(titre=app.title, service=service)
         return HTMLResponse(html, headers={"Content-Security-Policy": DOCS_CSP, "Cache-Control": "no-store"})
+
+    @router.get("/redoc")
+    async def redoc() -> HTMLResponse:
+        html = _REDOC.format(titre=app.title, service=service)
+        return HTMLResponse(html, headers={"Content-Security-Policy": REDOC_CSP, "Cache-Control": "no-store"})
+
+    @router.get("/redoc/redoc.standalone.js")
+    async def redoc_js() -> FileResponse:
+        return FileResponse(
+            _ASSETS / "redoc.standalone.js", media_type="text/javascript", headers={"Cache-Control": _CACHE}
+        )
 
     @router.get("/docs/init.js")
     async def init() -> Response:

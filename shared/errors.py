@@ -8,14 +8,17 @@ them, plus FastAPI's validation errors and Starlette's routing errors, as
 
 from __future__ import annotations
 
+import email.message
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.validation_fr import message_fr
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_BASE = "https://signif.example/problemes/"
@@ -143,6 +146,12 @@ _STATUS_ERRORS: dict[int, type[ServiceError]] = {
 }
 
 
+_DETAILS_FR: dict[int, str] = {
+    400: "Le corps de la requête est illisible.",
+    405: "Cette méthode n'est pas acceptée à cette adresse.",
+}
+
+
 def problem_response(error: ServiceError, request: Request | None = None) -> JSONResponse:
     headers = {"Cache-Control": "no-store"}
     if isinstance(error, Authentification):
@@ -155,13 +164,36 @@ def problem_response(error: ServiceError, request: Request | None = None) -> JSO
     )
 
 
-def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+def champs_invalides(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors as the `errors` of a problem: the field, a French message, pydantic's type."""
     out: list[dict[str, Any]] = []
     for err in errors:
         loc = [str(part) for part in err.get("loc", ())]
         # Never echo the rejected input back: it may be a password or personal data.
-        out.append({"champ": ".".join(loc), "message": str(err.get("msg", "")), "type": err.get("type")})
+        out.append({"champ": ".".join(loc), "message": message_fr(err), "type": err.get("type")})
     return out
+
+
+_FORMULAIRES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _type_attendu(request: Request) -> str | None:
+    """The body type the route expects when the request declares another one, else None."""
+    route = request.scope.get("route")
+    body_field = getattr(route, "body_field", None)
+    declared = request.headers.get("content-type")
+    if body_field is None or not declared:
+        return None
+    message = email.message.Message()
+    message["content-type"] = declared
+    media = message.get_content_type()
+    if isinstance(body_field.field_info, params.Form):
+        return None if media in _FORMULAIRES else "multipart/form-data"
+    subtype = message.get_content_subtype()
+    json = message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+    return None if json else "application/json"
 
 
 async def _service_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -175,7 +207,12 @@ async def _service_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):  # pragma: no cover
         raise exc
-    fields = _field_errors(exc.errors())
+    attendu = _type_attendu(request)
+    if attendu is not None:
+        # The same fault answers the same everywhere: an unsupported body type is 415 (docs/fr/contrat.md).
+        declared = request.headers.get("content-type", "").split(";")[0].strip()[:100]
+        return problem_response(TypeNonSupporte(f"Corps attendu en {attendu}, reçu {declared}."), request)
+    fields = champs_invalides(exc.errors())
     error = Unprocessable("La requête contient des champs invalides.", extra={"errors": fields})
     return problem_response(error, request)
 
@@ -184,7 +221,9 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
         raise exc
     cls = _STATUS_ERRORS.get(exc.status_code, BadRequest if exc.status_code < 500 else ServiceIndisponible)
-    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+    # The services raise `ServiceError`s only: an HTTPException comes from the framework, whose English
+    # `detail` is replaced by the French title of its status (or a French word for a known case).
+    detail = _DETAILS_FR.get(exc.status_code)
     response = problem_response(cls(detail), request)
     if exc.headers:
         response.headers.update(exc.headers)

@@ -5,7 +5,7 @@ signif worker                          job runners and outbox relays, for distri
 signif migrate                         apply every service's migrations
 signif token issue --role R --sub S    mint a JWT with the deployment's development issuer key
 signif consent purge [--dry-run]       the consent registry's 5-year retention purge
-signif dev sign --in a.pdf --out b.pdf sign a PDF with the demo commissaire certificate (development CA)
+signif dev sign --in a.pdf --out b.pdf make it PDF/A-2b if need be, sign it with the demo certificate
 signif verify lot.zip                  check an evidence bundle offline (exit 0 only if every check holds)
 signif demo [--url URL]                the whole story against a running `make run`, step by step
 """
@@ -59,18 +59,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shared.observability import configure_logging
+    from signif.embedded import SERVICES as EMBARQUES
+    from signif.embedded import adresse_ecoute, create_embedded_app, urls_derivees
 
     settings = _settings(args.service or "consent")
     configure_logging(settings.log_level, json_logs=settings.log_json)
+    ecoute = adresse_ecoute(args.host, args.port)
+    derivees = urls_derivees(settings, ecoute, embarque=args.service is None)
+    publique = derivees.get("public_url", settings.public_url)
+    app: Any
     if args.service:
-        app = _create_app(args.service, settings)
+        app = _create_app(args.service, settings.model_copy(update=derivees))
     else:
-        from signif.embedded import create_embedded_app
-
-        app = create_embedded_app()
+        app = create_embedded_app(overrides={s: dict(derivees) for s in EMBARQUES})
         print(
-            f"Signif (déploiement embarqué) sur http://{args.host}:{args.port} — "
+            f"Signif (déploiement embarqué) sur {publique} — "
             f"/consent/docs, /coffre/docs, /notify/docs ; données sous {settings.var_dir}/",
+            file=sys.stderr,
+        )
+    if "public_url" in derivees and args.host != "127.0.0.1" and publique.startswith("http://127.0.0.1"):
+        print(
+            f"SIGNIF_PUBLIC_URL n'est pas défini : les liens des courriels pointent vers {publique}, "
+            "joignable de cette machine seulement.",
             file=sys.stderr,
         )
     uvicorn.run(
@@ -112,54 +122,42 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from shared.issuer import DevIssuer
+    from signif.jetons import JetonIncomplet, claims
 
     settings = _settings("consent")
     if settings.env == "production":
         print("signif token issue est réservé au développement et aux tests.", file=sys.stderr)
         return 2
+    try:
+        contenu = claims(args)
+    except JetonIncomplet as exc:
+        print(f"signif token issue : {exc}", file=sys.stderr)
+        return 2
     issuer = DevIssuer(settings.keys_dir, issuer=settings.jwt_issuer)
-    claims: dict[str, Any] = {
-        "role": args.role,
-        "sub": args.sub,
-        "aud": args.aud or _default_audience(args.role),
-    }
-    if args.role == "commissaire":
-        missing = [o for o in ("office_id", "cour_appel", "commune_insee") if getattr(args, o) is None]
-        if missing:
-            print(
-                "un jeton commissaire requiert --office-id, --cour-appel et --commune-insee", file=sys.stderr
-            )
-            return 2
-        claims["nom"] = args.nom or args.sub
-        claims["office"] = {
-            "id": args.office_id,
-            "nom": args.office_nom or args.office_id,
-            "commune_insee": args.commune_insee,
-            "cour_appel": args.cour_appel,
-        }
-    if args.role == "autorite_judiciaire":
-        claims["juridiction"] = args.juridiction or "Tribunal judiciaire"
-    if args.aud == "*":
-        claims["aud"] = list(SERVICES)
-    print(issuer.mint(claims, ttl=args.ttl))
+    print(issuer.mint(contenu, ttl=args.ttl))
     return 0
 
 
 def cmd_dev_sign(args: argparse.Namespace) -> int:
-    """Sign a PDF with the embedded deployment's demo commissaire certificate (development CA)."""
+    """Make the PDF the PDF/A-2b the coffre accepts (`signif.pdfa`), then sign it with the embedded
+    deployment's demo commissaire certificate (development CA)."""
     from pathlib import Path
 
-    from services.coffre.documents.signing import dev_sign
+    from signif.pdfa import PdfANonObtenu, signer_en_pdfa
 
     settings = _settings("coffre")
     if settings.env == "production":
         print("signif dev sign : réservé au développement (SIGNIF_ENV=production)", file=sys.stderr)
         return 2
     try:
-        dev_sign(Path(args.input), Path(args.output), settings.var_dir)
+        fait = signer_en_pdfa(Path(args.input), Path(args.output), settings.var_dir)
+    except PdfANonObtenu as exc:
+        print(f"signif dev sign : {args.input} refusé. {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"signif dev sign : {exc}", file=sys.stderr)
         return 2
+    print(f"{args.input} : {fait}.")
     print(f"{args.output} : signé avec le certificat de démonstration (AC de développement, non qualifiée)")
     return 0
 
@@ -224,12 +222,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_audience(role: str) -> str:
-    return {"commissaire": "coffre", "operateur": "consent", "autorite_judiciaire": "consent"}.get(
-        role, "consent"
-    )
-
-
 def _service(value: str) -> str:
     if value not in SERVICES:
         raise argparse.ArgumentTypeError(f"service inconnu : {value} (consent, coffre ou notify)")
@@ -257,11 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="jetons de développement").add_subparsers(
         dest="token_cmd", required=True
     )
-    issue = token.add_parser("issue", help="émettre un JWT avec la clé de développement")
-    issue.add_argument(
-        "--role", required=True, choices=["commissaire", "operateur", "autorite_judiciaire", "service"]
+    from signif.jetons import PRESETS, ROLES, aide_presets
+
+    issue = token.add_parser(
+        "issue", help="émettre un JWT avec la clé de développement", description=aide_presets()
     )
-    issue.add_argument("--sub", required=True)
+    issue.add_argument("--preset", choices=sorted(PRESETS), help="un appelant type de chaque rôle")
+    issue.add_argument("--role", choices=ROLES)
+    issue.add_argument("--sub")
     issue.add_argument("--aud", help="service destinataire (consent, coffre, notify, ou * pour tous)")
     issue.add_argument("--ttl", type=int, default=3600)
     issue.add_argument("--nom")

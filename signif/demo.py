@@ -209,12 +209,12 @@ class Demo:
         return str(ident)
 
     def deposer(self, declaration_id: str) -> tuple[str, bytes]:
-        from services.coffre.documents.signing import dev_sign
         from shared.testing.pdfs import acte_pdfa
+        from signif.pdfa import signer_en_pdfa
 
         self.etape("Signature du PDF avec le certificat de démonstration (signif dev sign)")
         brut = self.fichier("acte.pdf", acte_pdfa(titre="Signification d'un jugement (démonstration)"))
-        dev_sign(brut, self.dossier / "acte-signe.pdf", self.var)
+        signer_en_pdfa(brut, self.dossier / "acte-signe.pdf", self.var)
         signe = (self.dossier / "acte-signe.pdf").read_bytes()
         self.dire(f"   fichier : {self.dossier / 'acte-signe.pdf'}")
         self.etape("Dépôt de l'acte dans le coffre et envoi")

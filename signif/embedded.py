@@ -27,8 +27,32 @@ from services.notify.settings import NotifySettings
 from shared.app import ServiceRuntime, make_clock
 from shared.clock import Clock, ClockMovedBackwards, TestClock
 from shared.errors import PROBLEM_JSON, Conflit, Introuvable, ServiceError, Unprocessable
+from shared.settings import BaseServiceSettings
 
 SERVICES = ("consent", "coffre", "notify")
+_TOUTES_ADRESSES = ("0.0.0.0", "::", "")  # noqa: S104 - names of the wildcard addresses, not a bind
+
+
+def adresse_ecoute(host: str, port: int) -> str:
+    """The URL a client on this machine reaches `signif serve --host H --port N` at."""
+    if host in _TOUTES_ADRESSES:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def urls_derivees(settings: BaseServiceSettings, ecoute: str, *, embarque: bool) -> dict[str, str]:
+    """The URL settings left unset, derived from where the process listens (`ecoute`).
+
+    The public URL (links in e-mails, the retrieval pages' addresses) and, in the embedded deployment,
+    the URLs the services call each other at (all on this one port) are where the process listens,
+    unless `SIGNIF_PUBLIC_URL` / `SIGNIF_<SERVICE>_URL` say otherwise. A single service (`signif serve
+    coffre`) derives only its public URL: where the others are is a matter of configuration.
+    """
+    fixes = settings.model_fields_set
+    noms = ["public_url"] + ([f"{s}_url" for s in SERVICES] if embarque else [])
+    return {nom: ecoute for nom in noms if nom not in fixes}
 
 
 def build_apps(

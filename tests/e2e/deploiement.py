@@ -1,6 +1,7 @@
 """The embedded deployment as a real process for end-to-end tests, and small tools around it.
 
-`deploiement(...)` runs `signif migrate` then `signif serve` on a free 127.0.0.1 port (asyncio
+`deploiement(...)` runs `signif migrate` then `signif serve` on a free 127.0.0.1 port (never 8000, and
+no `SIGNIF_PUBLIC_URL`: the links and the services' calls to each other follow the port; asyncio
 subprocesses, so the test's event loop keeps serving its own SMTP sink and webhook receiver while
 the server talks to them), with the test clock pinned and the job runner off: due jobs run only when
 the test posts `/_test/jobs`. Every `signif` command is a subprocess with the same environment.
@@ -71,18 +72,19 @@ class Deploiement:
 
 @asynccontextmanager
 async def deploiement(
-    racine: Path, *, maintenant: datetime, smtp: SmtpServer | None = None
+    racine: Path, *, maintenant: datetime, smtp: SmtpServer | None = None, taches: bool = False
 ) -> AsyncIterator[Deploiement]:
+    """`taches`: the job runner in process (relays and due jobs run by themselves, on the pinned clock)."""
     port = port_libre()
     base = f"http://127.0.0.1:{port}"
     var = racine / "var"
+    derivees = {"SIGNIF_PUBLIC_URL"} | {f"SIGNIF_{s.upper()}_URL" for s in SERVICES}
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in derivees},
         "SIGNIF_ENV": "test",
         "SIGNIF_VAR_DIR": str(var),
         "SIGNIF_NOW": maintenant.isoformat(),
-        "SIGNIF_PUBLIC_URL": base,
-        "SIGNIF_RUN_JOBS": "false",
+        "SIGNIF_RUN_JOBS": "true" if taches else "false",
         "NOTIFY_WEBHOOK_ALLOWLIST": '["127.0.0.1/32"]',  # the local webhook receivers
     }
     if smtp is not None:

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.e2e
 
 async def test_signif_demo_tells_the_whole_story(tmp_path: Path) -> None:
     async with deploiement(tmp_path, maintenant=DEBUT) as dep:
+        # Another port than 8000 and no SIGNIF_PUBLIC_URL: the services find each other (else the
+        # deposit answers 503) and the e-mailed links (checked below) follow the port.
+        assert not dep.base.endswith(":8000")
+        assert "SIGNIF_PUBLIC_URL" not in dep.env
         dossier = tmp_path / "demo"
         sortie = await dep.signif("demo", "--url", dep.base, "--var", str(dep.var), "--dossier", str(dossier))
     etapes = re.findall(r"^(\d+)\. ", sortie, flags=re.MULTILINE)

@@ -36,19 +36,15 @@ from services.coffre.journal.repertoire import canonical_json
 from services.coffre.models import Acte, ActeAnnexe, DepotEnCours, Idempotence
 from shared.app import ServiceRuntime
 from shared.auth import Commissaire
-from shared.errors import IdempotenceConflit
+from shared.errors import IdempotenceConflit, champs_invalides
 
 
 def lire_metadonnees(brut: bytes) -> Metadonnees:
     try:
         meta = Metadonnees.model_validate_json(brut)
     except ValidationError as exc:
-        champs = [
-            {"champ": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
-            for err in exc.errors()
-        ]
         raise MetadonneesInvalides(
-            "Les métadonnées de l'acte sont invalides.", extra={"errors": champs}
+            "Les métadonnées de l'acte sont invalides.", extra={"errors": champs_invalides(exc.errors())}
         ) from exc
     if meta.nature not in NATURES:
         raise NatureInconnue(
