@@ -37,7 +37,6 @@ from services.coffre.actes.natures import NATURES
 from services.coffre.contexte import Coffre, coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import Acte, LienRetrait
-from services.coffre.preuves.francais import instant_local
 from services.coffre.reception.prise import ENVOYES, telecharger
 from services.coffre.retrait import limites
 from services.coffre.retrait import session as sess
@@ -46,6 +45,7 @@ from shared.app import ServiceRuntime
 from shared.crypto.tokens import hash_token
 from shared.errors import ErreurIntegrite
 from shared.http import STRICT_CSP
+from shared.instants import instant_personne
 from shared.pages import (
     Limiteur,
     adresse_client,
@@ -158,7 +158,7 @@ def _vue_acte(acte: Acte) -> dict[str, Any]:
         "nature": NATURES.get(acte.nature, acte.nature),
         "office": acte.office_nom,
         "commissaire": acte.commissaire_nom,
-        "envoye_le": instant_local(acte.envoye_le, acte.fuseau) if acte.envoye_le else "",
+        "envoye_le": instant_personne(acte.envoye_le, acte.fuseau) if acte.envoye_le else "",
         "telecharge": acte.pris_connaissance_le is not None,
     }
 
