@@ -29,6 +29,7 @@ from services.coffre.reception.erreurs import (
 from services.coffre.reception.mode import enregistrer_lettre_simple
 from shared.auth import CurrentCommissaire
 from shared.errors import error_responses
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/coffre/v1", tags=["réception"])
 
@@ -87,7 +88,10 @@ async def avis_de_reception(
 @router.get(
     "/actes/{acte_id}/certificat",
     summary="Certificat de signification (PDF scellé), une fois le mode fixé",
-    responses=error_responses(ActeIntrouvable, ModeNonFixe),
+    responses={
+        **fichier("application/pdf", description="Le certificat de signification (PDF scellé)"),
+        **error_responses(ActeIntrouvable, ModeNonFixe),
+    },
     response_class=Response,
 )
 async def certificat(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
@@ -106,7 +110,10 @@ async def certificat(request: Request, acte_id: str, commissaire: CurrentCommiss
 @router.get(
     "/actes/{acte_id}/lettre-simple",
     summary="La lettre simple à poster (signification à domicile)",
-    responses=error_responses(ActeIntrouvable, PasDeLettreSimple),
+    responses={
+        **fichier("application/pdf", description="La lettre simple à poster (PDF scellé)"),
+        **error_responses(ActeIntrouvable, PasDeLettreSimple),
+    },
     response_class=Response,
 )
 async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:

@@ -269,6 +269,7 @@ async def valider_session(
     status_code=204,
     response_class=Response,
     responses=error_responses(Authentification),
+    openapi_extra={"security": [{"sessionDeclarant": []}]},
 )
 async def fermer_session(
     session: SessionDep, now: NowDep, authorization: Annotated[str | None, Header()] = None

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.consent.mentions.textes import document, version_affichee
-from shared.errors import Introuvable
+from shared.errors import Introuvable, error_responses
 
 router = APIRouter(prefix="/consent/v1", tags=["déclarant"])
 
@@ -26,6 +26,7 @@ async def mentions() -> dict[str, Any]:
         "après qu'une version plus récente est entrée en vigueur. `en_vigueur` dit si c'est la version "
         "actuelle. 404 `introuvable` pour une version qui n'a jamais existé."
     ),
+    responses=error_responses(Introuvable),
 )
 async def mentions_version(version: str) -> dict[str, Any]:
     texte = version_affichee(version)
