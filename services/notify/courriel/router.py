@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.courriel.mailer import EnvoiImpossible
@@ -21,6 +21,7 @@ from services.notify.dependencies import NotifyDep
 from services.notify.models import EnvoiCode
 from services.notify.runtime import NotifyRuntime
 from shared.auth import CurrentService
+from shared.bornes import Email
 from shared.db import SessionDep
 from shared.errors import ServiceIndisponible, error_responses
 
@@ -30,8 +31,8 @@ router = APIRouter(prefix="/notify/v1/interne", tags=["interne"])
 class CodeAEnvoyer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
-    code: str = Field(pattern=r"^[0-9A-Za-z]{4,12}$")
+    email: Email
+    code: str = Field(max_length=12, pattern=r"^[0-9A-Za-z]{4,12}$")
     objet: Literal["confirmation", "connexion", "reinitialisation"]
 
 
@@ -71,7 +72,7 @@ async def _envoyer(
 class Verrouillage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     jusqu_au: datetime
 
 
