@@ -257,7 +257,7 @@ def build_service_app(
                 best, best_len = limit, len(prefix)
         return best
 
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, limites=settings.limites_http)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
 
     ops = APIRouter(prefix=f"/{name}", tags=["exploitation"])
