@@ -70,6 +70,13 @@ async def embarque(moteur: str, tmp_path: Path, **extra: Any) -> AsyncIterator[E
     async with bases(moteur, tmp_path) as urls:
         app = create_embedded_app(overrides=reglages(tmp_path, urls, **extra))
         async with running(app) as client:
+            # The services call each other over HTTP: in process, through the same dispatcher.
+            for runtime in app.runtimes.values():
+                if runtime.http is not None:
+                    await runtime.http.aclose()
+                runtime.http = httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), timeout=10.0
+                )
             yield Embarque(client, app, DevIssuer(tmp_path / "keys", issuer="signif-dev"), urls)
 
 
