@@ -79,7 +79,8 @@ def lire_json_strict(corps: bytes) -> Any:
 def _media(scope: Scope) -> str:
     for nom, valeur in scope.get("headers", []):
         if nom == b"content-type":
-            return valeur.split(b";", 1)[0].strip().lower().decode("latin-1")
+            media: bytes = valeur.split(b";", 1)[0].strip().lower()
+            return media.decode("latin-1")
     return ""
 
 

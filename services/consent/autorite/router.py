@@ -32,6 +32,7 @@ from shared.auth import Autorite, CurrentAutorite
 from shared.bornes import IdChemin
 from shared.crypto.aead import decrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/consent/v1/autorite", tags=["autorité judiciaire"])
 Texte = Annotated[str, Field(min_length=1, max_length=200)]
@@ -178,7 +179,10 @@ async def rechercher(
 @router.get(
     "/declarations/{declaration_id}/pieces/{piece_id}",
     response_class=Response,
-    responses=error_responses(Authentification, Interdit, Introuvable, Unprocessable),
+    responses={
+        **fichier("application/pdf", "image/jpeg", "image/png", description="La pièce, telle que déposée"),
+        **error_responses(Authentification, Interdit, Introuvable, Unprocessable),
+    },
 )
 async def telecharger_piece(
     declaration_id: IdChemin,

@@ -27,6 +27,7 @@ from shared.bornes import CURSEUR_MAX, IdChemin
 from shared.crypto.aead import encrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.legal_time import date_destruction
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/consent/v1/operateur", tags=["opérateur"])
 Statut = Literal["en_attente_confirmation", "en_attente_verification", "active", "rejetee", "revoquee"]
@@ -115,7 +116,10 @@ async def detail(
 @router.get(
     "/declarations/{declaration_id}/pieces/{piece_id}",
     response_class=Response,
-    responses=error_responses(Authentification, Interdit, Introuvable),
+    responses={
+        **fichier("application/pdf", "image/jpeg", "image/png", description="La pièce, telle que déposée"),
+        **error_responses(Authentification, Interdit, Introuvable),
+    },
 )
 async def piece(
     declaration_id: IdChemin,
