@@ -34,13 +34,13 @@ def _sans_doublon(paires: list[tuple[str, Any]]) -> dict[str, Any]:
     objet: dict[str, Any] = {}
     for cle, valeur in paires:
         if cle in objet:
-            raise JsonInvalide(f"clé « {cle[:40]} » répétée")
+            raise JsonInvalide(f"JSON invalide : clé « {cle[:40]} » répétée")
         objet[cle] = valeur
     return objet
 
 
 def _non_fini(nom: str) -> Any:
-    raise JsonInvalide(f"{nom} n'est pas un nombre JSON")
+    raise JsonInvalide(f"JSON invalide : {nom} n'est pas un nombre JSON")
 
 
 def _noeuds(valeur: Any) -> Iterator[tuple[Any, int]]:
@@ -61,18 +61,18 @@ def lire_json_strict(corps: bytes) -> Any:
     try:
         texte = corps.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise JsonInvalide("le corps n'est pas de l'UTF-8 valide") from exc
+        raise JsonInvalide("JSON invalide : le corps n'est pas de l'UTF-8 valide") from exc
     try:
         valeur = json.loads(texte, object_pairs_hook=_sans_doublon, parse_constant=_non_fini)
     except RecursionError as exc:
-        raise JsonInvalide(f"imbrication de plus de {PROFONDEUR_MAX} niveaux") from exc
+        raise JsonInvalide(f"JSON invalide : imbrication de plus de {PROFONDEUR_MAX} niveaux") from exc
     except json.JSONDecodeError as exc:
-        raise JsonInvalide(f"JSON mal formé (position {exc.pos})") from exc
+        raise JsonInvalide("JSON invalide") from exc
     for noeud, profondeur in _noeuds(valeur):
         if profondeur > PROFONDEUR_MAX:
-            raise JsonInvalide(f"imbrication de plus de {PROFONDEUR_MAX} niveaux")
+            raise JsonInvalide(f"JSON invalide : imbrication de plus de {PROFONDEUR_MAX} niveaux")
         if isinstance(noeud, str) and "\x00" in noeud:
-            raise JsonInvalide("caractère nul dans une chaîne")
+            raise JsonInvalide("JSON invalide : caractère nul dans une chaîne")
     return valeur
 
 
