@@ -42,7 +42,11 @@ class AvisMiseADisposition(BaseModel):
     envoye_le: datetime = Field(description="Instant où le serveur de messagerie (ou SMS) a accepté l'avis.")
     message_id: str | None = Field(None, max_length=500)
     message_sha256: str | None = Field(
-        None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 du message tel que remis (RFC 5322)."
+        None,
+        min_length=64,
+        max_length=64,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 du message tel que remis (RFC 5322).",
     )
     adresse_masquee: str | None = Field(None, max_length=320)
     detail: str | None = Field(None, max_length=1000)
