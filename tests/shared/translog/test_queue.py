@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, fun
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import Database
-from shared.translog import rfc9162, sequencer, store
+from shared.translog import rfc9162, sequencer
 from shared.translog.checkpoint import verify_checkpoint
 from shared.translog.note import Signer
 from shared.translog.store import IndexRef, TranslogTables, TransparencyLog, define_translog_tables
