@@ -26,7 +26,13 @@ from shared import docs
 from shared.auth import JwksFile, JwksUrl, KeySource, TokenVerifier
 from shared.clock import Clock, ClockMovedBackwards, SystemClock, TestClock
 from shared.db import Database
-from shared.errors import Conflit, Introuvable, ServiceIndisponible, install_error_handlers
+from shared.errors import (
+    Conflit,
+    Introuvable,
+    ServiceIndisponible,
+    error_responses,
+    install_error_handlers,
+)
 from shared.http import BodyLimitMiddleware
 from shared.issuer import DevelopmentKeyRefused, DevIssuer, is_dev_key
 from shared.jobs import RELAY_KIND, Handler, JobRunner, JobTables
@@ -108,17 +114,6 @@ class JobsExecutes(BaseModel):
     executes: int
 
 
-class Probleme(BaseModel):
-    """RFC 9457 problem details (application/problem+json)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    errors: list[dict[str, Any]] | None = None
-
-
 def clock_router(prefix: str = "") -> APIRouter:
     """Test clock routes; mounted only when SIGNIF_ENV is development or test."""
     router = APIRouter(prefix=f"{prefix}/_test", tags=["test"], include_in_schema=False)
@@ -168,6 +163,8 @@ def build_service_app(
     body_limits: dict[str, int] | None = None,
     lifespan: Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
     relay_events: bool = True,
+    openapi_composants: dict[str, Any] | None = None,
+    openapi_tags: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
     name = settings.service
     runtime = ServiceRuntime(
@@ -266,7 +263,11 @@ def build_service_app(
     async def healthz() -> dict[str, str]:
         return {"statut": "ok", "service": name}
 
-    @ops.get("/readyz", summary="Base de données et stockage joignables")
+    @ops.get(
+        "/readyz",
+        summary="Base de données et stockage joignables",
+        responses=error_responses(ServiceIndisponible),
+    )
     async def readyz() -> dict[str, str]:
         for check in runtime.readiness:
             try:
@@ -289,7 +290,8 @@ def build_service_app(
     docs.installer(
         app,
         name,
-        composants={"Probleme": Probleme.model_json_schema()},
+        composants=openapi_composants,
+        tags=openapi_tags,
         metrics=runtime.metrics.render,
         jeton_metrics=jeton_metrics,
     )

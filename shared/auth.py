@@ -30,6 +30,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.errors import Authentification, Interdit
+from shared.openapi import Exigence, exige
 
 ALLOWED_ALGORITHMS = ("EdDSA", "ES256")
 Role = Literal["commissaire", "operateur", "autorite_judiciaire", "service"]
@@ -269,7 +270,14 @@ def require_role(role: Role) -> Callable[[Request], Any]:
             # A correctly signed token lacking the role's claims (e.g. no office) is not usable.
             raise Authentification("Jeton incomplet pour ce rôle.") from exc
 
-    return dependency
+    return exige(
+        dependency,
+        Exigence(
+            securite=({"jeton": []},),
+            appelant=f"un jeton du rôle `{role}` (`Authorization: Bearer <JWT>`)",
+            refus=(Authentification, Interdit),
+        ),
+    )
 
 
 CurrentCommissaire = Annotated[Commissaire, Depends(require_role("commissaire"))]

@@ -30,6 +30,7 @@ from shared.auth import CurrentService
 from shared.crypto.tokens import constant_time_equals
 from shared.errors import Authentification, Introuvable
 from shared.http import DOCS_CSP, REDOC_CSP
+from shared.openapi import completer
 
 _ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 _CACHE = "public, max-age=86400"
@@ -84,13 +85,19 @@ def _refs(valeur: Any, vus: set[str]) -> None:
             _refs(v, vus)
 
 
-def _partie(complet: dict[str, Any], garder: Callable[[str], bool], titre: str) -> dict[str, Any]:
-    """The document restricted to the paths `garder` keeps, with only the schemas they reach."""
+def _partie(
+    complet: dict[str, Any], garder: Callable[[str], bool], titre: str, *, webhooks: bool
+) -> dict[str, Any]:
+    """The document restricted to the paths `garder` keeps (and the webhooks or not), with only the
+    schemas they reach."""
     schema = {**complet, "info": {**complet["info"], "title": titre}}
     schema["paths"] = {p: v for p, v in complet.get("paths", {}).items() if garder(p)}
+    if not webhooks:
+        schema.pop("webhooks", None)
     tous = complet.get("components", {}).get("schemas", {})
     vus: set[str] = {"Probleme"}
     _refs(schema["paths"], vus)
+    _refs(schema.get("webhooks", {}), vus)
     while True:
         avant = len(vus)
         for nom in list(vus):
@@ -108,7 +115,8 @@ def installer(
     app: FastAPI,
     service: str,
     *,
-    composants: dict[str, Any],
+    composants: dict[str, Any] | None = None,
+    tags: list[dict[str, Any]] | None = None,
     metrics: Callable[[], Response],
     jeton_metrics: Callable[[], str | None],
 ) -> None:
@@ -120,15 +128,22 @@ def installer(
     def document_complet() -> dict[str, Any]:
         if not complet:
             schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                webhooks=app.webhooks.routes,
+                tags=tags,
             )
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(composants)
-            complet.update(schema)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(composants or {})
+            complet.update(completer(schema, app.routes))
         return complet
 
     def publique() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _partie(document_complet(), lambda p: not p.startswith(interne), app.title)
+            app.openapi_schema = _partie(
+                document_complet(), lambda p: not p.startswith(interne), app.title, webhooks=True
+            )
         return app.openapi_schema
 
     app.openapi = publique  # type: ignore[method-assign]
@@ -137,7 +152,7 @@ def installer(
     @router.get("/v1/interne/openapi.json")
     async def openapi_interne(_service: CurrentService) -> dict[str, Any]:
         titre = f"{app.title} — routes internes"
-        return _partie(document_complet(), lambda p: p.startswith(interne), titre)
+        return _partie(document_complet(), lambda p: p.startswith(interne), titre, webhooks=False)
 
     @router.get("/docs")
     async def docs() -> HTMLResponse:

@@ -21,7 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.validation_fr import message_fr
 
 PROBLEM_JSON = "application/problem+json"
-_TYPE_BASE = "https://signif.example/problemes/"
+TYPE_BASE = "https://signif.example/problemes/"
+PROBLEME_REF = "#/components/schemas/Probleme"
 
 logger = logging.getLogger("signif.errors")
 
@@ -40,7 +41,7 @@ class ServiceError(Exception):
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": _TYPE_BASE + self.code,
+            "type": TYPE_BASE + self.code,
             "title": self.title,
             "status": self.status_code,
             "detail": self.detail,
@@ -233,7 +234,7 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error", extra={"path_template": _route_template(request)})
     body = {
-        "type": _TYPE_BASE + "erreur-interne",
+        "type": TYPE_BASE + "erreur-interne",
         "title": "Erreur interne",
         "status": 500,
         "detail": "Une erreur interne est survenue ; elle a été journalisée.",
@@ -254,15 +255,33 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
+def probleme_de(erreur: type[ServiceError]) -> dict[str, Any]:
+    """The problem body of `erreur` as its handler renders it (the detail being its title)."""
+    return {
+        "type": TYPE_BASE + erreur.code,
+        "title": erreur.title,
+        "status": erreur.status_code,
+        "detail": erreur.title,
+        "code": erreur.code,
+    }
+
+
+def description_refus(exemples: Mapping[str, Any]) -> str:
+    return "Refus : " + " ; ".join(f"`{code}` — {e['value']['title']}" for code, e in exemples.items())
+
+
 def error_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries documenting the problem codes a route can return."""
-    by_status: dict[int, list[type[ServiceError]]] = {}
+    """OpenAPI `responses=` entries documenting the problem codes a route can return: one
+    `application/problem+json` response per status, one named example per code, all built from the
+    classes (`shared.openapi` adds those the route's shape implies)."""
+    by_status: dict[int, dict[str, Any]] = {}
     for err in errors:
-        by_status.setdefault(err.status_code, []).append(err)
+        exemple = {"summary": err.title, "value": probleme_de(err)}
+        by_status.setdefault(err.status_code, {}).setdefault(err.code, exemple)
     return {
         status: {
-            "description": " ; ".join(f"`{e.code}` — {e.title}" for e in errs),
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Probleme"}}},
+            "description": description_refus(exemples),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEME_REF}, "examples": exemples}},
         }
-        for status, errs in by_status.items()
+        for status, exemples in by_status.items()
     }

@@ -62,9 +62,11 @@ class Registre:
         """
         await self._courriel("codes", {"email": email, "code": code, "objet": objet})
 
-    async def prevenir_verrouillage(self, email: str, jusqu_au: datetime) -> None:
-        """Tell the owner her account is locked (`POST /notify/v1/interne/verrouillages`)."""
-        await self._courriel("verrouillages", {"email": email, "jusqu_au": jusqu_au.isoformat()})
+    async def prevenir_verrouillage(self, email: str, jusqu_au: datetime, fuseau: str) -> None:
+        """Tell the owner her account is locked (`POST /notify/v1/interne/verrouillages`), the end of
+        the lock written in her legal time zone."""
+        corps = {"email": email, "jusqu_au": jusqu_au.isoformat(), "fuseau": fuseau}
+        await self._courriel("verrouillages", corps)
 
 
 def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClient]) -> Registre:

@@ -23,6 +23,7 @@ from services.coffre.errors import ActeIntrouvable
 from shared.auth import CurrentCommissaire
 from shared.blobs.base import IntegrityError
 from shared.errors import BadRequest, ErreurIntegrite, error_responses
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/coffre/v1", tags=["actes"])
 
@@ -81,7 +82,10 @@ async def lire_acte(request: Request, acte_id: str, commissaire: CurrentCommissa
     "/actes/{acte_id}/document",
     summary="Le document original (empreinte vérifiée avant envoi)",
     response_class=StreamingResponse,
-    responses=error_responses(ActeIntrouvable, ErreurIntegrite),
+    responses={
+        **fichier("application/pdf", description="Les octets déposés, à l'identique (en-tête `Digest`)"),
+        **error_responses(ActeIntrouvable, ErreurIntegrite),
+    },
 )
 async def telecharger_document(
     request: Request, acte_id: str, commissaire: CurrentCommissaire

@@ -28,6 +28,7 @@ from services.coffre.dossier.assemblage import Acces, Procedure, assembler
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import Autorite, Commissaire, Principal, TokenVerifier
 from shared.errors import Authentification, ErreurIntegrite, Interdit, Unprocessable, error_responses
+from shared.openapi import Exigence, exige, fichier
 
 router = APIRouter(prefix="/coffre/v1", tags=["preuves"])
 
@@ -86,10 +87,23 @@ async def _appelant(request: Request) -> Principal:
         raise Authentification("Jeton incomplet pour ce rôle.") from exc
 
 
+exige(
+    _appelant,
+    Exigence(
+        securite=({"jeton": []},),
+        appelant="un jeton du rôle `commissaire` (ses actes) ou `autorite_judiciaire` (avec la procédure)",
+        refus=(Authentification, Interdit),
+    ),
+)
+
+
 @router.get(
     "/actes/{acte_id}/preuves",
     summary="Dossier de preuves de l'acte (ZIP signif-preuves/1, vérifiable hors ligne)",
-    responses=error_responses(ActeIntrouvable, ProcedureRequise, ErreurIntegrite),
+    responses={
+        **fichier("application/zip", description="Le lot de preuves (ZIP `signif-preuves/1`)"),
+        **error_responses(ActeIntrouvable, ProcedureRequise, ErreurIntegrite),
+    },
     response_class=StreamingResponse,
 )
 async def preuves(

@@ -2,7 +2,8 @@
 
 - `POST /interne/actes/{id}/lien`: a fresh retrieval link. The token is 256 random bits; only its
   SHA-256 is stored, bound to the acte and its declaration, with an expiry: the plaintext exists only
-  in the answer (and then in the e-mail).
+  in the answer (and then in the e-mail). The answer also gives the acte's legal time zone (the
+  destinataire's domicile's), in which the avis states its instants.
 - `POST /interne/actes/{id}/avis-mise-a-disposition`: the outcome of the avis e-mail, recorded as
   evidence (an event and a répertoire leaf; the message id is hashed); on `echec`, a
   `notification.echec` event for the office.
@@ -65,6 +66,7 @@ async def creer_lien(request: Request, acte_id: str, _service: CurrentService) -
     return {
         "url": f"{settings.public_url.rstrip('/')}/coffre/retrait/{jeton}",
         "expire_le": instant(expire_le),
+        "fuseau": acte.fuseau,
     }
 
 

@@ -48,14 +48,13 @@ from cryptography import x509
 
 from shared import legal_time
 from shared.crypto.jws import JwsSigner, verify
+from shared.instants import Fuseau
 from shared.timestamps.client import TimestampClient
 from shared.timestamps.verify import (
     TimestampVerificationError,
     VerifiedTimestamp,
     verify_timestamp,
 )
-
-from .francais import Fuseau
 
 TYP = "avis-reception+jws"
 TYPE = "avis_reception"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from .francais import Fuseau, jour_local
+from shared.instants import Fuseau, jour_local
 
 Mode = Literal["a_personne", "a_domicile"]
 

@@ -20,9 +20,10 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from shared.instants import date_simple, instant_local
+
 from . import gabarit
 from .faits import LettreSimple
-from .francais import date_simple, instant_local
 from .gabarit import Styles, tableau, texte
 
 _HAUT_FENETRE = 50 * mm  # from the top of the sheet

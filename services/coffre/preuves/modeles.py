@@ -17,9 +17,10 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from shared.instants import date_longue, date_simple, instant_local, instant_utc, nom_heure_legale
+
 from .avis_reception import AvisReception
 from .faits import CertificatSignification, Signification
-from .francais import date_longue, date_simple, instant_local, instant_utc, nom_heure_legale
 from .gabarit import Styles, encadre, lignes, tableau, texte
 
 

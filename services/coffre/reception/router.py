@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.coffre.actes import repository
 from services.coffre.contexte import coffre_of, runtime_of
@@ -22,6 +22,9 @@ from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_s
 from services.coffre.reception import documents
 from services.coffre.reception.erreurs import (
     AvisPasEncore,
+    CorrectionSansEnvoi,
+    LettreAvantEnvoi,
+    LettreDateFuture,
     LettreDejaEnvoyee,
     ModeNonFixe,
     PasDeLettreSimple,
@@ -29,13 +32,20 @@ from services.coffre.reception.erreurs import (
 from services.coffre.reception.mode import enregistrer_lettre_simple
 from shared.auth import CurrentCommissaire
 from shared.errors import error_responses
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/coffre/v1", tags=["réception"])
 
 
 class EnvoiLettre(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    envoyee_le: date
+    envoyee_le: date = Field(description="Jour du dépôt à la poste (AAAA-MM-JJ), ni avant l'envoi, ni futur.")
+    motif: str | None = Field(
+        None,
+        min_length=3,
+        max_length=1000,
+        description="Motif d'une correction : l'envoi enregistré est corrigé par un nouvel enregistrement.",
+    )
 
 
 def _pdf(data: bytes, nom: str) -> Response:
@@ -87,7 +97,10 @@ async def avis_de_reception(
 @router.get(
     "/actes/{acte_id}/certificat",
     summary="Certificat de signification (PDF scellé), une fois le mode fixé",
-    responses=error_responses(ActeIntrouvable, ModeNonFixe),
+    responses={
+        **fichier("application/pdf", description="Le certificat de signification (PDF scellé)"),
+        **error_responses(ActeIntrouvable, ModeNonFixe),
+    },
     response_class=Response,
 )
 async def certificat(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
@@ -106,7 +119,10 @@ async def certificat(request: Request, acte_id: str, commissaire: CurrentCommiss
 @router.get(
     "/actes/{acte_id}/lettre-simple",
     summary="La lettre simple à poster (signification à domicile)",
-    responses=error_responses(ActeIntrouvable, PasDeLettreSimple),
+    responses={
+        **fichier("application/pdf", description="La lettre simple à poster (PDF scellé)"),
+        **error_responses(ActeIntrouvable, PasDeLettreSimple),
+    },
     response_class=Response,
 )
 async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
@@ -129,8 +145,23 @@ async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentComm
 
 @router.post(
     "/actes/{acte_id}/lettre-simple/envoi",
-    summary="Enregistre l'envoi postal de la lettre simple",
-    responses=error_responses(ActeIntrouvable, PasDeLettreSimple, LettreDejaEnvoyee),
+    summary="Enregistre l'envoi postal de la lettre simple, ou le corrige avec un motif",
+    description=(
+        "Le jour du dépôt ne peut précéder le jour de l'envoi de l'acte (fuseau du destinataire) ni "
+        "suivre aujourd'hui (quelques minutes de décalage d'horloge tolérées) : 422 "
+        "`lettre-simple-avant-envoi`, `lettre-simple-date-future`. Un envoi déjà enregistré n'est "
+        "jamais remplacé : le renvoyer sans `motif` répond 409 `lettre-deja-envoyee` ; avec un `motif`, "
+        "c'est une correction, enregistrée à part (nouvelle feuille du répertoire qui nomme celle "
+        "qu'elle corrige). Un `motif` sans envoi à corriger : 422 `correction-sans-envoi`."
+    ),
+    responses=error_responses(
+        ActeIntrouvable,
+        PasDeLettreSimple,
+        LettreDejaEnvoyee,
+        LettreAvantEnvoi,
+        LettreDateFuture,
+        CorrectionSansEnvoi,
+    ),
 )
 async def envoi_lettre_simple(
     request: Request, acte_id: str, corps: EnvoiLettre, commissaire: CurrentCommissaire
@@ -142,5 +173,18 @@ async def envoi_lettre_simple(
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
             raise ActeIntrouvable()
-        index = await enregistrer_lettre_simple(session, coffre, acte, corps.envoyee_le, now=now)
-    return {"envoyee_le": corps.envoyee_le.isoformat(), "journal_index": index}
+        envoi = await enregistrer_lettre_simple(
+            session,
+            coffre,
+            acte,
+            corps.envoyee_le,
+            now=now,
+            commissaire_sub=commissaire.sub,
+            motif=corps.motif,
+            office_commune=commissaire.office.commune_insee,
+        )
+    return {
+        "envoyee_le": envoi.envoyee_le.isoformat(),
+        "journal_index": envoi.journal_index,
+        "corrige": envoi.corrige_index,
+    }

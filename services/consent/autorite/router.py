@@ -31,6 +31,7 @@ from services.consent.registre import Registre, RegistreDep
 from shared.auth import Autorite, CurrentAutorite
 from shared.crypto.aead import decrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/consent/v1/autorite", tags=["autorité judiciaire"])
 Texte = Annotated[str, Field(min_length=1, max_length=200)]
@@ -177,7 +178,10 @@ async def rechercher(
 @router.get(
     "/declarations/{declaration_id}/pieces/{piece_id}",
     response_class=Response,
-    responses=error_responses(Authentification, Interdit, Introuvable, Unprocessable),
+    responses={
+        **fichier("application/pdf", "image/jpeg", "image/png", description="La pièce, telle que déposée"),
+        **error_responses(Authentification, Interdit, Introuvable, Unprocessable),
+    },
 )
 async def telecharger_piece(
     declaration_id: str,

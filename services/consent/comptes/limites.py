@@ -115,6 +115,14 @@ def reussite(compte: Compte) -> None:
 
 async def adresse_du_compte(session: AsyncSession, registre: Registre, compte: Compte) -> str | None:
     """The declared e-mail address of the account's person (her latest declaration's current version)."""
+    trouve = await adresse_et_fuseau_du_compte(session, registre, compte)
+    return trouve[0] if trouve else None
+
+
+async def adresse_et_fuseau_du_compte(
+    session: AsyncSession, registre: Registre, compte: Compte
+) -> tuple[str, str] | None:
+    """Her declared e-mail address and legal time zone (her latest declaration's current version)."""
     declaration = await session.scalar(
         select(Declaration)
         .where(Declaration.personne_id == compte.personne_id, Declaration.email_index == compte.email_index)
@@ -126,15 +134,16 @@ async def adresse_du_compte(session: AsyncSession, registre: Registre, compte: C
     version = await repository.version_courante(session, declaration)
     contenu = contenu_version(await chiffrement.cle_de(session, registre.keys, declaration.id), version)
     email = contenu["contact"].get("email")
-    return str(email) if email else None
+    return (str(email), version.fuseau) if email else None
 
 
 async def _prevenir(session: AsyncSession, registre: Registre, compte: Compte, jusqu_au: datetime) -> None:
     """E-mail the owner (best effort: the lock holds whether or not the message leaves)."""
-    email = await adresse_du_compte(session, registre, compte)
-    if email is None:
+    trouve = await adresse_et_fuseau_du_compte(session, registre, compte)
+    if trouve is None:
         return
+    email, fuseau = trouve
     try:
-        await registre.prevenir_verrouillage(email, jusqu_au)
+        await registre.prevenir_verrouillage(email, jusqu_au, fuseau)
     except ServiceIndisponible:
         logger.warning("account lock notice not sent", extra={"rang": compte.verrouillages})

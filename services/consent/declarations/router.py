@@ -49,6 +49,7 @@ from shared.errors import (
     error_responses,
     problem_response,
 )
+from shared.openapi import Exigence, exige
 
 router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 
@@ -76,6 +77,17 @@ async def _proprietaire(
     return service.Proprietaire(jeton=x_jeton_gestion, personne_id=personne_id)
 
 
+exige(
+    _proprietaire,
+    Exigence(
+        securite=({"jetonGestion": []}, {"sessionDeclarant": []}),
+        appelant=(
+            "le déclarant : `X-Jeton-Gestion` (rendu à la création), ou la session de son compte "
+            "(`Authorization: Bearer`)"
+        ),
+        refus=(Authentification, JetonGestionInvalide),
+    ),
+)
 JetonDep = Annotated[service.Proprietaire, Depends(_proprietaire)]
 _FACTICE = "0" * 64
 

@@ -1,4 +1,4 @@
-"""`GET /mentions`: what the declaration form must show, in full."""
+"""`GET /mentions`: what the declaration form must show, in full; earlier versions stay readable."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.consent.mentions.textes import document
+from services.consent.mentions.textes import document, version_affichee
+from shared.errors import Introuvable, error_responses
 
 router = APIRouter(prefix="/consent/v1", tags=["déclarant"])
 
@@ -14,3 +15,21 @@ router = APIRouter(prefix="/consent/v1", tags=["déclarant"])
 @router.get("/mentions", summary="Mentions légales, catalogue des natures et des pièces")
 async def mentions() -> dict[str, Any]:
     return document()
+
+
+@router.get(
+    "/mentions/versions/{version}",
+    summary="Les textes qu'une version des mentions affichait, avec leur empreinte",
+    description=(
+        "Une déclaration garde la version des mentions qui lui a été affichée (`mentions.version`, "
+        "`mentions.sha256`) ; cette route rend les textes de cette version tels qu'ils étaient, même "
+        "après qu'une version plus récente est entrée en vigueur. `en_vigueur` dit si c'est la version "
+        "actuelle. 404 `introuvable` pour une version qui n'a jamais existé."
+    ),
+    responses=error_responses(Introuvable),
+)
+async def mentions_version(version: str) -> dict[str, Any]:
+    texte = version_affichee(version)
+    if texte is None:
+        raise Introuvable(f"Aucune version « {version[:32]} » des mentions légales.")
+    return texte

@@ -3,7 +3,11 @@
 The texts reproduce CPC 653, 662-1, 663, 664 and 664-1 as in force (662-1 and 663 still say « huissier
 de justice », read as « commissaire de justice » since 1 July 2022), followed by the information notice.
 `VERSION` and `SHA256` identify exactly what was shown: a declaration must send both back and they are
-stored with it. Any change to a text needs a new `VERSION`.
+stored with it. Any change to a text needs a new `VERSION`; the texts of earlier versions stay in
+`ANTERIEURES` so that what an older declaration was shown can still be read and its hash recomputed.
+
+Version 2026-1 showed CPC 663 truncated (an ellipsis for its second alinéa); 2026-2 reproduces every article
+whole, word for word as quoted in the project's legal sheet.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from shared.natures import NATURES as CATALOGUE_NATURES
 from shared.natures import TOUTES_NATURES as TOUTES_NATURES
 
-VERSION = "2026-1"
+VERSION = "2026-2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,10 @@ ARTICLES: tuple[Article, ...] = (
         "Les originaux des actes d'huissier de justice doivent porter mention des formalités et "
         "diligences auxquelles donne lieu l'application des dispositions de la présente section, avec "
         "l'indication de leurs dates. En cas de signification par voie électronique faite à personne, "
-        "ils mentionnent les date et heure auxquelles le destinataire de l'acte en a pris connaissance. …",
+        "ils mentionnent les date et heure auxquelles le destinataire de l'acte en a pris connaissance.\n"
+        "Lorsque la signification n'a pas été faite à personne, l'original de l'acte doit préciser les nom "
+        "et qualité de la personne à laquelle la copie a été laissée. Il en est de même dans le cas prévu à "
+        "l'article 654 (alinéa 2).",
     ),
     Article(
         "CPC 664",
@@ -119,21 +126,44 @@ TYPES_PIECES: tuple[tuple[str, str, str], ...] = (
 CODES_PIECES = {code: personne for code, _, personne in TYPES_PIECES}
 
 
-def _document() -> dict[str, object]:
+_CPC_663_2026_1 = Article(
+    "CPC 663",
+    "Article 663 du code de procédure civile",
+    "Les originaux des actes d'huissier de justice doivent porter mention des formalités et "
+    "diligences auxquelles donne lieu l'application des dispositions de la présente section, avec "
+    "l'indication de leurs dates. En cas de signification par voie électronique faite à personne, "
+    "ils mentionnent les date et heure auxquelles le destinataire de l'acte en a pris connaissance. …",
+)
+
+#: The articles shown by earlier versions, as they were shown (2026-1 truncated CPC 663).
+ANTERIEURES: dict[str, tuple[Article, ...]] = {
+    "2026-1": tuple(_CPC_663_2026_1 if a.reference == "CPC 663" else a for a in ARTICLES),
+}
+
+
+def _document(version: str = VERSION) -> dict[str, object]:
+    articles = ARTICLES if version == VERSION else ANTERIEURES[version]
     return {
-        "version": VERSION,
-        "articles": [{"reference": a.reference, "titre": a.titre, "texte": a.texte} for a in ARTICLES],
+        "version": version,
+        "articles": [{"reference": a.reference, "titre": a.titre, "texte": a.texte} for a in articles],
         "notice": {"titre": NOTICE_TITRE, "texte": NOTICE},
     }
 
 
-def _sha256() -> str:
-    canonical = json.dumps(_document(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def _sha256(version: str = VERSION) -> str:
+    canonical = json.dumps(_document(version), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 #: SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of version, articles and notice.
 SHA256 = _sha256()
+
+
+def version_affichee(version: str) -> dict[str, object] | None:
+    """The texts a given version showed, with their hash; None for a version that never existed."""
+    if version != VERSION and version not in ANTERIEURES:
+        return None
+    return {**_document(version), "sha256": _sha256(version), "en_vigueur": version == VERSION}
 
 
 def document() -> dict[str, object]:

@@ -26,6 +26,7 @@ from shared.auth import CurrentOperateur
 from shared.crypto.aead import encrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.legal_time import date_destruction
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/consent/v1/operateur", tags=["opérateur"])
 Statut = Literal["en_attente_confirmation", "en_attente_verification", "active", "rejetee", "revoquee"]
@@ -110,7 +111,10 @@ async def detail(
 @router.get(
     "/declarations/{declaration_id}/pieces/{piece_id}",
     response_class=Response,
-    responses=error_responses(Authentification, Interdit, Introuvable),
+    responses={
+        **fichier("application/pdf", "image/jpeg", "image/png", description="La pièce, telle que déposée"),
+        **error_responses(Authentification, Interdit, Introuvable),
+    },
 )
 async def piece(
     declaration_id: str,

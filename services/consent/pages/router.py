@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +30,7 @@ from services.consent.pages.navigateur import Navigateur
 from services.consent.registre import Registre, RegistreDep
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
+from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES, TOUTES_NATURES
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
@@ -48,14 +48,16 @@ def _natures_fr(codes: list[str]) -> str:
 
 
 def _date_fr(jour: date | None) -> str:
-    return jour.strftime("%d/%m/%Y") if jour else ""
+    """« 16 mars 2026 » (`shared.instants.date_simple`)."""
+    return date_simple(jour) if jour else ""
 
 
 def _instant_fr(instant: datetime | None, fuseau: str) -> str:
-    """An instant on the declarant's legal clock (her domicile's, or the seat's), zone named."""
+    """An instant on the declarant's legal clock (her domicile's, or the seat's), zone named:
+    « mardi 8 décembre 2026 à 10 h 05 (heure de La Réunion) » (`shared.instants.instant_personne`)."""
     if instant is None:
         return ""
-    return f"{instant.astimezone(ZoneInfo(fuseau)):%d/%m/%Y à %H:%M} ({fuseau})"
+    return instant_personne(instant, fuseau)
 
 
 _env.filters["natures_fr"] = _natures_fr
@@ -283,12 +285,13 @@ async def soumettre(
         jws = await soumission.soumettre(session, registre, declaration, now=now)
     except ServiceError as exc:
         return await _pieces(p, session, declaration, [exc.detail], exc.status_code)
+    version = await repository.version_courante(session, declaration)
     return p.page(
         "recepisse.html",
         titre="Récépissé de votre déclaration",
         id=declaration.id,
         numero=declaration.numero,
-        soumise_le=f"{now:%d/%m/%Y à %H:%M} UTC",
+        soumise_le=instant_personne(now, version.fuseau),
         jws=jws,
     )
 

@@ -20,6 +20,7 @@ from services.consent.preuves.service import exporter
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentAutorite
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
+from shared.openapi import fichier
 
 router = APIRouter(prefix="/consent/v1/autorite", tags=["autorité judiciaire"])
 
@@ -34,7 +35,7 @@ class DemandePreuves(BaseModel):
     "/preuves",
     response_class=Response,
     responses={
-        200: {"content": {"application/zip": {}}, "description": "Lot de preuves « registre »"},
+        **fichier("application/zip", description="Lot de preuves « registre » (ZIP)"),
         **error_responses(Authentification, Interdit, Introuvable, Unprocessable),
     },
 )

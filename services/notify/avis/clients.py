@@ -2,7 +2,8 @@
 
 Contracts (designed by the lead): `GET /consent/v1/interne/declarations/{id}/canal` → `{email,
 mobile}` of the declaration's current version (404 when purged or unknown);
-`POST /coffre/v1/interne/actes/{id}/lien` → `{url, expire_le}`;
+`POST /coffre/v1/interne/actes/{id}/lien` → `{url, expire_le,
+fuseau}` (fuseau: the acte's legal zone, the destinataire's domicile's);
 `POST /coffre/v1/interne/actes/{id}/avis-mise-a-disposition` records the outcome as evidence.
 `Definitif` means retrying cannot help; `Transitoire` (and httpx errors) mean try again later.
 """
@@ -13,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from services.notify.runtime import NotifyRuntime
+from shared.territoire import FUSEAU_METROPOLE
 
 
 class Definitif(Exception):
@@ -36,6 +39,14 @@ class _Canal(BaseModel):
 class _Lien(BaseModel):
     url: str
     expire_le: AwareDatetime | None = None
+    fuseau: str = FUSEAU_METROPOLE
+
+
+@dataclass(frozen=True)
+class Lien:
+    url: str
+    expire_le: datetime | None
+    fuseau: str  # the destinataire's legal time zone (the acte's)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ async def canal(notify: NotifyRuntime, declaration_id: str) -> Canal:
     return Canal(email=parsed.email, mobile=parsed.mobile)
 
 
-async def lien(notify: NotifyRuntime, acte_id: str) -> tuple[str, datetime | None]:
+async def lien(notify: NotifyRuntime, acte_id: str) -> Lien:
     base = notify.settings.url_of("coffre")
     response = await notify.http.post(
         f"{base}/coffre/v1/interne/actes/{quote(acte_id, safe='')}/lien", headers=_headers(notify, "coffre")
@@ -84,7 +95,11 @@ async def lien(notify: NotifyRuntime, acte_id: str) -> tuple[str, datetime | Non
         parsed = _Lien.model_validate(_check(response, "lien de retrait"))
     except ValidationError as exc:
         raise Transitoire("lien de retrait : réponse inattendue") from exc
-    return parsed.url, parsed.expire_le
+    try:
+        ZoneInfo(parsed.fuseau)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise Transitoire("lien de retrait : fuseau inconnu") from exc
+    return Lien(url=parsed.url, expire_le=parsed.expire_le, fuseau=parsed.fuseau)
 
 
 async def rapporter(notify: NotifyRuntime, acte_id: str, corps: dict[str, Any]) -> None:

@@ -64,7 +64,7 @@ async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: da
     canal = await clients.canal(notify, declaration_id)
     if not canal.email:
         raise clients.Definitif("aucune adresse électronique déclarée")
-    url, expire_le = await clients.lien(notify, acte_id)
+    lien = await clients.lien(notify, acte_id)
     envoye_le = evenement.cree_le
     raw_envoye = donnees.get("envoye_le")
     if isinstance(raw_envoye, str):
@@ -77,13 +77,14 @@ async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: da
         office_nom=_texte(donnees, "office_nom", "office de commissaire de justice"),
         nature_libelle=_texte(donnees, "nature_libelle", _texte(donnees, "nature", "acte")),
         envoye_le=envoye_le,
-        lien=url,
-        expire_le=expire_le,
+        lien=lien.url,
+        expire_le=lien.expire_le,
+        fuseau=lien.fuseau,
     )
     message = avis_mise_a_disposition(
         contenu, expediteur=notify.settings.mail_from, destinataire=canal.email, maintenant=now
     )
-    await notify.mailer.send(message, lien=url)
+    await notify.mailer.send(message, lien=lien.url)
     if canal.mobile:
         texte = "Un acte de commissaire de justice vous a été signifié : consultez votre messagerie."
         try:

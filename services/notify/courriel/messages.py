@@ -3,6 +3,9 @@
 The avis de mise à disposition carries no content of the acte: only who served it (commissaire and
 office), its nature, when it was made available, and the retrieval link (which alone never opens
 the acte: the destinataire signs in). Every interpolated value is HTML-escaped in the HTML part.
+Every instant is written by `shared.instants.instant_personne` in the destinataire's legal time zone
+(her domicile's, as the coffre fixed it for the acte), the zone named: « mardi 8 décembre 2026 à 10 h 05
+(heure de La Réunion) ».
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from zoneinfo import ZoneInfo
 
-FUSEAU_DEFAUT = ZoneInfo("Europe/Paris")
+from shared.instants import instant_personne
+from shared.territoire import FUSEAU_METROPOLE
 
 OBJETS_CODE = {
     "confirmation": ("Confirmez votre adresse électronique", "confirmer votre adresse électronique"),
@@ -31,11 +34,7 @@ class AvisContenu:
     envoye_le: datetime
     lien: str
     expire_le: datetime | None
-
-
-def _date_fr(instant: datetime) -> str:
-    local = instant.astimezone(FUSEAU_DEFAUT)
-    return local.strftime("%d/%m/%Y à %H h %M (heure de Paris)")
+    fuseau: str = FUSEAU_METROPOLE  # the destinataire's legal zone (the acte's)
 
 
 def message_vierge(*, expediteur: str, destinataire: str, objet: str, maintenant: datetime) -> EmailMessage:
@@ -65,8 +64,12 @@ def avis_mise_a_disposition(
     message = message_vierge(
         expediteur=expediteur, destinataire=destinataire, objet=objet, maintenant=maintenant
     )
-    quand = _date_fr(contenu.envoye_le)
-    expiration = f"Ce lien est valable jusqu'au {_date_fr(contenu.expire_le)}." if contenu.expire_le else ""
+    quand = instant_personne(contenu.envoye_le, contenu.fuseau)
+    expiration = (
+        f"Ce lien est valable jusqu'au {instant_personne(contenu.expire_le, contenu.fuseau)}."
+        if contenu.expire_le
+        else ""
+    )
     texte = (
         "Bonjour,\n\n"
         f"{contenu.commissaire_nom}, commissaire de justice ({contenu.office_nom}), a mis à votre "
@@ -130,7 +133,12 @@ SUJET_VERROUILLAGE = "Votre compte a été verrouillé"
 
 
 def compte_verrouille(
-    *, jusqu_au: datetime, expediteur: str, destinataire: str, maintenant: datetime
+    *,
+    jusqu_au: datetime,
+    expediteur: str,
+    destinataire: str,
+    maintenant: datetime,
+    fuseau: str = FUSEAU_METROPOLE,
 ) -> EmailMessage:
     """The owner's notice that her account locked after repeated failed attempts (no code in it)."""
     message = message_vierge(
@@ -140,7 +148,7 @@ def compte_verrouille(
         "Bonjour,",
         "Plusieurs tentatives de connexion ou de réinitialisation du mot de passe de votre espace "
         "destinataire ont échoué : votre compte est verrouillé par précaution jusqu'au "
-        f"{_date_fr(jusqu_au)}. Pendant ce temps, aucun code n'est envoyé ni accepté.",
+        f"{instant_personne(jusqu_au, fuseau)}. Pendant ce temps, aucun code n'est envoyé ni accepté.",
         "Si vous êtes à l'origine de ces tentatives, patientez puis réessayez. Sinon, quelqu'un essaie "
         "peut-être d'accéder à votre compte : ne communiquez jamais vos codes, et choisissez un nouveau "
         "mot de passe dès la fin du verrouillage. Votre jeton de gestion permet toujours d'accéder à vos "

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.courriel.mailer import EnvoiImpossible
@@ -23,6 +24,7 @@ from services.notify.runtime import NotifyRuntime
 from shared.auth import CurrentService
 from shared.db import SessionDep
 from shared.errors import ServiceIndisponible, error_responses
+from shared.territoire import FUSEAU_METROPOLE
 
 router = APIRouter(prefix="/notify/v1/interne", tags=["interne"])
 
@@ -73,6 +75,16 @@ class Verrouillage(BaseModel):
 
     email: EmailStr
     jusqu_au: datetime
+    fuseau: str = Field(FUSEAU_METROPOLE, max_length=64, description="Her legal time zone (IANA).")
+
+    @field_validator("fuseau")
+    @classmethod
+    def _zone_connue(cls, valeur: str) -> str:
+        try:
+            ZoneInfo(valeur)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise ValueError("fuseau inconnu") from exc
+        return valeur
 
 
 @router.post(
@@ -90,5 +102,6 @@ async def prevenir_verrouillage(
         expediteur=notify.settings.mail_from,
         destinataire=str(corps.email),
         maintenant=now,
+        fuseau=corps.fuseau,
     )
     return await _envoyer(session, notify, message, "verrouillage", now=now)

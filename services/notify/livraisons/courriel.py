@@ -17,8 +17,10 @@ from email.message import EmailMessage
 from typing import Any
 
 from services.notify.courriel.mailer import EnvoiImpossible, Mailer
-from services.notify.courriel.messages import FUSEAU_DEFAUT, message_vierge
+from services.notify.courriel.messages import message_vierge
 from services.notify.livraisons.envoi import Resultat
+from shared.instants import instant_local
+from shared.territoire import FUSEAU_METROPOLE
 
 _OBJETS = {
     "acte.envoye": "Acte mis à disposition du destinataire",
@@ -31,7 +33,9 @@ _MODES = {"a_personne": "à personne", "a_domicile": "à domicile"}
 
 def _date(valeur: Any) -> str:
     instant = datetime.fromisoformat(str(valeur).replace("Z", "+00:00"))
-    return instant.astimezone(FUSEAU_DEFAUT).strftime("%d/%m/%Y à %H h %M min %S s (heure de Paris)")
+    # The office reads the instant as its documents state it: to the second, UTC offset named (the
+    # event does not carry the destinataire's zone; the attached JWS does).
+    return instant_local(instant, FUSEAU_METROPOLE)
 
 
 def _lignes(type_: str, donnees: dict[str, Any]) -> list[str]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import jwt
 
-from tests.services.consent.conftest import Consent, corps, soumettre
+from services.notify.courriel.messages import SUJET_VERROUILLAGE
+from shared.instants import instant_personne
+from tests.services.consent.conftest import Consent, adresse, corps, physique, soumettre
 
 CX = "/consent/v1/interne/destinataires/connexion"
 EMAIL = "elise.dupont@example.org"
@@ -86,6 +89,23 @@ async def test_code_attempts_are_limited(consent: Consent) -> None:
     # The fifth wrong code is the account's fifth failure: it locks the account.
     assert answers == [401] * 4 + [429]
     assert (await code(consent, started["defi_id"], good))[0] == 429
+
+
+async def test_the_lock_notice_states_its_end_in_her_legal_zone(consent: Consent) -> None:
+    domicile = {**adresse("97411"), "code_postal": "97400", "commune": "Saint-Denis"}
+    await soumettre(consent, corps(physique(domicile=domicile)))
+    started = await connexion(consent)
+    good = consent.notify.dernier_code()
+    bad = "0" * len(good) if good != "0" * len(good) else "1" * len(good)
+    for _ in range(5):
+        await code(consent, started["defi_id"], bad)
+    [notice] = [m for m in consent.notify.smtp.received if m.message["Subject"] == SUJET_VERROUILLAGE]
+    leaves = (await consent.client.get("/consent/v1/journal/entrees")).json()["elements"]
+    [verrou] = [json.loads(e["donnees"]) for e in leaves if '"type":"compte.verrouille"' in e["donnees"]]
+    fin = datetime.fromisoformat(verrou["jusqu_au"])
+    texte = notice.part("plain")
+    assert f"jusqu'au {instant_personne(fin, 'Indian/Reunion')}." in texte
+    assert "(heure de La Réunion)" in texte
 
 
 async def test_password_reset_reproves_email_and_birth_date(consent: Consent) -> None:

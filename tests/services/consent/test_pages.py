@@ -82,6 +82,9 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     receipt = await formulaire(client, f"/consent/espace/{declaration_id}/soumission")
     assert receipt.status_code == 200
     assert "Récépissé" in receipt.text
+    assert re.search(
+        r"reçue le lundi 2 mars 2026 à \d{1,2} h \d{2} \(heure de la France métropolitaine\)", receipt.text
+    )
     space = await client.get(f"/consent/espace/{declaration_id}")
     assert "en cours de vérification" in space.text
     changed = await formulaire(
@@ -90,9 +93,11 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     assert "neuve@example.org" in changed.text
     revoked = await formulaire(client, f"/consent/espace/{declaration_id}/revocation")
     assert "Votre consentement est révoqué." in revoked.text
-    assert "02/03/2031" in revoked.text
+    assert "2 mars 2031" in revoked.text
     # The revocation's instant on her legal clock (Paris domicile), not a UTC timestamp.
-    instant = r"Révoquée le</dt><dd>\d{2}/\d{2}/\d{4} à \d{2}:\d{2} \(Europe/Paris\)</dd>"
+    instant = (
+        r"Révoquée le</dt><dd>lundi 2 mars 2026 à \d{1,2} h \d{2} \(heure de la France métropolitaine\)</dd>"
+    )
     assert re.search(instant, revoked.text), revoked.text
     client.cookies.clear()
     assert (await client.get(f"/consent/espace/{declaration_id}")).status_code == 403

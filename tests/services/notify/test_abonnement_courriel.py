@@ -27,7 +27,10 @@ async def test_the_avis_de_reception_arrives_by_e_mail_with_the_jws(notify: Noti
     message = mail.message
     assert message["Subject"] == "Avis de réception : le destinataire a pris connaissance de l'acte"
     texte = mail.part("plain")
-    assert "pris connaissance de l'acte acte-42 le 02/03/2026 à 14 h 45 min 10 s (heure de Paris)" in texte
+    assert (
+        "pris connaissance de l'acte acte-42 le lundi 2 mars 2026 à 14 h 45 min 10 s "
+        "(heure légale de la France métropolitaine, UTC+01:00)"
+    ) in texte
     assert "ab" * 32 in texte
     assert "acte-42" in mail.part("html")
     pieces = list(message.iter_attachments())

@@ -32,7 +32,7 @@ ENVOYE = {
 }
 
 
-def _stand_ins(notify: Notify, *, canal_status: int = 200) -> None:
+def _stand_ins(notify: Notify, *, canal_status: int = 200, fuseau: str | None = None) -> None:
     receiver = notify.receiver
     receiver.route(
         "GET",
@@ -41,9 +41,8 @@ def _stand_ins(notify: Notify, *, canal_status: int = 200) -> None:
             canal_status, {"declaration_id": "decl-1", "email": "marie.dupont@exemple.fr", "mobile": None}
         ),
     )
-    receiver.route(
-        "POST", LIEN, Answer.of_json(200, {"url": URL_RETRAIT, "expire_le": "2026-12-24T09:00:00Z"})
-    )
+    lien = {"url": URL_RETRAIT, "expire_le": "2026-12-24T09:00:00Z"}
+    receiver.route("POST", LIEN, Answer.of_json(200, lien if fuseau is None else {**lien, "fuseau": fuseau}))
     receiver.route("POST", RAPPORT, Answer.of_json(200, {"enregistre": True}))
 
 
@@ -65,7 +64,7 @@ async def test_acte_envoye_emails_the_declared_channel_and_reports_to_the_coffre
     for part in (texte, page):
         assert "Me Claire Martin" in part
         assert "Commandement de payer" in part
-        assert "24/11/2026 à 10 h 00" in part
+        assert "mardi 24 novembre 2026 à 10 h 00 (heure de la France métropolitaine)" in part
         assert URL_RETRAIT in part
         assert "SCI Les Tilleuls" not in part
     assert "Office Martin &amp; Associés" in page
@@ -87,6 +86,21 @@ async def test_acte_envoye_emails_the_declared_channel_and_reports_to_the_coffre
     await notify.run_jobs()
     assert len(notify.smtp.received) == 1
     assert len(notify.receiver.to(RAPPORT)) == 1
+
+
+async def test_the_avis_states_its_instants_in_the_destinataires_legal_zone(notify: Notify) -> None:
+    _stand_ins(notify, fuseau="Indian/Reunion")
+    await notify.emit("acte.envoye", ENVOYE)
+    await notify.run_jobs()
+
+    [mail] = notify.smtp.received
+    for part in (mail.part("plain"), mail.part("html")):
+        assert "mardi 24 novembre 2026 à 13 h 00 (heure de La Réunion)" in part
+        assert "valable jusqu'au jeudi 24 décembre 2026 à 13 h 00 (heure de La Réunion)" in part.replace(
+            "&#x27;", "'"
+        )
+        assert "Paris" not in part
+        assert "métropolitaine" not in part
 
 
 async def test_smtp_down_is_retried_then_sent_once(notify: Notify) -> None:

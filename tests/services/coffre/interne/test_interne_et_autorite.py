@@ -24,6 +24,7 @@ async def test_lien_de_retrait(coffre_factory: CoffreFactory, pdf_signe: bytes) 
         token = body["url"].removeprefix(prefix)
         assert len(token) >= 22  # >= 128 bits, URL-safe base64
         assert body["expire_le"] == "2026-04-01T09:00:00Z"
+        assert body["fuseau"] == "Europe/Paris"  # her domicile's legal zone, for the avis' instants
         async with t.runtime.db.transaction() as session:
             lien = (await session.scalars(select(LienRetrait))).one()
         assert lien.jeton_hash == hash_token(token)

@@ -1,7 +1,16 @@
-"""Dates and hours written out in French, in the destinataire's legal time zone, for the documents.
+"""Dates and hours written out in French, in the destinataire's legal time zone: the one way to write an
+instant for a person, in pages, e-mails and documents.
 
-A document read by a judge states each instant as a French sentence in legal local time, then the
-same instant in UTC so nobody has to trust a time-zone conversion:
+Two forms of the same sentence:
+
+- for a person (pages, e-mails, the récépissé): the legal local time of her territory, to the minute,
+  with the zone named — `instant_personne`:
+
+    mardi 8 décembre 2026 à 10 h 05 (heure de La Réunion)
+
+- for a document read by a judge (certificat, avis de réception, lettre simple): to the second, with
+  the UTC offset, then the same instant in UTC so nobody has to trust a time-zone conversion —
+  `instant_local` and `instant_utc`:
 
     lundi 16 mars 2026 à 10 h 30 min 05 s (heure légale de la Guadeloupe, UTC−04:00)
     2026-03-16 14:30:05 UTC
@@ -98,6 +107,23 @@ def instant_local(instant: datetime, fuseau: str) -> str:
     """« lundi 16 mars 2026 à 10 h 30 min 05 s (heure légale de la Guadeloupe, UTC−04:00) »."""
     local = legal_time.local(instant, Fuseau(fuseau))
     return f"{date_longue(local.date())} à {heure(local)} ({nom_heure_legale(fuseau)}, {decalage(local)})"
+
+
+def nom_heure(fuseau: str) -> str:
+    """« heure de La Réunion », « heure de la France métropolitaine »; an unlisted zone keeps its name."""
+    territoire = _TERRITOIRES.get(fuseau)
+    return f"heure {territoire}" if territoire else f"heure locale ({fuseau})"
+
+
+def instant_personne(instant: datetime, fuseau: str) -> str:
+    """« mardi 8 décembre 2026 à 10 h 05 (heure de La Réunion) »: what a person reads, to the minute."""
+    local = legal_time.local(instant, Fuseau(fuseau))
+    return f"{date_longue(local.date())} à {local.hour} h {local.minute:02d} ({nom_heure(fuseau)})"
+
+
+def jour_personne(instant: datetime, fuseau: str) -> str:
+    """« mardi 8 décembre 2026 »: the legal local day of an instant, for a person."""
+    return date_longue(jour_local(instant, fuseau))
 
 
 def instant_utc(instant: datetime) -> str:

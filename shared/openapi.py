@@ -1,0 +1,399 @@
+"""The OpenAPI documents as the contract (docs/fr/contrat.md): what FastAPI generates from the routes,
+completed from the code so that a document cannot say something the code does not do.
+
+`completer` adds to every public operation:
+
+- **who may call it**: the security requirement, derived from the route's dependencies. A role's
+  dependency (`shared.auth.require_role`) requires the `jeton` scheme (`Authorization: Bearer <JWT>`)
+  and names the role; another dependency declares what it demands with `exige` (the declarant's
+  `X-Jeton-Gestion` or session). An operation without any says it is public (`security: []`). The
+  header parameters a scheme carries (`Authorization`, `X-Jeton-Gestion`) are the scheme's, not
+  parameters of their own.
+- **every refusal, with its status and problem `code`**: the classes the route declares
+  (`error_responses(...)`) and those its shape implies — the refusals of its security dependencies
+  (401 `authentification`, 403 `interdit`), 422 `validation` with parameters or a body, 413
+  `trop-volumineux` and 415 `type-non-supporte` with a body. Each status is an
+  `application/problem+json` response (`Probleme`) with one named example per code, built from the
+  error class (`status_code`, `code`, `title`), never written by hand.
+- **an example** on each JSON request and response body without one: the model's own `examples`
+  when it has some, else one made from its schema (`exemple`), which the test of the documents
+  checks against that schema like the written ones.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import BaseRoute
+
+from shared.errors import (
+    PROBLEM_JSON,
+    TYPE_BASE,
+    ServiceError,
+    TropVolumineux,
+    TypeNonSupporte,
+    Unprocessable,
+    description_refus,
+    error_responses,
+)
+
+COMPOSANTS = "#/components/schemas/"
+PROBLEME = COMPOSANTS + "Probleme"
+
+SCHEMAS_SECURITE: dict[str, dict[str, Any]] = {
+    "jeton": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": (
+            "Jeton d'accès de la plateforme : JWT signé (EdDSA) par l'émetteur de confiance, `aud` le "
+            "service appelé, `role` l'un de `commissaire`, `operateur`, `autorite_judiciaire`, `service`. "
+            "Absent ou invalide : 401 `authentification` ; autre rôle : 403 `interdit`. "
+            "Voir docs/fr/authentification.md (`signif token issue --preset ...` en émet un en "
+            "développement)."
+        ),
+    },
+    "jetonGestion": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Jeton-Gestion",
+        "description": (
+            "Le jeton de gestion rendu une fois par `POST /consent/v1/declarations` : il prouve que "
+            "l'appelant détient la déclaration."
+        ),
+    },
+    "sessionDeclarant": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "Session du déclarant (secret opaque rendu par "
+            "`POST /consent/v1/comptes/connexion/{defi_id}/code`), envoyée en `Authorization: Bearer` ; "
+            "elle remplace `X-Jeton-Gestion` sur ses déclarations."
+        ),
+    },
+}
+#: Header parameters that a security scheme carries (lower case).
+_ENTETES_DE_SECURITE = {"authorization", "x-jeton-gestion"}
+
+
+class ChampInvalide(BaseModel):
+    champ: str = Field(description="Le chemin du champ, points entre les niveaux (`destinataire.nom`).")
+    message: str = Field(description="Ce qui ne va pas, en français.")
+    type: str | None = Field(description="Le type d'erreur de pydantic (`missing`, `string_too_long`...).")
+
+
+class Probleme(BaseModel):
+    """RFC 9457 problem details (`application/problem+json`); `code` is the stable machine code."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": (
+                "Un refus (RFC 9457). `code` est stable : c'est lui qu'un logiciel compare "
+                "(docs/fr/erreurs.md) ; `detail` est une phrase en français pour un humain. Certains refus "
+                "ajoutent des membres propres (`errors`, `controle`, `motif`...)."
+            ),
+            "examples": [
+                {
+                    "type": TYPE_BASE + "consentement-absent",
+                    "title": "Pas de consentement valable à la signification électronique",
+                    "status": 422,
+                    "detail": "Signification électronique impossible : aucun consentement enregistré.",
+                    "code": "consentement-absent",
+                    "instance": "/coffre/v1/actes",
+                    "motif": "absent",
+                }
+            ],
+        },
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[ChampInvalide] | None = Field(
+        None, description="Avec `validation` et `metadonnees-invalides` : les champs refusés."
+    )
+    controle: str | None = Field(None, description="Avec un refus de document : le contrôle qui a échoué.")
+
+
+# --- who may call an operation -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exigence:
+    """What a dependency demands of its caller, for the documents."""
+
+    securite: tuple[dict[str, list[str]], ...]  # alternatives, as OpenAPI's `security`
+    appelant: str  # who may call, in French
+    refus: tuple[type[ServiceError], ...]  # what the dependency answers to a caller who is not
+
+
+_EXIGENCES: dict[Callable[..., Any], Exigence] = {}
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def exige(dependance: _F, exigence: Exigence) -> _F:
+    """Record what `dependance` demands; the operations using it are documented accordingly."""
+    _EXIGENCES[dependance] = exigence
+    return dependance
+
+
+def routes_documentees(routes: Sequence[BaseRoute]) -> Iterator[Any]:
+    """The API routes of `routes` in the documents, as FastAPI sees them (included routers' effective
+    routes: path, methods, dependencies with the router's own)."""
+    for contexte in iter_route_contexts(routes):
+        if isinstance(contexte.original_route, APIRoute) and contexte.include_in_schema:
+            yield contexte
+
+
+def exigences(route: Any) -> list[Exigence]:
+    trouvees: list[Exigence] = []
+
+    def visiter(dependant: Dependant) -> None:
+        call = dependant.call
+        if call is not None and call in _EXIGENCES and _EXIGENCES[call] not in trouvees:
+            trouvees.append(_EXIGENCES[call])
+        for sous in dependant.dependencies:
+            visiter(sous)
+
+    visiter(route.dependant)
+    return trouvees
+
+
+def fichier(*media_types: str, description: str, statut: int = 200) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry of an operation answering a file (bytes, not JSON)."""
+    contenu = {
+        m: {"schema": {"type": "string", "format": "binary", "contentMediaType": m}} for m in media_types
+    }
+    return {statut: {"description": description, "content": contenu}}
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def _ajouter_refus(operation: dict[str, Any], erreurs: Iterable[type[ServiceError]]) -> None:
+    reponses: dict[str, Any] = operation.setdefault("responses", {})
+    for statut, entree in error_responses(*erreurs).items():
+        cle = str(statut)
+        existante = reponses.get(cle)
+        if existante is None or PROBLEM_JSON not in existante.get("content", {}):
+            reponses[cle] = entree  # FastAPI's own 422 (HTTPValidationError) is not what is answered
+            continue
+        exemples = existante["content"][PROBLEM_JSON].setdefault("examples", {})
+        for code, exemple in entree["content"][PROBLEM_JSON]["examples"].items():
+            exemples.setdefault(code, exemple)
+        existante["description"] = description_refus(exemples)
+
+
+# --- examples ------------------------------------------------------------------------------------
+
+_INSTANT = "2026-03-02T09:00:00Z"
+# (keywords, not a literal: `tests/test_catalogue_erreurs.py` reads every literal "code" as a problem code)
+_PAR_NOM: dict[str, str] = dict(  # noqa: C408
+    sha256="9f2c4e1a" * 8,
+    siren="732829320",
+    email="elise.dupont@example.fr",
+    fuseau="Europe/Paris",
+    nature="signification_decision",
+    reference_dossier="DOS-2026-0042",
+    code_insee="75056",
+    commune_insee="75056",
+    telephone="+33612345678",
+    mobile="+33612345678",
+    kid="sceau-2026-01",
+    code="482913",
+)
+
+
+def _resoudre(schema: dict[str, Any], composants: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith(COMPOSANTS):
+        resolu: dict[str, Any] = composants.get(ref.removeprefix(COMPOSANTS), {})
+        return resolu
+    return schema
+
+
+def exemple(schema: dict[str, Any], composants: dict[str, Any], nom: str = "", profondeur: int = 0) -> Any:
+    """A value of `schema`: its own example when it has one, else one made from its types, formats,
+    bounds and the field's name (an instant for `*_le`, a SIREN for `siren`...)."""
+    schema = _resoudre(schema, composants)
+    if profondeur > 12:
+        return None
+    for cle in ("examples",):
+        if isinstance(schema.get(cle), list) and schema[cle]:
+            return copy.deepcopy(schema[cle][0])
+    if "example" in schema:
+        return copy.deepcopy(schema["example"])
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if schema.get("default") is not None:
+        return copy.deepcopy(schema["default"])
+    for cle in ("anyOf", "oneOf"):
+        if cle in schema:
+            choix = [s for s in schema[cle] if _resoudre(s, composants).get("type") != "null"]
+            return exemple((choix or schema[cle])[0], composants, nom, profondeur + 1)
+    if "allOf" in schema:
+        fusion: dict[str, Any] = {}
+        for partie in schema["allOf"]:
+            valeur = exemple(partie, composants, nom, profondeur + 1)
+            if isinstance(valeur, dict):
+                fusion.update(valeur)
+        return fusion
+    genre = schema.get("type")
+    if isinstance(genre, list):
+        genre = next((g for g in genre if g != "null"), "null")
+    if genre == "object" or "properties" in schema:
+        return {
+            champ: exemple(sous, composants, champ, profondeur + 1)
+            for champ, sous in schema.get("properties", {}).items()
+        }
+    if genre == "array":
+        element = exemple(schema.get("items", {}), composants, nom.removesuffix("s"), profondeur + 1)
+        return [element] * max(1, int(schema.get("minItems", 1)))
+    if genre == "integer":
+        if "exclusiveMinimum" in schema:
+            return int(schema["exclusiveMinimum"]) + 1
+        return int(schema.get("minimum", 1))
+    if genre == "number":
+        return float(schema.get("minimum", 1))
+    if genre == "boolean":
+        return True
+    if genre == "null":
+        return None
+    return _chaine(schema, nom)
+
+
+def _chaine(schema: dict[str, Any], nom: str) -> str:
+    format_ = schema.get("format")
+    if format_ == "date-time" or (nom.endswith("_le") and format_ is None and "date" not in nom):
+        valeur = _INSTANT
+    elif format_ == "date":
+        valeur = "2026-03-02"
+    elif format_ == "email":
+        valeur = "greffe@office.example"
+    elif format_ in ("uri", "url"):
+        valeur = "https://office.example/webhooks/signif"
+    elif nom in _PAR_NOM:
+        valeur = str(_PAR_NOM[nom])
+    elif nom == "id" or nom.endswith("_id"):
+        valeur = "01JN8Q2W6Y3ZKX4V5B7C9D0EFG"
+    else:
+        valeur = nom.replace("_", "-") or "texte"
+    minimum, maximum = int(schema.get("minLength", 0)), schema.get("maxLength")
+    valeur = valeur.ljust(minimum, "x")
+    return valeur[: int(maximum)] if maximum is not None else valeur
+
+
+def _exemple_du_media(media: dict[str, Any], composants: dict[str, Any]) -> None:
+    if "example" in media or "examples" in media or "schema" not in media:
+        return
+    schema = media["schema"]
+    if _resoudre(schema, composants).get("format") == "binary":
+        return
+    media["example"] = exemple(schema, composants)
+
+
+# --- the completion ------------------------------------------------------------------------------
+
+
+def _parametres_sans_securite(operation: dict[str, Any]) -> None:
+    gardes = [
+        p
+        for p in operation.get("parameters", [])
+        if not (p.get("in") == "header" and str(p.get("name", "")).lower() in _ENTETES_DE_SECURITE)
+    ]
+    if gardes:
+        operation["parameters"] = gardes
+    else:
+        operation.pop("parameters", None)
+
+
+def _completer_operation(operation: dict[str, Any], route: Any, composants: dict[str, Any]) -> set[str]:
+    """Complete one operation; the security schemes it uses."""
+    erreurs: list[type[ServiceError]] = []
+    exigees = exigences(route)
+    if exigees:
+        operation["security"] = [alt for e in exigees for alt in e.securite]
+        appelant = " ; ".join(e.appelant for e in exigees)
+        erreurs += [r for e in exigees for r in e.refus]
+    elif operation.get("security"):
+        appelant = "le détenteur de la session indiquée (voir `security`)"
+    else:
+        operation["security"] = []
+        appelant = "public, sans jeton"
+    utilises = {nom for alt in operation["security"] for nom in alt}
+    if utilises:
+        _parametres_sans_securite(operation)
+    corps = "requestBody" in operation
+    if operation.get("parameters") or corps:
+        erreurs.append(Unprocessable)
+    if corps:
+        erreurs += [TropVolumineux, TypeNonSupporte]
+    # FastAPI's 422 describes its own error shape, not the problem+json the handlers answer.
+    fastapi_422 = operation.get("responses", {}).get("422", {}).get("content", {})
+    if "application/json" in fastapi_422:
+        del operation["responses"]["422"]
+    _ajouter_refus(operation, erreurs)
+    description = (operation.get("description") or "").strip()
+    operation["description"] = f"{description}\n\n**Appelant** : {appelant}.".strip()
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        _exemple_du_media(media, composants)
+    for statut, reponse in operation.get("responses", {}).items():
+        if str(statut).startswith("2"):
+            for media in reponse.get("content", {}).values():
+                _exemple_du_media(media, composants)
+    operation["responses"] = dict(sorted(operation["responses"].items()))
+    return utilises
+
+
+def completer(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str, Any]:
+    """Complete `document` (generated from `routes`) in place, see the module docstring."""
+    composants = document.setdefault("components", {})
+    schemas: dict[str, Any] = composants.setdefault("schemas", {})
+    schemas.update(_schemas_du_probleme())
+    for inutile in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(inutile, None)
+    utilises: set[str] = set()
+    for route in routes_documentees(routes):
+        chemin = document.get("paths", {}).get(route.path_format, {})
+        for methode in sorted(route.methods):
+            operation = chemin.get(methode.lower())
+            if operation is not None:
+                utilises |= _completer_operation(operation, route, schemas)
+    for webhook in document.get("webhooks", {}).values():
+        for operation in webhook.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _exemple_du_media(media, schemas)
+    if utilises:
+        composants["securitySchemes"] = {n: SCHEMAS_SECURITE[n] for n in sorted(utilises)}
+    return document
+
+
+def _schemas_du_probleme() -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema
+
+    _, definitions = models_json_schema([(Probleme, "serialization")], ref_template=COMPOSANTS + "{model}")
+    resultat: dict[str, Any] = definitions.get("$defs", {})
+    return resultat
+
+
+def schemas_de(*modeles: type[BaseModel]) -> dict[str, Any]:
+    """Components for models a route documents by hand (the deposit's `metadonnees`)."""
+    from pydantic.json_schema import models_json_schema
+
+    _, definitions = models_json_schema(
+        [(m, "validation") for m in modeles], ref_template=COMPOSANTS + "{model}"
+    )
+    resultat: dict[str, Any] = definitions.get("$defs", {})
+    return resultat
