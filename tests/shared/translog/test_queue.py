@@ -337,7 +337,7 @@ async def test_an_integration_whose_connection_dies_leaves_the_leaf_queued_for_t
         await blocker.execute(select(head.c.size).with_for_update())
         writer = asyncio.create_task(pg.fait("perdu de vue"))
         waiting: list[int] = []
-        for _ in range(200):  # the integration, waiting for the head row
+        for _ in range(1000):  # the integration, waiting for the head row (up to 10 s on a loaded machine)
             await asyncio.sleep(0.01)
             waiting = list(
                 await blocker.scalars(
