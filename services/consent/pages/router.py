@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
-from services.consent.comptes import connexion
-from services.consent.comptes.router import limiter_client
+from services.consent.comptes import connexion, reinitialisation
+from services.consent.comptes.router import Reinitialisation, limiter_client
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
 from services.consent.dependencies import NowDep, SessionDep
@@ -147,6 +147,16 @@ def _formulaire(p: Pages, f: dict[str, Any], erreurs: list[str], status_code: in
         f=f,
         erreurs=erreurs,
     )
+
+
+accueil = APIRouter(include_in_schema=False)
+
+
+@accueil.get("/", response_class=HTMLResponse)
+async def page_accueil() -> HTMLResponse:
+    """The platform's home page: declaring, the destinataire's space, the docs (no session, no cookie)."""
+    html = _env.get_template("accueil.html").render(titre="Signification électronique des actes")
+    return HTMLResponse(html, headers={"Content-Security-Policy": STRICT_CSP, "Cache-Control": "no-store"})
 
 
 @router.get("/declaration", response_class=HTMLResponse)
@@ -321,7 +331,7 @@ async def acces(p: PagesDep) -> HTMLResponse:
 @router.post("/espace", response_class=HTMLResponse)
 async def ouvrir(
     p: PagesDep,
-    declaration_id: Annotated[str, Form(max_length=36)],
+    declaration_id: Annotated[str, Form(max_length=40)],
     jeton: Annotated[str, Form(max_length=100)],
     session: SessionDep,
     registre: RegistreDep,
@@ -332,12 +342,12 @@ async def ouvrir(
     if not p.valide(csrf):
         return p.formulaire_refuse()
     try:
-        declaration = await repository.charger(session, declaration_id)
-        service.autoriser(declaration, jeton)
+        declaration = await repository.par_numero_ou_id(session, declaration_id)
+        service.autoriser(declaration, jeton.strip())
     except ServiceError:
         return p.acces_refuse()
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, declaration_id=declaration.id)
-    return p.vers(f"/consent/espace/{declaration_id}")
+    return p.vers(f"/consent/espace/{declaration.id}")
 
 
 @router.post("/espace/connexion", response_class=HTMLResponse)
@@ -390,6 +400,90 @@ async def saisir_code_connexion(
         )
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, personne_id=compte.personne_id)
     return p.vers("/consent/espace/declarations")
+
+
+def _reinitialisation(p: Pages, status_code: int = 200, **contexte: Any) -> HTMLResponse:
+    contexte.setdefault("f", {})
+    return p.page("reinitialisation.html", status_code, titre="Mot de passe oublié", **contexte)
+
+
+@router.get("/espace/reinitialisation", response_class=HTMLResponse)
+async def mot_de_passe_oublie(p: PagesDep) -> HTMLResponse:
+    return _reinitialisation(p)
+
+
+@router.post("/espace/reinitialisation", response_class=HTMLResponse)
+async def demander_reinitialisation(
+    request: Request,
+    p: PagesDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    date_naissance: Annotated[str, Form(max_length=10)] = "",
+    siren: Annotated[str, Form(max_length=20)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    """The reset re-proves the e-mail (a code) and the date of birth or SIREN; the next page is the
+    same whether or not they match an account (no oracle), and the reset is logged."""
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    f = {"email": email, "date_naissance": date_naissance, "siren": siren}
+    try:
+        corps = Reinitialisation.model_validate(
+            {
+                "email": email,
+                "date_naissance": date_naissance or None,
+                "siren": siren.replace(" ", "") or None,
+            }
+        )
+    except ValidationError:
+        erreur = (
+            "Indiquez votre adresse électronique, et soit votre date de naissance, soit le SIREN "
+            "(9 chiffres) de la personne morale."
+        )
+        return _reinitialisation(p, 422, f=f, erreurs=[erreur])
+    try:
+        limiter_client(request, registre, now)
+        defi_id, envoi = await reinitialisation.demander(
+            session,
+            registre,
+            str(corps.email),
+            date_naissance=corps.date_naissance,
+            siren=corps.siren,
+            now=now,
+        )
+    except ServiceError as exc:
+        return _reinitialisation(p, exc.status_code, f=f, erreurs=[exc.detail])
+    reponse = _reinitialisation(p, etape="code", defi_id=defi_id)
+    reponse.background = BackgroundTask(envoi) if envoi is not None else None
+    return reponse
+
+
+@router.post("/espace/reinitialisation/{defi_id}", response_class=HTMLResponse)
+async def reinitialiser(
+    defi_id: str,
+    p: PagesDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    code: Annotated[str, Form(max_length=12)] = "",
+    mot_de_passe: Annotated[str, Form(max_length=256)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    if len(mot_de_passe) < 12:
+        erreur = "Le nouveau mot de passe doit compter 12 caractères au moins."
+        return _reinitialisation(p, 422, etape="code", defi_id=defi_id[:36], erreurs=[erreur])
+    erreur_code = await reinitialisation.terminer(
+        session, registre, defi_id[:36], code.strip(), mot_de_passe, now=now
+    )
+    if erreur_code is not None:
+        return _reinitialisation(
+            p, erreur_code.status_code, etape="code", defi_id=defi_id[:36], erreurs=[erreur_code.detail]
+        )
+    return _reinitialisation(p, etape="fait")
 
 
 @router.get("/espace/declarations", response_class=HTMLResponse)

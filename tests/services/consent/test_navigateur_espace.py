@@ -66,7 +66,11 @@ async def test_espace_par_connexion_dans_chromium(tmp_path: Path) -> None:
                 # Written for her: the natures in words, dates the French way (not `*`, not ISO).
                 ligne = await page.locator("table tbody tr").inner_text()
                 assert "tous les actes" in ligne
-                assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", ligne), ligne
+                assert re.search(
+                    r"\b\d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre"
+                    r"|novembre|décembre) \d{4}\b",
+                    ligne,
+                ), ligne
                 assert not re.search(r"\d{4}-\d{2}-\d{2}", ligne), ligne
 
                 await page.locator("table a").click()

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.consent.mentions.textes import SHA256, VERSION
 from shared.http import STRICT_CSP
-from tests.services.consent.conftest import PDF, Consent, formulaire
+from tests.services.consent.conftest import PDF, Consent, formulaire, soumettre
 
 FORM: dict[str, Any] = {
     "mentions_version": VERSION,
@@ -101,3 +101,93 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     assert re.search(instant, revoked.text), revoked.text
     client.cookies.clear()
     assert (await client.get(f"/consent/espace/{declaration_id}")).status_code == 403
+
+
+async def test_the_registration_number_opens_the_space_with_the_management_token(consent: Consent) -> None:
+    client = consent.client
+    created = await formulaire(client, "/consent/declaration", data={**FORM, "consentement_expres": "oui"})
+    assert created.status_code == 201, created.text
+    numero = re.search(r"n° <strong>(RC-[0-9A-Z-]+)</strong>", created.text)
+    jeton = re.search(r'<p class="jeton">([^<]+)</p>', created.text)
+    assert numero is not None
+    assert jeton is not None
+    declaration_id = created.text.split('action="/consent/espace/')[1].split("/code")[0]
+    client.cookies.clear()
+    acces = await client.get("/consent/espace")
+    assert "Numéro de la déclaration (RC-…)" in acces.text
+    assert 'href="/consent/espace/reinitialisation"' in acces.text
+    # As she types it: lower case, with spaces around.
+    ouvert = await formulaire(
+        client,
+        "/consent/espace",
+        data={"declaration_id": f"  {numero.group(1).lower()} ", "jeton": jeton.group(1)},
+    )
+    assert (ouvert.status_code, ouvert.headers["location"]) == (303, f"/consent/espace/{declaration_id}")
+    assert numero.group(1) in (await client.get(f"/consent/espace/{declaration_id}")).text
+    client.cookies.clear()
+    refus = await formulaire(
+        client, "/consent/espace", data={"declaration_id": numero.group(1), "jeton": "faux"}
+    )
+    assert refus.status_code == 403
+    inconnu = await formulaire(
+        client, "/consent/espace", data={"declaration_id": "RC-2026-0000", "jeton": "x"}
+    )
+    assert inconnu.status_code == 403
+
+
+async def test_forgotten_password_through_the_pages(consent: Consent) -> None:
+    await soumettre(consent)
+    client = consent.client
+    page = await client.get("/consent/espace/reinitialisation")
+    assert page.status_code == 200
+    assert "date de naissance" in page.text.lower()
+    envois = len(consent.notify.envois)
+
+    # A wrong date of birth: the same next page, no code sent.
+    faux = await formulaire(
+        client,
+        "/consent/espace/reinitialisation",
+        data={"email": "elise.dupont@example.org", "date_naissance": "1990-01-01"},
+    )
+    assert faux.status_code == 200
+    assert "Code reçu par courriel" in faux.text
+    assert len(consent.notify.envois) == envois
+    # Neither proof: the error names what to give, beside the form.
+    vide = await formulaire(
+        client, "/consent/espace/reinitialisation", data={"email": "elise.dupont@example.org"}
+    )
+    assert vide.status_code == 422
+    assert 'aria-describedby="erreurs-saisie"' in vide.text
+    assert "date de naissance" in vide.text
+
+    demande = await formulaire(
+        client,
+        "/consent/espace/reinitialisation",
+        data={"email": "elise.dupont@example.org", "date_naissance": "1984-07-14"},
+    )
+    assert len(consent.notify.envois) == envois + 1
+    assert consent.notify.envois[-1]["objet"] == "reinitialisation"
+    defi = re.search(r'action="/consent/espace/reinitialisation/([^"]+)"', demande.text)
+    assert defi is not None
+    court = await formulaire(
+        client,
+        f"/consent/espace/reinitialisation/{defi.group(1)}",
+        data={"code": consent.notify.dernier_code(), "mot_de_passe": "court"},
+    )
+    assert court.status_code == 422
+    fait = await formulaire(
+        client,
+        f"/consent/espace/reinitialisation/{defi.group(1)}",
+        data={"code": consent.notify.dernier_code(), "mot_de_passe": "un tout nouveau mot de passe"},
+    )
+    assert fait.status_code == 200, fait.text
+    assert "Votre mot de passe est changé" in fait.text
+    assert 'href="/coffre/retrait"' in fait.text
+    journal = (await client.get("/consent/v1/journal/entrees")).json()["elements"]
+    assert sum('"type":"compte.reinitialise"' in e["donnees"] for e in journal) == 1
+    connexion = await client.post(
+        "/consent/v1/comptes/connexion",
+        json={"email": "elise.dupont@example.org", "mot_de_passe": "un tout nouveau mot de passe"},
+    )
+    assert connexion.status_code == 200
+    assert consent.notify.envois[-1]["objet"] == "connexion"  # the new password holds: a code went out
