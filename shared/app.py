@@ -37,6 +37,7 @@ from shared.errors import (
 from shared.http import BodyLimitMiddleware
 from shared.issuer import DevelopmentKeyRefused, DevIssuer, is_dev_key
 from shared.jobs import RELAY_KIND, Handler, JobRunner, JobTables
+from shared.json_strict import JsonStrictMiddleware
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import make_relay_handler
 from shared.service_tokens import ServiceTokens
@@ -256,7 +257,8 @@ def build_service_app(
                 best, best_len = limit, len(prefix)
         return best
 
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(JsonStrictMiddleware)  # inside the limits: reads a body already bounded
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, limites=settings.limites_http)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
 
     ops = APIRouter(prefix=f"/{name}", tags=["exploitation"])

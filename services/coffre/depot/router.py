@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.depot import service
 from services.coffre.depot.schemas import ActeCree
+from services.coffre.depot.televersement import METADONNEES_MAX
 from services.coffre.documents import PdfInvalide, SignatureInvalide
 from services.coffre.errors import (
     ConsentementAbsent,
@@ -20,6 +21,7 @@ from services.coffre.errors import (
     NatureInconnue,
 )
 from shared.auth import CurrentCommissaire
+from shared.bornes import ANNEXES_MAX
 from shared.errors import IdempotenceConflit, TropVolumineux, TypeNonSupporte, error_responses
 
 router = APIRouter(prefix="/coffre/v1", tags=["actes"])
@@ -33,9 +35,17 @@ _BODY_DOC: dict[str, Any] = {
                     "type": "object",
                     "required": ["metadonnees", "document"],
                     "properties": {
-                        "metadonnees": {"type": "string", "description": "JSON (voir API.md)"},
+                        "metadonnees": {
+                            "type": "string",
+                            "maxLength": METADONNEES_MAX,
+                            "description": "JSON (voir API.md)",
+                        },
                         "document": {"type": "string", "format": "binary"},
-                        "annexes": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "annexes": {
+                            "type": "array",
+                            "maxItems": ANNEXES_MAX,
+                            "items": {"type": "string", "format": "binary"},
+                        },
                     },
                 }
             }

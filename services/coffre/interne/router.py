@@ -24,6 +24,7 @@ from services.coffre.errors import ActeIntrouvable, LienImpossible
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import JOB_TABLES, Acte, LienRetrait
 from shared.auth import CurrentService
+from shared.bornes import IdChemin
 from shared.crypto.tokens import hash_token, new_token
 from shared.errors import error_responses
 from shared.jobs import emit_event
@@ -42,7 +43,7 @@ class AvisMiseADisposition(BaseModel):
 
 
 @router.post("/actes/{acte_id}/lien", responses=error_responses(ActeIntrouvable, LienImpossible))
-async def creer_lien(request: Request, acte_id: str, _service: CurrentService) -> dict[str, Any]:
+async def creer_lien(request: Request, acte_id: IdChemin, _service: CurrentService) -> dict[str, Any]:
     runtime = runtime_of(request)
     settings = coffre_of(runtime).settings
     now = runtime.clock.now()
@@ -72,7 +73,7 @@ async def creer_lien(request: Request, acte_id: str, _service: CurrentService) -
 
 @router.post("/actes/{acte_id}/avis-mise-a-disposition", responses=error_responses(ActeIntrouvable))
 async def enregistrer_avis(
-    request: Request, acte_id: str, avis: AvisMiseADisposition, _service: CurrentService
+    request: Request, acte_id: IdChemin, avis: AvisMiseADisposition, _service: CurrentService
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)

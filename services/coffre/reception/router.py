@@ -31,6 +31,7 @@ from services.coffre.reception.erreurs import (
 )
 from services.coffre.reception.mode import enregistrer_lettre_simple
 from shared.auth import CurrentCommissaire
+from shared.bornes import IdChemin
 from shared.errors import error_responses
 from shared.openapi import fichier
 
@@ -71,7 +72,7 @@ async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
     response_model=None,
 )
 async def avis_de_reception(
-    request: Request, acte_id: str, commissaire: CurrentCommissaire
+    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> dict[str, Any] | Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.avis_reception_jws is None or acte.pris_connaissance_le is None:
@@ -103,7 +104,7 @@ async def avis_de_reception(
     },
     response_class=Response,
 )
-async def certificat(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
+async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.mode is None:
         raise ModeNonFixe("Le mode est fixé à la fin du jour de l'envoi.")
@@ -125,7 +126,7 @@ async def certificat(request: Request, acte_id: str, commissaire: CurrentCommiss
     },
     response_class=Response,
 )
-async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
+async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple("Pas de lettre simple : le mode n'est pas « à domicile ».")
@@ -164,7 +165,7 @@ async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentComm
     ),
 )
 async def envoi_lettre_simple(
-    request: Request, acte_id: str, corps: EnvoiLettre, commissaire: CurrentCommissaire
+    request: Request, acte_id: IdChemin, corps: EnvoiLettre, commissaire: CurrentCommissaire
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)

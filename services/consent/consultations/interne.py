@@ -26,6 +26,7 @@ from services.consent.journal.service import consigner
 from services.consent.models import Version
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentService
+from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 
 router = APIRouter(prefix="/consent/v1/interne", tags=["interne"])
@@ -90,7 +91,11 @@ async def verifier(
     responses=error_responses(Authentification, Interdit, Introuvable),
 )
 async def canal(
-    declaration_id: str, principal: CurrentService, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin,
+    principal: CurrentService,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> CanalLu:
     declaration = await repository.charger(session, declaration_id)
     version = await repository.version_courante(session, declaration)

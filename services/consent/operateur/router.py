@@ -23,6 +23,7 @@ from services.consent.errors import EtatIncompatible
 from services.consent.models import Declaration, Piece
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentOperateur
+from shared.bornes import CURSEUR_MAX, IdChemin
 from shared.crypto.aead import encrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.legal_time import date_destruction
@@ -75,7 +76,7 @@ async def file(
     operateur: CurrentOperateur,
     session: SessionDep,
     statut: Statut = "en_attente_verification",
-    apres: str | None = None,
+    apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
     limite: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page:
     stmt = select(Declaration).where(Declaration.statut == statut)
@@ -99,7 +100,11 @@ async def file(
     responses=error_responses(Authentification, Interdit, Introuvable),
 )
 async def detail(
-    declaration_id: str, operateur: CurrentOperateur, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin,
+    operateur: CurrentOperateur,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> DeclarationLue:
     declaration = await repository.charger(session, declaration_id)
     await evenement(
@@ -117,8 +122,8 @@ async def detail(
     },
 )
 async def piece(
-    declaration_id: str,
-    piece_id: str,
+    declaration_id: IdChemin,
+    piece_id: IdChemin,
     operateur: CurrentOperateur,
     session: SessionDep,
     registre: RegistreDep,
@@ -146,7 +151,7 @@ async def piece(
     responses=error_responses(Authentification, Interdit, Introuvable, EtatIncompatible),
 )
 async def decider(
-    declaration_id: str,
+    declaration_id: IdChemin,
     corps: Decision,
     operateur: CurrentOperateur,
     session: SessionDep,
@@ -191,7 +196,7 @@ class SessionsTerminees(BaseModel):
     responses=error_responses(Authentification, Interdit, Introuvable),
 )
 async def terminer_sessions(
-    declaration_id: str,
+    declaration_id: IdChemin,
     operateur: CurrentOperateur,
     session: SessionDep,
     registre: RegistreDep,
