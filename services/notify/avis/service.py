@@ -7,6 +7,12 @@ Two durable jobs, so a retry never re-sends an e-mail already sent:
    are retried with backoff; a definitive failure, or the last attempt, records an `echec`.
 2. `notify.avis.rapporter`: report that outcome to the coffre, which records it as evidence (a
    répertoire leaf) and, on `echec`, emits `notification.echec` to the office. Retried until 2xx.
+
+Why the calls back to consent and the coffre rather than data carried along with the event: the
+coffre never holds the destinataire's address (consent does, encrypted), and a retrieval token must
+exist in clear nowhere but in the e-mail — so neither may travel in an outbox row or a job payload;
+each is fetched from its owner at sending time (README, "Why the avis de mise à disposition goes back
+and forth").
 """
 
 from __future__ import annotations
