@@ -74,7 +74,7 @@ async def test_espace_par_connexion_dans_chromium(tmp_path: Path) -> None:
                 assert not re.search(r"\d{4}-\d{2}-\d{2}", ligne), ligne
 
                 await page.locator("table a").click()
-                revoquer = page.get_by_role("button", name="Révoquer mon consentement")
+                revoquer = page.get_by_role("link", name="Révoquer mon consentement…")
                 await revoquer.wait_for()
                 await verifier_page_largeurs(page, "consent-espace-4-declaration")
 

@@ -91,7 +91,18 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
         client, f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"}
     )
     assert "neuve@example.org" in changed.text
-    revoked = await formulaire(client, f"/consent/espace/{declaration_id}/revocation")
+    # Revoking takes a second page that says what it does and when it takes effect.
+    assert f'href="/consent/espace/{declaration_id}/revocation"' in changed.text
+    confirmation = await client.get(f"/consent/espace/{declaration_id}/revocation")
+    assert confirmation.status_code == 200
+    assert "Elle prend effet immédiatement" in confirmation.text
+    assert 'name="confirmation" value="oui"' in confirmation.text
+    sans_confirmation = await formulaire(client, f"/consent/espace/{declaration_id}/revocation")
+    assert "Je confirme la révocation" in sans_confirmation.text  # the same page again, nothing revoked
+    assert "en cours de vérification" in (await client.get(f"/consent/espace/{declaration_id}")).text
+    revoked = await formulaire(
+        client, f"/consent/espace/{declaration_id}/revocation", data={"confirmation": "oui"}
+    )
     assert "Votre consentement est révoqué." in revoked.text
     assert "2 mars 2031" in revoked.text
     # The revocation's instant on her legal clock (Paris domicile), not a UTC timestamp.
@@ -191,3 +202,69 @@ async def test_forgotten_password_through_the_pages(consent: Consent) -> None:
     )
     assert connexion.status_code == 200
     assert consent.notify.envois[-1]["objet"] == "connexion"  # the new password holds: a code went out
+
+
+async def test_the_form_derives_the_commune_from_the_postal_code(consent: Consent) -> None:
+    client = consent.client
+    vide = await client.get("/consent/declaration")
+    assert "INSEE" not in vide.text
+    assert "Afficher les communes de ce code postal" in vide.text
+    css = (await client.get("/consent/static/consent.css")).text
+    assert "form:has(#tp:checked) .bloc-morale" in css  # one identity block at a time, no script
+    sans_commune = {k: v for k, v in FORM.items() if k not in ("commune", "commune_insee", "code_postal")}
+
+    # The round trip: the communes of the postal code, as typed (with a space), the rest kept.
+    liste = await formulaire(
+        client, "/consent/declaration", data={**sans_commune, "code_postal": "01 210", "etape": "communes"}
+    )
+    assert liste.status_code == 200
+    options = re.findall(r'<option value="(\d{5})"[^>]*>([^<]+)</option>', liste.text)
+    assert options == [("01160", "Ferney-Voltaire"), ("01281", "Ornex"), ("01435", "Versonnex")]
+    assert re.search(r'<select id="commune_insee" name="commune_insee"[^>]* autofocus>', liste.text)
+    assert 'value="Dupont-Lefèvre"' in liste.text
+    assert "un mot de passe solide 42" not in liste.text
+
+    # Sent without choosing: the error is beside the list, linked to it, and the list is focused.
+    envoi = {**sans_commune, "code_postal": "01210", "consentement_expres": "oui", "etape": "envoyer"}
+    oubli = await formulaire(client, "/consent/declaration", data=envoi)
+    assert oubli.status_code == 422
+    assert 'id="commune_insee-erreur"' in oubli.text
+    assert re.search(r'<select[^>]*aria-describedby="commune_insee-erreur" autofocus>', oubli.text)
+    # A commune of another postal code (a tampered form) is refused the same way.
+    autre = await formulaire(client, "/consent/declaration", data={**envoi, "commune_insee": "75056"})
+    assert autre.status_code == 422
+    assert 'id="commune_insee-erreur"' in autre.text
+    inconnu = await formulaire(client, "/consent/declaration", data={**envoi, "code_postal": "00000"})
+    assert 'id="code_postal-erreur"' in inconnu.text
+
+    cree = await formulaire(client, "/consent/declaration", data={**envoi, "commune_insee": "01281"})
+    assert cree.status_code == 201, cree.text
+    jeton = re.search(r'<p class="jeton">([^<]+)</p>', cree.text)
+    assert jeton is not None
+    declaration_id = cree.text.split('action="/consent/espace/')[1].split("/code")[0]
+    lue = await client.get(
+        f"/consent/v1/declarations/{declaration_id}", headers={"X-Jeton-Gestion": jeton.group(1)}
+    )
+    domicile = lue.json()["personne"]["domicile"]
+    assert (domicile["code_postal"], domicile["commune"], domicile["commune_insee"]) == (
+        "01210",
+        "Ornex",
+        "01281",
+    )
+
+
+async def test_each_error_is_beside_its_field_in_french_and_the_first_is_focused(consent: Consent) -> None:
+    donnees = {**FORM, "nom": "", "email": "pas une adresse", "consentement_expres": "oui"}
+    reponse = await formulaire(consent.client, "/consent/declaration", data=donnees)
+    assert reponse.status_code == 422
+    texte = reponse.text
+    assert (
+        '<p class="erreur-champ" id="nom-erreur"><strong>Erreur :</strong> Nom : à renseigner.</p>' in texte
+    )
+    assert re.search(r'id="nom" name="nom" value=""[^>]*aria-describedby="nom-erreur" autofocus', texte)
+    assert 'id="email-erreur"' in texte
+    assert re.search(r'id="email"[^>]*aria-describedby="email-erreur"(?! autofocus)', texte)
+    assert texte.count(" autofocus") == 1  # only the first field in error
+    assert '<a href="#nom">Nom</a>' in texte  # the summary links to each field
+    assert "Champ « " not in texte  # no raw field name in any message
+    assert "nom :" not in texte
