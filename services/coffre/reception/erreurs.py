@@ -43,3 +43,8 @@ class LettreDateFuture(Unprocessable):
 class CorrectionSansEnvoi(Unprocessable):
     code = "correction-sans-envoi"
     title = "Aucun envoi de lettre simple enregistré à corriger"
+
+
+class DocumentIntrouvable(Introuvable):
+    code = "document-introuvable"
+    title = "Aucune version de ce document"
