@@ -142,8 +142,9 @@ async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: Curren
     "/actes/{acte_id}/lettre-simple/envoi",
     summary="Enregistre l'envoi postal de la lettre simple, ou le corrige avec un motif",
     description=(
-        "Le jour du dépôt ne peut précéder le jour de l'envoi de l'acte (fuseau du destinataire) ni "
-        "suivre aujourd'hui (quelques minutes de décalage d'horloge tolérées) : 422 "
+        "Le jour du dépôt doit suivre le jour de l'envoi de l'acte (fuseau du destinataire : la lettre "
+        "est due le premier jour ouvrable suivant) sans dépasser aujourd'hui (quelques minutes de "
+        "décalage d'horloge tolérées) : 422 "
         "`lettre-simple-avant-envoi`, `lettre-simple-date-future`. Un envoi déjà enregistré n'est "
         "jamais remplacé : le renvoyer sans `motif` répond 409 `lettre-deja-envoyee` ; avec un `motif`, "
         "c'est une correction, enregistrée à part (nouvelle feuille du répertoire qui nomme celle "
