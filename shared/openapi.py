@@ -373,6 +373,8 @@ def completer(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str
                 utilises |= _completer_operation(operation, route, schemas)
     for webhook in document.get("webhooks", {}).values():
         for operation in webhook.values():
+            # A receiver's refusal is its own business: FastAPI's 422 does not apply to a webhook.
+            operation.get("responses", {}).pop("422", None)
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 _exemple_du_media(media, schemas)
     if utilises:

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+import services.coffre
+from services.notify.webhooks import DONNEES
 from shared.errors import ServiceError
 from shared.migrate import upgrade
 from shared.openapi import routes_documentees
@@ -22,6 +24,7 @@ from shared.testing.apps import running
 from signif.catalogue import codes
 from signif.embedded import SERVICES, EmbeddedApp, create_embedded_app
 from tests.openapi_proprietes import PROBLEME, manques, operations
+from tests.openapi_proprietes import valideur as valideur_de
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +136,74 @@ async def test_what_a_handler_raises_is_in_its_document(
                     if classe.code not in media.get("examples", {}):
                         manquants.append(f"{methode} {route.path_format}: {classe.status_code} {classe.code}")
     assert manquants == []
+
+
+def test_the_deposit_describes_its_parts(documents: dict[str, dict[str, Any]]) -> None:
+    coffre = documents["coffre"]
+    corps = coffre["paths"]["/coffre/v1/actes"]["post"]["requestBody"]
+    media = corps["content"]["multipart/form-data"]
+    proprietes = media["schema"]["properties"]
+    assert proprietes["metadonnees"]["$ref"] == "#/components/schemas/Metadonnees"
+    assert media["encoding"]["metadonnees"]["contentType"] == "application/json"
+    assert proprietes["document"]["format"] == "binary"
+    assert proprietes["annexes"]["items"]["format"] == "binary"
+    assert "50 Mio" in corps["description"]
+    assert "64 Kio" in corps["description"]
+    assert media["schema"]["required"] == ["metadonnees", "document"]
+    metadonnees = coffre["components"]["schemas"]["Metadonnees"]
+    assert {"reference_dossier", "nature", "requerant", "destinataire"} <= set(metadonnees["required"])
+    assert metadonnees["additionalProperties"] is False
+    valideur = valideur_de({"$ref": "#/components/schemas/Metadonnees"}, coffre)
+    for exemple in metadonnees["examples"]:
+        assert list(valideur.iter_errors(exemple)) == []
+    assert list(valideur.iter_errors({**metadonnees["examples"][0], "inconnu": 1}))
+
+
+def _types_emis() -> set[str]:
+    """The event types the coffre's code emits (`emit_event(session, tables, "<type>", ...)`)."""
+    types: set[str] = set()
+    for fichier in Path(services.coffre.__file__).parent.rglob("*.py"):
+        for noeud in ast.walk(ast.parse(fichier.read_text(encoding="utf-8"))):
+            if (
+                isinstance(noeud, ast.Call)
+                and getattr(noeud.func, "id", getattr(noeud.func, "attr", None)) == "emit_event"
+                and len(noeud.args) >= 3
+                and isinstance(noeud.args[2], ast.Constant)
+            ):
+                types.add(str(noeud.args[2].value))
+    return types
+
+
+def test_every_event_the_coffre_emits_is_a_documented_webhook(documents: dict[str, dict[str, Any]]) -> None:
+    notify = documents["notify"]
+    assert set(notify["webhooks"]) == _types_emis() == set(DONNEES)
+    for type_, item in notify["webhooks"].items():
+        operation = item["post"]
+        entetes = {p["name"]: p for p in operation["parameters"] if p["in"] == "header"}
+        assert set(entetes) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+        assert all(p["required"] for p in entetes.values())
+        assert "v1a" in entetes["webhook-signature"]["description"]
+        media = operation["requestBody"]["content"]["application/json"]
+        schema = notify["components"]["schemas"][media["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert schema["properties"]["type"]["const"] == type_
+        valideur = valideur_de(media["schema"], notify)
+        for exemple in schema["examples"]:
+            assert list(valideur.iter_errors(exemple)) == []
+        assert "410" in operation["responses"]
+    # The feed's `donnees` are the webhooks' shapes.
+    lu = notify["components"]["schemas"]["EvenementLu"]["properties"]["donnees"]
+    assert {r["$ref"].rsplit("/", 1)[1] for r in lu["anyOf"]} == {m.__name__ for m in DONNEES.values()}
+
+
+def test_no_module_cites_api_md() -> None:
+    """The contract is in docs/ (the repository's own); /work-era `API.md` is not shipped."""
+    racine = Path(__file__).resolve().parent.parent
+    citent = [
+        str(f.relative_to(racine))
+        for dossier in ("services", "shared", "signif", "docker", "examples", "tests")
+        for f in (racine / dossier).rglob("*")
+        if f.is_file()
+        and f.suffix in {".py", ".md", ".html", "", ".toml"}
+        and "API.md" in f.read_text("utf-8", "replace")
+    ]
+    assert citent == [str(Path(__file__).relative_to(racine))]

@@ -1,4 +1,4 @@
-"""The public `/journal/...` endpoints, identical for every log of the platform (API.md §Log).
+"""The public `/journal/...` endpoints, identical for every log of the platform (docs/fr/contrat.md, journal).
 
 Consent's registry log and the coffre's répertoire expose the same four reads, with the same
 shapes, so one verifier works against both:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.depot import service
 from services.coffre.depot.schemas import ActeCree
+from services.coffre.depot.televersement import METADONNEES_MAX
 from services.coffre.documents import PdfInvalide, SignatureInvalide
 from services.coffre.errors import (
     ConsentementAbsent,
@@ -19,25 +20,55 @@ from services.coffre.errors import (
     MultipartInvalide,
     NatureInconnue,
 )
+from services.coffre.settings import CoffreSettings
 from shared.auth import CurrentCommissaire
 from shared.errors import IdempotenceConflit, TropVolumineux, TypeNonSupporte, error_responses
 
 router = APIRouter(prefix="/coffre/v1", tags=["actes"])
 
+_MIO = 1024 * 1024
+_TOTAL = f"{CoffreSettings.model_fields['max_acte_bytes'].default // _MIO} Mio"
+_PDF = {"type": "string", "format": "binary", "contentMediaType": "application/pdf"}
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
+        "description": (
+            f"Trois sortes de parties. Le document et les annexes ensemble : {_TOTAL} au plus par défaut "
+            "(`COFFRE_MAX_ACTE_BYTES`), 413 `trop-volumineux` dès le dépassement ; `metadonnees` : "
+            f"{METADONNEES_MAX // 1024} Kio au plus. Voir docs/fr/depot.md."
+        ),
         "content": {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
                     "required": ["metadonnees", "document"],
                     "properties": {
-                        "metadonnees": {"type": "string", "description": "JSON (voir API.md)"},
-                        "document": {"type": "string", "format": "binary"},
-                        "annexes": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "metadonnees": {
+                            "$ref": "#/components/schemas/Metadonnees",
+                            "description": (
+                                "L'objet JSON des métadonnées (partie `application/json`, "
+                                f"{METADONNEES_MAX // 1024} Kio au plus)."
+                            ),
+                        },
+                        "document": {
+                            **_PDF,
+                            "description": (
+                                "L'acte : PDF/A-2b signé (PAdES), exactement une partie ; avec les annexes, "
+                                f"{_TOTAL} au plus."
+                            ),
+                        },
+                        "annexes": {
+                            "type": "array",
+                            "items": _PDF,
+                            "description": "Zéro, une ou plusieurs pièces jointes (PDF), chacune nommée.",
+                        },
                     },
-                }
+                },
+                "encoding": {
+                    "metadonnees": {"contentType": "application/json"},
+                    "document": {"contentType": "application/pdf"},
+                    "annexes": {"contentType": "application/pdf"},
+                },
             }
         },
     }

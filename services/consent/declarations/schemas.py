@@ -1,4 +1,4 @@
-"""Request and response bodies of the declarant's API (API.md §consent, Declarant)."""
+"""Request and response bodies of the declarant's API (docs/fr/contrat.md, « Le déclarant »)."""
 
 from __future__ import annotations
 
