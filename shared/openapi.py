@@ -295,6 +295,38 @@ def _chaine(schema: dict[str, Any], nom: str) -> str:
     return valeur[: int(maximum)] if maximum is not None else valeur
 
 
+def _admet_nul(schema: dict[str, Any], composants: dict[str, Any]) -> bool:
+    schema = _resoudre(schema, composants)
+    if schema.get("type") == "null" or (isinstance(schema.get("type"), list) and "null" in schema["type"]):
+        return True
+    return any(_admet_nul(s, composants) for s in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
+def restaurer_nuls(
+    valeur: Any, schema: dict[str, Any], composants: dict[str, Any], profondeur: int = 0
+) -> None:
+    """Put back the `null`s FastAPI drops from the models' examples (it encodes the document with
+    `exclude_none`): a required member that allows null and is missing was a null."""
+    schema = _resoudre(schema, composants)
+    if profondeur > 12:
+        return
+    for cle in ("anyOf", "oneOf", "allOf"):
+        for branche in schema.get(cle, []):
+            if _resoudre(branche, composants).get("type") in ("object", "array") or "$ref" in branche:
+                restaurer_nuls(valeur, branche, composants, profondeur + 1)
+    if isinstance(valeur, dict):
+        proprietes = schema.get("properties", {})
+        for nom in schema.get("required", []):
+            if nom not in valeur and nom in proprietes and _admet_nul(proprietes[nom], composants):
+                valeur[nom] = None
+        for nom, sous in proprietes.items():
+            if nom in valeur:
+                restaurer_nuls(valeur[nom], sous, composants, profondeur + 1)
+    elif isinstance(valeur, list) and isinstance(schema.get("items"), dict):
+        for element in valeur:
+            restaurer_nuls(element, schema["items"], composants, profondeur + 1)
+
+
 def _exemple_du_media(media: dict[str, Any], composants: dict[str, Any]) -> None:
     if "example" in media or "examples" in media or "schema" not in media:
         return
@@ -362,6 +394,9 @@ def completer(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str
     composants = document.setdefault("components", {})
     schemas: dict[str, Any] = composants.setdefault("schemas", {})
     schemas.update(_schemas_du_probleme())
+    for schema in schemas.values():
+        for valeur in schema.get("examples", []):
+            restaurer_nuls(valeur, schema, schemas)
     for inutile in ("HTTPValidationError", "ValidationError"):
         schemas.pop(inutile, None)
     utilises: set[str] = set()

@@ -29,8 +29,11 @@ def _resoudre(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any
     return schema
 
 
-def objets_nus(schema: Any, document: dict[str, Any], vus: set[str] | None = None, ou: str = "") -> list[str]:
-    """Where `schema` holds an object whose members are not described (a bare `dict`)."""
+def objets_nus(
+    schema: Any, document: dict[str, Any], vus: set[str] | None = None, ou: str = "", decrit: bool = False
+) -> list[str]:
+    """Where `schema` holds an object whose members are not described (a bare `dict`); one left open on
+    purpose says why in its description (or its property's, for a nullable one)."""
     vus = set() if vus is None else vus
     if not isinstance(schema, dict):
         return []
@@ -45,7 +48,7 @@ def objets_nus(schema: Any, document: dict[str, Any], vus: set[str] | None = Non
     if (genre == "object" or genre == ["object"]) and not schema.get("properties"):
         extra = schema.get("additionalProperties")
         # Open on purpose only when the schema says why (notify's intake keeps unknown event types).
-        if (not isinstance(extra, dict) or not extra) and not schema.get("description"):
+        if (not isinstance(extra, dict) or not extra) and not (decrit or schema.get("description")):
             trouves.append(ou or "<racine>")
     for cle, sous in schema.items():
         if cle in ("properties", "$defs"):
@@ -55,7 +58,7 @@ def objets_nus(schema: Any, document: dict[str, Any], vus: set[str] | None = Non
             trouves += objets_nus(sous, document, vus, f"{ou}[]")
         elif cle in ("anyOf", "oneOf", "allOf"):
             for s in sous:
-                trouves += objets_nus(s, document, vus, ou)
+                trouves += objets_nus(s, document, vus, ou, decrit or bool(schema.get("description")))
     return trouves
 
 

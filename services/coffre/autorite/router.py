@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from services.coffre.actes import repository, vues
+from services.coffre.actes.schemas import RechercheActes
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte
@@ -50,7 +51,17 @@ class Recherche(BaseModel):
         return "acte_id" if self.acte_id else "declaration_id" if self.declaration_id else "reference_dossier"
 
 
-@router.post("/autorite/recherches", summary="Recherche d'actes pour une procédure (journalisée)")
+@router.post(
+    "/autorite/recherches",
+    summary=("Recherche d'actes pour une procédure (journalisée)"),
+    response_model=RechercheActes,
+    response_model_exclude_unset=True,
+    description=(
+        "Pour une procédure (`juridiction`, `numero`) : les actes d'un `acte_id`, d'une `declaration_id` "
+        "ou d'une `reference_dossier` (un seul critère), avec leurs événements et leurs liens de preuve. "
+        "Chaque recherche est consignée au répertoire (empreinte de la procédure, critère, actes)."
+    ),
+)
 async def rechercher(request: Request, autorite: CurrentAutorite, recherche: Recherche) -> dict[str, Any]:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)

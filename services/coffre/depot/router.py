@@ -79,7 +79,7 @@ _BODY_DOC: dict[str, Any] = {
     "/actes",
     status_code=201,
     response_model=ActeCree,
-    summary="Déposer et envoyer (ou programmer) un acte signé",
+    summary=("Déposer et envoyer (ou programmer) un acte signé"),
     openapi_extra=_BODY_DOC,
     responses=error_responses(
         MultipartInvalide,
@@ -93,6 +93,17 @@ _BODY_DOC: dict[str, Any] = {
         HorsHeuresLegales,
         NatureInconnue,
         MetadonneesInvalides,
+    ),
+    description=(
+        "Dépose l'acte signé (PDF/A-2b, PAdES) et l'envoie, ou programme son envoi au prochain "
+        "instant légal. À l'instant de l'envoi tout est vérifié dans l'ordre de la loi : consentement"
+        " valable pour cette nature (CPC 748-2, demandé au registre), compétence territoriale de "
+        "l'office, heures légales (CPC 664, sauf `derogation_664`), document et signature. L'acte est"
+        " alors horodaté (RFC 3161), inscrit au répertoire (RFC 9162) et l'avis de mise à disposition"
+        " part au destinataire : **l'instant `envoye_le` est la date et l'heure de la signification "
+        "(CPC 664-1)**. Un refus ne laisse rien. `Idempotency-Key` : un renvoi avec la même clé rend "
+        "la première réponse sans deuxième signification ; avec un autre contenu, 409 `idempotence-"
+        "conflit`. Voir docs/fr/depot.md et docs/fr/controles.md."
     ),
 )
 async def deposer_acte(

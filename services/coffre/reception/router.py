@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from services.coffre.actes import repository
+from services.coffre.actes.schemas import EnvoiLettreEnregistre
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
@@ -57,9 +58,15 @@ async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
 
 @router.get(
     "/actes/{acte_id}/avis-de-reception",
-    summary="Avis électronique de réception (JWS ; PDF scellé avec Accept: application/pdf)",
+    summary=("Avis électronique de réception (JWS ; PDF scellé avec Accept: application/pdf)"),
     responses=error_responses(ActeIntrouvable, AvisPasEncore),
     response_model=None,
+    description=(
+        "L'avis électronique de réception, émis quand le destinataire a téléchargé l'acte (prise de "
+        "connaissance) : JSON `{jws, kid, contenu...}` (JWS EdDSA, clé à `GET /coffre/v1/.well-"
+        "known/jwks.json`), ou le PDF scellé avec `Accept: application/pdf`. Il prouve la date et l'heure"
+        " de la prise de connaissance (CPC 663). Avant : 404 `pas-encore`."
+    ),
 )
 async def avis_de_reception(
     request: Request, acte_id: str, commissaire: CurrentCommissaire
@@ -87,12 +94,17 @@ async def avis_de_reception(
 
 @router.get(
     "/actes/{acte_id}/certificat",
-    summary="Certificat de signification (PDF scellé), une fois le mode fixé",
+    summary=("Certificat de signification (PDF scellé), une fois le mode fixé"),
     responses={
         **fichier("application/pdf", description="Le certificat de signification (PDF scellé)"),
         **error_responses(ActeIntrouvable, ModeNonFixe),
     },
     response_class=Response,
+    description=(
+        "Le certificat de signification (PDF scellé par la plateforme) : envoi, mode, prise de "
+        "connaissance, empreinte de l'acte et feuilles du répertoire. Disponible une fois le mode "
+        "fixé (409 `mode-non-fixe` avant)."
+    ),
 )
 async def certificat(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
@@ -109,12 +121,18 @@ async def certificat(request: Request, acte_id: str, commissaire: CurrentCommiss
 
 @router.get(
     "/actes/{acte_id}/lettre-simple",
-    summary="La lettre simple à poster (signification à domicile)",
+    summary=("La lettre simple à poster (signification à domicile)"),
     responses={
         **fichier("application/pdf", description="La lettre simple à poster (PDF scellé)"),
         **error_responses(ActeIntrouvable, PasDeLettreSimple),
     },
     response_class=Response,
+    description=(
+        "Signification à domicile (le destinataire n'a pas pris connaissance de l'acte le jour de "
+        "l'envoi) : la lettre simple que l'office doit poster le premier jour ouvrable suivant (CPC "
+        "662-1), mentionnant la signification électronique, la nature de l'acte et le requérant. 409 "
+        "`pas-de-lettre-simple` pour un autre mode."
+    ),
 )
 async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
@@ -136,8 +154,13 @@ async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentComm
 
 @router.post(
     "/actes/{acte_id}/lettre-simple/envoi",
-    summary="Enregistre l'envoi postal de la lettre simple",
+    summary=("Enregistre l'envoi postal de la lettre simple"),
+    response_model=EnvoiLettreEnregistre,
     responses=error_responses(ActeIntrouvable, PasDeLettreSimple, LettreDejaEnvoyee),
+    description=(
+        "Enregistre la date de l'envoi postal de la lettre simple (une fois : 409 `lettre-deja-envoyee` "
+        "ensuite) ; inscrit au répertoire, elle figure au certificat et au lot de preuves."
+    ),
 )
 async def envoi_lettre_simple(
     request: Request, acte_id: str, corps: EnvoiLettre, commissaire: CurrentCommissaire
