@@ -23,6 +23,8 @@ completed from the code so that a document cannot say something the code does no
 from __future__ import annotations
 
 import copy
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -400,12 +402,20 @@ def completer(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str
     for inutile in ("HTTPValidationError", "ValidationError"):
         schemas.pop(inutile, None)
     utilises: set[str] = set()
-    for route in routes_documentees(routes):
+    documentees = list(routes_documentees(routes))
+    noms = Counter(route.name for route in documentees for _ in route.methods)
+    for route in documentees:
         chemin = document.get("paths", {}).get(route.path_format, {})
         for methode in sorted(route.methods):
             operation = chemin.get(methode.lower())
             if operation is not None:
                 utilises |= _completer_operation(operation, route, schemas)
+                if noms[route.name] == 1:
+                    # The handler's name (`deposer_acte`), not FastAPI's `deposer_acte_coffre_v1_actes_post`:
+                    # what a generated client names its function.
+                    operation["operationId"] = route.name
+    _etiquettes_ascii(document)
+    _renommer_corps(document)
     for webhook in document.get("webhooks", {}).values():
         for operation in webhook.values():
             # A receiver's refusal is its own business: FastAPI's 422 does not apply to a webhook.
@@ -415,6 +425,61 @@ def completer(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str
     if utilises:
         composants["securitySchemes"] = {n: SCHEMAS_SECURITE[n] for n in sorted(utilises)}
     return document
+
+
+def _ascii(texte: str) -> str:
+    plie = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii")
+    return "-".join(plie.lower().split())
+
+
+def _etiquettes_ascii(document: dict[str, Any]) -> None:
+    """Tags in ASCII (`reception`, `autorite-judiciaire`), their French label as the tag's description:
+    generated clients make modules of them (`api/réception/` is a poor Python package name)."""
+    libelles: dict[str, str] = {}
+    for item in [*document.get("paths", {}).values(), *document.get("webhooks", {}).values()]:
+        for operation in item.values():
+            if isinstance(operation, dict) and "tags" in operation:
+                for libelle in operation["tags"]:
+                    libelles.setdefault(_ascii(libelle), libelle)
+                operation["tags"] = [_ascii(t) for t in operation["tags"]]
+    document["tags"] = [{"name": nom, "description": libelles[nom]} for nom in sorted(libelles)]
+
+
+def _renommer_corps(document: dict[str, Any]) -> None:
+    """FastAPI names a form body's schema after its route (`Body_deposer_piece_consent_v1_...`): named
+    after the handler instead (`CorpsDeposerPiece`)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    noms: dict[str, str] = {}
+    for nom in list(schemas):
+        if nom.startswith("Body_"):
+            handler = _nom_du_handler(nom.removeprefix("Body_"))
+            nouveau = "Corps" + "".join(p.capitalize() for p in handler.split("_"))
+            if nouveau not in schemas:
+                noms[nom] = nouveau
+                schema = schemas.pop(nom)
+                schema["title"] = nouveau
+                schemas[nouveau] = schema
+    if noms:
+        _remplacer_refs(document, {COMPOSANTS + a: COMPOSANTS + b for a, b in noms.items()})
+
+
+def _nom_du_handler(nom: str) -> str:
+    # FastAPI's id is `<handler>_<path with _>_<method>`; the path starts with the service's prefix.
+    for service in ("consent", "coffre", "notify"):
+        nom = nom.split(f"_{service}_")[0]
+    return nom
+
+
+def _remplacer_refs(valeur: Any, noms: dict[str, str]) -> None:
+    if isinstance(valeur, dict):
+        for cle, v in valeur.items():
+            if cle == "$ref" and isinstance(v, str) and v in noms:
+                valeur[cle] = noms[v]
+            else:
+                _remplacer_refs(v, noms)
+    elif isinstance(valeur, list):
+        for v in valeur:
+            _remplacer_refs(v, noms)
 
 
 def _schemas_du_probleme() -> dict[str, Any]:

@@ -220,3 +220,21 @@ def test_no_module_cites_api_md() -> None:
         and "API.md" in f.read_text("utf-8", "replace")
     ]
     assert citent == [str(Path(__file__).relative_to(racine))]
+
+
+def test_what_a_generated_client_names_is_readable(documents: dict[str, dict[str, Any]]) -> None:
+    """What openapi-python-client made of the documents (issue 15): function names from operationIds,
+    Python packages from tags, model names from schema names. Handler names, ASCII tags, no
+    `Body_<route id>` schema."""
+    for service, document in documents.items():
+        ids = [op["operationId"] for _, _, op in operations(document)]
+        assert len(ids) == len(set(ids)), service
+        assert not [i for i in ids if f"_{service}_" in i], service
+        tags = {t for _, _, op in operations(document) for t in op.get("tags", [])}
+        assert all(t.isascii() for t in tags), tags
+        assert {t["name"] for t in document["tags"]} == tags
+        assert not [n for n in document["components"]["schemas"] if n.startswith("Body_")]
+    depot = documents["coffre"]["paths"]["/coffre/v1/actes"]["post"]
+    assert depot["operationId"] == "deposer_acte"
+    assert depot["requestBody"]["content"]["multipart/form-data"]["schema"]["additionalProperties"] is False
+    assert "CorpsDeposerPiece" in documents["consent"]["components"]["schemas"]

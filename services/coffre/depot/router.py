@@ -42,6 +42,7 @@ _BODY_DOC: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["metadonnees", "document"],
+                    "additionalProperties": False,  # another part: 400 `multipart-invalide`
                     "properties": {
                         "metadonnees": {
                             "$ref": "#/components/schemas/Metadonnees",
