@@ -385,6 +385,8 @@ def _completer_operation(operation: dict[str, Any], route: Any, composants: dict
         _exemple_du_media(media, composants)
     for statut, reponse in operation.get("responses", {}).items():
         if str(statut).startswith("2"):
+            if reponse.get("description") == "Successful Response":  # FastAPI's default, in English
+                reponse["description"] = "Succès"
             for media in reponse.get("content", {}).values():
                 _exemple_du_media(media, composants)
     operation["responses"] = dict(sorted(operation["responses"].items()))
