@@ -23,6 +23,7 @@ from services.coffre.journal.router import router as cles_router
 from services.coffre.models import JOB_TABLES
 from services.coffre.reception.mode import MODE_KIND, handler_mode
 from services.coffre.reception.router import router as reception_router
+from services.coffre.retrait.espace import router as espace_router
 from services.coffre.retrait.router import router as retrait_router
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime, build_service_app
@@ -66,6 +67,7 @@ def create_app(
             depot_router,
             actes_router,
             reception_router,
+            espace_router,
             retrait_router,
             journal_router,
             cles_router,

@@ -6,6 +6,9 @@
   The columns `pris_connaissance_le`, `avis_reception_jws`, `mode`, `mode_fixe_le` and
   `lettre_simple_*` are written once by `services/coffre/reception` (conditional UPDATEs).
 - `actes_evenements`: what happened to an acte, in order, each with its répertoire leaf index.
+- `lettres_simples_envois`: each recorded posting of the lettre simple, append-only; a correction is
+  a new row naming the one it corrects and its reason (`actes.lettre_simple_envoyee_le` mirrors the
+  current one).
 - `idempotence`: per office and `Idempotency-Key`, the request fingerprint and the first response.
 - `liens_retrait`: retrieval link tokens (SHA-256 of the token only), bound to an acte and declaration.
 - `depots_en_cours`: blobs written by a deposit whose acte row is not committed yet; the orphan
@@ -95,6 +98,21 @@ class ActeEvenement(Base):
     instant: Mapped[datetime] = mapped_column(UtcDateTime())
     journal_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     donnees: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LettreSimpleEnvoi(Base):
+    __tablename__ = "lettres_simples_envois"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acte_id: Mapped[str] = mapped_column(ForeignKey("actes.id"), index=True)
+    envoyee_le: Mapped[date] = mapped_column(Date)
+    enregistre_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    commissaire_sub: Mapped[str] = mapped_column(String(200))
+    corrige_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lettres_simples_envois.id"), nullable=True, unique=True
+    )
+    motif: Mapped[str | None] = mapped_column(Text, nullable=True)
+    journal_index: Mapped[int] = mapped_column(BigInteger)
 
 
 class Idempotence(Base):

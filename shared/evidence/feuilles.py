@@ -207,9 +207,13 @@ class Mode(_Feuille):
 
 
 class LettreSimple(_Feuille):
+    """A posting of the lettre simple; a correction names the leaf it corrects and hashes its reason."""
+
     type: Literal["lettre_simple"]
     acte_id: Ident
     envoyee_le: datetime | date
+    corrige: int | None = Field(None, ge=0)
+    motif_sha256: Sha256 | None = None
 
 
 class AccesPreuvesAutorite(_Feuille):

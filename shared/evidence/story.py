@@ -18,6 +18,7 @@ leaf hash, agreeing with the leaf on every field they share; every leaf is about
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -194,6 +195,49 @@ def _leaves(ctx: Context, recit: fmt.Recit, territoire: _Territoire) -> Iterator
             raise Failure(piece, f"sha256 {content['sha256']}, le récit dit {recit.sha256}")
     attested = ", ".join(t for t in (*_LEAF_INSTANTS, "mode") if t in by_type)
     yield fmt.FEUILLES, f"les feuilles ({attested}) portent les instants, l'empreinte et le mode du récit"
+    yield from _lettre_leaves(by_type.get("lettre_simple", []), recit)
+
+
+def _lettre_leaves(found: list[tuple[int, dict[str, Any]]], recit: fmt.Recit) -> Iterator[tuple[str, str]]:
+    """The postings of the lettre simple: a chain where each correction names the leaf it corrects,
+    and the one left uncorrected (the current record) is the story's posting."""
+    if not found:
+        return
+    indexes = {index for index, _ in found}
+    corriges: dict[int, int] = {}
+    for index, content in found:
+        cible = content.get("corrige")
+        if cible is None:
+            continue
+        piece = f"{fmt.FEUILLES} (feuille {index}, lettre_simple)"
+        if not isinstance(cible, int) or cible not in indexes or cible >= index:
+            raise Failure(piece, f"corrige {cible!r} : aucune feuille lettre_simple antérieure de ce numéro")
+        if cible in corriges:
+            raise Failure(piece, f"la feuille {cible} est corrigée deux fois ({corriges[cible]} et {index})")
+        corriges[cible] = index
+    courantes = [(i, c) for i, c in found if i not in corriges]
+    premieres = [i for i, c in found if c.get("corrige") is None]
+    if len(courantes) != 1 or len(premieres) != 1:
+        raise Failure(
+            fmt.FEUILLES,
+            "enregistrements de la lettre simple non chaînés "
+            f"(feuilles {', '.join(str(i) for i, _ in found)})",
+        )
+    index, content = courantes[0]
+    posted = recit.lettre_simple.to_json()["envoyee_le"] if recit.lettre_simple else None
+    if content.get("envoyee_le") != posted:
+        raise Failure(
+            f"{fmt.FEUILLES} (feuille {index}, lettre_simple)",
+            f"envoyee_le {content.get('envoyee_le')!r}, le récit dit {posted!r}",
+        )
+    if corriges:
+        yield (
+            fmt.FEUILLES,
+            f"lettre simple : {len(corriges)} correction(s) chaînée(s) ; l'enregistrement en vigueur "
+            f"(feuille {index}, posté le {posted}) est celui du récit",
+        )
+    else:
+        yield fmt.FEUILLES, f"lettre simple : feuille {index} (postée le {posted}) conforme au récit"
 
 
 def _mode_leaf(piece: str, content: Mapping[str, Any], recit: fmt.Recit, territoire: _Territoire) -> None:
@@ -277,7 +321,36 @@ def _records(ctx: Context, recit: fmt.Recit) -> Iterator[tuple[str, str]]:
         for key in ("due_le", "envoyee_le"):
             if key in record and record[key] != expected[key]:
                 raise Failure(fmt.LETTRE_SIMPLE, f"{key} {record[key]!r}, le récit dit {expected[key]!r}")
+        yield from _envois(ctx, record.get("envois", []))
         yield fmt.LETTRE_SIMPLE, "lettre simple conforme au récit"
+
+
+def _envois(ctx: Context, envois: object) -> Iterator[tuple[str, str]]:
+    """Each recorded posting of `lettre-simple.json` is its leaf: same date, same corrected leaf,
+    and a reason whose SHA-256 is the one the leaf committed to."""
+    if not isinstance(envois, list):
+        raise Failure(fmt.LETTRE_SIMPLE, "« envois » : liste attendue")
+    contents = dict(_leaf_contents(ctx))
+    for envoi in envois:
+        index = envoi.get("journal_index") if isinstance(envoi, dict) else None
+        if not isinstance(envoi, dict) or not isinstance(index, int) or index not in contents:
+            raise Failure(fmt.LETTRE_SIMPLE, f"envoi sans feuille du journal dans le lot : {envoi!r}"[:200])
+        feuille = contents[index]
+        if feuille.get("type") != "lettre_simple" or feuille.get("envoyee_le") != envoi.get("envoyee_le"):
+            raise Failure(fmt.LETTRE_SIMPLE, f"envoi {envoi.get('envoyee_le')!r} ≠ feuille {index}")
+        if feuille.get("corrige") != envoi.get("corrige"):
+            raise Failure(
+                fmt.LETTRE_SIMPLE, f"envoi de la feuille {index} : correction différente de la feuille"
+            )
+        motif = envoi.get("motif")
+        empreinte = hashlib.sha256(motif.encode("utf-8")).hexdigest() if isinstance(motif, str) else None
+        if feuille.get("motif_sha256") != empreinte:
+            raise Failure(fmt.LETTRE_SIMPLE, f"motif de la feuille {index} : SHA-256 différent de la feuille")
+        if envoi.get("corrige") is not None:
+            yield (
+                fmt.LETTRE_SIMPLE,
+                f"correction (feuille {index}) de la feuille {envoi['corrige']} : « {motif} »",
+            )
 
 
 def _instant(piece: str, value: object) -> datetime:

@@ -197,8 +197,14 @@ class ClientSignif:
         """The lettre simple to post (signification à domicile); 409 `pas-de-lettre-simple` otherwise."""
         return await self._pdf(f"/actes/{acte_id}/lettre-simple")
 
-    async def enregistrer_envoi_lettre_simple(self, acte_id: str, envoyee_le: date) -> dict[str, Any]:
-        corps = {"envoyee_le": envoyee_le.isoformat()}
+    async def enregistrer_envoi_lettre_simple(
+        self, acte_id: str, envoyee_le: date, *, motif: str | None = None
+    ) -> dict[str, Any]:
+        """Record the posting; with `motif`, correct the recorded one (a new record, never an overwrite).
+        422 `lettre-simple-avant-envoi` / `lettre-simple-date-future` for an impossible date."""
+        corps: dict[str, Any] = {"envoyee_le": envoyee_le.isoformat()}
+        if motif is not None:
+            corps["motif"] = motif
         resultat: dict[str, Any] = await self._json(
             "coffre", "POST", f"/actes/{acte_id}/lettre-simple/envoi", json=corps
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.coffre.models import Acte, ActeAnnexe, ActeEvenement
+from services.coffre.models import Acte, ActeAnnexe, ActeEvenement, LettreSimpleEnvoi
 
 
 async def acte_de_l_office(session: AsyncSession, office_id: str, acte_id: str) -> Acte | None:
@@ -40,6 +40,14 @@ async def lister(
 
 async def evenements(session: AsyncSession, acte_id: str) -> Sequence[ActeEvenement]:
     query = select(ActeEvenement).where(ActeEvenement.acte_id == acte_id).order_by(ActeEvenement.id)
+    return (await session.scalars(query)).all()
+
+
+async def envois_lettre_simple(session: AsyncSession, acte_id: str) -> Sequence[LettreSimpleEnvoi]:
+    """Every recorded posting of the acte's lettre simple, oldest first (the last is current)."""
+    query = (
+        select(LettreSimpleEnvoi).where(LettreSimpleEnvoi.acte_id == acte_id).order_by(LettreSimpleEnvoi.id)
+    )
     return (await session.scalars(query)).all()
 
 

@@ -147,7 +147,8 @@ class RechercheActes(BaseModel):
 
 class EnvoiLettreEnregistre(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"envoyee_le": "2026-03-03", "journal_index": 17}]}
+        json_schema_extra={"examples": [{"envoyee_le": "2026-03-03", "journal_index": 17, "corrige": None}]}
     )
     envoyee_le: Jour
     journal_index: int = Field(description="La feuille du répertoire qui consigne l'envoi.")
+    corrige: int | None = Field(description="Pour une correction : la feuille de l'envoi qu'elle corrige.")

@@ -42,7 +42,7 @@ from services.coffre.actes import repository
 from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import OUVERTURES, Acte, ActeAnnexe, ActeEvenement
+from services.coffre.models import OUVERTURES, Acte, ActeAnnexe, ActeEvenement, LettreSimpleEnvoi
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf
 from services.coffre.reception import documents
 from shared import ouvertures
@@ -85,6 +85,7 @@ class _Lecture:
     evenements: Sequence[ActeEvenement]
     journal: JournalExtract
     ouvertures: list[tuple[int, Ouverture]]
+    envois: Sequence[LettreSimpleEnvoi]
 
 
 async def _checkpoint_couvrant(session: AsyncSession, coffre: Coffre, dernier_index: int) -> str | None:
@@ -155,9 +156,11 @@ async def _lire(
             )
         evenements = await repository.evenements(session, acte.id)
         annexes = await repository.annexes(session, acte.id)
+        envois = await repository.envois_lettre_simple(session, acte.id)
         indexes.update(e.journal_index for e in evenements if e.journal_index is not None)
+        indexes.update(e.journal_index for e in envois)
         journal, ouverts = await _journal(session, coffre, acte.id, indexes, now)
-    return _Lecture(acte, annexes, evenements, journal, ouverts)
+    return _Lecture(acte, annexes, evenements, journal, ouverts, envois)
 
 
 def _tsa(builder: BundleBuilder, coffre: Coffre) -> None:
@@ -192,6 +195,19 @@ def _avis_mise_a_disposition(acte: Acte, evenements: Sequence[ActeEvenement]) ->
         "envoye_le": dernier.donnees.get("envoye_le"),
         "enregistre_le": instant(dernier.instant),
         "journal_index": dernier.journal_index,
+    }
+
+
+def _envoi(envoi: LettreSimpleEnvoi, tous: Sequence[LettreSimpleEnvoi]) -> dict[str, Any]:
+    """One recorded posting as `lettre-simple.json` lists it (`corrige`: the leaf it corrects)."""
+    corrige = next((e.journal_index for e in tous if e.id == envoi.corrige_id), None)
+    return {
+        "envoyee_le": envoi.envoyee_le.isoformat(),
+        "enregistre_le": instant(envoi.enregistre_le),
+        "journal_index": envoi.journal_index,
+        "corrige": corrige,
+        "motif": envoi.motif,
+        "en_vigueur": envoi is tous[-1],
     }
 
 
@@ -254,6 +270,7 @@ async def _remplir(
                     "envoyee_le": (
                         acte.lettre_simple_envoyee_le.isoformat() if acte.lettre_simple_envoyee_le else None
                     ),
+                    "envois": [_envoi(e, lecture.envois) for e in lecture.envois],
                 }
             )
     if jetons:

@@ -15,6 +15,8 @@ commitment `declaration_engagement` (`shared.evidence.engagements`), its opening
     avis_mise_a_disposition {acte_id, statut, canal, envoye_le, message_id_sha256|null, instant}
     prise_connaissance    {acte_id, declaration_id, sha256, pris_connaissance_le, instant}
     mode                  {acte_id, mode, lettre_simple_due_le|null, instant}
+    lettre_simple         {acte_id, envoyee_le, instant} ; a correction also {corrige: index of the
+                          leaf it corrects, motif_sha256}
     acces_preuves_autorite {acte_id, procedure_sha256, juridiction, instant}
     recherche_autorite    {procedure_sha256, juridiction, critere, actes: [ids], instant}
     audit_integrite       {instant, verifies, alteres: [sha256...], manquants: [sha256...]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflit, Introuvable, ServiceIndisponible
+from shared.errors import Conflit, Introuvable, ServiceIndisponible, Unprocessable
 
 
 class AvisPasEncore(Introuvable):
@@ -28,3 +28,18 @@ class LettreDejaEnvoyee(Conflit):
 class SceauIndisponible(ServiceIndisponible):
     code = "sceau-indisponible"
     title = "Sceau de la plateforme non configuré"
+
+
+class LettreAvantEnvoi(Unprocessable):
+    code = "lettre-simple-avant-envoi"
+    title = "La lettre simple ne peut avoir été postée avant l'envoi de l'acte"
+
+
+class LettreDateFuture(Unprocessable):
+    code = "lettre-simple-date-future"
+    title = "La date de dépôt de la lettre simple est dans le futur"
+
+
+class CorrectionSansEnvoi(Unprocessable):
+    code = "correction-sans-envoi"
+    title = "Aucun envoi de lettre simple enregistré à corriger"

@@ -9,25 +9,37 @@ decision reads the recorded instant, not the time the job happens to run, and is
 conditional `UPDATE ... WHERE mode IS NULL`: a later download, a retried job or a late run never
 changes it. It appends a `mode` leaf and emits `acte.mode_fixe`.
 
-The lettre simple's posting (`enregistrer_lettre_simple`) is recorded once, with a `lettre_simple` leaf.
+The lettre simple's posting (`enregistrer_lettre_simple`) is dated between the day of the envoi and
+today, and recorded with a `lettre_simple` leaf; a correction is a new record and a new leaf, with its
+reason, naming the one it corrects.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
-from services.coffre.reception.erreurs import LettreDejaEnvoyee, PasDeLettreSimple
+from services.coffre.models import JOB_TABLES, Acte, ActeEvenement, LettreSimpleEnvoi
+from services.coffre.reception.erreurs import (
+    CorrectionSansEnvoi,
+    LettreAvantEnvoi,
+    LettreDateFuture,
+    LettreDejaEnvoyee,
+    PasDeLettreSimple,
+)
 from services.coffre.reception.prise import ajouter_evenement
 from shared import legal_time
 from shared.jobs import Handler, JobContext, emit_event, enqueue
-from shared.territoire import Territoire, territoire_de
+from shared.territoire import Territoire, TerritoireInvalide, territoire_de
 
 MODE_KIND = "acte.mode"
 
@@ -120,36 +132,127 @@ def handler_mode(coffre: Callable[[], Coffre]) -> Handler:
     return handle
 
 
+#: Clock skew tolerated between the office's clock and the platform's when a posting is dated today.
+TOLERANCE_HORLOGE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class EnvoiEnregistre:
+    envoyee_le: date
+    journal_index: int
+    corrige_index: int | None
+
+
+def _controler_date(acte: Acte, envoyee_le: date, *, now: datetime, office_commune: str | None) -> None:
+    """A posting is dated neither before the day of the envoi nor after today (CPC 662-1 al. 3).
+
+    The day of the envoi is that of the destinataire's legal zone, as the mode and the due date are.
+    « Today » is the latest local day, `TOLERANCE_HORLOGE` ahead, among the destinataire's zone and
+    the office's: an office in Réunion posts on its own calendar day.
+    """
+    if acte.envoye_le is None:
+        raise PasDeLettreSimple()
+    zone = territoire(acte)
+    jour_envoi = legal_time.jour_legal(acte.envoye_le, zone)
+    if envoyee_le < jour_envoi:
+        raise LettreAvantEnvoi(
+            f"Date de dépôt {envoyee_le.isoformat()} antérieure au jour de l'envoi de l'acte "
+            f"({jour_envoi.isoformat()}, fuseau {zone.fuseau}).",
+            extra={"jour_envoi": jour_envoi.isoformat()},
+        )
+    zones: list[Territoire] = [zone]
+    if office_commune:
+        with contextlib.suppress(TerritoireInvalide):
+            zones.append(territoire_de(office_commune))
+    aujourd_hui = max(legal_time.jour_legal(now + TOLERANCE_HORLOGE, z) for z in zones)
+    if envoyee_le > aujourd_hui:
+        raise LettreDateFuture(
+            f"Date de dépôt {envoyee_le.isoformat()} postérieure à aujourd'hui ({aujourd_hui.isoformat()}) : "
+            "enregistrez l'envoi une fois la lettre postée.",
+            extra={"aujourd_hui": aujourd_hui.isoformat()},
+        )
+
+
 async def enregistrer_lettre_simple(
-    session: AsyncSession, coffre: Coffre, acte: Acte, envoyee_le: date, *, now: datetime
-) -> int:
-    """Record the posting of the lettre simple (once) with a `lettre_simple` leaf."""
+    session: AsyncSession,
+    coffre: Coffre,
+    acte: Acte,
+    envoyee_le: date,
+    *,
+    now: datetime,
+    commissaire_sub: str,
+    motif: str | None = None,
+    office_commune: str | None = None,
+) -> EnvoiEnregistre:
+    """Record the posting of the lettre simple, or correct the current record when `motif` is given.
+
+    Every record is a new `lettres_simples_envois` row and a new `lettre_simple` leaf; a correction's
+    leaf names the leaf it corrects (`corrige`) and the SHA-256 of its reason (`motif_sha256`; the
+    reason itself, free text, stays out of the public log and goes into the evidence bundle). Nothing
+    recorded is ever overwritten; `actes.lettre_simple_envoyee_le` follows the current record.
+    """
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple()
+    _controler_date(acte, envoyee_le, now=now, office_commune=office_commune)
+    courant = await session.scalar(
+        select(LettreSimpleEnvoi)
+        .where(LettreSimpleEnvoi.acte_id == acte.id)
+        .order_by(LettreSimpleEnvoi.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if courant is None and motif is not None:
+        raise CorrectionSansEnvoi("Aucun envoi enregistré : enregistrez-le d'abord, sans motif.")
+    if courant is not None and motif is None:
+        raise LettreDejaEnvoyee(
+            f"Envoi déjà enregistré (posté le {courant.envoyee_le.isoformat()}) ; pour le corriger, "
+            "renvoyez la date exacte avec un « motif ».",
+            extra={"envoyee_le": courant.envoyee_le.isoformat()},
+        )
+    precedente = acte.lettre_simple_envoyee_le
+    condition = (
+        Acte.lettre_simple_envoyee_le.is_(None)
+        if precedente is None
+        else Acte.lettre_simple_envoyee_le == precedente
+    )
     resultat = await session.execute(
         update(Acte)
-        .where(Acte.id == acte.id, Acte.lettre_simple_envoyee_le.is_(None))
+        .where(Acte.id == acte.id, condition)
         .values(lettre_simple_envoyee_le=envoyee_le)
         .execution_options(synchronize_session=False)
     )
     if resultat.rowcount != 1:  # type: ignore[attr-defined]
         raise LettreDejaEnvoyee()
-    index = await coffre.repertoire.ajouter(
-        session,
-        {
-            "type": "lettre_simple",
-            "acte_id": acte.id,
-            "envoyee_le": envoyee_le.isoformat(),
-            "instant": instant(now),
-        },
-        now=now,
+    feuille: dict[str, Any] = {
+        "type": "lettre_simple",
+        "acte_id": acte.id,
+        "envoyee_le": envoyee_le.isoformat(),
+        "instant": instant(now),
+    }
+    if courant is not None and motif is not None:
+        feuille["corrige"] = courant.journal_index
+        feuille["motif_sha256"] = hashlib.sha256(motif.encode("utf-8")).hexdigest()
+    index = await coffre.repertoire.ajouter(session, feuille, now=now)
+    session.add(
+        LettreSimpleEnvoi(
+            acte_id=acte.id,
+            envoyee_le=envoyee_le,
+            enregistre_le=now,
+            commissaire_sub=commissaire_sub,
+            corrige_id=courant.id if courant is not None else None,
+            motif=motif,
+            journal_index=index,
+        )
     )
+    donnees: dict[str, object] = {"envoyee_le": envoyee_le.isoformat()}
+    if courant is not None:
+        donnees.update(corrige=courant.journal_index, precedente=courant.envoyee_le.isoformat(), motif=motif)
     ajouter_evenement(
         session,
         acte.id,
-        "lettre_simple_envoyee",
+        "lettre_simple_corrigee" if courant is not None else "lettre_simple_envoyee",
         now=now,
         journal_index=index,
-        donnees={"envoyee_le": envoyee_le.isoformat()},
+        donnees=donnees,
     )
-    return index
+    return EnvoiEnregistre(envoyee_le, index, courant.journal_index if courant is not None else None)

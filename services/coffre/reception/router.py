@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.coffre.actes import repository
 from services.coffre.actes.schemas import EnvoiLettreEnregistre
@@ -23,6 +23,9 @@ from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_s
 from services.coffre.reception import documents
 from services.coffre.reception.erreurs import (
     AvisPasEncore,
+    CorrectionSansEnvoi,
+    LettreAvantEnvoi,
+    LettreDateFuture,
     LettreDejaEnvoyee,
     ModeNonFixe,
     PasDeLettreSimple,
@@ -37,7 +40,13 @@ router = APIRouter(prefix="/coffre/v1", tags=["réception"])
 
 class EnvoiLettre(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    envoyee_le: date
+    envoyee_le: date = Field(description="Jour du dépôt à la poste (AAAA-MM-JJ), ni avant l'envoi, ni futur.")
+    motif: str | None = Field(
+        None,
+        min_length=3,
+        max_length=1000,
+        description="Motif d'une correction : l'envoi enregistré est corrigé par un nouvel enregistrement.",
+    )
 
 
 def _pdf(data: bytes, nom: str) -> Response:
@@ -154,12 +163,25 @@ async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentComm
 
 @router.post(
     "/actes/{acte_id}/lettre-simple/envoi",
-    summary=("Enregistre l'envoi postal de la lettre simple"),
+    summary="Enregistre l'envoi postal de la lettre simple, ou le corrige avec un motif",
     response_model=EnvoiLettreEnregistre,
-    responses=error_responses(ActeIntrouvable, PasDeLettreSimple, LettreDejaEnvoyee),
     description=(
-        "Enregistre la date de l'envoi postal de la lettre simple (une fois : 409 `lettre-deja-envoyee` "
-        "ensuite) ; inscrit au répertoire, elle figure au certificat et au lot de preuves."
+        "Enregistre le jour où l'office a posté la lettre simple (CPC 662-1) ; inscrit au répertoire, il "
+        "figure au certificat et au lot de preuves. Le jour du dépôt ne peut précéder le jour de "
+        "l'envoi de l'acte (fuseau du destinataire) ni "
+        "suivre aujourd'hui (quelques minutes de décalage d'horloge tolérées) : 422 "
+        "`lettre-simple-avant-envoi`, `lettre-simple-date-future`. Un envoi déjà enregistré n'est "
+        "jamais remplacé : le renvoyer sans `motif` répond 409 `lettre-deja-envoyee` ; avec un `motif`, "
+        "c'est une correction, enregistrée à part (nouvelle feuille du répertoire qui nomme celle "
+        "qu'elle corrige). Un `motif` sans envoi à corriger : 422 `correction-sans-envoi`."
+    ),
+    responses=error_responses(
+        ActeIntrouvable,
+        PasDeLettreSimple,
+        LettreDejaEnvoyee,
+        LettreAvantEnvoi,
+        LettreDateFuture,
+        CorrectionSansEnvoi,
     ),
 )
 async def envoi_lettre_simple(
@@ -172,5 +194,18 @@ async def envoi_lettre_simple(
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
             raise ActeIntrouvable()
-        index = await enregistrer_lettre_simple(session, coffre, acte, corps.envoyee_le, now=now)
-    return {"envoyee_le": corps.envoyee_le.isoformat(), "journal_index": index}
+        envoi = await enregistrer_lettre_simple(
+            session,
+            coffre,
+            acte,
+            corps.envoyee_le,
+            now=now,
+            commissaire_sub=commissaire.sub,
+            motif=corps.motif,
+            office_commune=commissaire.office.commune_insee,
+        )
+    return {
+        "envoyee_le": envoi.envoyee_le.isoformat(),
+        "journal_index": envoi.journal_index,
+        "corrige": envoi.corrige_index,
+    }

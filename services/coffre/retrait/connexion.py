@@ -47,6 +47,12 @@ class Destinataire:
     sid: str
 
 
+@dataclass(frozen=True)
+class SessionVivante:
+    declarations: list[str]
+    resumes: list[dict[str, Any]]  # consent's `ResumeDeclaration`s: id, numero, statut, natures, debut, fin
+
+
 class DestinataireClient:
     def __init__(self, base_url: str, http: Callable[[], httpx.AsyncClient], tokens: ServiceTokens) -> None:
         self.base = f"{base_url}/consent/v1"
@@ -89,12 +95,24 @@ class DestinataireClient:
 
     async def session(self, sid: str) -> list[str] | None:
         """The person's declarations if consent's session `sid` still lives, else None."""
+        lue = await self.espace(sid)
+        return lue.declarations if lue is not None else None
+
+    async def espace(self, sid: str) -> SessionVivante | None:
+        """Her declarations (ids and what her space lists of each) if consent's session `sid` still
+        lives, else None."""
         try:
             donnees = await self._post(f"/interne/destinataires/sessions/{sid}", None, methode="GET")
         except ConnexionRefusee:
             return None
         declarations = donnees.get("declarations")
-        return [str(d) for d in declarations] if isinstance(declarations, list) else None
+        if not isinstance(declarations, list):
+            return None
+        resumes = donnees.get("resumes")
+        return SessionVivante(
+            declarations=[str(d) for d in declarations],
+            resumes=[r for r in resumes if isinstance(r, dict)] if isinstance(resumes, list) else [],
+        )
 
     async def terminer(self, sid: str) -> None:
         """End consent's session `sid` (the coffre's sign-out)."""

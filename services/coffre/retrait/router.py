@@ -63,7 +63,7 @@ _TEMPLATES = Environment(
 )
 _EXTRA = "coffre.retrait"
 _MAX_FORM = 4096
-_MESSAGES = {
+MESSAGES = {
     "authentification": "Identifiants ou code incorrects. Vérifiez votre saisie et réessayez.",
     "trop-de-requetes": "Trop de tentatives. Patientez quelques minutes avant de réessayer.",
     "compte-verrouille": (
@@ -84,7 +84,7 @@ class Retrait:
     limiteur: Limiteur
 
 
-def _retrait(runtime: ServiceRuntime) -> Retrait:
+def retrait_de(runtime: ServiceRuntime) -> Retrait:
     existant = runtime.extras.get(_EXTRA)
     if isinstance(existant, Retrait):
         return existant
@@ -102,7 +102,7 @@ def _retrait(runtime: ServiceRuntime) -> Retrait:
     return retrait
 
 
-def _avec_cookie(request: Request, reponse: Response, nav: sess.Navigateur) -> Response:
+def avec_cookie(request: Request, reponse: Response, nav: sess.Navigateur) -> Response:
     if nav.neuf:
         poser_cookie(
             reponse,
@@ -116,7 +116,7 @@ def _avec_cookie(request: Request, reponse: Response, nav: sess.Navigateur) -> R
     return reponse
 
 
-def _page(nom: str, statut: int = 200, **contexte: Any) -> HTMLResponse:
+def page_html(nom: str, statut: int = 200, **contexte: Any) -> HTMLResponse:
     html = _TEMPLATES.get_template(nom).render(**contexte)
     reponse = HTMLResponse(html, status_code=statut)
     reponse.headers["Content-Security-Policy"] = STRICT_CSP
@@ -125,29 +125,29 @@ def _page(nom: str, statut: int = 200, **contexte: Any) -> HTMLResponse:
 
 
 def _introuvable() -> HTMLResponse:
-    return _page("introuvable.html", 404, titre="Lien invalide ou expiré")
+    return page_html("introuvable.html", 404, titre="Lien invalide ou expiré")
 
 
-def _trop() -> HTMLResponse:
-    reponse = _page("introuvable.html", 429, titre="Trop de requêtes", trop=True)
+def trop() -> HTMLResponse:
+    reponse = page_html("introuvable.html", 429, titre="Trop de requêtes", trop=True)
     reponse.headers["Retry-After"] = "600"
     return reponse
 
 
 async def _lien(request: Request, runtime: ServiceRuntime, jeton: str) -> tuple[LienRetrait, Acte] | Response:
     """The link and its acte, or the 404/429 page (same page for unknown, expired and not yet sent)."""
-    limiteur = _retrait(runtime).limiteur
+    limiteur = retrait_de(runtime).limiteur
     now = runtime.clock.now()
     client = adresse_client(request)
     reglages = coffre_of(runtime).settings
     if not limiteur.autoriser(f"page:{client}", reglages.retrait_pages_par_client, now):
-        return _trop()
+        return trop()
     async with runtime.db.read() as session:
         lien = await session.get(LienRetrait, hash_token(jeton)) if len(jeton) <= 200 else None
         acte = await session.get(Acte, lien.acte_id) if lien is not None else None
     if lien is None or acte is None or lien.expire_le <= now or acte.statut not in ENVOYES:
         if not limiteur.autoriser(f"inconnu:{client}", reglages.retrait_inconnus_par_client, now):
-            return _trop()
+            return trop()
         return _introuvable()
     return lien, acte
 
@@ -163,7 +163,7 @@ def _vue_acte(acte: Acte) -> dict[str, Any]:
     }
 
 
-async def _formulaire(request: Request) -> dict[str, str]:
+async def formulaire(request: Request) -> dict[str, str]:
     corps = await request.body()
     if len(corps) > _MAX_FORM:
         return {}
@@ -178,7 +178,7 @@ async def _navigateur(request: Request, runtime: ServiceRuntime, lien: LienRetra
         )
 
 
-def _post_valide(request: Request, retrait: Retrait, nav: sess.Navigateur, champs: dict[str, str]) -> bool:
+def post_valide(request: Request, retrait: Retrait, nav: sess.Navigateur, champs: dict[str, str]) -> bool:
     """This site's own form in this browser: origin, then the CSRF value bound to its cookie."""
     if origine_refusee(request) or nav.neuf:
         return False
@@ -194,7 +194,7 @@ async def _declarations_vivantes(retrait: Retrait, nav: sess.Navigateur) -> list
     return await retrait.client.session(ligne.session_consent)
 
 
-async def _fermer(runtime: ServiceRuntime, nav: sess.Navigateur) -> sess.Navigateur:
+async def fermer(runtime: ServiceRuntime, nav: sess.Navigateur) -> sess.Navigateur:
     """End the browser's record; it gets a fresh pre-session."""
     async with runtime.db.transaction() as session:
         await sess.terminer(session, nav, now=runtime.clock.now())
@@ -226,13 +226,13 @@ async def page(request: Request, jeton: str, erreur: str | None = None) -> Respo
     if isinstance(trouve, Response):
         return trouve
     lien, acte = trouve
-    retrait = _retrait(runtime)
+    retrait = retrait_de(runtime)
     nav = await _navigateur(request, runtime, lien)
     contexte: dict[str, Any] = {
         "titre": "Un acte vous a été signifié",
         "jeton": jeton,
         "acte": _vue_acte(acte),
-        "erreur": _MESSAGES.get(erreur or ""),
+        "erreur": MESSAGES.get(erreur or ""),
         "etape": "connexion",
     }
     ligne = nav.ligne
@@ -240,17 +240,17 @@ async def page(request: Request, jeton: str, erreur: str | None = None) -> Respo
         try:
             declarations = await _declarations_vivantes(retrait, nav)
         except ConsentInjoignable:
-            declarations, contexte["erreur"] = None, _MESSAGES["injoignable"]
+            declarations, contexte["erreur"] = None, MESSAGES["injoignable"]
         if declarations is not None and lien.declaration_id in declarations:
             contexte["etape"] = "connecte"
             contexte["actes"] = await _actes_de(runtime, declarations)
         else:
-            nav = await _fermer(runtime, nav)
-            contexte["erreur"] = contexte["erreur"] or _MESSAGES["session"]
+            nav = await fermer(runtime, nav)
+            contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
     elif ligne is not None and ligne.defi_id is not None:
         contexte["etape"] = "code"
     contexte["csrf"] = nav.csrf(retrait.cle)
-    return _avec_cookie(request, _page("retrait.html", **contexte), nav)
+    return avec_cookie(request, page_html("retrait.html", **contexte), nav)
 
 
 def _retour(
@@ -259,10 +259,10 @@ def _retour(
     url = f"/coffre/retrait/{jeton}" + (f"?erreur={erreur}" if erreur else "")
     reponse = RedirectResponse(url, status_code=303)
     reponse.headers["Cache-Control"] = "no-store"
-    return reponse if nav is None else _avec_cookie(request, reponse, nav)
+    return reponse if nav is None else avec_cookie(request, reponse, nav)
 
 
-def _limite_connexions(request: Request, retrait: Retrait, nav: sess.Navigateur, now: datetime) -> bool:
+def limite_connexions(request: Request, retrait: Retrait, nav: sess.Navigateur, now: datetime) -> bool:
     """False when this client address or this browser had its sign-in steps for the window."""
     limiteur, reglages = retrait.limiteur, coffre_of(runtime_of(request)).settings
     return limiteur.autoriser(
@@ -279,20 +279,20 @@ async def connexion(request: Request, jeton: str) -> Response:
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = _retrait(runtime)
+    retrait = retrait_de(runtime)
     now = runtime.clock.now()
-    champs = await _formulaire(request)
+    champs = await formulaire(request)
     nav = await _navigateur(request, runtime, lien)
-    if not _post_valide(request, retrait, nav, champs):
+    if not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
-    if not _limite_connexions(request, retrait, nav, now):
+    if not limite_connexions(request, retrait, nav, now):
         return _retour(request, jeton, "trop-de-requetes")
     try:
         defi = await retrait.client.commencer(
             champs.get("email", "")[:320], champs.get("mot_de_passe", "")[:512]
         )
     except ConnexionRefusee as exc:
-        return _retour(request, jeton, exc.code if exc.code in _MESSAGES else "authentification")
+        return _retour(request, jeton, exc.code if exc.code in MESSAGES else "authentification")
     except ConsentInjoignable:
         return _retour(request, jeton, "injoignable")
     async with runtime.db.transaction() as session:
@@ -307,24 +307,24 @@ async def code(request: Request, jeton: str) -> Response:
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = _retrait(runtime)
+    retrait = retrait_de(runtime)
     now = runtime.clock.now()
-    champs = await _formulaire(request)
+    champs = await formulaire(request)
     nav = await _navigateur(request, runtime, lien)
     defi_id = nav.ligne.defi_id if nav.ligne is not None else None
-    if defi_id is None or not _post_valide(request, retrait, nav, champs):
+    if defi_id is None or not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
-    if not _limite_connexions(request, retrait, nav, now):
+    if not limite_connexions(request, retrait, nav, now):
         return _retour(request, jeton, "trop-de-requetes")
     try:
         _jwt, personne = await retrait.client.confirmer(defi_id, champs.get("code", "")[:32], now=now)
     except ConnexionRefusee as exc:
-        return _retour(request, jeton, exc.code if exc.code in _MESSAGES else "authentification")
+        return _retour(request, jeton, exc.code if exc.code in MESSAGES else "authentification")
     except ConsentInjoignable:
         return _retour(request, jeton, "injoignable")
     if lien.declaration_id not in personne.declarations:
         await retrait.client.terminer(personne.sid)
-        return _retour(request, jeton, "autre-destinataire", nav=await _fermer(runtime, nav))
+        return _retour(request, jeton, "autre-destinataire", nav=await fermer(runtime, nav))
     async with runtime.db.transaction() as session:
         nav = await sess.remplacer(
             session,
@@ -338,6 +338,22 @@ async def code(request: Request, jeton: str) -> Response:
     return _retour(request, jeton, nav=nav)
 
 
+@router.post("/{jeton}/recommencer")
+async def recommencer(request: Request, jeton: str) -> Response:
+    """The way back from the code step (a mistyped address or password): the pending step ends."""
+    runtime = runtime_of(request)
+    trouve = await _lien(request, runtime, jeton)
+    if isinstance(trouve, Response):
+        return trouve
+    lien, _acte = trouve
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
+    nav = await _navigateur(request, runtime, lien)
+    if not post_valide(request, retrait, nav, champs):
+        return _retour(request, jeton, "csrf")
+    return _retour(request, jeton, nav=await fermer(runtime, nav))
+
+
 @router.post("/{jeton}/deconnexion")
 async def deconnexion(request: Request, jeton: str) -> Response:
     """Sign-out: the coffre's record and consent's session end now; the old cookie opens nothing."""
@@ -346,16 +362,16 @@ async def deconnexion(request: Request, jeton: str) -> Response:
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = _retrait(runtime)
-    champs = await _formulaire(request)
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
     nav = await _navigateur(request, runtime, lien)
-    if not _post_valide(request, retrait, nav, champs):
+    if not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
     if nav.ligne is not None and nav.ligne.session_consent is not None:
         # The coffre's record ends anyway, and consent's session expires on its own.
         with contextlib.suppress(ConnexionRefusee, ConsentInjoignable):
             await retrait.client.terminer(nav.ligne.session_consent)
-    return _retour(request, jeton, nav=await _fermer(runtime, nav))
+    return _retour(request, jeton, nav=await fermer(runtime, nav))
 
 
 @router.post("/{jeton}/telechargement", response_model=None)
@@ -365,11 +381,11 @@ async def telechargement(request: Request, jeton: str) -> Response:
     if isinstance(trouve, Response):
         return trouve
     lien, acte = trouve
-    retrait = _retrait(runtime)
+    retrait = retrait_de(runtime)
     coffre: Coffre = coffre_of(runtime)
-    champs = await _formulaire(request)
+    champs = await formulaire(request)
     nav = await _navigateur(request, runtime, lien)
-    if nav.ligne is None or not nav.connecte or not _post_valide(request, retrait, nav, champs):
+    if nav.ligne is None or not nav.connecte or not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
     if lien.declaration_id not in nav.ligne.declarations:
         return _retour(request, jeton, "autre-destinataire")
@@ -378,7 +394,7 @@ async def telechargement(request: Request, jeton: str) -> Response:
     except ConsentInjoignable:
         return _retour(request, jeton, "injoignable")
     if declarations is None or lien.declaration_id not in declarations:
-        return _retour(request, jeton, "session", nav=await _fermer(runtime, nav))
+        return _retour(request, jeton, "session", nav=await fermer(runtime, nav))
     try:
         resultat = await telecharger(
             runtime,
@@ -391,7 +407,7 @@ async def telechargement(request: Request, jeton: str) -> Response:
     except ActeIntrouvable:
         return _introuvable()
     except ErreurIntegrite:
-        return _page("introuvable.html", 500, titre="Document momentanément indisponible", integrite=True)
+        return page_html("introuvable.html", 500, titre="Document momentanément indisponible", integrite=True)
     headers = {
         "Content-Length": str(resultat.taille),
         "Content-Disposition": f'attachment; filename="acte-{resultat.acte_id}.pdf"',

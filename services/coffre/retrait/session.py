@@ -5,7 +5,9 @@ Cookie `signif_retrait` (`Path=/coffre/retrait/`, `HttpOnly; SameSite=Strict`, `
 pre-session (nothing stored: it binds the forms' CSRF value, `shared.pages.jeton_csrf` under the key
 `keys_dir/coffre-retrait-session.key`). The password step and the code step each store a new record
 (`SessionRetrait`, id = SHA-256 of a new value given to the browser, the old record ended): bound to
-one link, naming consent's challenge, then the person, her declarations and consent's session.
+one link (or to the space, `ESPACE`), naming consent's challenge, then the person, her declarations and
+consent's session. A signed-in record serves the space and every link (one sign-in for all); a record
+still at the code step serves only where it started.
 
 Threat model: the cookie holds no token of consent and no state, only a handle; sign-out ends the
 record (the old cookie then opens nothing), and consent ends its session on sign-out, password
@@ -29,8 +31,10 @@ from shared.crypto.keys import directory_lock, write_atomic
 from shared.pages import empreinte, jeton_csrf, nouveau_cookie
 
 COOKIE = "signif_retrait"
-COOKIE_PATH = "/coffre/retrait/"
+COOKIE_PATH = "/coffre/retrait"  # the space itself and every link under it
 SESSION_MINUTES = 15
+#: The `lien_hash` of a record opened in the space (`/coffre/retrait`, no link): never a SHA-256 hex.
+ESPACE = "espace"
 
 
 def charger_cle(keys_dir: Path) -> bytes:
@@ -64,12 +68,12 @@ class Navigateur:
 
 
 def _active(ligne: SessionRetrait | None, lien_hash: str, now: datetime) -> bool:
-    return (
-        ligne is not None
-        and ligne.terminee_le is None
-        and now < ligne.expire_le
-        and ligne.lien_hash == lien_hash
-    )
+    """A live record of this link (or of the space); a signed-in one serves the space and every link
+    too (each page still checks that the link's declaration is hers)."""
+    if ligne is None or ligne.terminee_le is not None or now >= ligne.expire_le:
+        return False
+    connecte = ligne.sub is not None and ligne.session_consent is not None
+    return ligne.lien_hash == lien_hash or connecte
 
 
 async def navigateur(session: AsyncSession, valeur: str | None, lien_hash: str, now: datetime) -> Navigateur:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
 
 from services.consent.comptes import connexion, limites, reinitialisation, sessions
+from services.consent.declarations import repository
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.identite import siren_valide
@@ -75,11 +76,24 @@ class NouveauMotDePasse(_Requete):
     mot_de_passe: MotDePasse
 
 
+class ResumeDeclaration(BaseModel):
+    """What the destinataire's space lists of one declaration (no identity, no contact)."""
+
+    id: str
+    numero: str
+    statut: str
+    natures: list[str]
+    debut: date
+    fin: date | None
+    fuseau: str
+
+
 class SessionLue(BaseModel):
     """A live coffre retrieval session: the person's declarations as they are now."""
 
     sub: str
     declarations: list[str]
+    resumes: list[ResumeDeclaration] = []
 
 
 def _defi_cree(defi_id: str, envoi: limites.Envoi | None, apres: BackgroundTasks) -> DefiCree:
@@ -141,8 +155,21 @@ async def lire_session(sid: str, _service: CurrentService, session: SessionDep, 
     ligne = await sessions.par_id(session, sid, genre="coffre", now=now)
     if ligne is None or ligne.personne_id is None:
         raise Introuvable("Session terminée ou expirée.")
-    ids = await connexion.declarations_de(session, ligne.personne_id)
-    return SessionLue(sub=ligne.personne_id, declarations=ids)
+    resumes = []
+    for declaration in await repository.de_la_personne(session, ligne.personne_id):
+        version = await repository.version_courante(session, declaration)
+        resumes.append(
+            ResumeDeclaration(
+                id=declaration.id,
+                numero=declaration.numero,
+                statut=repository.statut_effectif(declaration, version, now),
+                natures=version.natures,
+                debut=version.debut,
+                fin=version.fin,
+                fuseau=version.fuseau,
+            )
+        )
+    return SessionLue(sub=ligne.personne_id, declarations=[r.id for r in resumes], resumes=resumes)
 
 
 @interne.post(

@@ -193,7 +193,14 @@ async def test_a_domicile_avec_lettre_simple(
         types = [f["type"] for f in _feuilles(archive)]
     assert fmt.CERTIFICAT in noms
     assert fmt.AVIS_RECEPTION not in noms
-    assert lettre == {"acte_id": acte_id, "due_le": "2026-03-03", "envoyee_le": "2026-03-03"}
+    assert {k: lettre[k] for k in ("acte_id", "due_le", "envoyee_le")} == {
+        "acte_id": acte_id,
+        "due_le": "2026-03-03",
+        "envoyee_le": "2026-03-03",
+    }
+    assert [(e["envoyee_le"], e["corrige"], e["en_vigueur"]) for e in lettre["envois"]] == [
+        ("2026-03-03", None, True)
+    ]
     assert recit["mode"] == "a_domicile"
     assert recit["pris_connaissance_le"] is None
     assert recit["lettre_simple"] == {"due_le": "2026-03-03", "envoyee_le": "2026-03-03"}

@@ -103,11 +103,18 @@ async def test_a_domicile_un_samedi_veille_de_paques(banc: BancFactory, pdf_sign
         assert lettre.status_code == 200
         assert lettre.content.startswith(b"%PDF")
         url = f"/coffre/v1/actes/{acte_id}/lettre-simple/envoi"
+        # Sunday 5 April: Tuesday 7 is still in the future, refused with its code.
+        futur = await b.client.post(url, headers=b.t.jeton(), json={"envoyee_le": "2026-04-07"})
+        assert futur.status_code == 422
+        assert futur.json()["code"] == "lettre-simple-date-future"
+        regler(b, datetime(2026, 4, 7, 7, 0, tzinfo=UTC))
         envoi = await b.client.post(url, headers=b.t.jeton(), json={"envoyee_le": "2026-04-07"})
         assert envoi.status_code == 200
         assert envoi.json()["journal_index"] >= 0
-        deux = await b.client.post(url, headers=b.t.jeton(), json={"envoyee_le": "2026-04-08"})
+        assert envoi.json()["corrige"] is None
+        deux = await b.client.post(url, headers=b.t.jeton(), json={"envoyee_le": "2026-04-06"})
         assert deux.status_code == 409
+        assert deux.json()["code"] == "lettre-deja-envoyee"
         detail = await _detail(b, acte_id)
         assert detail["lettre_simple"] == {"due_le": "2026-04-07", "envoyee_le": "2026-04-07"}
         assert "lettre_simple_envoyee" in [e["type"] for e in detail["evenements"]]

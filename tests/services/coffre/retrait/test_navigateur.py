@@ -98,9 +98,9 @@ async def _parcours(
                 assert reponse.status == 200
                 assert await page.title() == "Un acte vous a été signifié — Signif"
                 await verifier_page_largeurs(page, "coffre-retrait-1-accueil")
-                # Keyboard focus order: skip link, e-mail, password, submit.
+                # Keyboard focus order: skip link, the home link, e-mail, password, submit.
                 ordre = []
-                for _ in range(4):
+                for _ in range(5):
                     await page.keyboard.press("Tab")
                     ordre.append(
                         await page.evaluate(
@@ -108,7 +108,7 @@ async def _parcours(
                             " || document.activeElement.tagName"
                         )
                     )
-                assert ordre == ["evitement", "email", "mot_de_passe", "BUTTON"]
+                assert ordre == ["evitement", "A", "email", "mot_de_passe", "BUTTON"]
 
                 await page.get_by_label("Adresse électronique").fill(PERSONNE_PARIS.email)
                 await page.get_by_label("Mot de passe").fill(PERSONNE_PARIS.mot_de_passe)

@@ -1,0 +1,421 @@
+"""The destinataire's space at the stable public address `/coffre/retrait` (no link needed).
+
+The address printed on the lettre simple, given in every avis and on the home page. Flow: e-mail +
+password (POST `connexion`; consent sends a one-time code) → code (POST `code`; « Recommencer » goes
+back at any time, POST `recommencer`) → her space: every declaration (from consent: number, status,
+natures, period) and every acte served on her, each with its status, its annexes (name, size,
+SHA-256), its download and, once she has taken cognisance, the avis de réception.
+
+The prise de connaissance is the first authenticated POST `acte` of an acte, here exactly as from a
+link's page (`services.coffre.reception.prise.telecharger`, the same function): a GET never records
+anything. An annexe's download (POST `annexe`) is recorded as an event of its acte
+(`telechargement_annexe`) but is not the prise de connaissance, nor is the avis de réception's.
+
+The session is the retrieval pages' (`session.py`, cookie `signif_retrait` on `/coffre/retrait`): a
+record opened here is bound to `session.ESPACE`; once signed in, it serves the space and every link
+(and a sign-in on a link serves the space). Every POST needs this site's origin and the CSRF value
+bound to the cookie; consent is asked before every page and download whether her session still lives.
+Rate limits: the retrieval pages' (`limites.py`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import select
+
+from services.coffre.actes.natures import NATURES
+from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.errors import ActeIntrouvable
+from services.coffre.models import Acte, ActeAnnexe
+from services.coffre.preuves import avis_reception_pdf
+from services.coffre.reception import documents
+from services.coffre.reception.prise import ENVOYES, acte_du_destinataire, ajouter_evenement, telecharger
+from services.coffre.retrait import session as sess
+from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable, SessionVivante
+from services.coffre.retrait.router import (
+    MESSAGES,
+    Retrait,
+    avec_cookie,
+    fermer,
+    formulaire,
+    limite_connexions,
+    page_html,
+    post_valide,
+    retrait_de,
+    trop,
+)
+from shared.app import ServiceRuntime
+from shared.blobs.base import IntegrityError
+from shared.errors import ErreurIntegrite
+from shared.instants import date_simple, instant_personne
+from shared.natures import NATURES as NATURES_DECLARATION
+from shared.natures import TOUTES_NATURES
+from shared.pages import adresse_client
+
+router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
+ADRESSE = "/coffre/retrait"
+STATUTS_DECLARATION = {
+    "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
+    "en_attente_verification": "en cours de vérification",
+    "active": "active",
+    "rejetee": "rejetée",
+    "revoquee": "révoquée",
+    "expiree": "expirée",
+}
+
+
+def taille_lisible(octets: int) -> str:
+    """« 812 octets », « 14,2 Ko », « 3,1 Mo » (1 Ko = 1 024 octets)."""
+    if octets < 1024:
+        return f"{octets} octets"
+    for unite in ("Ko", "Mo", "Go"):
+        octets_unite = octets / 1024
+        if octets_unite < 1024 or unite == "Go":
+            return f"{octets_unite:.1f} {unite}".replace(".", ",")
+        octets = int(octets_unite)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _vers(request: Request, erreur: str | None = None, nav: sess.Navigateur | None = None) -> Response:
+    url = ADRESSE + (f"?erreur={erreur}" if erreur else "")
+    reponse = RedirectResponse(url, status_code=303)
+    reponse.headers["Cache-Control"] = "no-store"
+    return reponse if nav is None else avec_cookie(request, reponse, nav)
+
+
+async def _navigateur(request: Request, runtime: ServiceRuntime) -> sess.Navigateur:
+    async with runtime.db.read() as session:
+        return await sess.navigateur(
+            session, request.cookies.get(sess.COOKIE), sess.ESPACE, runtime.clock.now()
+        )
+
+
+def _page_autorisee(request: Request, runtime: ServiceRuntime, retrait: Retrait) -> bool:
+    reglages = coffre_of(runtime).settings
+    return retrait.limiteur.autoriser(
+        f"page:{adresse_client(request)}", reglages.retrait_pages_par_client, runtime.clock.now()
+    )
+
+
+def _resume(r: dict[str, Any]) -> dict[str, str]:
+    natures = r.get("natures") or []
+    if TOUTES_NATURES in natures:
+        natures_fr = "tous les actes"
+    else:
+        natures_fr = ", ".join(NATURES_DECLARATION.get(str(n), str(n)) for n in natures)
+    debut, fin = r.get("debut"), r.get("fin")
+    return {
+        "numero": str(r.get("numero", "")),
+        "statut": STATUTS_DECLARATION.get(str(r.get("statut")), str(r.get("statut"))),
+        "natures": natures_fr,
+        "debut": _jour(debut),
+        "fin": _jour(fin) if fin else "durée indéterminée",
+    }
+
+
+def _jour(valeur: object) -> str:
+    try:
+        return date_simple(date.fromisoformat(str(valeur)))
+    except ValueError:
+        return str(valeur)
+
+
+async def _actes(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[str, Any]]:
+    async with runtime.db.read() as session:
+        actes = (
+            await session.scalars(
+                select(Acte)
+                .where(Acte.declaration_id.in_(declarations), Acte.statut.in_(ENVOYES))
+                .order_by(Acte.envoye_le.desc())
+                .limit(200)
+            )
+        ).all()
+        annexes = (
+            await session.scalars(
+                select(ActeAnnexe)
+                .where(ActeAnnexe.acte_id.in_([a.id for a in actes]))
+                .order_by(ActeAnnexe.acte_id, ActeAnnexe.position)
+            )
+        ).all()
+    par_acte: dict[str, list[dict[str, Any]]] = {}
+    for annexe in annexes:
+        par_acte.setdefault(annexe.acte_id, []).append(
+            {
+                "position": annexe.position,
+                "nom": annexe.nom,
+                "taille": taille_lisible(annexe.taille),
+                "sha256": annexe.sha256,
+            }
+        )
+    return [
+        {
+            "id": a.id,
+            "nature": NATURES.get(a.nature, a.nature),
+            "office": a.office_nom,
+            "commissaire": a.commissaire_nom,
+            "envoye_le": instant_personne(a.envoye_le, a.fuseau) if a.envoye_le else "",
+            "pris_le": instant_personne(a.pris_connaissance_le, a.fuseau) if a.pris_connaissance_le else "",
+            "avis": a.avis_reception_jws is not None,
+            "taille": taille_lisible(a.taille),
+            "sha256": a.sha256,
+            "annexes": par_acte.get(a.id, []),
+        }
+        for a in actes
+    ]
+
+
+@router.get("", response_class=HTMLResponse)
+async def espace(request: Request, erreur: str | None = None) -> Response:
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    if not _page_autorisee(request, runtime, retrait):
+        return trop()
+    nav = await _navigateur(request, runtime)
+    contexte: dict[str, Any] = {
+        "titre": "Mon espace destinataire",
+        "erreur": MESSAGES.get(erreur or ""),
+        "etape": "connexion",
+    }
+    ligne = nav.ligne
+    if nav.connecte and ligne is not None and ligne.session_consent is not None:
+        try:
+            vivante = await retrait.client.espace(ligne.session_consent)
+        except ConsentInjoignable:
+            vivante, contexte["erreur"] = None, MESSAGES["injoignable"]
+        if vivante is not None:
+            contexte["etape"] = "connecte"
+            contexte["declarations"] = [_resume(r) for r in vivante.resumes]
+            contexte["actes"] = await _actes(runtime, vivante.declarations)
+        else:
+            nav = await fermer(runtime, nav)
+            contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
+    elif ligne is not None and ligne.defi_id is not None:
+        contexte["etape"] = "code"
+    contexte["csrf"] = nav.csrf(retrait.cle)
+    return avec_cookie(request, page_html("espace.html", **contexte), nav)
+
+
+@router.post("/connexion")
+async def connexion(request: Request) -> Response:
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    now = runtime.clock.now()
+    champs = await formulaire(request)
+    nav = await _navigateur(request, runtime)
+    if not post_valide(request, retrait, nav, champs):
+        return _vers(request, "csrf")
+    if not limite_connexions(request, retrait, nav, now):
+        return _vers(request, "trop-de-requetes")
+    try:
+        defi = await retrait.client.commencer(
+            champs.get("email", "")[:320], champs.get("mot_de_passe", "")[:512]
+        )
+    except ConnexionRefusee as exc:
+        return _vers(request, exc.code if exc.code in MESSAGES else "authentification")
+    except ConsentInjoignable:
+        return _vers(request, "injoignable")
+    async with runtime.db.transaction() as session:
+        nav = await sess.remplacer(session, nav, sess.ESPACE, now=now, defi_id=defi)
+    return _vers(request, nav=nav)
+
+
+@router.post("/code")
+async def code(request: Request) -> Response:
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    now = runtime.clock.now()
+    champs = await formulaire(request)
+    nav = await _navigateur(request, runtime)
+    defi_id = nav.ligne.defi_id if nav.ligne is not None else None
+    if defi_id is None or not post_valide(request, retrait, nav, champs):
+        return _vers(request, "csrf")
+    if not limite_connexions(request, retrait, nav, now):
+        return _vers(request, "trop-de-requetes")
+    try:
+        _jwt, personne = await retrait.client.confirmer(defi_id, champs.get("code", "")[:32], now=now)
+    except ConnexionRefusee as exc:
+        return _vers(request, exc.code if exc.code in MESSAGES else "authentification")
+    except ConsentInjoignable:
+        return _vers(request, "injoignable")
+    async with runtime.db.transaction() as session:
+        nav = await sess.remplacer(
+            session,
+            nav,
+            sess.ESPACE,
+            now=now,
+            sub=personne.sub,
+            declarations=personne.declarations,
+            session_consent=personne.sid,
+        )
+    return _vers(request, nav=nav)
+
+
+@router.post("/recommencer")
+async def recommencer(request: Request) -> Response:
+    """The way back from the code step (a mistyped address or password): the pending step ends."""
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
+    nav = await _navigateur(request, runtime)
+    if not post_valide(request, retrait, nav, champs):
+        return _vers(request, "csrf")
+    return _vers(request, nav=await fermer(runtime, nav))
+
+
+@router.post("/deconnexion")
+async def deconnexion(request: Request) -> Response:
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
+    nav = await _navigateur(request, runtime)
+    if not post_valide(request, retrait, nav, champs):
+        return _vers(request, "csrf")
+    if nav.ligne is not None and nav.ligne.session_consent is not None:
+        with contextlib.suppress(ConnexionRefusee, ConsentInjoignable):
+            await retrait.client.terminer(nav.ligne.session_consent)
+    return _vers(request, nav=await fermer(runtime, nav))
+
+
+async def _connectee(
+    request: Request, runtime: ServiceRuntime, retrait: Retrait, champs: dict[str, str]
+) -> tuple[sess.Navigateur, SessionVivante] | Response:
+    """Her signed-in session, still live at consent, on this site's own form; else where to go."""
+    if not _page_autorisee(request, runtime, retrait):
+        return trop()
+    nav = await _navigateur(request, runtime)
+    ligne = nav.ligne
+    if ligne is None or ligne.session_consent is None or not nav.connecte:
+        return _vers(request, "session")
+    if not post_valide(request, retrait, nav, champs):
+        return _vers(request, "csrf")
+    try:
+        vivante = await retrait.client.espace(ligne.session_consent)
+    except ConsentInjoignable:
+        return _vers(request, "injoignable")
+    if vivante is None:
+        return _vers(request, "session", nav=await fermer(runtime, nav))
+    return nav, vivante
+
+
+def _indisponible() -> HTMLResponse:
+    return page_html("introuvable.html", 500, titre="Document momentanément indisponible", integrite=True)
+
+
+def _acte_absent() -> HTMLResponse:
+    return page_html("introuvable.html", 404, titre="Document introuvable", absent=True)
+
+
+def _disposition(nom: str) -> str:
+    ascii_ = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in nom) or "annexe"
+    return f"attachment; filename=\"{ascii_}\"; filename*=UTF-8''{quote(nom, safe='')}"
+
+
+@router.post("/acte", response_model=None)
+async def telecharger_acte(request: Request) -> Response:
+    """The acte's download: the first one is the prise de connaissance (as from a link's page)."""
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
+    trouve = await _connectee(request, runtime, retrait, champs)
+    if isinstance(trouve, Response):
+        return trouve
+    nav, vivante = trouve
+    try:
+        resultat = await telecharger(
+            runtime,
+            coffre_of(runtime),
+            champs.get("acte_id", "")[:36],
+            declarations=vivante.declarations,
+            personne=(nav.ligne.sub if nav.ligne is not None else None) or "",
+        )
+    except ActeIntrouvable:
+        return _acte_absent()
+    except ErreurIntegrite:
+        return _indisponible()
+    headers = {
+        "Content-Length": str(resultat.taille),
+        "Content-Disposition": f'attachment; filename="acte-{resultat.acte_id}.pdf"',
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(resultat.contenu, media_type="application/pdf", headers=headers)
+
+
+@router.post("/annexe", response_model=None)
+async def telecharger_annexe(request: Request) -> Response:
+    """One annexe of an acte served on her, checked against its SHA-256, its download recorded."""
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
+    trouve = await _connectee(request, runtime, retrait, champs)
+    if isinstance(trouve, Response):
+        return trouve
+    nav, vivante = trouve
+    try:
+        position = int(champs.get("position", "")[:6])
+    except ValueError:
+        return _acte_absent()
+    coffre = coffre_of(runtime)
+    async with runtime.db.read() as session:
+        try:
+            acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
+        except ActeIntrouvable:
+            return _acte_absent()
+        annexe = await session.get(ActeAnnexe, (acte.id, position))
+    if annexe is None:
+        return _acte_absent()
+    try:
+        contenu = await coffre.blobs.open_checked(annexe.sha256, size=annexe.taille)
+    except IntegrityError:
+        return _indisponible()
+    async with runtime.db.transaction() as session:
+        donnees: dict[str, object] = {
+            "personne": (nav.ligne.sub if nav.ligne is not None else None) or "",
+            "position": annexe.position,
+            "sha256": annexe.sha256,
+        }
+        ajouter_evenement(session, acte.id, "telechargement_annexe", now=runtime.clock.now(), donnees=donnees)
+    headers = {
+        "Content-Length": str(annexe.taille),
+        "Content-Disposition": _disposition(annexe.nom),
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(contenu, media_type=annexe.type_contenu, headers=headers)
+
+
+@router.post("/avis-de-reception", response_model=None)
+async def avis_de_reception(request: Request) -> Response:
+    """The sealed PDF of her avis de réception, once she has taken cognisance (never records one)."""
+    runtime = runtime_of(request)
+    retrait = retrait_de(runtime)
+    champs = await formulaire(request)
+    trouve = await _connectee(request, runtime, retrait, champs)
+    if isinstance(trouve, Response):
+        return trouve
+    _nav, vivante = trouve
+    async with runtime.db.read() as session:
+        try:
+            acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
+        except ActeIntrouvable:
+            return _acte_absent()
+    if acte.avis_reception_jws is None:
+        return _acte_absent()
+    coffre = coffre_of(runtime)
+    data = await avis_reception_pdf(
+        documents.avis_de(acte.avis_reception_jws),
+        sceau=documents.sceau_pdf(runtime, coffre),
+        emis_le=runtime.clock.now(),
+    )
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="avis-de-reception-{acte.id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
