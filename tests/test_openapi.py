@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import copy
 import inspect
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,31 @@ def test_what_a_generated_client_names_is_readable(documents: dict[str, dict[str
     assert depot["operationId"] == "deposer_acte"
     assert depot["requestBody"]["content"]["multipart/form-data"]["schema"]["additionalProperties"] is False
     assert "CorpsDeposerPiece" in documents["consent"]["components"]["schemas"]
+
+
+_ROUTE = re.compile(r"\b(GET|POST|DELETE|PUT|PATCH) (/[A-Za-z0-9_./{}\-]*[A-Za-z0-9_}])")
+
+
+def _forme(chemin: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", chemin)
+
+
+@pytest.mark.parametrize("page", ["fr/contrat.md", "en/contract.md"])
+def test_the_contract_page_and_the_documents_name_the_same_operations(
+    documents: dict[str, dict[str, Any]], page: str
+) -> None:
+    """docs/ is written against the documents: every public operation is in the contract page (paths
+    relative to their service's prefix there), and every route the page names exists (the test clock's
+    `/_test/...` aside, absent from production)."""
+    operations_ = {(m.upper(), _forme(p)) for doc in documents.values() for p, m, _ in operations(doc)}
+    texte = (Path(__file__).resolve().parent.parent / "docs" / page).read_text(encoding="utf-8")
+    nommees = {(m, _forme(p)) for m, p in _ROUTE.findall(texte) if not p.startswith("/_test/")}
+
+    def candidates(methode: str, chemin: str) -> set[tuple[str, str]]:
+        return {(methode, chemin)} | {(methode, f"/{s}/v1{chemin}") for s in SERVICES}
+
+    sante = {(m, p) for m, p in operations_ if p.endswith(("/healthz", "/readyz"))}
+    assert "/<service>/healthz" in texte
+    absentes = sorted(o for o in operations_ - sante if not any(o in candidates(m, p) for m, p in nommees))
+    inconnues = sorted((m, p) for m, p in nommees if not candidates(m, p) & operations_)
+    assert (absentes, inconnues) == ([], [])
