@@ -26,6 +26,7 @@ from shared import docs
 from shared.auth import JwksFile, JwksUrl, KeySource, TokenVerifier
 from shared.clock import Clock, ClockMovedBackwards, SystemClock, TestClock
 from shared.db import Database
+from shared.erreurs_html import installer_pages_erreur
 from shared.errors import (
     Conflit,
     Introuvable,
@@ -36,6 +37,7 @@ from shared.errors import (
 from shared.http import BodyLimitMiddleware
 from shared.issuer import DevelopmentKeyRefused, DevIssuer, is_dev_key
 from shared.jobs import RELAY_KIND, Handler, JobRunner, JobTables
+from shared.json_strict import JsonStrictMiddleware
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import make_relay_handler
 from shared.schemas import Sante
@@ -244,6 +246,7 @@ def build_service_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    installer_pages_erreur(app)
 
     limits = {f"/{name}/": settings.max_json_body, **(body_limits or {})}
 
@@ -255,7 +258,8 @@ def build_service_app(
                 best, best_len = limit, len(prefix)
         return best
 
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(JsonStrictMiddleware)  # inside the limits: reads a body already bounded
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, limites=settings.limites_http)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
 
     ops = APIRouter(prefix=f"/{name}", tags=["exploitation"])

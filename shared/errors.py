@@ -124,6 +124,26 @@ class ServiceIndisponible(ServiceError):
     title = "Service momentanément indisponible"
 
 
+class DelaiDepasse(ServiceError):
+    """The client sent its request too slowly (a body trickling in, a connection held open)."""
+
+    status_code = 408
+    code = "delai-depasse"
+    title = "Requête reçue trop lentement"
+
+
+class UriTropLongue(ServiceError):
+    status_code = 414
+    code = "uri-trop-longue"
+    title = "Adresse de la requête trop longue"
+
+
+class EntetesTropVolumineux(ServiceError):
+    status_code = 431
+    code = "entetes-trop-volumineux"
+    title = "En-têtes de la requête trop volumineux"
+
+
 class ErreurIntegrite(ServiceError):
     """A stored object no longer matches its recorded hash: an alarm, never silent bytes."""
 
@@ -139,10 +159,13 @@ _STATUS_ERRORS: dict[int, type[ServiceError]] = {
     404: Introuvable,
     405: MethodeNonAutorisee,
     409: Conflit,
+    408: DelaiDepasse,
     413: TropVolumineux,
+    414: UriTropLongue,
     415: TypeNonSupporte,
     422: Unprocessable,
     429: TropDeRequetes,
+    431: EntetesTropVolumineux,
     503: ServiceIndisponible,
 }
 

@@ -7,17 +7,29 @@ the operator's and the authority's views), and no shared or browser cache may ke
 `BodyLimitMiddleware` refuses a body larger than the limit of its route class, by `Content-Length`
 up front and by counting while streaming (chunked uploads), with a 413 problem+json. Routes that
 stream large uploads (the acte deposit) get their own, larger limit and enforce it themselves
-while writing to storage.
+while writing to storage. It also enforces `LimitesHttp`: request line (414), header count and size
+(431), a NUL byte in the path or query (400), and a body arriving too slowly (408).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import PROBLEM_JSON, TropVolumineux
+from shared.errors import (
+    PROBLEM_JSON,
+    BadRequest,
+    DelaiDepasse,
+    EntetesTropVolumineux,
+    ServiceError,
+    TropVolumineux,
+    UriTropLongue,
+)
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
@@ -48,36 +60,90 @@ REDOC_CSP = (
 )
 
 
-class _BodyTooLarge(Exception):
-    pass
+@dataclass(frozen=True)
+class LimitesHttp:
+    """The limits of one HTTP exchange, checked by `BodyLimitMiddleware` whatever server runs the app
+    (and earlier, before the headers are even parsed, by `signif serve`'s protocol: `shared.serveur`).
+
+    A request line longer than `ligne_max` (method, path and query) is a 414 `uri-trop-longue`; more
+    than `entetes_max` headers, or more than `entetes_octets_max` bytes of them, a 431
+    `entetes-trop-volumineux`; a body must arrive within `delai_corps` seconds plus one second per
+    `debit_min` bytes received (a 50 MB deposit has ~53 min at the minimum rate, a body sent at one
+    byte per second is cut after `delai_corps`), else 408 `delai-depasse`.
+    """
+
+    ligne_max: int = 8 * 1024
+    entetes_max: int = 100
+    entetes_octets_max: int = 32 * 1024
+    delai_corps: float = 30.0
+    debit_min: int = 16 * 1024
 
 
-async def _send_problem(send: Send, limit: int) -> None:
-    error = TropVolumineux(f"Le corps de la requête dépasse la limite de {limit} octets.")
-    body = json.dumps(error.to_problem()).encode()
+class _Refus(ClientDisconnect):
+    """Raised from `receive` into the app: a disconnect as far as the app is concerned (it abandons
+    what it was writing, as for a client gone), then our problem answers instead of whatever it made."""
+
+    def __init__(self, erreur: ServiceError) -> None:
+        super().__init__(erreur.detail)
+        self.erreur = erreur
+
+
+async def envoyer_probleme(send: Send, erreur: ServiceError) -> None:
+    """A problem+json answer written straight to the ASGI `send` (outside any FastAPI handler)."""
+    body = json.dumps(erreur.to_problem(), ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": erreur.status_code,
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"connection", b"close"),
+                *SECURITY_HEADERS,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyLimitMiddleware:
-    """Body size limit per route class, plus the security headers every response carries."""
+def refus_entete(scope: Scope, limites: LimitesHttp) -> ServiceError | None:
+    """414 / 431 / 400 for a request whose line or headers exceed the limits or carry a NUL byte."""
+    ligne = (
+        len(scope.get("method", "")) + len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+    )
+    if ligne > limites.ligne_max:
+        return UriTropLongue(f"La ligne de requête dépasse {limites.ligne_max} octets.")
+    entetes = scope.get("headers", [])
+    if len(entetes) > limites.entetes_max:
+        return EntetesTropVolumineux(f"Plus de {limites.entetes_max} en-têtes.")
+    if sum(len(n) + len(v) + 4 for n, v in entetes) > limites.entetes_octets_max:
+        return EntetesTropVolumineux(f"Les en-têtes dépassent {limites.entetes_octets_max} octets.")
+    # A NUL byte is never meaningful in a path or a query, and PostgreSQL refuses it in text: refused
+    # here rather than by the database (a 500).
+    if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"").lower():
+        return BadRequest("Caractère nul dans l'adresse de la requête.")
+    return None
 
-    def __init__(self, app: ASGIApp, *, limit_for: Callable[[str], int]) -> None:
+
+class BodyLimitMiddleware:
+    """Request line, headers, body size and body rate limits, plus the security headers every response
+    carries."""
+
+    def __init__(
+        self, app: ASGIApp, *, limit_for: Callable[[str], int], limites: LimitesHttp | None = None
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.limites = limites or LimitesHttp()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        refus_immediat = refus_entete(scope, self.limites)
+        if refus_immediat is not None:
+            await envoyer_probleme(send, refus_immediat)
             return
         limit = self.limit_for(scope["path"])
         for name, value in scope.get("headers", []):
@@ -87,26 +153,40 @@ class BodyLimitMiddleware:
                 except ValueError:
                     declared = -1
                 if declared > limit:
-                    await _send_problem(send, limit)
+                    await envoyer_probleme(send, _trop_volumineux(limit))
                     return
         received = 0
         started = False
-        overflowed = False
+        refus: ServiceError | None = None
+        corps_fini = False
+        horloge = asyncio.get_running_loop().time
+        debut: float | None = None
+        limites = self.limites
 
         async def limited_receive() -> Message:
-            nonlocal received, overflowed
-            message = await receive()
+            nonlocal received, refus, corps_fini, debut
+            if corps_fini:
+                return await receive()  # after the body, only a disconnect may come: no deadline
+            if debut is None:
+                debut = horloge()
+            restant = debut + limites.delai_corps + received / limites.debit_min - horloge()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(restant, 0.0))
+            except TimeoutError:
+                refus = DelaiDepasse("Le corps de la requête arrive trop lentement.")
+                raise _Refus(refus) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                corps_fini = not message.get("more_body", False)
                 if received > limit:
-                    overflowed = True
-                    raise _BodyTooLarge
+                    refus = _trop_volumineux(limit)
+                    raise _Refus(refus)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if overflowed:
-                return  # whatever the app made of the interrupted body, the answer is our 413
+            if refus is not None:
+                return  # whatever the app made of the interrupted body, the answer is ours
             if message["type"] == "http.response.start":
                 started = True
                 headers = [*message.get("headers", []), *SECURITY_HEADERS]
@@ -118,7 +198,11 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except Exception:
-            if not overflowed:
+            if refus is None:
                 raise
-        if overflowed and not started:
-            await _send_problem(send, limit)
+        if refus is not None and not started:
+            await envoyer_probleme(send, refus)
+
+
+def _trop_volumineux(limit: int) -> TropVolumineux:
+    return TropVolumineux(f"Le corps de la requête dépasse la limite de {limit} octets.")

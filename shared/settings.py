@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.http import LimitesHttp
+
 Env = Literal["development", "test", "production"]
 
 #: Every development default secret starts with this; production refuses them.
@@ -67,6 +69,12 @@ class BaseServiceSettings(BaseSettings):
     blob_url: str | None = Field(None, validation_alias=_common("BLOB_URL"))
     database_url: str | None = None
     max_json_body: int = 1_000_000
+    http_delai_corps: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=_common("HTTP_DELAI_CORPS"),
+        description="seconds a request body may take, plus one per 16 KiB received (408 beyond)",
+    )
     metrics_token: SecretStr | None = Field(
         None,
         validation_alias=_common("METRICS_TOKEN"),
@@ -76,6 +84,10 @@ class BaseServiceSettings(BaseSettings):
     jobs_concurrency: int = Field(
         8, ge=1, le=64, validation_alias=_common("JOBS_CONCURRENCY"), description="jobs a runner runs at once"
     )
+
+    @property
+    def limites_http(self) -> LimitesHttp:
+        return LimitesHttp(delai_corps=self.http_delai_corps)
 
     @property
     def is_test_env(self) -> bool:

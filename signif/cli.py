@@ -59,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shared.observability import configure_logging
+    from shared.serveur import OPTIONS_UVICORN, protocole_borne
     from signif.embedded import SERVICES as EMBARQUES
     from signif.embedded import adresse_ecoute, create_embedded_app, urls_derivees
 
@@ -89,8 +90,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_config=None,
         access_log=False,
-        server_header=False,
         proxy_headers=True,
+        http=protocole_borne(settings.limites_http),
+        **OPTIONS_UVICORN,
     )
     return 0
 

@@ -22,6 +22,7 @@ from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
 from services.consent.operateur.router import router as operateur_router
+from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
 from services.consent.preuves.router import router as preuves_router
 from services.consent.purge import service as purge
@@ -55,6 +56,7 @@ ROUTERS = [
     journal_router,
     cles_router,
     pages_router,
+    accueil_router,
 ]
 
 

@@ -23,7 +23,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.bornes import INDEX_JOURNAL_MAX, IndexJournal, TailleJournal
 from shared.db import SessionDep
 from shared.errors import Unprocessable
 from shared.translog.note import Signer
@@ -61,6 +63,13 @@ class Preuve(BaseModel):
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
+
+
+async def _taille_atteinte(log: TransparencyLog, session: AsyncSession, taille: int) -> None:
+    """A size beyond the log's is refused before any proof is computed: the ids of the nodes a proof
+    for a tree of 2**63 leaves would fetch do not fit the store's 64-bit columns."""
+    if taille > await log.size(session):
+        raise Unprocessable("Taille supérieure à celle du journal.")
 
 
 def journal_router(
@@ -116,10 +125,12 @@ def journal_router(
     async def lire_entrees(
         request: Request,
         session: SessionDep,
-        debut: Annotated[int, Query(ge=0)] = 0,
-        fin: Annotated[int | None, Query(ge=0)] = None,
+        debut: IndexJournal = 0,
+        fin: Annotated[int | None, Query(ge=0, le=INDEX_JOURNAL_MAX)] = None,
     ) -> Entrees:
-        fin = debut + MAX_ENTREES if fin is None else min(fin, debut + MAX_ENTREES)
+        # At most MAX_ENTREES leaves, and never past the largest index a client may name (the sum
+        # would overflow a 64-bit query parameter).
+        fin = min(debut + MAX_ENTREES if fin is None else fin, debut + MAX_ENTREES, INDEX_JOURNAL_MAX)
         if fin < debut:
             raise Unprocessable("`fin` doit être supérieur ou égal à `debut`.")
         feuilles = await resolve(request).log.leaves(session, debut, fin)
@@ -148,13 +159,15 @@ def journal_router(
     async def preuve_inclusion(
         request: Request,
         session: SessionDep,
-        index: Annotated[int, Query(ge=0)],
-        taille: Annotated[int, Query(ge=1)],
+        index: IndexJournal,
+        taille: TailleJournal,
     ) -> Preuve:
         if index >= taille:
             raise Unprocessable("`index` doit être inférieur à `taille`.")
+        log = resolve(request).log
+        await _taille_atteinte(log, session, taille)
         try:
-            hashes = await resolve(request).log.inclusion_proof(session, index, taille)
+            hashes = await log.inclusion_proof(session, index, taille)
         except ProofError as exc:
             raise Unprocessable("Taille supérieure à celle du journal.") from exc
         return Preuve(index=index, taille=taille, hashes=[_b64(h) for h in hashes])
@@ -171,13 +184,15 @@ def journal_router(
     async def preuve_coherence(
         request: Request,
         session: SessionDep,
-        ancienne: Annotated[int, Query(ge=1)],
-        nouvelle: Annotated[int, Query(ge=1)],
+        ancienne: TailleJournal,
+        nouvelle: TailleJournal,
     ) -> Preuve:
         if ancienne > nouvelle:
             raise Unprocessable("`ancienne` doit être inférieure ou égale à `nouvelle`.")
+        log = resolve(request).log
+        await _taille_atteinte(log, session, nouvelle)
         try:
-            hashes = await resolve(request).log.consistency_proof(session, ancienne, nouvelle)
+            hashes = await log.consistency_proof(session, ancienne, nouvelle)
         except ProofError as exc:
             raise Unprocessable("Taille supérieure à celle du journal.") from exc
         return Preuve(ancienne=ancienne, nouvelle=nouvelle, hashes=[_b64(h) for h in hashes])

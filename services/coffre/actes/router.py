@@ -23,6 +23,7 @@ from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import CurrentCommissaire
 from shared.blobs.base import IntegrityError
+from shared.bornes import CURSEUR_MAX, NATURE_MAX, REFERENCE_MAX, IdChemin
 from shared.errors import BadRequest, ErreurIntegrite, error_responses
 from shared.openapi import fichier
 
@@ -49,9 +50,9 @@ def _curseur(valeur: str) -> tuple[datetime, str]:
 async def lister_actes(
     request: Request,
     commissaire: CurrentCommissaire,
-    statut: str | None = None,
-    reference_dossier: str | None = None,
-    apres: str | None = None,
+    statut: Annotated[str | None, Query(max_length=NATURE_MAX)] = None,
+    reference_dossier: Annotated[str | None, Query(max_length=REFERENCE_MAX)] = None,
+    apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
     limite: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
@@ -85,7 +86,7 @@ async def lister_actes(
         "comme un identifiant inconnu."
     ),
 )
-async def lire_acte(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> dict[str, Any]:
+async def lire_acte(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> dict[str, Any]:
     async with runtime_of(request).db.transaction() as session:
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
@@ -110,7 +111,7 @@ async def lire_acte(request: Request, acte_id: str, commissaire: CurrentCommissa
     ),
 )
 async def telecharger_document(
-    request: Request, acte_id: str, commissaire: CurrentCommissaire
+    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> StreamingResponse:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)

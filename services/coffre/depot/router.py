@@ -22,6 +22,7 @@ from services.coffre.errors import (
 )
 from services.coffre.settings import CoffreSettings
 from shared.auth import CurrentCommissaire
+from shared.bornes import ANNEXES_MAX
 from shared.errors import IdempotenceConflit, TropVolumineux, TypeNonSupporte, error_responses
 
 router = APIRouter(prefix="/coffre/v1", tags=["actes"])
@@ -60,8 +61,9 @@ _BODY_DOC: dict[str, Any] = {
                         },
                         "annexes": {
                             "type": "array",
+                            "maxItems": ANNEXES_MAX,
                             "items": _PDF,
-                            "description": "Zéro, une ou plusieurs pièces jointes (PDF), chacune nommée.",
+                            "description": f"Zéro à {ANNEXES_MAX} pièces jointes (PDF), chacune nommée.",
                         },
                     },
                 },

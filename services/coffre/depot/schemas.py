@@ -29,7 +29,7 @@ class DestinatairePhysique(_Strict):
 
 class DestinataireMorale(_Strict):
     type: Literal["morale"]
-    siren: str = Field(pattern=r"^[0-9]{9}$")
+    siren: str = Field(pattern=r"^[0-9]{9}$", max_length=9)
 
 
 class Derogation664(_Strict):

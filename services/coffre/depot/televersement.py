@@ -1,6 +1,6 @@
 """Receiving a deposit: the multipart body streamed part by part into blob storage.
 
-Parts: `metadonnees` (JSON, at most 64 KB), `document` (exactly one), `annexes` (zero or more). Each
+Parts: `metadonnees` (JSON, at most 64 KB), `document` (exactly one), `annexes` (at most `ANNEXES_MAX`). Each
 file part goes straight into `BlobStore.put_stream`, which hashes and writes as bytes arrive, under
 one budget for the whole deposit (`max_acte_bytes`): 413 `trop-volumineux` as soon as it is exceeded.
 
@@ -26,6 +26,7 @@ from services.coffre.depot.multipart import MultipartReader, boundary_of
 from services.coffre.errors import DepotInterrompu, MultipartInvalide
 from services.coffre.models import Acte, ActeAnnexe, DepotEnCours
 from shared.blobs.base import BlobRef
+from shared.bornes import ANNEXES_MAX
 from shared.db import Database
 
 logger = logging.getLogger("signif.coffre.depot")
@@ -74,6 +75,8 @@ async def recevoir(request: Request, coffre: Coffre, db: Database, now: datetime
             elif part.name in ("document", "annexes"):
                 if part.name == "document" and recu.document is not None:
                     raise MultipartInvalide("Une seule partie « document » est attendue.")
+                if part.name == "annexes" and len(recu.annexes) >= ANNEXES_MAX:
+                    raise MultipartInvalide(f"Au plus {ANNEXES_MAX} parties « annexes » sont acceptées.")
                 ref = await coffre.blobs.put_stream(part.chunks(), max_bytes=budget)
                 budget -= ref.size
                 recu.en_cours.append(await _enregistrer(db, ref, now))

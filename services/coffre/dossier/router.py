@@ -27,6 +27,7 @@ from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.dossier.assemblage import Acces, Procedure, assembler
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import Autorite, Commissaire, Principal, TokenVerifier
+from shared.bornes import IdChemin
 from shared.errors import Authentification, ErreurIntegrite, Interdit, Unprocessable, error_responses
 from shared.openapi import Exigence, exige, fichier
 
@@ -115,7 +116,7 @@ exige(
 )
 async def preuves(
     request: Request,
-    acte_id: str,
+    acte_id: IdChemin,
     appelant: Annotated[Principal, Depends(_appelant)],
     juridiction: Annotated[str | None, Query(max_length=200)] = None,
     numero: Annotated[str | None, Query(max_length=100)] = None,

@@ -32,6 +32,7 @@ from services.coffre.reception.erreurs import (
 )
 from services.coffre.reception.mode import enregistrer_lettre_simple
 from shared.auth import CurrentCommissaire
+from shared.bornes import IdChemin
 from shared.errors import error_responses
 from shared.openapi import fichier
 
@@ -78,7 +79,7 @@ async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
     ),
 )
 async def avis_de_reception(
-    request: Request, acte_id: str, commissaire: CurrentCommissaire
+    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> dict[str, Any] | Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.avis_reception_jws is None or acte.pris_connaissance_le is None:
@@ -115,13 +116,18 @@ async def avis_de_reception(
         "fixé (409 `mode-non-fixe` avant)."
     ),
 )
-async def certificat(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
-    acte = await _acte(request, commissaire.office.id, acte_id)
+async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
+    runtime = runtime_of(request)
+    async with runtime.db.transaction() as session:
+        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
+        if acte is None:
+            raise ActeIntrouvable()
+        evenements = await repository.evenements(session, acte.id)
+        envois = await repository.envois_lettre_simple(session, acte.id)
     if acte.mode is None:
         raise ModeNonFixe("Le mode est fixé à la fin du jour de l'envoi.")
-    runtime = runtime_of(request)
     data = await certificat_pdf(
-        documents.certificat(acte),
+        documents.certificat(acte, evenements, envois),
         sceau=documents.sceau_pdf(runtime, coffre_of(runtime)),
         emis_le=runtime.clock.now(),
     )
@@ -143,7 +149,7 @@ async def certificat(request: Request, acte_id: str, commissaire: CurrentCommiss
         "`pas-de-lettre-simple` pour un autre mode."
     ),
 )
-async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentCommissaire) -> Response:
+async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple("Pas de lettre simple : le mode n'est pas « à domicile ».")
@@ -185,7 +191,7 @@ async def lettre_simple(request: Request, acte_id: str, commissaire: CurrentComm
     ),
 )
 async def envoi_lettre_simple(
-    request: Request, acte_id: str, corps: EnvoiLettre, commissaire: CurrentCommissaire
+    request: Request, acte_id: IdChemin, corps: EnvoiLettre, commissaire: CurrentCommissaire
 ) -> dict[str, Any]:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)

@@ -20,6 +20,7 @@ from services.consent.models import Conservation
 from services.consent.purge import conservation as regle
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentAutorite
+from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 
 router = APIRouter(prefix="/consent/v1/autorite", tags=["autorité judiciaire"])
@@ -58,7 +59,7 @@ def _lue(c: Conservation) -> ConservationLue:
     ),
 )
 async def ordonner(
-    declaration_id: str,
+    declaration_id: IdChemin,
     corps: OrdreConservation,
     autorite: CurrentAutorite,
     session: SessionDep,
@@ -84,7 +85,7 @@ async def ordonner(
     ),
 )
 async def lever(
-    declaration_id: str,
+    declaration_id: IdChemin,
     corps: OrdreConservation,
     autorite: CurrentAutorite,
     session: SessionDep,

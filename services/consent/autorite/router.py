@@ -29,6 +29,7 @@ from services.consent.journal.service import consigner
 from services.consent.models import Declaration, Evenement, Piece, RechercheAutorite
 from services.consent.registre import Registre, RegistreDep
 from shared.auth import Autorite, CurrentAutorite
+from shared.bornes import IdChemin
 from shared.crypto.aead import decrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.openapi import fichier
@@ -226,8 +227,8 @@ async def rechercher(
     ),
 )
 async def telecharger_piece(
-    declaration_id: str,
-    piece_id: str,
+    declaration_id: IdChemin,
+    piece_id: IdChemin,
     juridiction: Annotated[str, Query(min_length=1, max_length=200)],
     numero: Annotated[str, Query(min_length=1, max_length=100)],
     autorite: CurrentAutorite,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Header, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from services.consent.comptes import connexion, limites, reinitialisation, sessions
 from services.consent.declarations import repository
@@ -17,6 +17,7 @@ from services.consent.errors import AuthentificationDestinataire, CompteVerrouil
 from services.consent.identite import siren_valide
 from services.consent.registre import Registre, RegistreDep
 from shared.auth import CurrentService
+from shared.bornes import Email, EnteteAutorisation, IdChemin, Siren
 from shared.errors import (
     Authentification,
     Interdit,
@@ -32,7 +33,7 @@ from shared.pages import adresse_client
 interne = APIRouter(prefix="/consent/v1/interne/destinataires", tags=["interne"])
 public = APIRouter(prefix="/consent/v1/comptes", tags=["déclarant"])
 
-Code = Annotated[str, Field(pattern=r"^[0-9]{6,8}$")]
+Code = Annotated[str, Field(max_length=8, pattern=r"^[0-9]{6,8}$")]
 MotDePasse = Annotated[SecretStr, Field(min_length=12, max_length=256)]
 
 
@@ -41,7 +42,7 @@ class _Requete(BaseModel):
 
 
 class Connexion(_Requete):
-    email: EmailStr
+    email: Email
     mot_de_passe: Annotated[SecretStr, Field(min_length=1, max_length=256)]
 
 
@@ -58,9 +59,9 @@ class JetonDestinataire(BaseModel):
 
 
 class Reinitialisation(_Requete):
-    email: EmailStr
+    email: Email
     date_naissance: date | None = None
-    siren: str | None = None
+    siren: Siren | None = None
 
     @model_validator(mode="after")
     def _une_preuve(self) -> Reinitialisation:
@@ -135,7 +136,7 @@ async def connecter(
     responses=error_responses(AuthentificationDestinataire, CompteVerrouille, Interdit),
 )
 async def saisir_code(
-    defi_id: str,
+    defi_id: IdChemin,
     corps: CodeSaisi,
     _service: CurrentService,
     session: SessionDep,
@@ -149,7 +150,9 @@ async def saisir_code(
 
 
 @interne.get("/sessions/{sid}", response_model=SessionLue, responses=error_responses(Introuvable, Interdit))
-async def lire_session(sid: str, _service: CurrentService, session: SessionDep, now: NowDep) -> SessionLue:
+async def lire_session(
+    sid: IdChemin, _service: CurrentService, session: SessionDep, now: NowDep
+) -> SessionLue:
     """A coffre retrieval session still live (not ended, not expired), with the person's declarations
     now; 404 otherwise (the coffre then ends its own)."""
     ligne = await sessions.par_id(session, sid, genre="coffre", now=now)
@@ -178,7 +181,9 @@ async def lire_session(sid: str, _service: CurrentService, session: SessionDep, 
     response_class=Response,
     responses=error_responses(Interdit),
 )
-async def terminer_session(sid: str, _service: CurrentService, session: SessionDep, now: NowDep) -> Response:
+async def terminer_session(
+    sid: IdChemin, _service: CurrentService, session: SessionDep, now: NowDep
+) -> Response:
     """The coffre's sign-out: the consent session ends too (idempotent)."""
     ligne = await sessions.par_id(session, sid, genre="coffre", now=now)
     if ligne is not None:
@@ -225,7 +230,7 @@ async def demander_reinitialisation(
     ),
 )
 async def reinitialiser(
-    defi_id: str, corps: NouveauMotDePasse, session: SessionDep, registre: RegistreDep, now: NowDep
+    defi_id: IdChemin, corps: NouveauMotDePasse, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
     erreur = await reinitialisation.terminer(
         session, registre, defi_id, corps.code, corps.mot_de_passe.get_secret_value(), now=now
@@ -275,7 +280,7 @@ async def ouvrir_session(
     ),
 )
 async def valider_session(
-    defi_id: str, corps: CodeSaisi, session: SessionDep, registre: RegistreDep, now: NowDep
+    defi_id: IdChemin, corps: CodeSaisi, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> JetonDestinataire | JSONResponse:
     """The session's secret (opaque, 256 bits; a server-side record, `sessions.py`): send it as
     `Authorization: Bearer`; it ends at sign-out, password reset, revocation or by an operator."""
@@ -296,7 +301,7 @@ async def valider_session(
     description=("Met fin tout de suite à la session envoyée en `Authorization: Bearer`."),
 )
 async def fermer_session(
-    session: SessionDep, now: NowDep, authorization: Annotated[str | None, Header()] = None
+    session: SessionDep, now: NowDep, authorization: EnteteAutorisation = None
 ) -> Response:
     """End the API session sent as `Authorization: Bearer` (at once, for every later request)."""
     scheme, _, secret = (authorization or "").partition(" ")

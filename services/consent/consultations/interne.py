@@ -26,6 +26,7 @@ from services.consent.journal.service import consigner
 from services.consent.models import Version
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentService
+from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 
 router = APIRouter(prefix="/consent/v1/interne", tags=["interne"])
@@ -76,6 +77,9 @@ async def verifier(
         declaration_id=declaration.id,
         version=version.numero,
         natures=version.natures,
+        declaree_le=declaration.declaree_le,
+        debut=version.debut,
+        fin=version.fin,
         canal=Canal(email=contenu["contact"]["email"], mobile=contenu["contact"].get("mobile")),
         commune_insee=territoire.commune_insee,
         cour_appel=territoire.cour_appel,
@@ -90,7 +94,11 @@ async def verifier(
     responses=error_responses(Authentification, Interdit, Introuvable),
 )
 async def canal(
-    declaration_id: str, principal: CurrentService, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin,
+    principal: CurrentService,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> CanalLu:
     declaration = await repository.charger(session, declaration_id)
     version = await repository.version_courante(session, declaration)

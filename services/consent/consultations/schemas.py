@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from services.consent.identite import siren_valide
 from services.consent.mentions.textes import CODES_NATURES
+from shared.bornes import Nature, Siren
 
 Texte = Annotated[str, Field(min_length=1, max_length=200)]
 Motif = Literal["absent", "revoque", "expire", "hors_perimetre", "non_verifie"]
@@ -27,7 +28,7 @@ class IdentitePhysique(_Requete):
 
 class IdentiteMorale(_Requete):
     type: Literal["morale"]
-    siren: str
+    siren: Siren
 
     @field_validator("siren")
     @classmethod
@@ -49,7 +50,7 @@ def nature_connue(value: str) -> str:
 
 class ConsultationDemande(_Requete):
     destinataire: Identite
-    nature: str
+    nature: Nature
     reference_dossier: Texte
     a: AwareDatetime | None = None
 
@@ -77,7 +78,7 @@ class ParDeclaration(_Requete):
 
 class VerificationDemande(_Requete):
     destinataire: ParDeclaration | Identite
-    nature: str
+    nature: Nature
     a: AwareDatetime
 
     @field_validator("nature")
@@ -96,6 +97,11 @@ class VerificationOui(BaseModel):
     declaration_id: str
     version: int
     natures: list[str]
+    declaree_le: datetime | None = Field(
+        None, description="Soumission de la déclaration (son jour de dépôt)."
+    )
+    debut: date
+    fin: date | None
     canal: Canal
     commune_insee: str
     cour_appel: str | None

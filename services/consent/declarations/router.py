@@ -36,6 +36,7 @@ from services.consent.errors import (
 )
 from services.consent.models import Declaration
 from services.consent.registre import RegistreDep
+from shared.bornes import JETON_MAX, EnteteAutorisation, IdChemin
 from shared.crypto.tokens import blind_index, verify_token
 from shared.errors import (
     Authentification,
@@ -57,8 +58,8 @@ router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 async def _proprietaire(
     session: SessionDep,
     now: NowDep,
-    x_jeton_gestion: Annotated[str | None, Header(alias="X-Jeton-Gestion")] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    x_jeton_gestion: Annotated[str | None, Header(alias="X-Jeton-Gestion", max_length=JETON_MAX)] = None,
+    authorization: EnteteAutorisation = None,
 ) -> service.Proprietaire:
     """`X-Jeton-Gestion`, or once the account exists an API session (`Authorization: Bearer` from
     `POST /consent/v1/comptes/connexion/{defi}/code`); a session that is not a live API session (a
@@ -157,7 +158,12 @@ async def creer(
     ),
 )
 async def confirmer(
-    declaration_id: str, corps: Code, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin,
+    corps: Code,
+    jeton: JetonDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> Confirmee | JSONResponse:
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
     erreur = await service.confirmer(session, registre, declaration, corps.code, now=now)
@@ -178,7 +184,7 @@ async def confirmer(
     ),
 )
 async def renvoyer_code(
-    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> CodeRenvoye:
     """A new e-mail confirmation code (the previous one no longer works); 5 at most, one a minute."""
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
@@ -198,7 +204,7 @@ async def renvoyer_code(
     ),
 )
 async def deposer_piece(
-    declaration_id: str,
+    declaration_id: IdChemin,
     type: Annotated[str, Form(max_length=48)],
     fichier: Annotated[UploadFile, File()],
     jeton: JetonDep,
@@ -223,7 +229,7 @@ async def deposer_piece(
     ),
 )
 async def soumettre(
-    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Soumise:
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
     jws = await soumission.soumettre(session, registre, declaration, now=now)
@@ -245,7 +251,7 @@ async def soumettre(
     ),
 )
 async def lire(
-    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> DeclarationLue:
     declaration = await _charger(session, declaration_id, jeton)
     return await vue.vue(session, registre, declaration, now)
@@ -264,7 +270,7 @@ async def lire(
     ),
 )
 async def revoquer(
-    declaration_id: str, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Revoquee:
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
     await service.revoquer(session, registre, declaration, now=now, acteur="declarant")
@@ -287,7 +293,7 @@ async def revoquer(
     ),
 )
 async def changer_contact(
-    declaration_id: str,
+    declaration_id: IdChemin,
     corps: ContactChange,
     jeton: JetonDep,
     session: SessionDep,
@@ -317,7 +323,12 @@ async def changer_contact(
     ),
 )
 async def confirmer_contact(
-    declaration_id: str, corps: Code, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin,
+    corps: Code,
+    jeton: JetonDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> VersionLue | JSONResponse:
     """The code sent to the new e-mail address: the waiting contact change becomes the new version."""
     declaration = await _charger(session, declaration_id, jeton, verrou=True)

@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    SecretStr,
-    StrictBool,
-    WithJsonSchema,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, WithJsonSchema, field_validator
 
 from services.consent.identite import siren_valide
 from services.consent.mentions.textes import CODES_NATURES, TOUTES_NATURES
+from shared.bornes import Email, Nature, Siren
 from shared.territoire import TerritoireInvalide, territoire_de
 
 Texte = Annotated[str, Field(min_length=1, max_length=200)]
@@ -61,7 +53,7 @@ class PersonneMorale(_Requete):
     type: Literal["morale"]
     denomination: Texte
     forme_juridique: Texte
-    siren: str
+    siren: Siren
     representant: Representant
     siege: Adresse
 
@@ -78,13 +70,13 @@ Personne = Annotated[PersonnePhysique | PersonneMorale, Field(discriminator="typ
 
 
 class Contact(_Requete):
-    email: EmailStr
-    mobile: Annotated[str, Field(pattern=r"^\+?[0-9 .]{6,20}$")] | None = None
+    email: Email
+    mobile: Annotated[str, Field(max_length=20, pattern=r"^\+?[0-9 .]{6,20}$")] | None = None
 
 
 class MentionsAffichees(_Requete):
     version: Annotated[str, Field(max_length=32)]
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sha256: Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]{64}$")]
 
 
 def verifier_natures(natures: list[str]) -> list[str]:
@@ -99,7 +91,7 @@ def verifier_natures(natures: list[str]) -> list[str]:
 class DeclarationCreate(_Requete):
     personne: Personne
     contact: Contact
-    natures: Annotated[list[str], Field(min_length=1, max_length=len(CODES_NATURES))]
+    natures: Annotated[list[Nature], Field(min_length=1, max_length=len(CODES_NATURES))]
     debut: date | None = None
     fin: date | None
     mentions: MentionsAffichees
@@ -127,7 +119,7 @@ class DeclarationCreee(BaseModel):
 
 
 class Code(_Requete):
-    code: Annotated[str, Field(pattern=r"^[0-9]{6,8}$")]
+    code: Annotated[str, Field(max_length=8, pattern=r"^[0-9]{6,8}$")]
 
 
 class Confirmee(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from services.consent.mentions.schemas import Mentions, MentionsVersion
 from services.consent.mentions.textes import document, version_affichee
+from shared.bornes import IdChemin
 from shared.errors import Introuvable, error_responses
 
 router = APIRouter(prefix="/consent/v1", tags=["déclarant"])
@@ -40,7 +41,7 @@ async def mentions() -> dict[str, Any]:
     responses=error_responses(Introuvable),
     response_model=MentionsVersion,
 )
-async def mentions_version(version: str) -> dict[str, Any]:
+async def mentions_version(version: IdChemin) -> dict[str, Any]:
     texte = version_affichee(version)
     if texte is None:
         raise Introuvable(f"Aucune version « {version[:32]} » des mentions légales.")

@@ -23,6 +23,7 @@ from services.consent.errors import EtatIncompatible
 from services.consent.models import Declaration, Piece
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentOperateur
+from shared.bornes import CURSEUR_MAX, IdChemin
 from shared.crypto.aead import encrypt
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.legal_time import date_destruction
@@ -84,7 +85,7 @@ async def file(
     operateur: CurrentOperateur,
     session: SessionDep,
     statut: Statut = "en_attente_verification",
-    apres: str | None = None,
+    apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
     limite: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page:
     stmt = select(Declaration).where(Declaration.statut == statut)
@@ -113,7 +114,11 @@ async def file(
     ),
 )
 async def detail(
-    declaration_id: str, operateur: CurrentOperateur, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration_id: IdChemin,
+    operateur: CurrentOperateur,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> DeclarationLue:
     declaration = await repository.charger(session, declaration_id)
     await evenement(
@@ -133,8 +138,8 @@ async def detail(
     description="Les octets de la pièce, déchiffrés ; la lecture est journalisée au nom de l'opérateur.",
 )
 async def piece(
-    declaration_id: str,
-    piece_id: str,
+    declaration_id: IdChemin,
+    piece_id: IdChemin,
     operateur: CurrentOperateur,
     session: SessionDep,
     registre: RegistreDep,
@@ -168,7 +173,7 @@ async def piece(
     ),
 )
 async def decider(
-    declaration_id: str,
+    declaration_id: IdChemin,
     corps: Decision,
     operateur: CurrentOperateur,
     session: SessionDep,
@@ -218,7 +223,7 @@ class SessionsTerminees(BaseModel):
     ),
 )
 async def terminer_sessions(
-    declaration_id: str,
+    declaration_id: IdChemin,
     operateur: CurrentOperateur,
     session: SessionDep,
     registre: RegistreDep,

@@ -18,6 +18,7 @@ from services.notify.errors import UrlWebhookRefusee
 from services.notify.models import Abonnement
 from services.notify.pagination import PageParams, page_params
 from shared.auth import CurrentCommissaire
+from shared.bornes import IdChemin
 from shared.db import SessionDep
 from shared.errors import Introuvable, error_responses
 
@@ -91,7 +92,7 @@ async def lister_abonnements(
     ),
 )
 async def supprimer_abonnement(
-    abonnement_id: str, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
+    abonnement_id: IdChemin, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
 ) -> Response:
     await service.supprimer(
         session, office_id=commissaire.office.id, abonnement_id=abonnement_id, now=notify.base.clock.now()

@@ -13,7 +13,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.courriel.mailer import EnvoiImpossible
@@ -22,6 +22,7 @@ from services.notify.dependencies import NotifyDep
 from services.notify.models import EnvoiCode
 from services.notify.runtime import NotifyRuntime
 from shared.auth import CurrentService
+from shared.bornes import Email
 from shared.db import SessionDep
 from shared.errors import ServiceIndisponible, error_responses
 from shared.territoire import FUSEAU_METROPOLE
@@ -32,8 +33,8 @@ router = APIRouter(prefix="/notify/v1/interne", tags=["interne"])
 class CodeAEnvoyer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
-    code: str = Field(pattern=r"^[0-9A-Za-z]{4,12}$")
+    email: Email
+    code: str = Field(max_length=12, pattern=r"^[0-9A-Za-z]{4,12}$")
     objet: Literal["confirmation", "connexion", "reinitialisation"]
 
 
@@ -73,7 +74,7 @@ async def _envoyer(
 class Verrouillage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     jusqu_au: datetime
     fuseau: str = Field(FUSEAU_METROPOLE, max_length=64, description="Her legal time zone (IANA).")
 

@@ -25,9 +25,9 @@ class EvenementRecu(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # No '.' in the id: it becomes the Standard Webhooks `webhook-id`, part of the signed content.
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    id: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     type: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=64)
-    source: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    source: str = Field(max_length=32, pattern=r"^[a-z0-9_-]{1,32}$")
     cree_le: AwareDatetime
     donnees: Annotated[dict[str, Any], WithJsonSchema(_DONNEES_RECUES)]
 

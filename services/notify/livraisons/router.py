@@ -13,6 +13,7 @@ from services.notify.livraisons import service
 from services.notify.livraisons.signature import public_key_text
 from services.notify.pagination import PageParams, encoder, page_params, suivant
 from shared.auth import CurrentCommissaire
+from shared.bornes import IdChemin
 from shared.crypto.jws import jwks
 from shared.db import SessionDep
 from shared.errors import Conflit, Introuvable, error_responses
@@ -109,7 +110,7 @@ async def lister_livraisons(
     ),
 )
 async def relivrer(
-    livraison_id: str, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
+    livraison_id: IdChemin, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
 ) -> RelivraisonPlanifiee:
     now = notify.base.clock.now()
     livraison = await service.relivrer(
