@@ -17,6 +17,7 @@ from services.consent.comptes.router import interne as comptes_interne
 from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
+from services.consent.declarations import avis
 from services.consent.declarations.router import router as declarations_router
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
@@ -91,7 +92,7 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        job_handlers={purge.KIND: purge.make_handler(registre)},
+        job_handlers={purge.KIND: purge.make_handler(registre), avis.KIND: avis.make_handler(registre)},
         clock=clock,
         http_transport=http_transport,
         body_limits={
