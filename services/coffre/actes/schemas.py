@@ -152,3 +152,40 @@ class EnvoiLettreEnregistre(BaseModel):
     envoyee_le: Jour
     journal_index: int = Field(description="La feuille du répertoire qui consigne l'envoi.")
     corrige: int | None = Field(description="Pour une correction : la feuille de l'envoi qu'elle corrige.")
+
+
+class DocumentEmis(BaseModel):
+    type: str = Field(description="`avis_reception`, `certificat` ou `lettre_simple`.")
+    version: int
+    sha256: str = Field(description="SHA-256 du PDF émis.")
+    taille: int
+    emis_le: Instant
+    journal_index: int | None = Field(description="La feuille du répertoire qui inscrit cette version.")
+    en_vigueur: bool = Field(description="Si c'est la dernière version de ce document.")
+    url: str
+
+
+class DocumentsEmis(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "acte_id": _ACTE,
+                    "documents": [
+                        {
+                            "type": "certificat",
+                            "version": 1,
+                            "sha256": "9f2c4e1a" * 8,
+                            "taille": 52113,
+                            "emis_le": "2026-03-02T23:00:00Z",
+                            "journal_index": 16,
+                            "en_vigueur": True,
+                            "url": f"/coffre/v1/actes/{_ACTE}/documents/certificat/1",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    acte_id: str
+    documents: list[DocumentEmis]

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.coffre.actes import repository
-from services.coffre.actes.schemas import EnvoiLettreEnregistre
+from services.coffre.actes.schemas import DocumentsEmis, EnvoiLettreEnregistre
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
@@ -217,6 +217,7 @@ async def envoi_lettre_simple(
         "antérieures restent téléchargeables."
     ),
     responses=error_responses(ActeIntrouvable),
+    response_model=DocumentsEmis,
 )
 async def documents_emis(
     request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
@@ -250,6 +251,11 @@ async def documents_emis(
 @router.get(
     "/actes/{acte_id}/documents/{type_document}/{version}",
     summary="Une version d'un document scellé, telle qu'émise",
+    description=(
+        "Les octets d'une version émise (avis de réception, certificat ou lettre simple), identiques à "
+        "ceux inscrits au répertoire (`X-Document-Version`, `ETag`) : une version antérieure reste "
+        "la preuve de ce qui a été délivré à son instant."
+    ),
     responses={
         **fichier("application/pdf", description="La version demandée, octet pour octet"),
         **error_responses(ActeIntrouvable, DocumentIntrouvable),
