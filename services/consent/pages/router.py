@@ -69,6 +69,7 @@ def _instant_fr(instant: datetime | None, fuseau: str) -> str:
 _env.filters["natures_fr"] = _natures_fr
 _env.filters["date_fr"] = _date_fr
 _env.filters["instant_fr"] = _instant_fr
+_env.filters["jour_fr"] = lambda iso: _date_fr(date.fromisoformat(str(iso))) if iso else ""
 Csrf = Annotated[str, Form(max_length=100)]
 STATUTS = {
     "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
@@ -370,6 +371,7 @@ async def _espace(
         statuts=STATUTS,
         attente=attente,
         fuseau=fuseau,
+        libelles_pieces={c: lib for c, lib, _ in TYPES_PIECES},
         **extra,
     )
 
