@@ -56,7 +56,7 @@ from shared.errors import ErreurIntegrite
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES as NATURES_DECLARATION
 from shared.natures import TOUTES_NATURES
-from shared.pages import adresse_client
+from shared.pages import adresse_client, taille_lisible
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 ADRESSE = "/coffre/retrait"
@@ -68,18 +68,6 @@ STATUTS_DECLARATION = {
     "revoquee": "révoquée",
     "expiree": "expirée",
 }
-
-
-def taille_lisible(octets: int) -> str:
-    """« 812 octets », « 14,2 Ko », « 3,1 Mo » (1 Ko = 1 024 octets)."""
-    if octets < 1024:
-        return f"{octets} octets"
-    for unite in ("Ko", "Mo", "Go"):
-        octets_unite = octets / 1024
-        if octets_unite < 1024 or unite == "Go":
-            return f"{octets_unite:.1f} {unite}".replace(".", ",")
-        octets = int(octets_unite)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _vers(request: Request, erreur: str | None = None, nav: sess.Navigateur | None = None) -> Response:

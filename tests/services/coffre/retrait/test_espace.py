@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import select
 
 from services.coffre.models import Acte, ActeEvenement
-from services.coffre.retrait.espace import taille_lisible
 from shared.http import STRICT_CSP
+from shared.pages import taille_lisible
 from tests.services.coffre.conftest import metadonnees
 from tests.services.coffre.preuves.texte_pdf import texte_pdf
 from tests.services.coffre.retrait.outils import (
