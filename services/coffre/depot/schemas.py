@@ -40,6 +40,14 @@ class Derogation664(_Strict):
     date: date
 
 
+class ZoneAeroportuaire(_Strict):
+    """The destinataire's domicile lies inside an aerodrome zone whose cour d'appel is not its
+    commune's (Roissy-CDG and Le Bourget in Val-d'Oise → Paris, Aire-sur-l'Adour in Gers → Pau; COJ
+    tableau IV, legal.md §7 T3): an INSEE code cannot tell, so the office states it and why."""
+
+    justification: str = Field(min_length=10, max_length=1000)
+
+
 class Metadonnees(_Strict):
     """The `metadonnees` part of a deposit: a JSON object (`Content-Type: application/json`)."""
 
@@ -93,6 +101,13 @@ class Metadonnees(_Strict):
     )
     derogation_664: Derogation664 | None = Field(
         None, description="L'autorisation du juge de signifier hors des heures légales (CPC 664)."
+    )
+    zone_aeroportuaire: ZoneAeroportuaire | None = Field(
+        None,
+        description=(
+            "Domicile dans une zone aéroportuaire rattachée à une autre cour d'appel que sa commune "
+            "(Roissy-CDG, Le Bourget, Aire-sur-l'Adour) : l'office l'affirme et dit pourquoi."
+        ),
     )
     envoi_differe: bool = Field(
         True,
