@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.coffre.contexte import coffre_of, runtime_of
@@ -51,9 +52,28 @@ async def cles_sceau(request: Request) -> dict[str, Any]:
 _MAX_HORODATAGES = 1000
 
 
+class HorodatageResume(BaseModel):
+    taille: int = Field(description="Taille de l'arbre que le checkpoint signe.")
+    cree_le: str = Field(description="Instant de l'horodatage (RFC 3339, UTC).")
+    checkpoint_sha256: str = Field(description="SHA-256 (hex) de la note signée, ce que le jeton horodate.")
+    url: str
+
+
+class Horodatages(BaseModel):
+    elements: list[HorodatageResume]
+
+
+class HorodatageCheckpoint(BaseModel):
+    taille: int
+    cree_le: str
+    checkpoint: str = Field(description="La note signée (C2SP signed note), texte exact.")
+    jeton: str = Field(description="TimeStampResp RFC 3161 (DER, base64) sur le SHA-256 de la note.")
+
+
 @router.get(
     "/journal/horodatages",
     summary="Les checkpoints du répertoire horodatés (RFC 3161), du plus ancien au plus récent",
+    response_model=Horodatages,
     description=(
         "Chaque heure, et à chaque lot de preuves, le checkpoint signé du répertoire est horodaté par "
         "l'autorité d'horodatage (jeton RFC 3161 sur le SHA-256 de la note) : un tiers date ainsi "
@@ -85,6 +105,7 @@ async def horodatages(session: SessionDep, depuis: IndexJournal = 0) -> dict[str
 @router.get(
     "/journal/horodatages/couvrant",
     summary="Le premier checkpoint horodaté dont l'arbre contient `taille` feuilles ou plus",
+    response_model=HorodatageCheckpoint,
     description=(
         "La note signée (C2SP) et le jeton RFC 3161 (DER, base64) sur son SHA-256 : "
         "`openssl ts -verify -digest <sha256 de la note> -in jeton.tsr -CAfile racine.pem`. "
