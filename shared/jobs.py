@@ -8,8 +8,10 @@ Claiming: one short transaction selects due rows (`FOR UPDATE SKIP LOCKED` on Po
 number of workers share the table; SQLite serialises writers with BEGIN IMMEDIATE) and leases them
 to the worker. The handler then runs in its own transaction, which also marks the job done only if
 the lease is still ours: a job's effects and its completion commit atomically, and a worker that
-died mid-job leaves a lease that expires and is taken again. Leases use the wall clock (they guard
-against crashed processes); due dates use the injectable legal clock (so tests travel in time).
+died mid-job leaves a lease that expires and is taken again: leases last `JobRunner.lease_seconds`
+(30 s, `SIGNIF_JOBS_BAIL_SECONDES`) and are renewed while the handler runs, so a killed worker's job
+is retried within that bound. Leases use the wall clock (they guard against crashed processes); due
+dates use the injectable legal clock (so tests travel in time).
 
 A runner runs several claimed jobs at once (`JobRunner.concurrency`), each in its own session and
 transaction, so one slow webhook endpoint does not hold the others back. Handlers therefore must not
@@ -27,6 +29,7 @@ every `interval` remains underneath: a lost notification or connection costs lat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -227,7 +230,11 @@ class JobRunner:
     clock: Clock
     handlers: dict[str, Handler]
     worker_id: str = field(default_factory=lambda: f"w-{uuid.uuid4().hex[:12]}")
-    lease_seconds: int = 300
+    #: A claimed job is the worker's for this long, renewed every third of it while its handler runs
+    #: (`_heartbeat`): a worker killed mid-job (a webhook call in flight) leaves its job to be taken
+    #: again at most `lease_seconds` (+ one poll `interval`) later; a live one never loses it however
+    #: slow the handler.
+    lease_seconds: int = 30
     backoff: Callable[[int], timedelta] = exponential_backoff
     on_outcome: Callable[[str, str], None] | None = None  # (kind, "done"|"retry"|"failed"|"lease_lost")
     concurrency: int = DEFAULT_CONCURRENCY
@@ -286,6 +293,38 @@ class JobRunner:
             return [(r.id, r.kind, dict(r.payload), r.attempts, r.max_attempts) for r in rows]
 
     async def _run_one(
+        self, job_id: int, kind: str, payload: dict[str, Any], attempt: int, max_attempts: int
+    ) -> bool:
+        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        try:
+            return await self._run_leased(job_id, kind, payload, attempt, max_attempts)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self, job_id: int) -> None:
+        """Renew the job's lease every third of `lease_seconds` while it runs (cancelled at its end).
+        A renewal that fails (database busy or away) is retried at the next beat; the lease has two
+        more beats of margin."""
+        jobs = self.tables.jobs
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(
+                        update(jobs)
+                        .where(
+                            jobs.c.id == job_id,
+                            jobs.c.locked_by == self.worker_id,
+                            jobs.c.status == "running",
+                        )
+                        .values(lease_until=int(time.time()) + self.lease_seconds)
+                    )
+            except Exception:
+                logger.warning("job lease renewal failed", extra={"job_id": job_id}, exc_info=True)
+
+    async def _run_leased(
         self, job_id: int, kind: str, payload: dict[str, Any], attempt: int, max_attempts: int
     ) -> bool:
         jobs = self.tables.jobs
