@@ -6,7 +6,7 @@ For every generated request: no 5xx; the response conforms to its documented sch
 every 4xx is application/problem+json with a `code`. What hostile clients found before it (journal
 integers past 64 bits, NUL bytes, unbounded strings) is a plain regression test in `test_bornes.py`,
 `test_corps_hostiles.py` and `test_limites_http.py`; this run over the bounded documents finds no
-failure (SQLite and PostgreSQL, 50 examples per operation and mode, about 2 minutes each).
+failure (SQLite and PostgreSQL, 50 examples per operation, valid and invalid mixed, ~2 minutes each).
 
 `SIGNIF_FUZZ_EXEMPLES` sets the examples per operation and generation mode (50 by default, the CI
 figure); Hypothesis is derandomized (the same cases on every run) and keeps no database.
