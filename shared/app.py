@@ -26,6 +26,7 @@ from shared import docs
 from shared.auth import JwksFile, JwksUrl, KeySource, TokenVerifier
 from shared.clock import Clock, ClockMovedBackwards, SystemClock, TestClock
 from shared.db import Database
+from shared.erreurs_html import installer_pages_erreur
 from shared.errors import (
     Conflit,
     Introuvable,
@@ -245,6 +246,7 @@ def build_service_app(
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    installer_pages_erreur(app)
 
     limits = {f"/{name}/": settings.max_json_body, **(body_limits or {})}
 

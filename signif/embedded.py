@@ -26,6 +26,7 @@ from services.notify.app import create_app as create_notify
 from services.notify.settings import NotifySettings
 from shared.app import ServiceRuntime, make_clock
 from shared.clock import Clock, ClockMovedBackwards, TestClock
+from shared.erreurs_html import page_erreur, prefere_html
 from shared.errors import PROBLEM_JSON, Conflit, Introuvable, ServiceError, Unprocessable
 from shared.settings import BaseServiceSettings
 
@@ -85,8 +86,12 @@ class EmbeddedApp:
         if segment == "_test" and scope["type"] == "http" and self._test_routes_enabled():
             await self._test_route(scope, receive, send)
             return
-        app = self.apps.get(segment)
+        # The home page (`/`) is consent's (it leads to declaring, to the destinataire's space, to the docs).
+        app = self.apps.get("consent" if path == "/" else segment)
         if app is None:
+            if scope["type"] == "http" and prefere_html(_entete(scope, b"accept")):
+                await page_erreur(404)(scope, receive, send)
+                return
             await _problem(send, Introuvable("Aucun service à cette adresse."))
             return
         await app(scope, receive, send)
@@ -172,6 +177,13 @@ class EmbeddedApp:
             if ran == 0:
                 break
         return {"executes": total}
+
+
+def _entete(scope: Scope, nom: bytes) -> str | None:
+    for cle, valeur in scope.get("headers", []):
+        if cle.lower() == nom:
+            return bytes(valeur).decode("latin-1")
+    return None
 
 
 def _iso(instant: datetime) -> str:

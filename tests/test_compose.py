@@ -251,6 +251,7 @@ def test_proxy_routes_each_prefix_to_its_service() -> None:
     caddyfile = (ROOT / "docker/caddy/Caddyfile").read_text(encoding="utf-8")
     routes = dict(re.findall(r"handle /(\w+)\* \{\s*reverse_proxy (\S+)\s*\}", caddyfile))
     assert routes == {service: f"{service}:8000" for service in APP_SERVICES}
+    assert re.search(r"handle / \{\s*reverse_proxy consent:8000\s*\}", caddyfile)  # the home page
 
 
 def test_referenced_files_exist(services: dict[str, dict[str, Any]]) -> None:

@@ -17,11 +17,13 @@ from services.consent.comptes.router import interne as comptes_interne
 from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
+from services.consent.declarations import avis
 from services.consent.declarations.router import router as declarations_router
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
 from services.consent.operateur.router import router as operateur_router
+from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
 from services.consent.preuves.router import router as preuves_router
 from services.consent.purge import service as purge
@@ -55,6 +57,7 @@ ROUTERS = [
     journal_router,
     cles_router,
     pages_router,
+    accueil_router,
 ]
 
 
@@ -89,7 +92,7 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        job_handlers={purge.KIND: purge.make_handler(registre)},
+        job_handlers={purge.KIND: purge.make_handler(registre), avis.KIND: avis.make_handler(registre)},
         clock=clock,
         http_transport=http_transport,
         body_limits={

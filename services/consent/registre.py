@@ -62,6 +62,10 @@ class Registre:
         """
         await self._courriel("codes", {"email": email, "code": code, "objet": objet})
 
+    async def avis_declarant(self, corps: dict[str, Any]) -> None:
+        """Tell the declarant what became of her declaration (`POST /notify/v1/interne/declarations/avis`)."""
+        await self._courriel("declarations/avis", corps)
+
     async def prevenir_verrouillage(self, email: str, jusqu_au: datetime, fuseau: str) -> None:
         """Tell the owner her account is locked (`POST /notify/v1/interne/verrouillages`), the end of
         the lock written in her legal time zone."""

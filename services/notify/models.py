@@ -103,6 +103,9 @@ class AvisMiseADisposition(Base):
     canal: Mapped[str] = mapped_column(String(16))
     envoye_le: Mapped[datetime] = mapped_column(UtcDateTime())
     message_id: Mapped[str | None] = mapped_column(String(255))
+    #: SHA-256 (hex) of the exact bytes handed to the mail server, and the address masked.
+    message_sha256: Mapped[str | None] = mapped_column(String(64))
+    adresse_masquee: Mapped[str | None] = mapped_column(String(320))
     detail: Mapped[str | None] = mapped_column(Text)
     rapporte_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
 

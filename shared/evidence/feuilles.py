@@ -189,6 +189,7 @@ class AvisMiseADisposition(_Feuille):
     canal: Ident
     envoye_le: datetime | None
     message_id_sha256: Sha256 | None
+    message_sha256: Sha256 | None = None
 
 
 class PriseConnaissance(_Feuille):

@@ -56,18 +56,27 @@ async def declarer(
         assert reponse.status == 200
         case = page.get_by_label("Je consens expressément", exact=False)
         assert not await case.is_checked()  # never pre-ticked
-        await page.get_by_label("une personne physique").check()
+        assert "INSEE" not in await page.content()  # nobody knows theirs: the platform derives it
+        await page.get_by_label("une personne physique", exact=False).check()
         for libelle, valeur in (
             ("Nom", qui.nom),
             ("Prénoms", qui.prenoms),
             ("Date de naissance", qui.date_naissance),
             ("Lieu de naissance", qui.lieu_naissance),
-            ("Adresse", qui.adresse),
+            ("Adresse (numéro et voie)", qui.adresse),
             ("Code postal", qui.code_postal),
-            ("Commune", qui.commune),
-            ("Code INSEE de la commune", qui.commune_insee),
+        ):
+            await page.get_by_label(libelle, exact=True).fill(valeur)
+        # The postal code, then the commune chosen from that code's (a server round trip, no script).
+        await page.get_by_role("button", name="Afficher les communes de ce code postal").click()
+        commune = page.get_by_label("Commune", exact=True)
+        await commune.wait_for()
+        await commune.select_option(label=qui.commune)
+        assert await commune.input_value() == qui.commune_insee
+        assert await page.get_by_label("Nom", exact=True).input_value() == qui.nom  # kept across the trip
+        for libelle, valeur in (
             ("Adresse électronique", qui.email),
-            ("Mot de passe (12 caractères au moins)", qui.mot_de_passe),
+            ("Mot de passe", qui.mot_de_passe),
         ):
             await page.get_by_label(libelle, exact=True).fill(valeur)
         await page.get_by_label("Tous les actes", exact=True).check()

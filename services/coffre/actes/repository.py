@@ -54,3 +54,27 @@ async def envois_lettre_simple(session: AsyncSession, acte_id: str) -> Sequence[
 async def annexes(session: AsyncSession, acte_id: str) -> Sequence[ActeAnnexe]:
     query = select(ActeAnnexe).where(ActeAnnexe.acte_id == acte_id).order_by(ActeAnnexe.position)
     return (await session.scalars(query)).all()
+
+
+async def evenements_des(session: AsyncSession, acte_ids: Sequence[str]) -> dict[str, list[ActeEvenement]]:
+    """The events of several actes in one query: {acte id: its events in order} (every id a key)."""
+    par_acte: dict[str, list[ActeEvenement]] = {ident: [] for ident in acte_ids}
+    if acte_ids:
+        query = select(ActeEvenement).where(ActeEvenement.acte_id.in_(acte_ids)).order_by(ActeEvenement.id)
+        for evenement in await session.scalars(query):
+            par_acte[evenement.acte_id].append(evenement)
+    return par_acte
+
+
+async def annexes_des(session: AsyncSession, acte_ids: Sequence[str]) -> dict[str, list[ActeAnnexe]]:
+    """The annexes of several actes in one query: {acte id: its annexes in order} (every id a key)."""
+    par_acte: dict[str, list[ActeAnnexe]] = {ident: [] for ident in acte_ids}
+    if acte_ids:
+        query = (
+            select(ActeAnnexe)
+            .where(ActeAnnexe.acte_id.in_(acte_ids))
+            .order_by(ActeAnnexe.acte_id, ActeAnnexe.position)
+        )
+        for annexe in await session.scalars(query):
+            par_acte[annexe.acte_id].append(annexe)
+    return par_acte

@@ -13,12 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
 
-from services.coffre.actes import repository, vues
+from services.coffre.actes import repository as actes_repository
+from services.coffre.actes import vues
+from services.coffre.autorite import repository
+from services.coffre.autorite.repository import Critere
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import Acte
 from shared.auth import CurrentAutorite
 
 router = APIRouter(prefix="/coffre/v1", tags=["autorité judiciaire"])
@@ -46,8 +47,12 @@ class Recherche(BaseModel):
         return self
 
     @property
-    def critere(self) -> str:
+    def critere(self) -> Critere:
         return "acte_id" if self.acte_id else "declaration_id" if self.declaration_id else "reference_dossier"
+
+    @property
+    def valeur(self) -> str:
+        return self.acte_id or self.declaration_id or self.reference_dossier or ""
 
 
 @router.post("/autorite/recherches", summary="Recherche d'actes pour une procédure (journalisée)")
@@ -55,21 +60,12 @@ async def rechercher(request: Request, autorite: CurrentAutorite, recherche: Rec
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)
     now = runtime.clock.now()
-    query = select(Acte)
-    if recherche.acte_id:
-        query = query.where(Acte.id == recherche.acte_id)
-    elif recherche.declaration_id:
-        query = query.where(Acte.declaration_id == recherche.declaration_id)
-    else:
-        query = query.where(Acte.reference_dossier == recherche.reference_dossier)
     async with runtime.db.transaction() as session:
-        actes = (await session.scalars(query.order_by(Acte.depose_le).limit(MAX_RESULTATS))).all()
-        resultats = [
-            vues.detail(
-                a, await repository.evenements(session, a.id), await repository.annexes(session, a.id)
-            )
-            for a in actes
-        ]
+        actes = await repository.actes_du_critere(session, recherche.critere, recherche.valeur, MAX_RESULTATS)
+        ids = [a.id for a in actes]
+        evenements = await actes_repository.evenements_des(session, ids)
+        annexes = await actes_repository.annexes_des(session, ids)
+        resultats = [vues.detail(a, evenements[a.id], annexes[a.id]) for a in actes]
         procedure = f"{recherche.procedure.juridiction}\n{recherche.procedure.numero}"
         index = await coffre.repertoire.ajouter(
             session,

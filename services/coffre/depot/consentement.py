@@ -25,6 +25,8 @@ class Verification:
     commune_insee: str | None = None
     motif: str | None = None
     version: int | None = None
+    #: The consent's scope as the certificat states it (CPC 662-1 al. 2): version, natures, dates.
+    portee: dict[str, Any] | None = None
 
 
 class ConsentClient:
@@ -58,6 +60,14 @@ class ConsentClient:
                     declaration_id=str(data["declaration_id"]),
                     commune_insee=str(data["commune_insee"]),
                     version=data.get("version"),
+                    portee={
+                        "declaration_id": str(data["declaration_id"]),
+                        "version": data.get("version"),
+                        "natures": list(data.get("natures") or []),
+                        "declaree_le": data.get("declaree_le"),
+                        "debut": data.get("debut"),
+                        "fin": data.get("fin"),
+                    },
                 )
             return Verification(consentement=False, motif=str(data.get("motif", "absent")))
         except (ValueError, KeyError, TypeError) as exc:

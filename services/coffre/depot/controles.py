@@ -81,6 +81,7 @@ async def controler_document(
 class Consentement:
     declaration_id: str
     territoire: Territoire
+    portee: dict[str, Any] | None = None
 
 
 async def controler_consentement(
@@ -96,7 +97,7 @@ async def controler_consentement(
         territoire = territoire_de(verification.commune_insee)
     except TerritoireInvalide as exc:
         raise IncompetenceTerritoriale(f"Domicile du destinataire hors ressort connu : {exc.detail}") from exc
-    return Consentement(verification.declaration_id, territoire)
+    return Consentement(verification.declaration_id, territoire, verification.portee)
 
 
 def controler_competence(cour_appel_office: str, territoire: Territoire) -> None:

@@ -86,8 +86,16 @@ async def enregistrer_depot(
 
 
 async def enregistrer_envoi(
-    session: AsyncSession, coffre: Coffre, acte: Acte, *, now: datetime, jeton: TimestampToken
+    session: AsyncSession,
+    coffre: Coffre,
+    acte: Acte,
+    *,
+    now: datetime,
+    jeton: TimestampToken,
+    consentement: dict[str, Any] | None = None,
 ) -> int:
+    """The sending; `consentement` (the consent's scope as verified at this instant: version, natures,
+    dates) is kept in the `envoi` event for the certificat (CPC 662-1 al. 2)."""
     acte.statut = "envoye"
     acte.envoye_le = now
     acte.horodatage_jeton = jeton.response
@@ -109,9 +117,10 @@ async def enregistrer_envoi(
     )
     acte.journal_index = index
     await programmer_mode(session, acte, now=now)
-    await evenement(
-        session, acte.id, "envoi", now=now, journal_index=index, donnees={"horodatage": _jeton(jeton)}
-    )
+    donnees: dict[str, Any] = {"horodatage": _jeton(jeton)}
+    if consentement is not None:
+        donnees["consentement"] = consentement
+    await evenement(session, acte.id, "envoi", now=now, journal_index=index, donnees=donnees)
     await emit_event(
         session,
         JOB_TABLES,

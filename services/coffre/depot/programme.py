@@ -47,7 +47,9 @@ def handler_envoi_programme(provider: Callable[[], Coffre]) -> Handler:
         if decision.mode == "programmer":
             raise RetryLater("outside legal hours", delay=decision.instant - now)
         jeton = await coffre.horodatage.timestamp(bytes.fromhex(acte.sha256))
-        await enregistrer_envoi(ctx.session, coffre, acte, now=now, jeton=jeton)
+        await enregistrer_envoi(
+            ctx.session, coffre, acte, now=now, jeton=jeton, consentement=consentement.portee
+        )
 
     return envoyer
 

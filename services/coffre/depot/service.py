@@ -154,7 +154,9 @@ async def _controler_et_envoyer(
     async with runtime.db.transaction() as session:
         index = await enregistrer_depot(session, coffre, acte, annexes, now=now, jeton=jeton)
         if decision.mode == "envoyer":
-            index = await enregistrer_envoi(session, coffre, acte, now=now, jeton=jeton)
+            index = await enregistrer_envoi(
+                session, coffre, acte, now=now, jeton=jeton, consentement=consentement.portee
+            )
         else:
             await programmer_envoi(session, acte, now=now, prevu=decision.instant)
         preuve = await coffre.repertoire.preuve(session, index, now=now)

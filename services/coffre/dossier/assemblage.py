@@ -261,7 +261,11 @@ async def _remplir(
         jetons += 1
     if acte.mode is not None:
         sceau = sceau or documents.sceau_pdf(runtime, coffre)
-        builder.add_certificat(await certificat_pdf(documents.certificat(acte), sceau=sceau, emis_le=now))
+        builder.add_certificat(
+            await certificat_pdf(
+                documents.certificat(acte, lecture.evenements, lecture.envois), sceau=sceau, emis_le=now
+            )
+        )
         if acte.lettre_simple_due_le is not None:
             builder.add_lettre_simple(
                 {

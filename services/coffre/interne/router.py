@@ -5,8 +5,10 @@
   in the answer (and then in the e-mail). The answer also gives the acte's legal time zone (the
   destinataire's domicile's), in which the avis states its instants.
 - `POST /interne/actes/{id}/avis-mise-a-disposition`: the outcome of the avis e-mail, recorded as
-  evidence (an event and a répertoire leaf; the message id is hashed); on `echec`, a
-  `notification.echec` event for the office.
+  evidence: a répertoire leaf with the instant the mail server accepted it, the channel, the SHA-256
+  of the message handed over and of its Message-ID, and an event that also keeps the masked address
+  (for the certificat; the leaf carries no address); on `echec`, a `notification.echec` event for the
+  office.
 """
 
 from __future__ import annotations
@@ -36,9 +38,17 @@ _ENVOYES = ("envoye", "pris_connaissance")
 class AvisMiseADisposition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     statut: Literal["envoye", "echec"]
-    canal: Literal["email"]
-    envoye_le: datetime
+    canal: Literal["email", "sms"]
+    envoye_le: datetime = Field(description="Instant où le serveur de messagerie (ou SMS) a accepté l'avis.")
     message_id: str | None = Field(None, max_length=500)
+    message_sha256: str | None = Field(
+        None,
+        min_length=64,
+        max_length=64,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 du message tel que remis (RFC 5322).",
+    )
+    adresse_masquee: str | None = Field(None, max_length=320)
     detail: str | None = Field(None, max_length=1000)
 
 
@@ -92,11 +102,18 @@ async def enregistrer_avis(
                 "canal": avis.canal,
                 "envoye_le": instant(avis.envoye_le),
                 "message_id_sha256": message,
+                "message_sha256": avis.message_sha256,
                 "instant": instant(now),
             },
             now=now,
         )
-        donnees = {"statut": avis.statut, "canal": avis.canal, "envoye_le": instant(avis.envoye_le)}
+        donnees = {
+            "statut": avis.statut,
+            "canal": avis.canal,
+            "envoye_le": instant(avis.envoye_le),
+            "message_sha256": avis.message_sha256,
+            "adresse_masquee": avis.adresse_masquee,
+        }
         await evenement(
             session, acte.id, "avis_mise_a_disposition", now=now, journal_index=index, donnees=donnees
         )

@@ -12,7 +12,8 @@ commitment `declaration_engagement` (`shared.evidence.engagements`), its opening
     envoi                 {acte_id, office_id, declaration_id, sha256, envoye_le, derogation_664: bool,
                           instant}
     annulation            {acte_id, motif, instant}
-    avis_mise_a_disposition {acte_id, statut, canal, envoye_le, message_id_sha256|null, instant}
+    avis_mise_a_disposition {acte_id, statut, canal, envoye_le, message_id_sha256|null,
+                          message_sha256|null (of the message handed to the mail server), instant}
     prise_connaissance    {acte_id, declaration_id, sha256, pris_connaissance_le, instant}
     mode                  {acte_id, mode, lettre_simple_due_le|null, instant}
     lettre_simple         {acte_id, envoyee_le, instant} ; a correction also {corrige: index of the

@@ -14,7 +14,18 @@ from .avis_reception import (
     json_canonique,
     verifier_avis_reception,
 )
-from .faits import CertificatSignification, Derogation664, LettreSimple, Mode, Signification
+from .faits import (
+    AvisMiseADispositionFaits,
+    CertificatSignification,
+    ConsentementFaits,
+    Derogation664,
+    EnvoiLettreFaits,
+    Formalites,
+    Horodatage,
+    LettreSimple,
+    Mode,
+    Signification,
+)
 from .pdf import (
     avis_reception_pdf,
     certificat_pdf,
@@ -28,12 +39,17 @@ from .sceau import CHAMP_SCEAU, EmbeddedTimeStamper, SceauPdf, sceller_pdf
 __all__ = [
     "CHAMP_SCEAU",
     "TYP",
+    "AvisMiseADispositionFaits",
     "AvisReception",
     "AvisReceptionInvalide",
     "AvisVerifie",
     "CertificatSignification",
+    "ConsentementFaits",
     "Derogation664",
     "EmbeddedTimeStamper",
+    "EnvoiLettreFaits",
+    "Formalites",
+    "Horodatage",
     "LettreSimple",
     "Mode",
     "PriseDeConnaissance",

@@ -34,6 +34,62 @@ class Derogation664:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentementFaits:
+    """The consent the signification rests on, as verified at the envoi (CPC 662-1 al. 2)."""
+
+    declaration_id: str
+    version: int | None
+    declaree_le: datetime | None  # submission of the declaration
+    natures: tuple[str, ...]  # labels of the natures covered (« Tous les actes » for all)
+    debut: date | None
+    fin: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Horodatage:
+    """An RFC 3161 timestamp: its genTime and the TSA that made it."""
+
+    date: datetime
+    tsa: str
+
+
+@dataclass(frozen=True, slots=True)
+class AvisMiseADispositionFaits:
+    """The avis de mise à disposition as notify reported it (CPC 748-3): handed over when, how, to what."""
+
+    statut: str  # "envoye" or "echec"
+    canal: str  # "email" or "sms"
+    envoye_le: datetime  # when the mail server (or SMS provider) accepted it
+    adresse_masquee: str | None
+    message_sha256: str | None
+    repertoire_index: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvoiLettreFaits:
+    """One recorded posting of the lettre simple; a correction names the leaf it corrects."""
+
+    envoyee_le: date
+    enregistre_le: datetime
+    repertoire_index: int
+    motif: str | None = None
+    corrige_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Formalites:
+    """What the certificat states beside the mode, each with its répertoire index (CPC 663)."""
+
+    consentement: ConsentementFaits | None = None
+    horodatage_envoi: Horodatage | None = None
+    avis_mise_a_disposition: AvisMiseADispositionFaits | None = None
+    prise_index: int | None = None
+    mode_fixe_le: datetime | None = None
+    mode_index: int | None = None
+    envois_lettre: tuple[EnvoiLettreFaits, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Signification:
     """What was served, by whom, on whose consent, and when (common to every document)."""
 
@@ -74,6 +130,7 @@ class CertificatSignification:
     pris_connaissance_le: datetime | None = None
     lettre_simple_due_le: date | None = None
     lettre_simple_envoyee_le: date | None = None
+    formalites: Formalites = Formalites()
 
     def __post_init__(self) -> None:
         s = self.signification

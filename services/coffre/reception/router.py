@@ -105,12 +105,17 @@ async def avis_de_reception(
     response_class=Response,
 )
 async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
-    acte = await _acte(request, commissaire.office.id, acte_id)
+    runtime = runtime_of(request)
+    async with runtime.db.transaction() as session:
+        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
+        if acte is None:
+            raise ActeIntrouvable()
+        evenements = await repository.evenements(session, acte.id)
+        envois = await repository.envois_lettre_simple(session, acte.id)
     if acte.mode is None:
         raise ModeNonFixe("Le mode est fixé à la fin du jour de l'envoi.")
-    runtime = runtime_of(request)
     data = await certificat_pdf(
-        documents.certificat(acte),
+        documents.certificat(acte, evenements, envois),
         sceau=documents.sceau_pdf(runtime, coffre_of(runtime)),
         emis_le=runtime.clock.now(),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -97,6 +97,11 @@ class VerificationOui(BaseModel):
     declaration_id: str
     version: int
     natures: list[str]
+    declaree_le: datetime | None = Field(
+        None, description="Soumission de la déclaration (son jour de dépôt)."
+    )
+    debut: date
+    fin: date | None
     canal: Canal
     commune_insee: str
     cour_appel: str | None

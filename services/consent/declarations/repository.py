@@ -23,6 +23,18 @@ async def charger(session: AsyncSession, declaration_id: str, *, verrou: bool = 
     return declaration
 
 
+async def par_numero_ou_id(session: AsyncSession, identifiant: str) -> Declaration:
+    """The declaration by its registration number (`RC-2026-…`, as given to the declarant and printed on
+    the récépissé; any case, spaces ignored) or by its id."""
+    numero = "".join(identifiant.split()).upper()
+    if numero.startswith("RC-"):
+        declaration = await session.scalar(select(Declaration).where(Declaration.numero == numero))
+        if declaration is None:
+            raise Introuvable("Déclaration introuvable.")
+        return declaration
+    return await charger(session, identifiant.strip())
+
+
 async def de_la_personne(session: AsyncSession, personne_id: str) -> Sequence[Declaration]:
     """Every declaration of one person (a declarant signed in sees them all), oldest first."""
     stmt = select(Declaration).where(Declaration.personne_id == personne_id).order_by(Declaration.declaree_le)

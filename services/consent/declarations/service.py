@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.consent import chiffrement
 from services.consent.comptes import sessions
 from services.consent.comptes.service import ouvrir_compte, suivre_email
+from services.consent.declarations import avis
 from services.consent.declarations import repository as repo
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate, PersonnePhysique
 from services.consent.errors import (
@@ -271,6 +272,7 @@ async def revoquer(
     declaration.mot_de_passe_attente = None
     # Whoever holds a session on it (its token's, or its declarant's) signs in again.
     await sessions.terminer_sur(session, declaration, now=now, motif="revocation")
+    await avis.planifier(session, declaration, "revoquee", now=now)
     await evenement(
         session,
         registre,

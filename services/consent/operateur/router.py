@@ -14,7 +14,7 @@ from sqlalchemy import select, tuple_
 
 from services.consent import chiffrement
 from services.consent.comptes import sessions
-from services.consent.declarations import pieces, repository
+from services.consent.declarations import avis, pieces, repository
 from services.consent.declarations.schemas import DeclarationLue
 from services.consent.declarations.service import evenement
 from services.consent.declarations.vue import vue
@@ -171,9 +171,11 @@ async def decider(
     if corps.decision == "acceptee":
         declaration.statut = "active"
         declaration.destruction_le = date_destruction(version.fin) if version.fin else None
+        await avis.planifier_fin(session, declaration, version, now=now)
     else:
         declaration.statut = "rejetee"
         declaration.destruction_le = date_destruction(repository.jour_local(now, version.fuseau))
+    await avis.planifier(session, declaration, corps.decision, now=now)
     await evenement(
         session,
         registre,

@@ -40,24 +40,75 @@ def corps_declaration(f: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_CHAMPS = {
-    "consentement_expres": "Vous devez cocher la case de consentement exprès.",
+#: Every field of the form, in the order a person reads it, with its French label.
+LIBELLES: dict[str, str] = {
+    "type": "Vous êtes",
+    "nom": "Nom",
+    "prenoms": "Prénoms",
+    "date_naissance": "Date de naissance",
+    "lieu_naissance": "Lieu de naissance",
+    "denomination": "Dénomination",
+    "forme_juridique": "Forme juridique",
+    "siren": "SIREN",
+    "rep_nom": "Nom du représentant légal",
+    "rep_prenoms": "Prénoms du représentant légal",
+    "adresse": "Adresse (numéro et voie)",
+    "code_postal": "Code postal",
+    "commune_insee": "Commune",
+    "email": "Adresse électronique",
+    "mobile": "Téléphone mobile",
+    "natures": "Actes concernés",
+    "debut": "Début",
+    "fin": "Fin",
+    "mot_de_passe": "Mot de passe",
+    "consentement_expres": "Consentement exprès",
+}
+_MESSAGES: dict[str, str] = {
+    "consentement_expres": "Cochez la case de consentement exprès pour envoyer votre déclaration.",
     "natures": "Choisissez au moins un type d'acte.",
     "fin": "La date de fin doit suivre la date de début.",
-    "siren": "Le SIREN est invalide.",
-    "email": "L'adresse électronique est invalide.",
-    "mot_de_passe": "Le mot de passe doit compter au moins 12 caractères.",
-    "commune_insee": "Le code INSEE de la commune est invalide.",
+    "siren": "Le SIREN compte 9 chiffres et doit être valide : vérifiez-le sur un extrait Kbis.",
+    "email": "Indiquez une adresse électronique valide, par exemple nom@exemple.fr.",
+    "mot_de_passe": "Choisissez un mot de passe de 12 caractères au moins.",
+    "date_naissance": "Indiquez votre date de naissance.",
+    "mobile": "Indiquez un numéro de mobile valide, par exemple 06 12 34 56 78, ou laissez vide.",
+    "commune_insee": "Choisissez votre commune dans la liste.",
 }
+# The API's field names where the form's differ (representant.nom → rep_nom).
+_DEPUIS_API = {("representant", "nom"): "rep_nom", ("representant", "prenoms"): "rep_prenoms"}
 
 
-def messages(exc: ValidationError) -> list[str]:
-    out: list[str] = []
+def _champ(loc: tuple[int | str, ...]) -> str:
+    parties = [str(p) for p in loc if str(p) not in ("physique", "morale", "domicile", "siege")]
+    if len(parties) >= 2 and (parties[-2], parties[-1]) in _DEPUIS_API:
+        return _DEPUIS_API[(parties[-2], parties[-1])]
+    return parties[-1] if parties else ""
+
+
+def erreurs_par_champ(exc: ValidationError) -> tuple[dict[str, str], list[str]]:
+    """Each error beside its field, in French with the field's label; those no field owns apart."""
+    champs: dict[str, str] = {}
+    generales: list[str] = []
     for err in exc.errors():
-        champ = str(err["loc"][-1]) if err["loc"] else ""
-        if champ in ("physique", "morale") and len(err["loc"]) > 2:
-            champ = str(err["loc"][2])
-        message = _CHAMPS.get(champ, f"Champ « {champ} » : valeur manquante ou invalide.")
-        if message not in out:
-            out.append(message)
-    return out
+        champ = _champ(tuple(err["loc"]))
+        if champ == "contact" or champ not in LIBELLES:
+            champ = "fin" if "fin" in str(err.get("msg", "")) else champ
+        if champ in LIBELLES:
+            if champ in champs:
+                continue
+            if champ in _MESSAGES:
+                champs[champ] = _MESSAGES[champ]
+            elif err.get("type") in ("missing", "string_too_short"):
+                champs[champ] = f"{LIBELLES[champ]} : à renseigner."
+            else:
+                champs[champ] = f"{LIBELLES[champ]} : valeur non valable, vérifiez-la."
+        else:
+            message = "Une information est manquante ou non valable : vérifiez le formulaire."
+            if message not in generales:
+                generales.append(message)
+    return champs, generales
+
+
+def premier_en_erreur(champs: dict[str, str]) -> str | None:
+    """The first field in error in reading order (the one focused)."""
+    return next((c for c in LIBELLES if c in champs), None)

@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
-from services.consent.comptes import connexion
-from services.consent.comptes.router import limiter_client
+from services.consent.comptes import connexion, reinitialisation
+from services.consent.comptes.router import Reinitialisation, limiter_client
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
 from services.consent.dependencies import NowDep, SessionDep
@@ -25,9 +25,15 @@ from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
-from services.consent.pages.formulaire import corps_declaration, messages
+from services.consent.pages.formulaire import (
+    LIBELLES,
+    corps_declaration,
+    erreurs_par_champ,
+    premier_en_erreur,
+)
 from services.consent.pages.navigateur import Navigateur
 from services.consent.registre import Registre, RegistreDep
+from shared.communes import commune, communes_du_code_postal, normaliser_code_postal
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.instants import date_simple, instant_personne
@@ -138,20 +144,66 @@ async def _pages(request: Request, session: SessionDep, registre: RegistreDep, n
 PagesDep = Annotated[Pages, Depends(_pages)]
 
 
-def _formulaire(p: Pages, f: dict[str, Any], erreurs: list[str], status_code: int = 200) -> HTMLResponse:
+def _formulaire(
+    p: Pages,
+    f: dict[str, Any],
+    erreurs: dict[str, str] | None = None,
+    generales: list[str] | None = None,
+    status_code: int = 200,
+    *,
+    vers_commune: bool = False,
+) -> HTMLResponse:
+    """The declaration form, each error beside its field (`aria-describedby`), the first one focused;
+    the password is never echoed back."""
+    f = {k: v for k, v in f.items() if k != "mot_de_passe"}
+    erreurs = erreurs or {}
     return p.page(
         "declaration.html",
         status_code,
         titre="Déclarer mon consentement",
         mentions=document(),
         f=f,
-        erreurs=erreurs,
+        e=erreurs,
+        libelles=LIBELLES,
+        premier=premier_en_erreur(erreurs) or ("commune_insee" if vers_commune else None),
+        generales=generales or [],
+        communes=communes_du_code_postal(str(f.get("code_postal", ""))),
     )
+
+
+def _commune_choisie(champs: dict[str, Any]) -> dict[str, str]:
+    """Postal code, then the commune chosen among that code's (or its only one): the INSEE code and
+    the commune's name are the platform's, never typed. Returns the errors beside those fields."""
+    code = normaliser_code_postal(str(champs.get("code_postal", "")))
+    communes = communes_du_code_postal(code) if code else ()
+    if not communes:
+        return {
+            "code_postal": "Code postal inconnu : indiquez les 5 chiffres du code postal de votre domicile."
+        }
+    champs["code_postal"] = code
+    choisie = commune(code, str(champs.get("commune_insee", ""))) if code else None
+    if choisie is None and len(communes) == 1:
+        choisie = communes[0]
+    if choisie is None:
+        champs["commune_insee"] = ""
+        return {"commune_insee": "Choisissez votre commune dans la liste des communes de ce code postal."}
+    champs["commune_insee"], champs["commune"] = choisie.code_insee, choisie.nom
+    return {}
+
+
+accueil = APIRouter(include_in_schema=False)
+
+
+@accueil.get("/", response_class=HTMLResponse)
+async def page_accueil() -> HTMLResponse:
+    """The platform's home page: declaring, the destinataire's space, the docs (no session, no cookie)."""
+    html = _env.get_template("accueil.html").render(titre="Signification électronique des actes")
+    return HTMLResponse(html, headers={"Content-Security-Policy": STRICT_CSP, "Cache-Control": "no-store"})
 
 
 @router.get("/declaration", response_class=HTMLResponse)
 async def formulaire(p: PagesDep) -> HTMLResponse:
-    return _formulaire(p, {"natures": []}, [])
+    return _formulaire(p, {"natures": []})
 
 
 @router.post("/declaration", response_class=HTMLResponse)
@@ -163,15 +215,24 @@ async def declarer(
     champs["natures"] = [v for v in form.getlist("natures") if isinstance(v, str)]
     if not p.valide(champs.pop("csrf", None)):
         return p.formulaire_refuse()
+    etape = champs.pop("etape", "envoyer")
+    erreurs = _commune_choisie(champs)
+    if etape == "communes":  # the round trip that lists the communes of the postal code (no script)
+        erreurs.pop("commune_insee", None)  # not an error yet: the list is what she asked for
+        statut = 422 if erreurs else 200
+        return _formulaire(p, champs, erreurs, status_code=statut, vers_commune=not erreurs)
+    champs["pays"] = "France"
     try:
         corps = DeclarationCreate.model_validate(corps_declaration(champs))
-        declaration, jeton = await service.declarer(session, registre, corps, now=now)
     except ValidationError as exc:
-        champs.pop("mot_de_passe", None)
-        return _formulaire(p, champs, messages(exc), 422)
+        par_champ, generales = erreurs_par_champ(exc)
+        return _formulaire(p, champs, {**par_champ, **erreurs}, generales, 422)
+    if erreurs:
+        return _formulaire(p, champs, erreurs, status_code=422)
+    try:
+        declaration, jeton = await service.declarer(session, registre, corps, now=now)
     except ServiceError as exc:
-        champs.pop("mot_de_passe", None)
-        return _formulaire(p, champs, [exc.detail], exc.status_code)
+        return _formulaire(p, champs, generales=[exc.detail], status_code=exc.status_code)
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, declaration_id=declaration.id)
     return p.page(
         "code.html",
@@ -321,7 +382,7 @@ async def acces(p: PagesDep) -> HTMLResponse:
 @router.post("/espace", response_class=HTMLResponse)
 async def ouvrir(
     p: PagesDep,
-    declaration_id: Annotated[str, Form(max_length=36)],
+    declaration_id: Annotated[str, Form(max_length=40)],
     jeton: Annotated[str, Form(max_length=100)],
     session: SessionDep,
     registre: RegistreDep,
@@ -332,12 +393,12 @@ async def ouvrir(
     if not p.valide(csrf):
         return p.formulaire_refuse()
     try:
-        declaration = await repository.charger(session, declaration_id)
-        service.autoriser(declaration, jeton)
+        declaration = await repository.par_numero_ou_id(session, declaration_id)
+        service.autoriser(declaration, jeton.strip())
     except ServiceError:
         return p.acces_refuse()
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, declaration_id=declaration.id)
-    return p.vers(f"/consent/espace/{declaration_id}")
+    return p.vers(f"/consent/espace/{declaration.id}")
 
 
 @router.post("/espace/connexion", response_class=HTMLResponse)
@@ -390,6 +451,90 @@ async def saisir_code_connexion(
         )
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, personne_id=compte.personne_id)
     return p.vers("/consent/espace/declarations")
+
+
+def _reinitialisation(p: Pages, status_code: int = 200, **contexte: Any) -> HTMLResponse:
+    contexte.setdefault("f", {})
+    return p.page("reinitialisation.html", status_code, titre="Mot de passe oublié", **contexte)
+
+
+@router.get("/espace/reinitialisation", response_class=HTMLResponse)
+async def mot_de_passe_oublie(p: PagesDep) -> HTMLResponse:
+    return _reinitialisation(p)
+
+
+@router.post("/espace/reinitialisation", response_class=HTMLResponse)
+async def demander_reinitialisation(
+    request: Request,
+    p: PagesDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    date_naissance: Annotated[str, Form(max_length=10)] = "",
+    siren: Annotated[str, Form(max_length=20)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    """The reset re-proves the e-mail (a code) and the date of birth or SIREN; the next page is the
+    same whether or not they match an account (no oracle), and the reset is logged."""
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    f = {"email": email, "date_naissance": date_naissance, "siren": siren}
+    try:
+        corps = Reinitialisation.model_validate(
+            {
+                "email": email,
+                "date_naissance": date_naissance or None,
+                "siren": siren.replace(" ", "") or None,
+            }
+        )
+    except ValidationError:
+        erreur = (
+            "Indiquez votre adresse électronique, et soit votre date de naissance, soit le SIREN "
+            "(9 chiffres) de la personne morale."
+        )
+        return _reinitialisation(p, 422, f=f, erreurs=[erreur])
+    try:
+        limiter_client(request, registre, now)
+        defi_id, envoi = await reinitialisation.demander(
+            session,
+            registre,
+            str(corps.email),
+            date_naissance=corps.date_naissance,
+            siren=corps.siren,
+            now=now,
+        )
+    except ServiceError as exc:
+        return _reinitialisation(p, exc.status_code, f=f, erreurs=[exc.detail])
+    reponse = _reinitialisation(p, etape="code", defi_id=defi_id)
+    reponse.background = BackgroundTask(envoi) if envoi is not None else None
+    return reponse
+
+
+@router.post("/espace/reinitialisation/{defi_id}", response_class=HTMLResponse)
+async def reinitialiser(
+    defi_id: str,
+    p: PagesDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    code: Annotated[str, Form(max_length=12)] = "",
+    mot_de_passe: Annotated[str, Form(max_length=256)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    if not p.valide(csrf):
+        return p.formulaire_refuse()
+    if len(mot_de_passe) < 12:
+        erreur = "Le nouveau mot de passe doit compter 12 caractères au moins."
+        return _reinitialisation(p, 422, etape="code", defi_id=defi_id[:36], erreurs=[erreur])
+    erreur_code = await reinitialisation.terminer(
+        session, registre, defi_id[:36], code.strip(), mot_de_passe, now=now
+    )
+    if erreur_code is not None:
+        return _reinitialisation(
+            p, erreur_code.status_code, etape="code", defi_id=defi_id[:36], erreurs=[erreur_code.detail]
+        )
+    return _reinitialisation(p, etape="fait")
 
 
 @router.get("/espace/declarations", response_class=HTMLResponse)
@@ -484,15 +629,34 @@ async def confirmer_contact(
     )
 
 
+def _confirmer_revocation(p: Pages, declaration: Declaration) -> HTMLResponse:
+    return p.page("revocation.html", titre="Révoquer mon consentement", d=declaration)
+
+
+@router.get("/espace/{declaration_id}/revocation", response_class=HTMLResponse)
+async def revocation(declaration_id: str, p: PagesDep, session: SessionDep) -> HTMLResponse:
+    """The second page: what revoking does and when it takes effect, then « Je confirme »."""
+    declaration = await p.declaration(session, declaration_id)
+    return p.acces_refuse() if declaration is None else _confirmer_revocation(p, declaration)
+
+
 @router.post("/espace/{declaration_id}/revocation", response_class=HTMLResponse)
 async def revoquer(
-    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
+    declaration_id: str,
+    p: PagesDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
+    csrf: Csrf = "",
+    confirmation: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     if not p.valide(csrf):
         return p.formulaire_refuse()
     declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
         return p.acces_refuse()
+    if confirmation != "oui":  # only the confirmation page's button revokes
+        return _confirmer_revocation(p, declaration)
     try:
         await service.revoquer(session, registre, declaration, now=now, acteur="declarant")
     except ServiceError as exc:

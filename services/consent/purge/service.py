@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, Table, any_, delete, func, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.declarations import avis
 from services.consent.journal.service import feuille
 from services.consent.models import (
     JOB_TABLES,
@@ -95,6 +96,9 @@ async def _detruire(
     for table in _TABLES:
         await session.execute(delete(table).where(_parmi(table.c.declaration_id, dialecte, ids)))
     await session.execute(delete(_DECLARATIONS).where(_parmi(_DECLARATIONS.c.id, dialecte, ids)))
+    # The notices to the declarant (`declarations.avis`), sent or not, name the declaration: gone too.
+    cles = [avis.cle_unique(i, sujet) for i in ids for sujet in avis.SUJETS]
+    await session.execute(delete(JOB_TABLES.jobs).where(_parmi(JOB_TABLES.jobs.c.unique_key, dialecte, cles)))
     restante = select(_DECLARATIONS.c.id).where(_DECLARATIONS.c.personne_id == _COMPTES.c.personne_id)
     personnes = {personne for _, personne in lot}
     await session.execute(

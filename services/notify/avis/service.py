@@ -7,12 +7,20 @@ Two durable jobs, so a retry never re-sends an e-mail already sent:
    are retried with backoff; a definitive failure, or the last attempt, records an `echec`.
 2. `notify.avis.rapporter`: report that outcome to the coffre, which records it as evidence (a
    répertoire leaf) and, on `echec`, emits `notification.echec` to the office. Retried until 2xx.
+
+Why the calls back to consent and the coffre rather than data carried along with the event: the
+coffre never holds the destinataire's address (consent does, encrypted), and a retrieval token must
+exist in clear nowhere but in the e-mail — so neither may travel in an outbox row or a job payload;
+each is fetched from its owner at sending time (README, "Why the avis de mise à disposition goes back
+and forth").
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +63,27 @@ def _texte(donnees: dict[str, Any], cle: str, defaut: str) -> str:
     return value if isinstance(value, str) and value else defaut
 
 
-async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: datetime) -> tuple[str, str]:
-    """(channel, Message-ID) once sent; raises `clients.Definitif` / transient errors."""
+@dataclass(frozen=True)
+class Remis:
+    """What the coffre records of an avis handed to the mail server (CPC 748-3: date and hour)."""
+
+    canal: str
+    message_id: str
+    message_sha256: str  # of the RFC 5322 message handed over, lines ended by LF (SMTP sends CRLF)
+    adresse_masquee: str
+    remis_le: datetime  # when the mail server accepted it
+
+
+def masquer(adresse: str) -> str:
+    """`e••••t@example.org`: enough for a judge to match the declared address, not to read it."""
+    local, _, domaine = adresse.rpartition("@")
+    if len(local) <= 2:
+        return f"{local[:1]}•@{domaine}"
+    return f"{local[0]}{'•' * min(len(local) - 2, 6)}{local[-1]}@{domaine}"
+
+
+async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: datetime) -> Remis:
+    """The avis handed to the mail server; raises `clients.Definitif` / transient errors."""
     donnees = evenement.donnees
     acte_id, declaration_id = donnees.get("acte_id"), donnees.get("declaration_id")
     if not isinstance(acte_id, str) or not isinstance(declaration_id, str):
@@ -84,14 +111,22 @@ async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: da
     message = avis_mise_a_disposition(
         contenu, expediteur=notify.settings.mail_from, destinataire=canal.email, maintenant=now
     )
+    octets = message.as_bytes()
     await notify.mailer.send(message, lien=lien.url)
+    remis_le = notify.base.clock.now()
     if canal.mobile:
         texte = "Un acte de commissaire de justice vous a été signifié : consultez votre messagerie."
         try:
             await notify.sms.send(canal.mobile, texte)
         except Exception:  # the e-mail is the legal channel; an SMS failure must not undo it
             logger.warning("sms failed", extra={"acte_id": acte_id})
-    return "email", str(message["Message-ID"]).strip("<>")
+    return Remis(
+        canal="email",
+        message_id=str(message["Message-ID"]).strip("<>"),
+        message_sha256=hashlib.sha256(octets).hexdigest(),
+        adresse_masquee=masquer(canal.email),
+        remis_le=remis_le,
+    )
 
 
 def make_envoyer(notify: NotifyRuntime) -> Handler:
@@ -111,9 +146,9 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
         if evenement is None or deja is not None:
             return
         acte_key = acte_id if isinstance(acte_id, str) else evenement.id
-        statut, canal, message_id, detail = "envoye", "email", None, None
+        statut, detail, remis = "envoye", None, None
         try:
-            canal, message_id = await _envoyer_courriel(notify, evenement, ctx.now)
+            remis = await _envoyer_courriel(notify, evenement, ctx.now)
         except clients.Definitif as exc:
             statut, detail = "echec", str(exc)
         except (clients.Transitoire, httpx.HTTPError, EnvoiImpossible) as exc:
@@ -126,9 +161,11 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
                 acte_id=acte_key,
                 evenement_id=evenement.id,
                 statut=statut,
-                canal=canal,
-                envoye_le=ctx.now,
-                message_id=message_id,
+                canal=remis.canal if remis else "email",
+                envoye_le=remis.remis_le if remis else ctx.now,
+                message_id=remis.message_id if remis else None,
+                message_sha256=remis.message_sha256 if remis else None,
+                adresse_masquee=remis.adresse_masquee if remis else None,
                 detail=detail[:1000] if detail else None,
                 rapporte_le=None,
             )
@@ -160,6 +197,8 @@ def make_rapporter(notify: NotifyRuntime) -> Handler:
             "canal": avis.canal,
             "envoye_le": rfc3339(avis.envoye_le),
             "message_id": avis.message_id,
+            "message_sha256": avis.message_sha256,
+            "adresse_masquee": avis.adresse_masquee,
             "detail": avis.detail,
         }
         try:

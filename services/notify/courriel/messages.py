@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from shared.instants import instant_personne
+from shared.instants import date_longue, instant_personne
 from shared.territoire import FUSEAU_METROPOLE
 
 OBJETS_CODE = {
@@ -157,4 +157,82 @@ def compte_verrouille(
     ]
     message.set_content("\n\n".join(paragraphes) + "\n")
     message.add_alternative(_html(SUJET_VERROUILLAGE, [html.escape(p) for p in paragraphes]), subtype="html")
+    return message
+
+
+SUJETS_DECLARATION = {
+    "acceptee": "Votre déclaration de consentement est acceptée",
+    "rejetee": "Votre déclaration de consentement n'a pas été acceptée",
+    "fin_prochaine": "Votre consentement à la signification électronique prend fin dans 30 jours",
+    "revoquee": "Votre consentement à la signification électronique est révoqué",
+}
+
+
+@dataclass(frozen=True)
+class AvisDeclaration:
+    """What the declarant is told of her declaration (accepted, rejected, ending, revoked)."""
+
+    sujet: str  # a key of SUJETS_DECLARATION
+    numero: str
+    instant: datetime  # of the decision, of the revocation; for `fin_prochaine`, of the notice
+    fuseau: str
+    adresse_espace: str  # the destinataire's space, absolute
+    adresse_declaration: str  # the declaration form, absolute
+    motif: str | None = None
+    fin: date | None = None
+
+
+def _paragraphes_declaration(a: AvisDeclaration) -> list[str]:
+    quand = instant_personne(a.instant, a.fuseau)
+    if a.sujet == "acceptee":
+        return [
+            f"Votre déclaration n° {a.numero} a été vérifiée et acceptée le {quand}.",
+            "Les commissaires de justice peuvent désormais vous signifier par voie électronique les actes "
+            "que vous avez désignés. Vous recevrez un courriel à chaque acte mis à votre disposition.",
+            f"Votre espace destinataire, avec vos actes et vos déclarations : {a.adresse_espace}",
+        ]
+    if a.sujet == "rejetee":
+        return [
+            f"Votre déclaration n° {a.numero} n'a pas été acceptée le {quand}.",
+            f"Motif : {a.motif or 'non précisé'}.",
+            "Ce que vous pouvez faire : déposer une nouvelle déclaration avec des pièces "
+            f"justificatives lisibles, à jour et à votre nom : {a.adresse_declaration}",
+            "Tant qu'aucune déclaration n'est acceptée, les actes vous sont signifiés par les voies "
+            "habituelles.",
+        ]
+    if a.sujet == "fin_prochaine":
+        fin = date_longue(a.fin) if a.fin else "bientôt"
+        return [
+            f"Votre déclaration n° {a.numero} prend fin le {fin}, au terme que vous aviez choisi.",
+            "Après cette date, les actes vous seront signifiés par les voies habituelles (à personne, à "
+            "domicile). Pour continuer à les recevoir par voie électronique, faites une nouvelle "
+            f"déclaration : {a.adresse_declaration}",
+        ]
+    if a.sujet == "revoquee":
+        return [
+            f"Votre consentement à la signification électronique (déclaration n° {a.numero}) est "
+            f"révoqué depuis le {quand}.",
+            "Aucun acte ne peut plus vous être signifié par voie électronique en vertu de cette "
+            "déclaration. Les actes déjà signifiés restent consultables dans votre espace "
+            f"destinataire : {a.adresse_espace}",
+            "Si vous n'êtes pas à l'origine de cette révocation, changez votre mot de passe depuis "
+            "votre espace.",
+        ]
+    raise ValueError(f"unknown subject: {a.sujet}")
+
+
+def avis_declaration(
+    a: AvisDeclaration, *, expediteur: str, destinataire: str, maintenant: datetime
+) -> EmailMessage:
+    objet = SUJETS_DECLARATION[a.sujet]
+    message = message_vierge(
+        expediteur=expediteur, destinataire=destinataire, objet=objet, maintenant=maintenant
+    )
+    paragraphes = [
+        "Bonjour,",
+        *_paragraphes_declaration(a),
+        "Ce message est envoyé automatiquement ; n'y répondez pas.",
+    ]
+    message.set_content("\n\n".join(paragraphes) + "\n")
+    message.add_alternative(_html(objet, [html.escape(p) for p in paragraphes]), subtype="html")
     return message

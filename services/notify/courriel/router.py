@@ -1,5 +1,6 @@
 """`POST /notify/v1/interne/codes` (role `service`, from consent): e-mail a one-time code now;
-`POST /notify/v1/interne/verrouillages`: tell an account's owner it locked.
+`POST /notify/v1/interne/verrouillages`: tell an account's owner it locked;
+`POST /notify/v1/interne/declarations/avis`: tell the declarant what became of her declaration.
 
 Only the fact that a code was sent is stored (purpose, instant, Message-ID): never the code, never
 the address. A transport failure answers 503 so consent can tell the person to try again.
@@ -7,7 +8,7 @@ the address. A transport failure answers 503 so consent can tell the person to t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.courriel.mailer import EnvoiImpossible
-from services.notify.courriel.messages import code_a_usage_unique, compte_verrouille
+from services.notify.courriel.messages import (
+    AvisDeclaration,
+    avis_declaration,
+    code_a_usage_unique,
+    compte_verrouille,
+)
 from services.notify.dependencies import NotifyDep
 from services.notify.models import EnvoiCode
 from services.notify.runtime import NotifyRuntime
@@ -106,3 +112,57 @@ async def prevenir_verrouillage(
         fuseau=corps.fuseau,
     )
     return await _envoyer(session, notify, message, "verrouillage", now=now)
+
+
+class AvisAuDeclarant(BaseModel):
+    """What consent tells the declarant of her declaration (no identity: her number, the facts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    sujet: Literal["acceptee", "rejetee", "fin_prochaine", "revoquee"]
+    numero: str = Field(max_length=32)
+    instant: datetime
+    fuseau: str = Field(FUSEAU_METROPOLE, max_length=64)
+    motif: str | None = Field(None, max_length=2000)
+    fin: date | None = None
+
+    @field_validator("fuseau")
+    @classmethod
+    def _zone_connue(cls, valeur: str) -> str:
+        try:
+            ZoneInfo(valeur)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise ValueError("fuseau inconnu") from exc
+        return valeur
+
+
+@router.post(
+    "/declarations/avis",
+    status_code=202,
+    response_model=CodeEnvoye,
+    responses=error_responses(ServiceIndisponible),
+)
+async def avis_au_declarant(
+    corps: AvisAuDeclarant, _service: CurrentService, session: SessionDep, notify: NotifyDep
+) -> CodeEnvoye:
+    """E-mail the declarant: her declaration accepted, rejected (with the motif and what to do), ending
+    in 30 days, or revoked. Sent now (a transport failure is a 503: consent's job retries)."""
+    now = notify.base.clock.now()
+    base = notify.settings.public_url.rstrip("/")
+    message = avis_declaration(
+        AvisDeclaration(
+            sujet=corps.sujet,
+            numero=corps.numero,
+            instant=corps.instant,
+            fuseau=corps.fuseau,
+            adresse_espace=f"{base}/coffre/retrait",
+            adresse_declaration=f"{base}/consent/declaration",
+            motif=corps.motif,
+            fin=corps.fin,
+        ),
+        expediteur=notify.settings.mail_from,
+        destinataire=str(corps.email),
+        maintenant=now,
+    )
+    return await _envoyer(session, notify, message, f"declaration.{corps.sujet}", now=now)

@@ -241,7 +241,9 @@ async def test_a_form_posted_from_another_site_changes_nothing(consent: Consent)
     vue = (await env.client.get(f"/consent/v1/declarations/{d.id}", headers=d.entetes)).json()
     assert (vue["statut"], vue["contact"]["email"]) == ("active", EMAIL)
     # The same forms from the page itself, in the same browser, work.
-    ok = await client.post(f"/consent/espace/{d.id}/revocation", data={"csrf": jeton_csrf})
+    ok = await client.post(
+        f"/consent/espace/{d.id}/revocation", data={"csrf": jeton_csrf, "confirmation": "oui"}
+    )
     assert "Votre consentement est révoqué." in ok.text
 
 

@@ -66,11 +66,15 @@ async def test_espace_par_connexion_dans_chromium(tmp_path: Path) -> None:
                 # Written for her: the natures in words, dates the French way (not `*`, not ISO).
                 ligne = await page.locator("table tbody tr").inner_text()
                 assert "tous les actes" in ligne
-                assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", ligne), ligne
+                assert re.search(
+                    r"\b\d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre"
+                    r"|novembre|décembre) \d{4}\b",
+                    ligne,
+                ), ligne
                 assert not re.search(r"\d{4}-\d{2}-\d{2}", ligne), ligne
 
                 await page.locator("table a").click()
-                revoquer = page.get_by_role("button", name="Révoquer mon consentement")
+                revoquer = page.get_by_role("link", name="Révoquer mon consentement…")
                 await revoquer.wait_for()
                 await verifier_page_largeurs(page, "consent-espace-4-declaration")
 

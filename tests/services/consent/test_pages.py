@@ -7,7 +7,7 @@ from typing import Any
 
 from services.consent.mentions.textes import SHA256, VERSION
 from shared.http import STRICT_CSP
-from tests.services.consent.conftest import PDF, Consent, formulaire
+from tests.services.consent.conftest import PDF, Consent, formulaire, soumettre
 
 FORM: dict[str, Any] = {
     "mentions_version": VERSION,
@@ -91,7 +91,18 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
         client, f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"}
     )
     assert "neuve@example.org" in changed.text
-    revoked = await formulaire(client, f"/consent/espace/{declaration_id}/revocation")
+    # Revoking takes a second page that says what it does and when it takes effect.
+    assert f'href="/consent/espace/{declaration_id}/revocation"' in changed.text
+    confirmation = await client.get(f"/consent/espace/{declaration_id}/revocation")
+    assert confirmation.status_code == 200
+    assert "Elle prend effet immédiatement" in confirmation.text
+    assert 'name="confirmation" value="oui"' in confirmation.text
+    sans_confirmation = await formulaire(client, f"/consent/espace/{declaration_id}/revocation")
+    assert "Je confirme la révocation" in sans_confirmation.text  # the same page again, nothing revoked
+    assert "en cours de vérification" in (await client.get(f"/consent/espace/{declaration_id}")).text
+    revoked = await formulaire(
+        client, f"/consent/espace/{declaration_id}/revocation", data={"confirmation": "oui"}
+    )
     assert "Votre consentement est révoqué." in revoked.text
     assert "2 mars 2031" in revoked.text
     # The revocation's instant on her legal clock (Paris domicile), not a UTC timestamp.
@@ -101,3 +112,159 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     assert re.search(instant, revoked.text), revoked.text
     client.cookies.clear()
     assert (await client.get(f"/consent/espace/{declaration_id}")).status_code == 403
+
+
+async def test_the_registration_number_opens_the_space_with_the_management_token(consent: Consent) -> None:
+    client = consent.client
+    created = await formulaire(client, "/consent/declaration", data={**FORM, "consentement_expres": "oui"})
+    assert created.status_code == 201, created.text
+    numero = re.search(r"n° <strong>(RC-[0-9A-Z-]+)</strong>", created.text)
+    jeton = re.search(r'<p class="jeton">([^<]+)</p>', created.text)
+    assert numero is not None
+    assert jeton is not None
+    declaration_id = created.text.split('action="/consent/espace/')[1].split("/code")[0]
+    client.cookies.clear()
+    acces = await client.get("/consent/espace")
+    assert "Numéro de la déclaration (RC-…)" in acces.text
+    assert 'href="/consent/espace/reinitialisation"' in acces.text
+    # As she types it: lower case, with spaces around.
+    ouvert = await formulaire(
+        client,
+        "/consent/espace",
+        data={"declaration_id": f"  {numero.group(1).lower()} ", "jeton": jeton.group(1)},
+    )
+    assert (ouvert.status_code, ouvert.headers["location"]) == (303, f"/consent/espace/{declaration_id}")
+    assert numero.group(1) in (await client.get(f"/consent/espace/{declaration_id}")).text
+    client.cookies.clear()
+    refus = await formulaire(
+        client, "/consent/espace", data={"declaration_id": numero.group(1), "jeton": "faux"}
+    )
+    assert refus.status_code == 403
+    inconnu = await formulaire(
+        client, "/consent/espace", data={"declaration_id": "RC-2026-0000", "jeton": "x"}
+    )
+    assert inconnu.status_code == 403
+
+
+async def test_forgotten_password_through_the_pages(consent: Consent) -> None:
+    await soumettre(consent)
+    client = consent.client
+    page = await client.get("/consent/espace/reinitialisation")
+    assert page.status_code == 200
+    assert "date de naissance" in page.text.lower()
+    envois = len(consent.notify.envois)
+
+    # A wrong date of birth: the same next page, no code sent.
+    faux = await formulaire(
+        client,
+        "/consent/espace/reinitialisation",
+        data={"email": "elise.dupont@example.org", "date_naissance": "1990-01-01"},
+    )
+    assert faux.status_code == 200
+    assert "Code reçu par courriel" in faux.text
+    assert len(consent.notify.envois) == envois
+    # Neither proof: the error names what to give, beside the form.
+    vide = await formulaire(
+        client, "/consent/espace/reinitialisation", data={"email": "elise.dupont@example.org"}
+    )
+    assert vide.status_code == 422
+    assert 'aria-describedby="erreurs-saisie"' in vide.text
+    assert "date de naissance" in vide.text
+
+    demande = await formulaire(
+        client,
+        "/consent/espace/reinitialisation",
+        data={"email": "elise.dupont@example.org", "date_naissance": "1984-07-14"},
+    )
+    assert len(consent.notify.envois) == envois + 1
+    assert consent.notify.envois[-1]["objet"] == "reinitialisation"
+    defi = re.search(r'action="/consent/espace/reinitialisation/([^"]+)"', demande.text)
+    assert defi is not None
+    court = await formulaire(
+        client,
+        f"/consent/espace/reinitialisation/{defi.group(1)}",
+        data={"code": consent.notify.dernier_code(), "mot_de_passe": "court"},
+    )
+    assert court.status_code == 422
+    fait = await formulaire(
+        client,
+        f"/consent/espace/reinitialisation/{defi.group(1)}",
+        data={"code": consent.notify.dernier_code(), "mot_de_passe": "un tout nouveau mot de passe"},
+    )
+    assert fait.status_code == 200, fait.text
+    assert "Votre mot de passe est changé" in fait.text
+    assert 'href="/coffre/retrait"' in fait.text
+    journal = (await client.get("/consent/v1/journal/entrees")).json()["elements"]
+    assert sum('"type":"compte.reinitialise"' in e["donnees"] for e in journal) == 1
+    connexion = await client.post(
+        "/consent/v1/comptes/connexion",
+        json={"email": "elise.dupont@example.org", "mot_de_passe": "un tout nouveau mot de passe"},
+    )
+    assert connexion.status_code == 200
+    assert consent.notify.envois[-1]["objet"] == "connexion"  # the new password holds: a code went out
+
+
+async def test_the_form_derives_the_commune_from_the_postal_code(consent: Consent) -> None:
+    client = consent.client
+    vide = await client.get("/consent/declaration")
+    assert "INSEE" not in vide.text
+    assert "Afficher les communes de ce code postal" in vide.text
+    css = (await client.get("/consent/static/consent.css")).text
+    assert "form:has(#tp:checked) .bloc-morale" in css  # one identity block at a time, no script
+    sans_commune = {k: v for k, v in FORM.items() if k not in ("commune", "commune_insee", "code_postal")}
+
+    # The round trip: the communes of the postal code, as typed (with a space), the rest kept.
+    liste = await formulaire(
+        client, "/consent/declaration", data={**sans_commune, "code_postal": "01 210", "etape": "communes"}
+    )
+    assert liste.status_code == 200
+    options = re.findall(r'<option value="(\d{5})"[^>]*>([^<]+)</option>', liste.text)
+    assert options == [("01160", "Ferney-Voltaire"), ("01281", "Ornex"), ("01435", "Versonnex")]
+    assert re.search(r'<select id="commune_insee" name="commune_insee"[^>]* autofocus>', liste.text)
+    assert 'value="Dupont-Lefèvre"' in liste.text
+    assert "un mot de passe solide 42" not in liste.text
+
+    # Sent without choosing: the error is beside the list, linked to it, and the list is focused.
+    envoi = {**sans_commune, "code_postal": "01210", "consentement_expres": "oui", "etape": "envoyer"}
+    oubli = await formulaire(client, "/consent/declaration", data=envoi)
+    assert oubli.status_code == 422
+    assert 'id="commune_insee-erreur"' in oubli.text
+    assert re.search(r'<select[^>]*aria-describedby="commune_insee-erreur" autofocus>', oubli.text)
+    # A commune of another postal code (a tampered form) is refused the same way.
+    autre = await formulaire(client, "/consent/declaration", data={**envoi, "commune_insee": "75056"})
+    assert autre.status_code == 422
+    assert 'id="commune_insee-erreur"' in autre.text
+    inconnu = await formulaire(client, "/consent/declaration", data={**envoi, "code_postal": "00000"})
+    assert 'id="code_postal-erreur"' in inconnu.text
+
+    cree = await formulaire(client, "/consent/declaration", data={**envoi, "commune_insee": "01281"})
+    assert cree.status_code == 201, cree.text
+    jeton = re.search(r'<p class="jeton">([^<]+)</p>', cree.text)
+    assert jeton is not None
+    declaration_id = cree.text.split('action="/consent/espace/')[1].split("/code")[0]
+    lue = await client.get(
+        f"/consent/v1/declarations/{declaration_id}", headers={"X-Jeton-Gestion": jeton.group(1)}
+    )
+    domicile = lue.json()["personne"]["domicile"]
+    assert (domicile["code_postal"], domicile["commune"], domicile["commune_insee"]) == (
+        "01210",
+        "Ornex",
+        "01281",
+    )
+
+
+async def test_each_error_is_beside_its_field_in_french_and_the_first_is_focused(consent: Consent) -> None:
+    donnees = {**FORM, "nom": "", "email": "pas une adresse", "consentement_expres": "oui"}
+    reponse = await formulaire(consent.client, "/consent/declaration", data=donnees)
+    assert reponse.status_code == 422
+    texte = reponse.text
+    assert (
+        '<p class="erreur-champ" id="nom-erreur"><strong>Erreur :</strong> Nom : à renseigner.</p>' in texte
+    )
+    assert re.search(r'id="nom" name="nom" value=""[^>]*aria-describedby="nom-erreur" autofocus', texte)
+    assert 'id="email-erreur"' in texte
+    assert re.search(r'id="email"[^>]*aria-describedby="email-erreur"(?! autofocus)', texte)
+    assert texte.count(" autofocus") == 1  # only the first field in error
+    assert '<a href="#nom">Nom</a>' in texte  # the summary links to each field
+    assert "Champ « " not in texte  # no raw field name in any message
+    assert "nom :" not in texte

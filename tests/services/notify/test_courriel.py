@@ -3,6 +3,7 @@ stand-ins of consent and the coffre, its retries and failure report, one-time co
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,6 +81,11 @@ async def test_acte_envoye_emails_the_declared_channel_and_reports_to_the_coffre
     assert body["canal"] == "email"
     assert body["envoye_le"] == "2026-11-24T09:00:00Z"
     assert f"<{body['message_id']}>" == mail.message["Message-ID"]
+    # The evidence of the avis: the SHA-256 of the message as handed to the mail server, and the
+    # declared address masked (the coffre puts both on the certificat).
+    # SMTP carries the lines with CRLF; the hash is of the message with its lines ended by LF.
+    assert body["message_sha256"] == hashlib.sha256(mail.raw.replace(b"\r\n", b"\n")).hexdigest()
+    assert body["adresse_masquee"] == "m••••••t@exemple.fr"
 
     # A replayed event sends nothing twice.
     await notify.advance(timedelta(hours=1))

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, fun
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import Database
-from shared.translog import rfc9162, store
+from shared.translog import rfc9162, sequencer
 from shared.translog.checkpoint import verify_checkpoint
 from shared.translog.note import Signer
 from shared.translog.store import IndexRef, TranslogTables, TransparencyLog, define_translog_tables
@@ -337,7 +337,7 @@ async def test_an_integration_whose_connection_dies_leaves_the_leaf_queued_for_t
         await blocker.execute(select(head.c.size).with_for_update())
         writer = asyncio.create_task(pg.fait("perdu de vue"))
         waiting: list[int] = []
-        for _ in range(200):  # the integration, waiting for the head row
+        for _ in range(1000):  # the integration, waiting for the head row (up to 10 s on a loaded machine)
             await asyncio.sleep(0.01)
             waiting = list(
                 await blocker.scalars(
@@ -408,7 +408,7 @@ async def test_enqueue_many_writes_each_leafs_index_into_its_row(env: Env, wait:
 async def test_a_commit_made_while_the_loop_gives_its_connection_back_is_integrated(
     pg: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_close = store._close
+    real_close = sequencer._close
     closing, proceed = asyncio.Event(), asyncio.Event()
 
     async def slow_close(connection: AsyncConnection | None) -> None:
@@ -417,7 +417,7 @@ async def test_a_commit_made_while_the_loop_gives_its_connection_back_is_integra
             await proceed.wait()
         await real_close(connection)
 
-    monkeypatch.setattr(store, "_close", slow_close)
+    monkeypatch.setattr(sequencer, "_close", slow_close)
     await asyncio.wait_for(pg.fait("premier"), 5)  # integrated before the loop gives its connection back
     await asyncio.wait_for(closing.wait(), 5)
     second = asyncio.create_task(pg.fait("pendant la fermeture"))

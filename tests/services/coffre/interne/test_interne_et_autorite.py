@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.coffre.models import JOB_TABLES, LienRetrait
 from shared.crypto.tokens import hash_token
@@ -84,3 +84,42 @@ async def test_recherche_autorite_journalisee(coffre_factory: CoffreFactory, pdf
         assert "RG 26" not in leaf.data.decode()
         commissaire = await t.client.post("/coffre/v1/autorite/recherches", headers=t.jeton(), json=requete)
         assert commissaire.status_code == 403
+
+
+async def test_recherche_autorite_sans_requete_par_acte(
+    coffre_factory: CoffreFactory, pdf_signe: bytes
+) -> None:
+    """One query per list, whatever the number of actes found (no N+1): the statements a search runs
+    (the répertoire's own aside: its writes depend on the tree's shape) are counted with one acte
+    found, then with three."""
+    async with coffre_factory() as t:
+        autorite = t.jeton(role="autorite_judiciaire", sub="juge-1", juridiction="TJ Paris")
+        requete = {
+            "procedure": {"juridiction": "TJ Paris", "numero": "RG 26/00124"},
+            "declaration_id": DECL["paris"],
+        }
+        executees: list[str] = []
+
+        def compter(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if "journal_" not in statement:
+                executees.append(statement)
+
+        async def rechercher() -> tuple[int, int]:
+            executees.clear()
+            event.listen(t.runtime.db.engine.sync_engine, "before_cursor_execute", compter)
+            try:
+                response = await t.client.post(
+                    "/coffre/v1/autorite/recherches", headers=autorite, json=requete
+                )
+            finally:
+                event.remove(t.runtime.db.engine.sync_engine, "before_cursor_execute", compter)
+            assert response.status_code == 200
+            return len(response.json()["actes"]), len(executees)
+
+        await t.deposer(pdf_signe)
+        un, requetes_pour_un = await rechercher()
+        await t.deposer(pdf_signe)
+        await t.deposer(pdf_signe)
+        trois, requetes_pour_trois = await rechercher()
+        assert (un, trois) == (1, 3)
+        assert requetes_pour_trois == requetes_pour_un

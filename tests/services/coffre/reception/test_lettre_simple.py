@@ -13,6 +13,7 @@ from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, LettreSimpleEnvoi
 from shared.clock import TestClock
 from shared.evidence import format as fmt
+from shared.evidence.archive import FileEntry, render_sums, sha256_hex
 from shared.evidence.verify import verify_bundle
 from tests.services.coffre.conftest import CoffreEnTest, CoffreFactory
 
@@ -126,7 +127,6 @@ async def test_correction_nouvel_enregistrement_et_lot_verifiable(
 
 def _remplacer(bundle: bytes, chemin: str, avant: bytes, apres: bytes) -> bytes:
     """The bundle with one piece edited and the manifest and SHA256SUMS recomputed to match."""
-    from shared.evidence.archive import render_sums, sha256_hex
 
     with zipfile.ZipFile(io.BytesIO(bundle)) as source:
         fichiers = {n: source.read(n) for n in source.namelist()}
@@ -136,7 +136,6 @@ def _remplacer(bundle: bytes, chemin: str, avant: bytes, apres: bytes) -> bytes:
         donnees = fichiers[entree["chemin"]] if entree["chemin"] != fmt.SUMS else b""
         if entree["chemin"] == chemin:
             entree["sha256"], entree["taille"] = sha256_hex(donnees), len(donnees)
-    from shared.evidence.archive import FileEntry
 
     entrees = [
         FileEntry(e["chemin"], e["sha256"], e["taille"], e.get("role", "")) for e in manifeste["fichiers"]

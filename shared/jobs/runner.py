@@ -1,191 +1,36 @@
-"""Transactional outbox and durable jobs.
+"""`JobRunner`: claims due jobs under a lease, runs each in its own transaction, retries with back-off.
 
-A state change and the event announcing it commit together: `emit_event` writes an outbox row and
-the job that relays it in the caller's transaction. Everything that must happen later (scheduled
-sendings, end-of-day mode decisions, webhook retries, purges, audits, relays) is a row in `jobs`.
-
-Claiming: one short transaction selects due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so any
-number of workers share the table; SQLite serialises writers with BEGIN IMMEDIATE) and leases them
-to the worker. The handler then runs in its own transaction, which also marks the job done only if
-the lease is still ours: a job's effects and its completion commit atomically, and a worker that
-died mid-job leaves a lease that expires and is taken again: leases last `JobRunner.lease_seconds`
-(30 s, `SIGNIF_JOBS_BAIL_SECONDES`) and are renewed while the handler runs, so a killed worker's job
-is retried within that bound. Leases use the wall clock (they guard against crashed processes); due
-dates use the injectable legal clock (so tests travel in time).
-
-A runner runs several claimed jobs at once (`JobRunner.concurrency`), each in its own session and
-transaction, so one slow webhook endpoint does not hold the others back. Handlers therefore must not
-hold their job's transaction open across a slow call on SQLite (its first statement takes the write
-lock): read what they need in a short transaction of their own, call out, then write in `ctx.session`.
-
-Waking: a commit that enqueued a job wakes the runners of the same database in this process at once
-(`after_commit`). On PostgreSQL, a transaction that enqueued a job due now (an outbox event's relay
-job included) also sends `NOTIFY` on the jobs table's channel (`jobs_channel`) just before it
-commits, so other processes' runners (the distributed deployment's workers) hear of it if and when it
-commits; each `run_forever` keeps one asyncpg connection of its own LISTENing (`_listen`). Polling
-every `interval` remains underneath: a lost notification or connection costs latency, never a job.
+See the package docstring for claiming, leases and concurrency.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import re
 import time
 import uuid
-import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-from sqlalchemy import (
-    JSON,
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy import event as sa_event
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from shared.clock import Clock
 from shared.db import Database, urgent_writes
-from shared.models import UtcDateTime
+from shared.jobs.queue import register_runner
+from shared.jobs.tables import JobTables, jobs_channel
+from shared.jobs.waker import first_of, listen
 
 logger = logging.getLogger("signif.jobs")
 
-RELAY_KIND = "outbox.relayer"
 #: Jobs a runner runs at once (each in its own transaction).
 DEFAULT_CONCURRENCY = 8
-#: PostgreSQL listener: first wait before reconnecting (doubled up to the cap), and how often an idle
-#: listening connection is checked (a connection gone without a close is otherwise never noticed).
-_LISTEN_RETRY_FIRST = 0.1
-_LISTEN_RETRY_MAX = 30.0
-_LISTEN_CHECK_EVERY = 30.0
-_LISTEN_TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class JobTables:
-    outbox: Table
-    jobs: Table
-
-
-def define_job_tables(metadata: MetaData) -> JobTables:
-    outbox = Table(
-        "outbox",
-        metadata,
-        Column("id", String(36), primary_key=True),
-        Column("type", String(64), nullable=False),
-        Column("donnees", JSON, nullable=False),
-        Column("cree_le", UtcDateTime(), nullable=False),
-        Column("relaye_le", UtcDateTime(), nullable=True),
-    )
-    jobs = Table(
-        "jobs",
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("kind", String(64), nullable=False),
-        Column("payload", JSON, nullable=False),
-        Column("run_at", UtcDateTime(), nullable=False),
-        Column("status", String(16), nullable=False, default="pending"),
-        Column("attempts", Integer, nullable=False, default=0),
-        Column("max_attempts", Integer, nullable=False, default=10),
-        Column("unique_key", String(200), nullable=True, unique=True),
-        Column("locked_by", String(64), nullable=True),
-        Column("lease_until", Integer, nullable=True),  # wall-clock epoch seconds
-        Column("last_error", Text, nullable=True),
-        Column("created_at", UtcDateTime(), nullable=False),
-        Column("finished_at", UtcDateTime(), nullable=True),
-        Index("ix_jobs_due", "status", "run_at"),
-    )
-    return JobTables(outbox=outbox, jobs=jobs)
-
-
-def jobs_channel(jobs: Table) -> str:
-    """The PostgreSQL NOTIFY/LISTEN channel of a jobs table: a lowercase identifier of at most 63
-    bytes (`signif_jobs` for the services' `jobs` table; the schema is part of it when set)."""
-    name = f"{jobs.schema}.{jobs.name}" if jobs.schema else jobs.name
-    channel = "signif_" + re.sub(r"[^a-z0-9_]", "_", name.lower())
-    if len(channel) > 63:
-        channel = channel[:50] + "_" + hashlib.sha256(name.encode()).hexdigest()[:12]
-    return channel
-
-
-async def enqueue(
-    session: AsyncSession,
-    tables: JobTables,
-    kind: str,
-    payload: Mapping[str, Any],
-    *,
-    run_at: datetime,
-    now: datetime,
-    unique_key: str | None = None,
-    max_attempts: int = 10,
-) -> None:
-    """Schedule a job in the caller's transaction; a duplicate `unique_key` is silently kept once,
-    atomically (`ON CONFLICT DO NOTHING`: two processes scheduling the same job at once both succeed).
-
-    When that transaction commits, the runners of the same database in this process wake up; on
-    PostgreSQL, a job due now also wakes other processes' runners (NOTIFY, sent at commit)."""
-    values = {
-        "kind": kind,
-        "payload": dict(payload),
-        "run_at": run_at,
-        "status": "pending",
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "unique_key": unique_key,
-        "created_at": now,
-    }
-    dialect = session.get_bind().dialect.name
-    if unique_key is not None and dialect in ("postgresql", "sqlite"):
-        variant = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = variant(tables.jobs).values(values).on_conflict_do_nothing(index_elements=["unique_key"])
-        await session.execute(stmt)
-    else:
-        await session.execute(insert(tables.jobs).values(values))
-    session.info[_ENQUEUED] = True
-    if dialect == "postgresql" and run_at <= now:  # later ones are found by polling when due
-        session.info.setdefault(_NOTIFY, set()).add(jobs_channel(tables.jobs))
-
-
-async def emit_event(
-    session: AsyncSession, tables: JobTables, type_: str, donnees: Mapping[str, Any], *, now: datetime
-) -> str:
-    """Write an outbox event and its relay job in the caller's transaction; returns the event id."""
-    event_id = str(uuid.uuid4())
-    await session.execute(
-        insert(tables.outbox).values(id=event_id, type=type_, donnees=dict(donnees), cree_le=now)
-    )
-    # The relay job carries a copy of the event, so relaying needs no read before its HTTP call.
-    copie = {"type": type_, "donnees": dict(donnees), "cree_le": now.isoformat()}
-    await enqueue(
-        session,
-        tables,
-        RELAY_KIND,
-        {"event_id": event_id, "evenement": copie},
-        run_at=now,
-        now=now,
-        max_attempts=30,
-    )
-    return event_id
+#: How long `run_forever` waits for its listener to stop.
+_LISTEN_STOP_TIMEOUT = 10.0
 
 
 @dataclass
@@ -243,7 +88,7 @@ class JobRunner:
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        _runners_of(self.db).add(self)
+        register_runner(self.db, self)
 
     def wake(self) -> None:
         """Look for due jobs now rather than at the next poll."""
@@ -389,55 +234,18 @@ class JobRunner:
                 except Exception:
                     logger.exception("job runner iteration failed")
                 if not self._reveil.is_set():
-                    await _first_of(stop, self._reveil, delai=interval)
+                    await first_of(stop, self._reveil, delai=interval)
         finally:
             done.set()
             if listener is not None:
                 try:
-                    await asyncio.wait_for(listener, timeout=_LISTEN_TIMEOUT)
+                    await asyncio.wait_for(listener, timeout=_LISTEN_STOP_TIMEOUT)
                 except Exception:
                     logger.warning("job listener did not stop cleanly", exc_info=True)
 
     async def _listen(self, stop: asyncio.Event) -> None:
-        """PostgreSQL: LISTEN on the jobs table's channel on a connection of its own (not from the
-        engine's pool) and wake the runner on each notification, until `stop`. A lost connection is
-        replaced after a delay that doubles from 0.1 s up to 30 s while connections fail or drop at
-        once; the runner is woken after each (re)connection, for what was notified while nobody
-        listened. Polling goes on meanwhile."""
-        channel = jobs_channel(self.tables.jobs)
-        delay = _LISTEN_RETRY_FIRST
-        while not stop.is_set():
-            conn: asyncpg.Connection | None = None
-            lost = asyncio.Event()
-            since: float | None = None
-            try:
-                conn = await asyncpg.connect(**_asyncpg_params(self.db), timeout=_LISTEN_TIMEOUT)
-                conn.add_termination_listener(lambda _conn, event=lost: event.set())
-                await conn.add_listener(channel, self._notified)
-                since = time.monotonic()
-                self.wake()
-                while not (stop.is_set() or lost.is_set()):
-                    await _first_of(stop, lost, delai=_LISTEN_CHECK_EVERY)
-                    if not (stop.is_set() or lost.is_set()):
-                        await conn.execute("SELECT 1", timeout=_LISTEN_TIMEOUT)
-                if not stop.is_set():
-                    logger.warning("job listener connection lost", extra={"channel": channel})
-            except Exception as exc:
-                logger.warning(
-                    "job listener connection failed",
-                    extra={"channel": channel, "error": type(exc).__name__, "retry_in": delay},
-                )
-            finally:
-                if conn is not None:
-                    await _close_quietly(conn)
-            if since is not None and time.monotonic() - since > _LISTEN_CHECK_EVERY:
-                delay = _LISTEN_RETRY_FIRST  # it had been listening a while: try again soon
-            if not stop.is_set():
-                await _first_of(stop, delai=delay)
-                delay = min(delay * 2, _LISTEN_RETRY_MAX)
-
-    def _notified(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
-        self.wake()
+        """PostgreSQL: wake this runner when another process commits a job due now (`waker.listen`)."""
+        await listen(self.db, jobs_channel(self.tables.jobs), self.wake, stop)
 
     async def _pipeline(self, *, limit: int | None, batch: int, stop: asyncio.Event | None = None) -> int:
         """Claim and run until nothing is due (or `limit` jobs ran, or `stop`); returns how many ran.
@@ -495,79 +303,5 @@ class JobRunner:
 _Claimed = tuple[int, str, dict[str, Any], int, int]
 
 
-async def _first_of(*events: asyncio.Event, delai: float) -> None:
-    """Wait until one of `events` is set or `delai` seconds have passed."""
-    waiters = {asyncio.ensure_future(event.wait()) for event in events}
-    try:
-        await asyncio.wait(waiters, timeout=delai, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-
-
-def _asyncpg_params(db: Database) -> dict[str, Any]:
-    """asyncpg.connect's arguments for the engine's URL (host, port, user, password, database, ssl...)."""
-    url = db.engine.url
-    _args, params = db.engine.sync_engine.dialect.create_connect_args(url)
-    for sqlalchemy_only in (
-        "prepared_statement_cache_size",
-        "prepared_statement_name_func",
-        "async_creator_fn",
-    ):
-        params.pop(sqlalchemy_only, None)
-    return dict(params)
-
-
-async def _close_quietly(conn: asyncpg.Connection) -> None:
-    try:
-        await asyncio.wait_for(conn.close(), timeout=2)
-    except Exception:
-        conn.terminate()
-
-
-# --- waking the runners of a database after a commit that enqueued -------------------------------
-
-_ENQUEUED = "signif.jobs.enqueued"
-_NOTIFY = "signif.jobs.notify"
-_RUNNERS: weakref.WeakKeyDictionary[Engine, weakref.WeakSet[JobRunner]] = weakref.WeakKeyDictionary()
-
-
-def _runners_of(db: Database) -> weakref.WeakSet[JobRunner]:
-    return _RUNNERS.setdefault(db.engine.sync_engine, weakref.WeakSet())
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _wake_runners(session: Session) -> None:
-    if not session.info.pop(_ENQUEUED, False):
-        return
-    bind = session.bind
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    if isinstance(engine, Engine):
-        for runner in list(_RUNNERS.get(engine, ())):
-            runner.wake()
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _notify_other_processes(session: Session) -> None:
-    """PostgreSQL: NOTIFY in the committing transaction, so it is delivered only if it commits (and
-    once per channel, however many jobs it enqueued)."""
-    channels: set[str] | None = session.info.pop(_NOTIFY, None)
-    for channel in sorted(channels or ()):
-        session.execute(select(func.pg_notify(channel, "")))
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_enqueued(session: Session) -> None:
-    session.info.pop(_ENQUEUED, None)
-    session.info.pop(_NOTIFY, None)
-
-
 class _LeaseLost(Exception):
     pass
-
-
-async def count_jobs(session: AsyncSession, tables: JobTables, *, status: str | None = None) -> int:
-    query = select(func.count()).select_from(tables.jobs)
-    if status is not None:
-        query = query.where(tables.jobs.c.status == status)
-    return int(await session.scalar(query) or 0)
