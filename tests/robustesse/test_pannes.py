@@ -4,6 +4,8 @@
   serving it is terminated (`pg_terminate_backend`) — the server unreachable for the service. Requests
   answer 503 `indisponible` problem+json with `Retry-After`, `/readyz` says so, nothing is half
   written; once connections are allowed again the service recovers alone (no restart).
+- The S3 endpoint (moto's server) stopped during a deposit: 503, no acte, `/readyz` 503; restarted on
+  the same port, the service goes on without a restart.
 - The local blob volume full (`test_blob_volume_full`): the process's file-size limit (RLIMIT_FSIZE)
   makes every blob write fail as a full volume does; the deposit answers 507 `stockage-plein`, and
   nothing is recorded (no acte, no leaf, no blob file).
@@ -22,10 +24,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from moto.server import ThreadedMotoServer
 
+from shared.blobs.s3 import S3BlobStore
 from shared.testing.databases import ADMIN_DSN
+from shared.testing.s3 import S3Server
 from tests.conftest import require_postgres
-from tests.robustesse.support import Embarque, embarque, verifier_probleme
+from tests.robustesse.support import Embarque, embarque, port_libre, verifier_probleme
 from tests.services.consent.conftest import corps
 
 pytestmark = pytest.mark.postgres
@@ -124,3 +129,36 @@ async def test_blob_volume_full(tmp_path: Path) -> None:
         apres = await env.client.post("/coffre/v1/actes", headers=entetes, files=fichiers)
         assert apres.status_code != 507
         assert 400 <= apres.status_code < 500, apres.text
+
+
+async def test_s3_endpoint_down_during_a_deposit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coffre's S3 endpoint (moto's server, a real HTTP endpoint) stopped: a deposit answers 503
+    `indisponible`, no acte nor leaf is recorded, `/coffre/readyz` says so; the endpoint back on the
+    same port, the same deposit goes past storage (to the consent check) without a restart."""
+    await require_postgres()
+    for nom in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(nom, "testing")
+    port = port_libre()
+    serveur = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    serveur.start()
+    try:
+        s3 = S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+        bucket = s3.new_bucket_name("signif-panne")
+        await S3BlobStore(s3.settings(bucket)).ensure_bucket()
+        blob_url = f"s3://{bucket}?endpoint={s3.endpoint_url}&region={s3.region}"
+        async with embarque("postgresql", tmp_path, blob_url=blob_url) as env:
+            entetes, fichiers = _depot(env, b"%PDF-1.7\n" + secrets.token_bytes(50_000))
+            assert (await env.client.get("/coffre/readyz")).status_code == 200
+            serveur.stop()
+            reponse = await env.client.post("/coffre/v1/actes", headers=entetes, files=fichiers)
+            verifier_probleme(reponse, 503, "indisponible")
+            verifier_probleme(await env.client.get("/coffre/readyz"), 503, "indisponible")
+            assert (await env.client.get("/coffre/v1/actes", headers=entetes)).json()["elements"] == []
+            assert (await env.client.get("/coffre/v1/journal/entrees")).json()["elements"] == []
+            serveur = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            serveur.start()
+            assert (await env.client.get("/coffre/readyz")).status_code == 200
+            apres = await env.client.post("/coffre/v1/actes", headers=entetes, files=fichiers)
+            assert 400 <= apres.status_code < 500, apres.text
+    finally:
+        serveur.stop()
