@@ -9,6 +9,9 @@
 - `lettres_simples_envois`: each recorded posting of the lettre simple, append-only; a correction is
   a new row naming the one it corrects and its reason (`actes.lettre_simple_envoyee_le` mirrors the
   current one).
+- `documents_emis`: the sealed PDFs issued for an acte (avis de réception, certificat, lettre simple),
+  each version once, its bytes a blob, its SHA-256 in a `document` leaf; a new fact issues a new
+  version, earlier ones stay.
 - `idempotence`: per office and `Idempotency-Key`, the request fingerprint and the first response.
 - `liens_retrait`: retrieval link tokens (SHA-256 of the token only), bound to an acte and declaration.
 - `depots_en_cours`: blobs written by a deposit whose acte row is not committed yet; the orphan
@@ -22,7 +25,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.jobs import define_job_tables
@@ -112,6 +125,21 @@ class LettreSimpleEnvoi(Base):
         ForeignKey("lettres_simples_envois.id"), nullable=True, unique=True
     )
     motif: Mapped[str | None] = mapped_column(Text, nullable=True)
+    journal_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class DocumentEmis(Base):
+    __tablename__ = "documents_emis"
+    __table_args__ = (UniqueConstraint("acte_id", "type", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    acte_id: Mapped[str] = mapped_column(ForeignKey("actes.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    taille: Mapped[int] = mapped_column(BigInteger)
+    faits_sha256: Mapped[str] = mapped_column(String(64))
+    emis_le: Mapped[datetime] = mapped_column(UtcDateTime())
     journal_index: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -245,6 +245,17 @@ class AlerteIntegrite(_Feuille):
     sha256: Sha256
 
 
+class DocumentEmis(_Feuille):
+    """One version of a sealed PDF the coffre issued: its bytes' SHA-256 and the facts' it states."""
+
+    type: Literal["document"]
+    acte_id: Ident
+    document: Literal["avis_reception", "certificat", "lettre_simple"]
+    version: int = Field(ge=1)
+    sha256: Sha256
+    faits_sha256: Sha256
+
+
 REPERTOIRE: tuple[type[_Feuille], ...] = (
     Depot,
     Envoi,
@@ -257,6 +268,7 @@ REPERTOIRE: tuple[type[_Feuille], ...] = (
     RechercheAutorite,
     AuditIntegrite,
     AlerteIntegrite,
+    DocumentEmis,
 )
 
 Journal = Literal["registre", "repertoire"]

@@ -22,7 +22,12 @@ Layout (every path is relative to the root of the ZIP; `?` marks optional pieces
     avis/mise-a-disposition.json ? the avis de mise à disposition record
     avis/reception.jws           ? the avis de réception: compact JWS (EdDSA) over JSON
     avis/reception.pdf           ? the same, as a sealed PDF
-    certificat/certificat.pdf    ? the certificat de signification (sealed PDF)
+    certificat/certificat.pdf    ? the certificat de signification (sealed PDF), its current version
+    documents/<nom>-v<n>.pdf     ? every issued version of the sealed documents (avis-de-reception,
+                                    certificat, lettre-simple), byte for byte as served
+    documents/index.json         ? [{"type", "version", "chemin", "sha256", "emis_le", "journal_index",
+                                    "en_vigueur"}]: each version with its `document` leaf, the current
+                                    one of each type marked
     lettre-simple/lettre-simple.json ? the lettre simple record
     cles/jwks.json                 (when there is a JWS) the platform's seal keys, by `kid`
     journal/cle.txt                the log's C2SP note verifier key(s), one per line
@@ -89,6 +94,8 @@ AVIS_RECEPTION = "avis/reception.jws"
 AVIS_RECEPTION_PDF = "avis/reception.pdf"
 CERTIFICAT = "certificat/certificat.pdf"
 LETTRE_SIMPLE = "lettre-simple/lettre-simple.json"
+DOCUMENTS = "documents/"
+DOCUMENTS_INDEX = "documents/index.json"
 JWKS = "cles/jwks.json"
 CLE_JOURNAL = "journal/cle.txt"
 CHECKPOINT = "journal/checkpoint.txt"
@@ -112,6 +119,7 @@ _ROLES = {
     AVIS_RECEPTION_PDF: "avis-reception-pdf",
     CERTIFICAT: "certificat-signification",
     LETTRE_SIMPLE: "lettre-simple",
+    DOCUMENTS_INDEX: "documents-index",
     JWKS: "cles-publiques",
     CLE_JOURNAL: "cle-journal",
     CHECKPOINT: "checkpoint",

@@ -165,6 +165,7 @@ def _acte(ctx: Context) -> Iterator[tuple[str, str]]:
     yield from _leaves(ctx, recit, territoire)
     yield from _mode(recit, territoire)
     yield from _records(ctx, recit)
+    yield from _documents(ctx)
 
 
 def _leaves(ctx: Context, recit: fmt.Recit, territoire: _Territoire) -> Iterator[tuple[str, str]]:
@@ -323,6 +324,66 @@ def _records(ctx: Context, recit: fmt.Recit) -> Iterator[tuple[str, str]]:
                 raise Failure(fmt.LETTRE_SIMPLE, f"{key} {record[key]!r}, le récit dit {expected[key]!r}")
         yield from _envois(ctx, record.get("envois", []))
         yield fmt.LETTRE_SIMPLE, "lettre simple conforme au récit"
+
+
+_CHEMINS_COURANTS = {"avis_reception": fmt.AVIS_RECEPTION_PDF, "certificat": fmt.CERTIFICAT}
+
+
+def _documents(ctx: Context) -> Iterator[tuple[str, str]]:
+    """Each issued version of a sealed document is the one its `document` leaf names (same SHA-256),
+    versions run 1..n per type, the current one is the last, and every `document` leaf is listed."""
+    contents = dict(_leaf_contents(ctx))
+    feuilles = {i for i, c in contents.items() if c.get("type") == "document"}
+    if fmt.DOCUMENTS_INDEX not in ctx.files:
+        if feuilles:
+            raise Failure(fmt.FEUILLES, f"feuilles document sans {fmt.DOCUMENTS_INDEX} : {sorted(feuilles)}")
+        return
+    try:
+        entrees = fmt.json_value(ctx.files[fmt.DOCUMENTS_INDEX], "contenu")
+    except fmt.FormatError as exc:
+        raise Failure(fmt.DOCUMENTS_INDEX, str(exc)) from exc
+    if not isinstance(entrees, list) or not all(isinstance(e, dict) for e in entrees):
+        raise Failure(fmt.DOCUMENTS_INDEX, "liste d'objets attendue")
+    par_type: dict[str, list[dict[str, Any]]] = {}
+    for e in entrees:
+        chemin, index = e.get("chemin"), e.get("journal_index")
+        if not isinstance(chemin, str) or chemin not in ctx.files or not chemin.startswith(fmt.DOCUMENTS):
+            raise Failure(fmt.DOCUMENTS_INDEX, f"document absent du lot : {chemin!r}")
+        if sha256_hex(ctx.files[chemin]) != e.get("sha256"):
+            raise Failure(chemin, f"SHA-256 {sha256_hex(ctx.files[chemin])}, l'index dit {e.get('sha256')!r}")
+        feuille = contents.get(index) if isinstance(index, int) else None
+        if feuille is None or feuille.get("type") != "document":
+            raise Failure(chemin, f"aucune feuille document n° {index!r} dans le lot")
+        for cle, valeur in (
+            ("document", e.get("type")),
+            ("version", e.get("version")),
+            ("sha256", e.get("sha256")),
+        ):
+            if feuille.get(cle) != valeur:
+                raise Failure(chemin, f"{cle} {valeur!r}, la feuille {index} dit {feuille.get(cle)!r}")
+        feuilles.discard(index)
+        par_type.setdefault(str(e.get("type")), []).append(e)
+    if feuilles:
+        raise Failure(fmt.DOCUMENTS_INDEX, f"feuilles document absentes de l'index : {sorted(feuilles)}")
+    for type_, versions in sorted(par_type.items()):
+        numeros = [v.get("version") for v in versions]
+        if sorted(numeros, key=lambda n: n if isinstance(n, int) else -1) != list(
+            range(1, len(versions) + 1)
+        ):
+            raise Failure(fmt.DOCUMENTS_INDEX, f"{type_} : versions {numeros}, 1 à {len(versions)} attendues")
+        courantes = [v for v in versions if v.get("en_vigueur") is True]
+        if len(courantes) != 1 or courantes[0].get("version") != len(versions):
+            raise Failure(
+                fmt.DOCUMENTS_INDEX, f"{type_} : la version en vigueur doit être la dernière, et seule"
+            )
+        courant = _CHEMINS_COURANTS.get(type_)
+        if courant in ctx.files and ctx.files[courant] != ctx.files[courantes[0]["chemin"]]:
+            raise Failure(courant, f"diffère de la version en vigueur ({courantes[0]['chemin']})")
+        yield (
+            fmt.DOCUMENTS_INDEX,
+            f"{type_} : {len(versions)} version(s) émise(s), chacune égale à sa feuille du journal ; "
+            f"en vigueur : v{len(versions)}",
+        )
 
 
 def _envois(ctx: Context, envois: object) -> Iterator[tuple[str, str]]:

@@ -78,3 +78,13 @@ async def annexes_des(session: AsyncSession, acte_ids: Sequence[str]) -> dict[st
         for annexe in await session.scalars(query):
             par_acte[annexe.acte_id].append(annexe)
     return par_acte
+
+
+async def evenements_du_type(session: AsyncSession, acte_id: str, type_: str) -> Sequence[ActeEvenement]:
+    """The acte's events of one type, in order."""
+    query = (
+        select(ActeEvenement)
+        .where(ActeEvenement.acte_id == acte_id, ActeEvenement.type == type_)
+        .order_by(ActeEvenement.id)
+    )
+    return (await session.scalars(query)).all()

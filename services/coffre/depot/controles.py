@@ -4,8 +4,9 @@
 2. consent at the instant of sending (CPC 748-2, 662-1 al. 2): consent's internal verification;
 3. territorial competence: the office's cour d'appel is the cour d'appel of the destinataire's
    domicile (décret 56-222 art. 5-2 model, legal.md §7);
-4. legal hours (CPC 664) in the destinataire's legal time zone: the caller decides between sending,
-   scheduling and refusing (`decision_horaire`).
+4. legal hours (CPC 664) in the destinataire's legal time zone and in the office's (legal.md H3): the
+   caller decides between sending, scheduling at the first instant legal in both, and refusing
+   (`decision_horaire`).
 
 The same functions run at deposit and again at a scheduled sending (`acte.envoi_programme`).
 """
@@ -25,7 +26,7 @@ from services.coffre.documents import RapportValidation, ValidationLimits, valid
 from services.coffre.errors import ConsentementAbsent, HorsHeuresLegales, IncompetenceTerritoriale
 from shared.blobs.base import IntegrityError
 from shared.blobs.local import LocalBlobStore
-from shared.legal_time import heures_legales, prochain_instant_legal, rfc3339_local
+from shared.legal_time import heures_legales_partout, prochain_instant_legal_partout, rfc3339_local
 from shared.territoire import Territoire, TerritoireInvalide, normaliser_cour_appel, territoire_de
 
 _MOTIFS = {
@@ -100,16 +101,31 @@ async def controler_consentement(
     return Consentement(verification.declaration_id, territoire, verification.portee)
 
 
-def controler_competence(cour_appel_office: str, territoire: Territoire) -> None:
+def controler_competence(
+    cour_appel_office: str, territoire: Territoire, *, zone_justifiee: str | None = None
+) -> dict[str, str] | None:
+    """The office's cour d'appel is the destinataire's (legal.md §7 T2). For a commune partly inside
+    an aerodrome zone attached to another court (T3), that court is accepted only when the deposit
+    states, with a justification, that the domicile lies inside the zone; the returned record
+    (zone, court, justification) is kept with the envoi. None when the commune's own court matches."""
     try:
         office = normaliser_cour_appel(cour_appel_office)
     except TerritoireInvalide as exc:
         raise IncompetenceTerritoriale("La cour d'appel de l'office est inconnue.") from exc
-    if territoire.cour_appel is None or territoire.cour_appel != office:
+    if territoire.cour_appel is not None and territoire.cour_appel == office:
+        return None
+    extra: dict[str, Any] = {"cour_appel_office": office, "cour_appel_destinataire": territoire.cour_appel}
+    if territoire.cour_appel_zone == office and territoire.zone is not None:
+        if zone_justifiee:
+            return {"zone": territoire.zone, "cour_appel": office, "justification": zone_justifiee}
         raise IncompetenceTerritoriale(
-            "Le domicile du destinataire ne relève pas du ressort de la cour d'appel de l'office.",
-            extra={"cour_appel_office": office, "cour_appel_destinataire": territoire.cour_appel},
+            f"Le domicile du destinataire relève de la cour d'appel de l'office seulement s'il est situé "
+            f"dans la zone « {territoire.zone} » : indiquez-le dans `zone_aeroportuaire.justification`.",
+            extra={**extra, "cour_appel_zone": office, "zone": territoire.zone},
         )
+    raise IncompetenceTerritoriale(
+        "Le domicile du destinataire ne relève pas du ressort de la cour d'appel de l'office.", extra=extra
+    )
 
 
 @dataclass(frozen=True)
@@ -118,19 +134,52 @@ class DecisionHoraire:
     instant: datetime
 
 
+def territoire_office(commune_insee: str | None) -> Territoire | None:
+    """The office's territory, for the hours check in its own zone; None when its commune is unknown."""
+    if not commune_insee:
+        return None
+    try:
+        return territoire_de(commune_insee)
+    except TerritoireInvalide:
+        return None
+
+
 def decision_horaire(
-    now: datetime, territoire: Territoire, *, derogation: bool, envoi_differe: bool
+    now: datetime,
+    territoire: Territoire,
+    *,
+    derogation: bool,
+    envoi_differe: bool,
+    office: Territoire | None = None,
 ) -> DecisionHoraire:
-    if derogation or heures_legales(now, territoire):
+    """CPC 664 in the destinataire's legal time and, when it differs, in the office's too (legal.md H3):
+    a DOM office serving metropole, or the reverse, sends only at an instant legal in both zones."""
+    zones: tuple[Territoire, ...] = (territoire,)
+    if office is not None and (office.fuseau, office.subdivision_feries) != (
+        territoire.fuseau,
+        territoire.subdivision_feries,
+    ):
+        zones = (territoire, office)
+    if derogation or heures_legales_partout(now, zones):
         return DecisionHoraire("envoyer", now)
-    prochain = prochain_instant_legal(now, territoire)
-    if not envoi_differe:
+    try:
+        prochain = prochain_instant_legal_partout(now, zones)
+    except ValueError:
+        prochain = None
+    extra: dict[str, Any] = {"fuseau": territoire.fuseau}
+    if prochain is not None:
+        extra["prochain_instant_legal"] = rfc3339_local(prochain, territoire)
+    if len(zones) > 1:
+        extra["fuseau_office"] = zones[1].fuseau
+    if not envoi_differe or prochain is None:
+        lieux = (
+            "dans le fuseau du domicile du destinataire et dans celui de l'office"
+            if len(zones) > 1
+            else "dans le fuseau du domicile du destinataire"
+        )
         raise HorsHeuresLegales(
             "Une signification ne peut être faite avant 6 heures, après 21 heures, le dimanche ou un "
-            "jour férié (CPC 664) dans le fuseau du domicile du destinataire.",
-            extra={
-                "prochain_instant_legal": rfc3339_local(prochain, territoire),
-                "fuseau": territoire.fuseau,
-            },
+            f"jour férié (CPC 664) {lieux}.",
+            extra=extra,
         )
     return DecisionHoraire("programmer", prochain)

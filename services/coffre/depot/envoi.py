@@ -93,6 +93,7 @@ async def enregistrer_envoi(
     now: datetime,
     jeton: TimestampToken,
     consentement: dict[str, Any] | None = None,
+    competence: dict[str, str] | None = None,
 ) -> int:
     """The sending; `consentement` (the consent's scope as verified at this instant: version, natures,
     dates) is kept in the `envoi` event for the certificat (CPC 662-1 al. 2)."""
@@ -120,6 +121,8 @@ async def enregistrer_envoi(
     donnees: dict[str, Any] = {"horodatage": _jeton(jeton)}
     if consentement is not None:
         donnees["consentement"] = consentement
+    if competence is not None:  # an aerodrome zone's court, stated and justified at deposit
+        donnees["competence"] = competence
     await evenement(session, acte.id, "envoi", now=now, journal_index=index, donnees=donnees)
     await emit_event(
         session,
@@ -141,14 +144,29 @@ async def enregistrer_envoi(
     return index
 
 
-async def programmer_envoi(session: AsyncSession, acte: Acte, *, now: datetime, prevu: datetime) -> None:
+async def programmer_envoi(
+    session: AsyncSession,
+    acte: Acte,
+    *,
+    now: datetime,
+    prevu: datetime,
+    office_commune: str | None = None,
+    zone_justifiee: str | None = None,
+) -> None:
+    """Schedule the sending; the office's commune (its hours) and an aerodrome zone's justification
+    (the competence) ride in the job, whose gates run again at the sending."""
     acte.statut = "programme"
     acte.envoi_prevu_le = prevu
+    payload: dict[str, Any] = {"acte_id": acte.id}
+    if office_commune:
+        payload["office_commune_insee"] = office_commune
+    if zone_justifiee:
+        payload["zone_justifiee"] = zone_justifiee
     await enqueue(
         session,
         JOB_TABLES,
         ENVOI_PROGRAMME,
-        {"acte_id": acte.id},
+        payload,
         run_at=prevu,
         now=now,
         unique_key=f"{ENVOI_PROGRAMME}:{acte.id}",

@@ -35,9 +35,19 @@ def handler_envoi_programme(provider: Callable[[], Coffre]) -> Handler:
             consentement = await controles.controler_consentement(
                 coffre, {"declaration_id": acte.declaration_id}, nature=acte.nature, at=now
             )
-            controles.controler_competence(acte.office_cour_appel, consentement.territoire)
+            zone = ctx.payload.get("zone_justifiee")
+            competence = controles.controler_competence(
+                acte.office_cour_appel,
+                consentement.territoire,
+                zone_justifiee=zone if isinstance(zone, str) else None,
+            )
+            office = ctx.payload.get("office_commune_insee")
             decision = controles.decision_horaire(
-                now, consentement.territoire, derogation=acte.derogation_664 is not None, envoi_differe=True
+                now,
+                consentement.territoire,
+                derogation=acte.derogation_664 is not None,
+                envoi_differe=True,
+                office=controles.territoire_office(office if isinstance(office, str) else None),
             )
         except ServiceIndisponible as exc:
             raise RetryLater(f"gate unavailable: {exc.code}") from exc
@@ -48,7 +58,13 @@ def handler_envoi_programme(provider: Callable[[], Coffre]) -> Handler:
             raise RetryLater("outside legal hours", delay=decision.instant - now)
         jeton = await coffre.horodatage.timestamp(bytes.fromhex(acte.sha256))
         await enregistrer_envoi(
-            ctx.session, coffre, acte, now=now, jeton=jeton, consentement=consentement.portee
+            ctx.session,
+            coffre,
+            acte,
+            now=now,
+            jeton=jeton,
+            consentement=consentement.portee,
+            competence=competence,
         )
 
     return envoyer

@@ -40,12 +40,21 @@ class Derogation664(_Strict):
     date: date
 
 
+class ZoneAeroportuaire(_Strict):
+    """The destinataire's domicile lies inside an aerodrome zone whose cour d'appel is not its
+    commune's (Roissy-CDG and Le Bourget in Val-d'Oise → Paris, Aire-sur-l'Adour in Gers → Pau; COJ
+    tableau IV, legal.md §7 T3): an INSEE code cannot tell, so the office states it and why."""
+
+    justification: str = Field(min_length=10, max_length=1000)
+
+
 class Metadonnees(_Strict):
     reference_dossier: str = Field(min_length=1, max_length=200)
     nature: str = Field(min_length=1, max_length=64)
     requerant: Requerant
     destinataire: DestinataireDeclaration | DestinatairePhysique | DestinataireMorale
     derogation_664: Derogation664 | None = None
+    zone_aeroportuaire: ZoneAeroportuaire | None = None
     envoi_differe: bool = True
 
 

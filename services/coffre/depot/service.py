@@ -112,12 +112,16 @@ async def _controler_et_envoyer(
     consentement = await controles.controler_consentement(
         coffre, meta.destinataire.model_dump(mode="json"), nature=meta.nature, at=now
     )
-    controles.controler_competence(commissaire.office.cour_appel, consentement.territoire)
+    zone = meta.zone_aeroportuaire.justification if meta.zone_aeroportuaire else None
+    competence = controles.controler_competence(
+        commissaire.office.cour_appel, consentement.territoire, zone_justifiee=zone
+    )
     decision = controles.decision_horaire(
         now,
         consentement.territoire,
         derogation=meta.derogation_664 is not None,
         envoi_differe=meta.envoi_differe,
+        office=controles.territoire_office(commissaire.office.commune_insee),
     )
     jeton = await coffre.horodatage.timestamp(bytes.fromhex(document.sha256))
     acte = Acte(
@@ -155,10 +159,23 @@ async def _controler_et_envoyer(
         index = await enregistrer_depot(session, coffre, acte, annexes, now=now, jeton=jeton)
         if decision.mode == "envoyer":
             index = await enregistrer_envoi(
-                session, coffre, acte, now=now, jeton=jeton, consentement=consentement.portee
+                session,
+                coffre,
+                acte,
+                now=now,
+                jeton=jeton,
+                consentement=consentement.portee,
+                competence=competence,
             )
         else:
-            await programmer_envoi(session, acte, now=now, prevu=decision.instant)
+            await programmer_envoi(
+                session,
+                acte,
+                now=now,
+                prevu=decision.instant,
+                office_commune=commissaire.office.commune_insee,
+                zone_justifiee=zone,
+            )
         preuve = await coffre.repertoire.preuve(session, index, now=now)
         await session.execute(delete(DepotEnCours).where(DepotEnCours.id.in_(recu.en_cours)))
         reponse = reponse_depot(acte, rapport_signature(acte), jeton_b64(acte), preuve.as_json(), annexes)

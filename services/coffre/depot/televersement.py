@@ -24,7 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from services.coffre.contexte import Coffre
 from services.coffre.depot.multipart import MultipartReader, boundary_of
 from services.coffre.errors import DepotInterrompu, MultipartInvalide
-from services.coffre.models import Acte, ActeAnnexe, DepotEnCours
+from services.coffre.models import Acte, ActeAnnexe, DepotEnCours, DocumentEmis
 from shared.blobs.base import BlobRef
 from shared.bornes import ANNEXES_MAX
 from shared.db import Database
@@ -116,11 +116,12 @@ async def abandonner(coffre: Coffre, db: Database, recu: Televersement) -> None:
 
 
 async def blob_reference(session: AsyncSession, sha256: str) -> bool:
-    """Whether an acte, an annexe or a deposit in progress still names this blob."""
+    """Whether an acte, an annexe, an issued document or a write in progress still names this blob."""
     query = select(
         or_(
             exists().where(Acte.sha256 == sha256),
             exists().where(ActeAnnexe.sha256 == sha256),
+            exists().where(DocumentEmis.sha256 == sha256),
             exists().where(DepotEnCours.sha256 == sha256),
         )
     )

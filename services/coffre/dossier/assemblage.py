@@ -42,9 +42,15 @@ from services.coffre.actes import repository
 from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import OUVERTURES, Acte, ActeAnnexe, ActeEvenement, LettreSimpleEnvoi
-from services.coffre.preuves import avis_reception_pdf, certificat_pdf
-from services.coffre.reception import documents
+from services.coffre.models import (
+    OUVERTURES,
+    Acte,
+    ActeAnnexe,
+    ActeEvenement,
+    DocumentEmis,
+    LettreSimpleEnvoi,
+)
+from services.coffre.reception import documents, emission
 from shared import ouvertures
 from shared.app import ServiceRuntime
 from shared.blobs.base import BlobRef
@@ -86,6 +92,7 @@ class _Lecture:
     journal: JournalExtract
     ouvertures: list[tuple[int, Ouverture]]
     envois: Sequence[LettreSimpleEnvoi]
+    documents: Sequence[DocumentEmis]
 
 
 async def _checkpoint_couvrant(session: AsyncSession, coffre: Coffre, dernier_index: int) -> str | None:
@@ -157,10 +164,11 @@ async def _lire(
         evenements = await repository.evenements(session, acte.id)
         annexes = await repository.annexes(session, acte.id)
         envois = await repository.envois_lettre_simple(session, acte.id)
+        emis = await emission.versions(session, acte.id)
         indexes.update(e.journal_index for e in evenements if e.journal_index is not None)
         indexes.update(e.journal_index for e in envois)
         journal, ouverts = await _journal(session, coffre, acte.id, indexes, now)
-    return _Lecture(acte, annexes, evenements, journal, ouverts, envois)
+    return _Lecture(acte, annexes, evenements, journal, ouverts, envois, emis)
 
 
 def _tsa(builder: BundleBuilder, coffre: Coffre) -> None:
@@ -211,6 +219,36 @@ def _envoi(envoi: LettreSimpleEnvoi, tous: Sequence[LettreSimpleEnvoi]) -> dict[
     }
 
 
+#: Where the current version of each document also goes (the paths bundles have always used).
+_CHEMINS_COURANTS = {"avis_reception": fmt.AVIS_RECEPTION_PDF, "certificat": fmt.CERTIFICAT}
+
+
+def _documents(builder: BundleBuilder, coffre: Coffre, emis: Sequence[DocumentEmis]) -> None:
+    """Every issued version as stored (`documents/<nom>-v<n>.pdf`), the current one also at its usual
+    path, and `documents/index.json` naming each version's leaf and marking the current one."""
+    derniere = {e.type: e.version for e in emis}
+    index = []
+    for e in emis:
+        chemin = f"{fmt.DOCUMENTS}{emission.NOMS[e.type]}-v{e.version}.pdf"
+        builder.add_blob(chemin, coffre.blobs, BlobRef(e.sha256, e.taille))
+        courant = derniere[e.type] == e.version
+        if courant and e.type in _CHEMINS_COURANTS:
+            builder.add_blob(_CHEMINS_COURANTS[e.type], coffre.blobs, BlobRef(e.sha256, e.taille))
+        index.append(
+            {
+                "type": e.type,
+                "version": e.version,
+                "chemin": chemin,
+                "sha256": e.sha256,
+                "emis_le": instant(e.emis_le),
+                "journal_index": e.journal_index,
+                "en_vigueur": courant,
+            }
+        )
+    if index:
+        builder.add_json(fmt.DOCUMENTS_INDEX, index)
+
+
 def recit(acte: Acte) -> fmt.Recit:
     lettre = None
     if acte.lettre_simple_due_le is not None:
@@ -247,11 +285,9 @@ async def _remplir(
     avis_mad = _avis_mise_a_disposition(acte, lecture.evenements)
     if avis_mad is not None:
         builder.add_avis_mise_a_disposition(avis_mad)
-    sceau = None
     if acte.avis_reception_jws is not None:
         avis = documents.avis_de(acte.avis_reception_jws)
-        sceau = documents.sceau_pdf(runtime, coffre)
-        builder.add_avis_reception(avis.jws, pdf=await avis_reception_pdf(avis, sceau=sceau, emis_le=now))
+        builder.add_avis_reception(avis.jws)
         horodatage = avis.contenu["horodatage"]
         builder.add_timestamp(
             "avis-reception",
@@ -259,24 +295,18 @@ async def _remplir(
             sha256=bytes.fromhex(horodatage["empreinte"]),
         )
         jetons += 1
-    if acte.mode is not None:
-        sceau = sceau or documents.sceau_pdf(runtime, coffre)
-        builder.add_certificat(
-            await certificat_pdf(
-                documents.certificat(acte, lecture.evenements, lecture.envois), sceau=sceau, emis_le=now
-            )
+    _documents(builder, coffre, lecture.documents)
+    if acte.mode is not None and acte.lettre_simple_due_le is not None:
+        builder.add_lettre_simple(
+            {
+                "acte_id": acte.id,
+                "due_le": acte.lettre_simple_due_le.isoformat(),
+                "envoyee_le": (
+                    acte.lettre_simple_envoyee_le.isoformat() if acte.lettre_simple_envoyee_le else None
+                ),
+                "envois": [_envoi(e, lecture.envois) for e in lecture.envois],
+            }
         )
-        if acte.lettre_simple_due_le is not None:
-            builder.add_lettre_simple(
-                {
-                    "acte_id": acte.id,
-                    "due_le": acte.lettre_simple_due_le.isoformat(),
-                    "envoyee_le": (
-                        acte.lettre_simple_envoyee_le.isoformat() if acte.lettre_simple_envoyee_le else None
-                    ),
-                    "envois": [_envoi(e, lecture.envois) for e in lecture.envois],
-                }
-            )
     if jetons:
         _tsa(builder, coffre)
     builder.set_jwks(jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires]))
@@ -300,6 +330,15 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
     """The acte's bundle as a ZIP in an anonymous temporary file (at its start; the caller closes it),
     or None when `acces` may not see the acte. `ErreurIntegrite` (after the alarm) if a stored piece
     no longer matches its hash."""
+    async with runtime.db.transaction() as session:
+        if acces.office_id is not None:
+            visible = await repository.acte_de_l_office(session, acces.office_id, acte_id)
+        else:
+            visible = await session.get(Acte, acte_id)
+    if visible is None:
+        return None
+    for type_ in emission.applicables(visible):  # issued now if their facts changed since
+        await emission.emettre(runtime, coffre, visible, type_)
     now = runtime.clock.now()
     lecture = await _lire(runtime, coffre, acte_id, acces, now)
     if lecture is None:

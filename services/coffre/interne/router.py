@@ -20,6 +20,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.coffre.actes import repository
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.depot.envoi import evenement
 from services.coffre.errors import ActeIntrouvable, LienImpossible
@@ -89,9 +90,22 @@ async def enregistrer_avis(
     coffre = coffre_of(runtime)
     now = runtime.clock.now()
     async with runtime.db.transaction() as session:
-        acte = await session.get(Acte, acte_id)
+        # Locked: a report retried while its first delivery is still being recorded waits for it.
+        acte = await session.get(Acte, acte_id, with_for_update=True)
         if acte is None:
             raise ActeIntrouvable()
+        donnees = {
+            "statut": avis.statut,
+            "canal": avis.canal,
+            "envoye_le": instant(avis.envoye_le),
+            "message_sha256": avis.message_sha256,
+            "adresse_masquee": avis.adresse_masquee,
+        }
+        # notify retries a report whose answer it did not receive: the same outcome is recorded once,
+        # and the retry answers the first record's index (the certificat cites that one).
+        for deja in await repository.evenements_du_type(session, acte.id, "avis_mise_a_disposition"):
+            if deja.donnees == donnees and deja.journal_index is not None:
+                return {"journal_index": deja.journal_index}
         message = hashlib.sha256(avis.message_id.encode()).hexdigest() if avis.message_id else None
         index = await coffre.repertoire.ajouter(
             session,
@@ -107,13 +121,6 @@ async def enregistrer_avis(
             },
             now=now,
         )
-        donnees = {
-            "statut": avis.statut,
-            "canal": avis.canal,
-            "envoye_le": instant(avis.envoye_le),
-            "message_sha256": avis.message_sha256,
-            "adresse_masquee": avis.adresse_masquee,
-        }
         await evenement(
             session, acte.id, "avis_mise_a_disposition", now=now, journal_index=index, donnees=donnees
         )

@@ -18,6 +18,8 @@ commitment `declaration_engagement` (`shared.evidence.engagements`), its opening
     mode                  {acte_id, mode, lettre_simple_due_le|null, instant}
     lettre_simple         {acte_id, envoyee_le, instant} ; a correction also {corrige: index of the
                           leaf it corrects, motif_sha256}
+    document              {acte_id, document: avis_reception|certificat|lettre_simple, version, sha256
+                          (of the sealed PDF), faits_sha256 (of the facts it states), instant}
     acces_preuves_autorite {acte_id, procedure_sha256, juridiction, instant}
     recherche_autorite    {procedure_sha256, juridiction, critere, actes: [ids], instant}
     audit_integrite       {instant, verifies, alteres: [sha256...], manquants: [sha256...]}

@@ -4,9 +4,9 @@ retrieval sessions long expired).
 - `repertoire.checkpoint` (hourly): sign the répertoire's current head and obtain an RFC 3161 token
   over the SHA-256 of the signed note, kept in `repertoire_horodatages`: the log's state at that hour
   is dated by a third party, so a later rewrite of history would contradict a timestamped checkpoint.
-- `repertoire.audit` (daily): re-hash every blob an acte or annexe names; the result (counts and the
-  hashes of altered or missing blobs, nothing else) is appended to the répertoire as an
-  `audit_integrite` leaf, and any failure is logged at ERROR.
+- `repertoire.audit` (daily): re-hash every blob an acte, an annexe or an issued document names; the
+  result (counts and the hashes of altered or missing blobs, nothing else) is appended to the
+  répertoire as an `audit_integrite` leaf, and any failure is logged at ERROR.
 - `coffre.orphelins` (hourly): delete blobs no acte, annexe or recent deposit names (left by a crash
   or a disconnect between storage and commit), after `orphelins_delai_minutes`.
 
@@ -32,6 +32,7 @@ from services.coffre.models import (
     Acte,
     ActeAnnexe,
     DepotEnCours,
+    DocumentEmis,
     RepertoireHorodatage,
     SessionRetrait,
 )
@@ -78,6 +79,7 @@ async def horodater_checkpoint(
 async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> dict[str, object]:
     shas = set((await session.scalars(select(Acte.sha256))).all())
     shas |= set((await session.scalars(select(ActeAnnexe.sha256))).all())
+    shas |= set((await session.scalars(select(DocumentEmis.sha256))).all())
     alteres: list[str] = []
     manquants: list[str] = []
     for sha256 in sorted(shas):

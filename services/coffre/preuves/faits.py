@@ -84,6 +84,9 @@ class Formalites:
     horodatage_envoi: Horodatage | None = None
     avis_mise_a_disposition: AvisMiseADispositionFaits | None = None
     prise_index: int | None = None
+    #: The instant the mode was acquired: the end of the day of transmission in her zone (CPC 662-1).
+    mode_acquis_le: datetime | None = None
+    #: When the platform recorded the decision (a job run at or after `mode_acquis_le`).
     mode_fixe_le: datetime | None = None
     mode_index: int | None = None
     envois_lettre: tuple[EnvoiLettreFaits, ...] = ()

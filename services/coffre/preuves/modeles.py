@@ -346,8 +346,10 @@ def _formalites(cert: CertificatSignification, styles: Styles) -> list[Flowable]
             f"{'À personne' if cert.mode == 'a_personne' else 'À domicile'} : {pourquoi} (art. 662-1, al. 3)"
         )
     ]
+    if f.mode_acquis_le is not None:
+        mode.append(f"acquis à la fin du jour de la transmission, le {_quand(f.mode_acquis_le, fuseau)}")
     if f.mode_fixe_le is not None:
-        mode.append(f"fixé à la fin de ce jour, le {_quand(f.mode_fixe_le, fuseau)}")
+        mode.append(f"décision enregistrée le {_quand(f.mode_fixe_le, fuseau)}")
     mode.append(texte(_rep(f.mode_index)))
     rangees.append(("Mode de signification", _cellule(mode, styles)))
     if cert.lettre_simple_due_le is not None:

@@ -34,6 +34,7 @@ from services.coffre.preuves import (
     Signification,
 )
 from services.coffre.reception.erreurs import SceauIndisponible
+from services.coffre.reception.mode import echeance_mode
 from shared.app import ServiceRuntime
 from shared.crypto.jws import b64url_decode
 from shared.devpki import dev_seal_signer
@@ -140,6 +141,7 @@ def formalites(
         horodatage_envoi=tampon,
         avis_mise_a_disposition=_avis_mad(evenements),
         prise_index=prise.journal_index if prise is not None else None,
+        mode_acquis_le=echeance_mode(acte) if acte.mode is not None else None,
         mode_fixe_le=acte.mode_fixe_le,
         mode_index=mode.journal_index if mode is not None else None,
         envois_lettre=tuple(

@@ -32,7 +32,7 @@ class SceauIndisponible(ServiceIndisponible):
 
 class LettreAvantEnvoi(Unprocessable):
     code = "lettre-simple-avant-envoi"
-    title = "La lettre simple ne peut avoir été postée avant l'envoi de l'acte"
+    title = "La lettre simple se poste après le jour de l'envoi de l'acte"
 
 
 class LettreDateFuture(Unprocessable):
@@ -43,3 +43,8 @@ class LettreDateFuture(Unprocessable):
 class CorrectionSansEnvoi(Unprocessable):
     code = "correction-sans-envoi"
     title = "Aucun envoi de lettre simple enregistré à corriger"
+
+
+class DocumentIntrouvable(Introuvable):
+    code = "document-introuvable"
+    title = "Aucune version de ce document"

@@ -9,8 +9,8 @@ decision reads the recorded instant, not the time the job happens to run, and is
 conditional `UPDATE ... WHERE mode IS NULL`: a later download, a retried job or a late run never
 changes it. It appends a `mode` leaf and emits `acte.mode_fixe`.
 
-The lettre simple's posting (`enregistrer_lettre_simple`) is dated between the day of the envoi and
-today, and recorded with a `lettre_simple` leaf; a correction is a new record and a new leaf, with its
+The lettre simple's posting (`enregistrer_lettre_simple`) is dated after the day of the envoi and not
+after today, and recorded with a `lettre_simple` leaf; a correction is a new record and a new leaf, with its
 reason, naming the one it corrects.
 """
 
@@ -144,9 +144,12 @@ class EnvoiEnregistre:
 
 
 def _controler_date(acte: Acte, envoyee_le: date, *, now: datetime, office_commune: str | None) -> None:
-    """A posting is dated neither before the day of the envoi nor after today (CPC 662-1 al. 3).
+    """A posting is dated after the day of the envoi and not after today (CPC 662-1 al. 3).
 
-    The day of the envoi is that of the destinataire's legal zone, as the mode and the due date are.
+    The letter tells her that the signification was made à domicile, which is only so once the day of
+    the envoi has ended without her taking cognisance: it is due « le premier jour ouvrable » after it,
+    so a posting dated on the day of the envoi itself is refused as well as an earlier one. The day of
+    the envoi is that of the destinataire's legal zone, as the mode and the due date are.
     « Today » is the latest local day, `TOLERANCE_HORLOGE` ahead, among the destinataire's zone and
     the office's: an office in Réunion posts on its own calendar day.
     """
@@ -154,10 +157,10 @@ def _controler_date(acte: Acte, envoyee_le: date, *, now: datetime, office_commu
         raise PasDeLettreSimple()
     zone = territoire(acte)
     jour_envoi = legal_time.jour_legal(acte.envoye_le, zone)
-    if envoyee_le < jour_envoi:
+    if envoyee_le <= jour_envoi:
         raise LettreAvantEnvoi(
-            f"Date de dépôt {envoyee_le.isoformat()} antérieure au jour de l'envoi de l'acte "
-            f"({jour_envoi.isoformat()}, fuseau {zone.fuseau}).",
+            f"Date de dépôt {envoyee_le.isoformat()} : la lettre simple se poste après le jour de "
+            f"l'envoi de l'acte ({jour_envoi.isoformat()}, fuseau {zone.fuseau}).",
             extra={"jour_envoi": jour_envoi.isoformat()},
         )
     zones: list[Territoire] = [zone]
@@ -191,6 +194,9 @@ async def enregistrer_lettre_simple(
     reason itself, free text, stays out of the public log and goes into the evidence bundle). Nothing
     recorded is ever overwritten; `actes.lettre_simple_envoyee_le` follows the current record.
     """
+    # Concurrent records of one acte's posting wait for each other (the acte's row is locked): each sees
+    # the previous one's record, so two corrections at once chain instead of both correcting the same.
+    await session.refresh(acte, with_for_update=True)
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple()
     _controler_date(acte, envoyee_le, now=now, office_commune=office_commune)

@@ -1,15 +1,16 @@
 """Office endpoints of the reception: avis de réception, lettre simple and its posting, certificat.
 
 Every route is scoped by the caller's office (another office's id → 404 `acte-introuvable`). The
-PDFs are sealed by the platform at the request's instant (`runtime.clock`).
+PDFs are issued once per state of their facts (`emission`): sealed, stored, served byte-identical
+afterwards; earlier versions stay at `GET /actes/{id}/documents/{type}/{version}`.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,12 +18,12 @@ from services.coffre.actes import repository
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import Acte
-from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_simple_pdf
-from services.coffre.reception import documents
+from services.coffre.models import Acte, DocumentEmis
+from services.coffre.reception import documents, emission
 from services.coffre.reception.erreurs import (
     AvisPasEncore,
     CorrectionSansEnvoi,
+    DocumentIntrouvable,
     LettreAvantEnvoi,
     LettreDateFuture,
     LettreDejaEnvoyee,
@@ -49,12 +50,27 @@ class EnvoiLettre(BaseModel):
     )
 
 
-def _pdf(data: bytes, nom: str) -> Response:
+def _pdf(data: bytes, nom: str, emis: DocumentEmis) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{nom}"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{nom}"',
+            "Cache-Control": "no-store",
+            "ETag": f'"{emis.sha256}"',
+            "X-Document-Version": str(emis.version),
+            "X-Repertoire-Index": str(emis.journal_index),
+        },
     )
+
+
+async def _document(request: Request, acte: Acte, type_: emission.TypeDocument) -> Response:
+    """The current version of the document, issued now only if its facts changed, served as stored."""
+    runtime = runtime_of(request)
+    coffre = coffre_of(runtime)
+    emis = await emission.emettre(runtime, coffre, acte, type_)
+    data = await coffre.blobs.read_bytes(emis.sha256)
+    return _pdf(data, f"{emission.NOMS[type_]}-{acte.id}-v{emis.version}.pdf", emis)
 
 
 async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
@@ -79,12 +95,7 @@ async def avis_de_reception(
         raise AvisPasEncore("Le destinataire n'a pas encore pris connaissance de l'acte.")
     avis = documents.avis_de(acte.avis_reception_jws)
     if "application/pdf" in request.headers.get("accept", ""):
-        runtime = runtime_of(request)
-        coffre = coffre_of(runtime)
-        data = await avis_reception_pdf(
-            avis, sceau=documents.sceau_pdf(runtime, coffre), emis_le=runtime.clock.now()
-        )
-        return _pdf(data, f"avis-de-reception-{acte.id}.pdf")
+        return await _document(request, acte, "avis_reception")
     return {
         "jws": avis.jws,
         "kid": avis.kid,
@@ -105,21 +116,10 @@ async def avis_de_reception(
     response_class=Response,
 )
 async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
-    runtime = runtime_of(request)
-    async with runtime.db.transaction() as session:
-        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
-        if acte is None:
-            raise ActeIntrouvable()
-        evenements = await repository.evenements(session, acte.id)
-        envois = await repository.envois_lettre_simple(session, acte.id)
+    acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.mode is None:
         raise ModeNonFixe("Le mode est fixé à la fin du jour de l'envoi.")
-    data = await certificat_pdf(
-        documents.certificat(acte, evenements, envois),
-        sceau=documents.sceau_pdf(runtime, coffre_of(runtime)),
-        emis_le=runtime.clock.now(),
-    )
-    return _pdf(data, f"certificat-{acte.id}.pdf")
+    return await _document(request, acte, "certificat")
 
 
 @router.get(
@@ -135,26 +135,16 @@ async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: Curren
     acte = await _acte(request, commissaire.office.id, acte_id)
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple("Pas de lettre simple : le mode n'est pas « à domicile ».")
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
-    data = await lettre_simple_pdf(
-        documents.lettre(
-            acte,
-            acces_url=f"{coffre.settings.public_url.rstrip('/')}/coffre/retrait",
-            lieu=commissaire.office.nom,
-        ),
-        sceau=documents.sceau_pdf(runtime, coffre),
-        emis_le=runtime.clock.now(),
-    )
-    return _pdf(data, f"lettre-simple-{acte.id}.pdf")
+    return await _document(request, acte, "lettre_simple")
 
 
 @router.post(
     "/actes/{acte_id}/lettre-simple/envoi",
     summary="Enregistre l'envoi postal de la lettre simple, ou le corrige avec un motif",
     description=(
-        "Le jour du dépôt ne peut précéder le jour de l'envoi de l'acte (fuseau du destinataire) ni "
-        "suivre aujourd'hui (quelques minutes de décalage d'horloge tolérées) : 422 "
+        "Le jour du dépôt doit suivre le jour de l'envoi de l'acte (fuseau du destinataire : la lettre "
+        "est due le premier jour ouvrable suivant) sans dépasser aujourd'hui (quelques minutes de "
+        "décalage d'horloge tolérées) : 422 "
         "`lettre-simple-avant-envoi`, `lettre-simple-date-future`. Un envoi déjà enregistré n'est "
         "jamais remplacé : le renvoyer sans `motif` répond 409 `lettre-deja-envoyee` ; avec un `motif`, "
         "c'est une correction, enregistrée à part (nouvelle feuille du répertoire qui nomme celle "
@@ -194,3 +184,72 @@ async def envoi_lettre_simple(
         "journal_index": envoi.journal_index,
         "corrige": envoi.corrige_index,
     }
+
+
+@router.get(
+    "/actes/{acte_id}/documents",
+    summary="Les documents scellés émis pour l'acte, chaque version, la version en vigueur marquée",
+    description=(
+        "Un document (avis de réception, certificat, lettre simple) est émis une fois quand ses faits "
+        "sont fixés, puis servi à l'identique ; un fait nouveau (envoi de la lettre simple, correction) "
+        "en émet une nouvelle version, inscrite au répertoire (`journal_index`, SHA-256) ; les versions "
+        "antérieures restent téléchargeables."
+    ),
+    responses=error_responses(ActeIntrouvable),
+)
+async def documents_emis(
+    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
+) -> dict[str, Any]:
+    acte = await _acte(request, commissaire.office.id, acte_id)
+    runtime = runtime_of(request)
+    coffre = coffre_of(runtime)
+    for type_ in emission.applicables(acte):
+        await emission.emettre(runtime, coffre, acte, type_)
+    async with runtime.db.transaction() as session:
+        emis = await emission.versions(session, acte.id)
+    derniere = {e.type: e.version for e in emis}
+    return {
+        "acte_id": acte.id,
+        "documents": [
+            {
+                "type": e.type,
+                "version": e.version,
+                "sha256": e.sha256,
+                "taille": e.taille,
+                "emis_le": instant(e.emis_le),
+                "journal_index": e.journal_index,
+                "en_vigueur": derniere[e.type] == e.version,
+                "url": f"/coffre/v1/actes/{acte.id}/documents/{e.type}/{e.version}",
+            }
+            for e in emis
+        ],
+    }
+
+
+@router.get(
+    "/actes/{acte_id}/documents/{type_document}/{version}",
+    summary="Une version d'un document scellé, telle qu'émise",
+    responses={
+        **fichier("application/pdf", description="La version demandée, octet pour octet"),
+        **error_responses(ActeIntrouvable, DocumentIntrouvable),
+    },
+    response_class=Response,
+)
+async def document_version(
+    request: Request,
+    acte_id: IdChemin,
+    type_document: emission.TypeDocument,
+    version: Annotated[int, Path(ge=1, le=100_000)],
+    commissaire: CurrentCommissaire,
+) -> Response:
+    acte = await _acte(request, commissaire.office.id, acte_id)
+    runtime = runtime_of(request)
+    async with runtime.db.transaction() as session:
+        emis = next(
+            (e for e in await emission.versions(session, acte.id, type_document) if e.version == version),
+            None,
+        )
+    if emis is None:
+        raise DocumentIntrouvable(f"Aucune version {version} de ce document.")
+    data = await coffre_of(runtime).blobs.read_bytes(emis.sha256)
+    return _pdf(data, f"{emission.NOMS[type_document]}-{acte.id}-v{version}.pdf", emis)

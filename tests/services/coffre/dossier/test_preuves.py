@@ -111,18 +111,19 @@ async def test_dossier_de_preuves_verifiable(
         assert fmt.LETTRE_SIMPLE not in noms  # à personne: no lettre simple
         assert {"horodatages/depot.tsr", "horodatages/envoi.tsr", "horodatages/avis-reception.tsr"} <= noms
         feuilles = _feuilles(archive)
+        indexes = [f["index"] for f in json.loads(archive.read(fmt.FEUILLES))]
         recit = json.loads(archive.read(fmt.RECIT))
         coherence = json.loads(archive.read(fmt.COHERENCE))
         archive.extractall(tmp_path)
     assert sorted(f["type"] for f in feuilles) == sorted(
-        ["depot", "envoi", "avis_mise_a_disposition", "prise_connaissance", "mode"]
+        ["depot", "envoi", "avis_mise_a_disposition", "prise_connaissance", "mode", "document", "document"]
     )
     assert {f["acte_id"] for f in feuilles} == {acte_id}
     assert recit["mode"] == "a_personne"
     assert recit["pris_connaissance_le"] == "2026-03-02T12:00:00Z"
-    assert coherence["ancienne"] == 5
-    assert coherence["nouvelle"] > 5
-    assert coherence["preuve"]
+    # the first checkpoint covering every leaf of the acte (the documents issued last, for the bundle)
+    assert coherence["ancienne"] == 1 + max(indexes)
+    assert coherence["nouvelle"] >= coherence["ancienne"]
 
     code, sortie = await _openssl_ts_verify(tmp_path, fmt.ACTE)
     assert code == 0, sortie
@@ -204,7 +205,16 @@ async def test_a_domicile_avec_lettre_simple(
     assert recit["mode"] == "a_domicile"
     assert recit["pris_connaissance_le"] is None
     assert recit["lettre_simple"] == {"due_le": "2026-03-03", "envoyee_le": "2026-03-03"}
-    assert types == ["depot", "envoi", "avis_mise_a_disposition", "mode", "lettre_simple"]
+    # the certificat and the lettre simple, issued when the bundle is made (first time asked)
+    assert types == [
+        "depot",
+        "envoi",
+        "avis_mise_a_disposition",
+        "mode",
+        "lettre_simple",
+        "document",
+        "document",
+    ]
 
 
 async def test_sans_jeton(coffre_factory: CoffreFactory) -> None:

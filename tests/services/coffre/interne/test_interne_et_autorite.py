@@ -123,3 +123,27 @@ async def test_recherche_autorite_sans_requete_par_acte(
         trois, requetes_pour_trois = await rechercher()
         assert (un, trois) == (1, 3)
         assert requetes_pour_trois == requetes_pour_un
+
+
+async def test_avis_rapporte_deux_fois_enregistre_une_fois(
+    coffre_factory: CoffreFactory, pdf_signe: bytes
+) -> None:
+    """notify retries a report whose answer was lost: the second delivery records nothing new and
+    answers the first record's répertoire index (the one the certificat cites)."""
+    async with coffre_factory() as t:
+        acte = (await t.deposer(pdf_signe)).json()
+        service = t.jeton(role="service", sub="service:notify")
+        avis = {"statut": "echec", "canal": "email", "envoye_le": "2026-03-02T09:00:05Z", "message_id": None,
+                "detail": "boîte pleine"}  # fmt: skip
+        url = f"/coffre/v1/interne/actes/{acte['id']}/avis-mise-a-disposition"
+        premier = await t.client.post(url, headers=service, json=avis)
+        second = await t.client.post(url, headers=service, json=avis)
+        assert (premier.status_code, second.status_code) == (200, 200)
+        assert second.json()["journal_index"] == premier.json()["journal_index"]
+        async with t.runtime.db.transaction() as session:
+            taille = await t.coffre.repertoire.log.size(session)
+            outbox = (await session.execute(select(JOB_TABLES.outbox.c.type))).scalars().all()
+        assert taille == premier.json()["journal_index"] + 1
+        assert sorted(outbox) == ["acte.envoye", "notification.echec"]
+        detail = (await t.client.get(f"/coffre/v1/actes/{acte['id']}", headers=t.jeton())).json()
+        assert [e["type"] for e in detail["evenements"]].count("avis_mise_a_disposition") == 1

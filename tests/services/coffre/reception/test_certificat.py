@@ -112,7 +112,8 @@ async def test_certificat_a_domicile_toutes_les_formalites(
         f"répertoire n° {index_avis}",
         # the mode and why, when it was fixed
         "À domicile : aucune prise de connaissance le jour de la transmission",
-        "fixé à la fin de ce jour, le mardi 3 mars 2026 à 0 h 00",
+        "acquis à la fin du jour de la transmission, le mardi 3 mars 2026 à 0 h 00",
+        "décision enregistrée le mardi 3 mars 2026 à 0 h 00",
         f"répertoire n° {index['mode_fixe']}",
         # the lettre simple: due date, posting, correction with its reason
         "À envoyer le mardi 3 mars 2026 (premier jour ouvrable)",

@@ -4,6 +4,7 @@ evidence bundle verifies with both, the current one being the story's."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -60,6 +61,9 @@ async def test_dates_refusees_avec_un_code_stable(
         statut, corps = await _poster(t, acte_id, envoyee_le="2026-03-01")
         assert (statut, corps["code"]) == (422, "lettre-simple-avant-envoi")
         assert corps["jour_envoi"] == "2026-03-02"
+        # Nor on the day of the envoi itself: the mode (à domicile) exists only once that day has ended.
+        statut, corps = await _poster(t, acte_id, envoyee_le="2026-03-02")
+        assert (statut, corps["code"]) == (422, "lettre-simple-avant-envoi")
         statut, corps = await _poster(t, acte_id, envoyee_le="2026-03-04")
         assert (statut, corps["code"]) == (422, "lettre-simple-date-future")
         statut, corps = await _poster(t, acte_id, envoyee_le="2026-03-03", motif="rien à corriger")
@@ -183,3 +187,23 @@ async def test_une_faute_ancienne_se_corrige(
         assert statut == 200, corps
         apres = verify_bundle(await _preuves(t, acte_id))
     assert apres.ok, "\n".join(str(c) for c in apres.checks)
+
+
+async def test_deux_corrections_simultanees_s_enchainent(
+    coffre_factory: CoffreFactory, pdf_signe: bytes, database_url: str
+) -> None:
+    """Two corrections sent at once (the same date, two reasons) both succeed, the second correcting
+    the first: the acte's row is locked while a posting is recorded, so none is lost and none fails."""
+    async with coffre_factory(database_url=database_url) as t:
+        acte_id = await _a_domicile(t, pdf_signe)
+        _regler(t, datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
+        statut, premier = await _poster(t, acte_id, envoyee_le="2026-03-03")
+        assert statut == 200, premier
+        resultats = await asyncio.gather(
+            _poster(t, acte_id, envoyee_le="2026-03-04", motif="date du cachet"),
+            _poster(t, acte_id, envoyee_le="2026-03-04", motif="date du registre"),
+        )
+        assert [statut for statut, _ in resultats] == [200, 200], resultats
+        corriges = sorted(int(str(corps["corrige"])) for _, corps in resultats)
+        indexes = sorted(int(str(corps["journal_index"])) for _, corps in resultats)
+        assert corriges == [int(str(premier["journal_index"])), indexes[0]]

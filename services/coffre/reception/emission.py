@@ -1,0 +1,181 @@
+"""Sealed documents issued once: the avis de réception PDF, the certificat and the lettre simple.
+
+A document is a pure function of its facts (`services.coffre.preuves`) and of its issue instant. It is
+issued once per state of its facts: `emettre` computes the SHA-256 of the facts (canonical JSON);
+when the latest version states the same facts it is returned as it is, byte for byte; otherwise the
+document is rendered and sealed now, stored as a blob, and recorded as the next version with a
+`document` leaf (its bytes' SHA-256, its facts' SHA-256) and a `document_emis` event. A new fact (the
+lettre simple posted or corrected, a later avis report) thus issues a new version; earlier ones stay
+retrievable (`versions`, `octets`) and all go into the evidence bundle.
+
+Two requests issuing the same new version race on the unique (acte, type, version): the loser's
+transaction fails, it reads the winner's row and serves it (its own blob is left to the orphan
+cleanup).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.coffre.actes import repository
+from services.coffre.contexte import Coffre
+from services.coffre.journal.repertoire import instant
+from services.coffre.models import Acte, DepotEnCours, DocumentEmis
+from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_simple_pdf
+from services.coffre.reception import documents
+from services.coffre.reception.prise import ajouter_evenement
+from shared.app import ServiceRuntime
+
+TypeDocument = Literal["avis_reception", "certificat", "lettre_simple"]
+TYPES: tuple[TypeDocument, ...] = ("avis_reception", "certificat", "lettre_simple")
+#: File names, in the bundle (`documents/<nom>-v<n>.pdf`) and in downloads.
+NOMS: dict[str, str] = {
+    "avis_reception": "avis-de-reception",
+    "certificat": "certificat",
+    "lettre_simple": "lettre-simple",
+}
+
+
+def applicables(acte: Acte) -> list[TypeDocument]:
+    """The documents an acte has, once their facts exist."""
+    types: list[TypeDocument] = []
+    if acte.avis_reception_jws is not None and acte.pris_connaissance_le is not None:
+        types.append("avis_reception")
+    if acte.mode is not None:
+        types.append("certificat")
+    if acte.mode == "a_domicile" and acte.lettre_simple_due_le is not None:
+        types.append("lettre_simple")
+    return types
+
+
+def _empreinte(valeur: object) -> str:
+    def defaut(o: object) -> object:
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return dataclasses.asdict(o)
+        return str(o)
+
+    canonique = json.dumps(valeur, default=defaut, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonique.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Faits:
+    empreinte: str
+    valeur: Any
+
+
+async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeDocument) -> _Faits:
+    if type_ == "avis_reception":
+        if acte.avis_reception_jws is None:
+            raise ValueError("no avis de réception yet")
+        avis = documents.avis_de(acte.avis_reception_jws)
+        return _Faits(_empreinte({"jws": avis.jws}), avis)
+    if type_ == "certificat":
+        evenements = await repository.evenements(session, acte.id)
+        envois = await repository.envois_lettre_simple(session, acte.id)
+        certificat = documents.certificat(acte, evenements, envois)
+        return _Faits(_empreinte(dataclasses.asdict(certificat)), certificat)
+    lettre = documents.lettre(
+        acte,
+        acces_url=f"{coffre.settings.public_url.rstrip('/')}/coffre/retrait",
+        lieu=acte.office_nom,
+    )
+    return _Faits(_empreinte(dataclasses.asdict(lettre)), lettre)
+
+
+async def _rendre(
+    runtime: ServiceRuntime, coffre: Coffre, type_: TypeDocument, faits: Any, now: datetime
+) -> bytes:
+    sceau = documents.sceau_pdf(runtime, coffre)
+    if type_ == "avis_reception":
+        return await avis_reception_pdf(faits, sceau=sceau, emis_le=now)
+    if type_ == "certificat":
+        return await certificat_pdf(faits, sceau=sceau, emis_le=now)
+    return await lettre_simple_pdf(faits, sceau=sceau, emis_le=now)
+
+
+async def versions(session: AsyncSession, acte_id: str, type_: str | None = None) -> Sequence[DocumentEmis]:
+    """Every issued version of the acte's documents (of one type), oldest first."""
+    query = select(DocumentEmis).where(DocumentEmis.acte_id == acte_id)
+    if type_ is not None:
+        query = query.where(DocumentEmis.type == type_)
+    return (await session.scalars(query.order_by(DocumentEmis.type, DocumentEmis.version))).all()
+
+
+async def _derniere(session: AsyncSession, acte_id: str, type_: str) -> DocumentEmis | None:
+    query = (
+        select(DocumentEmis)
+        .where(DocumentEmis.acte_id == acte_id, DocumentEmis.type == type_)
+        .order_by(DocumentEmis.version.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def emettre(runtime: ServiceRuntime, coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEmis:
+    """The current version of the document: the latest one if its facts are unchanged, else a new one."""
+    async with runtime.db.transaction() as session:
+        faits = await _faits(session, coffre, acte, type_)
+        derniere = await _derniere(session, acte.id, type_)
+    if derniere is not None and derniere.faits_sha256 == faits.empreinte:
+        return derniere
+    now = runtime.clock.now()
+    pdf = await _rendre(runtime, coffre, type_, faits.valeur, now)
+    en_cours = DepotEnCours(id=str(uuid.uuid4()), sha256=hashlib.sha256(pdf).hexdigest(), cree_le=now)
+    async with runtime.db.transaction() as session:  # the orphan cleanup spares the blob until commit
+        session.add(en_cours)
+    ref = await coffre.blobs.put_bytes(pdf)
+    version = (derniere.version if derniere is not None else 0) + 1
+    try:
+        async with runtime.db.transaction() as session:
+            await session.execute(delete(DepotEnCours).where(DepotEnCours.id == en_cours.id))
+            index = await coffre.repertoire.ajouter(
+                session,
+                {
+                    "type": "document",
+                    "acte_id": acte.id,
+                    "document": type_,
+                    "version": version,
+                    "sha256": ref.sha256,
+                    "faits_sha256": faits.empreinte,
+                    "instant": instant(now),
+                },
+                now=now,
+            )
+            emis = DocumentEmis(
+                acte_id=acte.id,
+                type=type_,
+                version=version,
+                sha256=ref.sha256,
+                taille=ref.size,
+                faits_sha256=faits.empreinte,
+                emis_le=now,
+                journal_index=index,
+            )
+            session.add(emis)
+            ajouter_evenement(
+                session,
+                acte.id,
+                "document_emis",
+                now=now,
+                journal_index=index,
+                donnees={"document": type_, "version": version, "sha256": ref.sha256},
+            )
+    except IntegrityError:
+        async with runtime.db.transaction() as session:
+            gagnant = await _derniere(session, acte.id, type_)
+        if gagnant is None:  # pragma: no cover - the conflict was on this very row
+            raise
+        return gagnant
+    return emis
