@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 
 from services.coffre.contexte import coffre_of, runtime_of
 from shared.crypto.jws import jwks
+from shared.schemas import Jwks
 from shared.translog.api import JournalPublic, journal_router
 
 router = APIRouter(prefix="/coffre/v1", tags=["répertoire"])
@@ -25,7 +26,15 @@ def _repertoire(request: Request) -> JournalPublic:
 journal = journal_router("/coffre/v1/journal", _repertoire, tag="répertoire")
 
 
-@router.get("/.well-known/jwks.json", summary="Clés publiques du sceau de la plateforme")
+@router.get(
+    "/.well-known/jwks.json",
+    summary=("Clés publiques du sceau de la plateforme"),
+    response_model=Jwks,
+    description=(
+        "Les clés publiques du sceau de la plateforme (JWKS), en vigueur et retirées, par `kid` : elles "
+        "vérifient les avis de réception (JWS) et les PDF scellés, même anciens. Publique."
+    ),
+)
 async def cles_sceau(request: Request) -> dict[str, Any]:
     coffre = coffre_of(runtime_of(request))
     return jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires])

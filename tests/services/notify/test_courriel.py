@@ -4,6 +4,7 @@ stand-ins of consent and the coffre, its retries and failure report, one-time co
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,6 +69,11 @@ async def test_acte_envoye_emails_the_declared_channel_and_reports_to_the_coffre
         assert "Commandement de payer" in part
         assert "mardi 24 novembre 2026 à 10 h 00 (heure de la France métropolitaine)" in part
         assert URL_RETRAIT in part
+        assert "espace destinataire : " in part
+        # The space's stable address, without the link's token.
+        assert re.search(
+            r"espace destinataire : (<a href=\")?http://127\.0\.0\.1:8000/coffre/retrait[\r\n\"]", part
+        )
         assert "SCI Les Tilleuls" not in part
     assert "Office Martin &amp; Associés" in page
     assert '<html lang="fr">' in page
