@@ -40,6 +40,7 @@ from shared.jobs import RELAY_KIND, Handler, JobRunner, JobTables
 from shared.json_strict import JsonStrictMiddleware
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import make_relay_handler
+from shared.schemas import Sante
 from shared.service_tokens import ServiceTokens
 from shared.settings import BaseServiceSettings
 
@@ -208,6 +209,7 @@ def build_service_app(
             runtime.job_handlers,
             on_outcome=lambda kind, outcome: runtime.metrics.jobs.labels(name, kind, outcome).inc(),
             concurrency=settings.jobs_concurrency,
+            lease_seconds=settings.jobs_bail_secondes,
         )
         stop = asyncio.Event()
         task: asyncio.Task[None] | None = None
@@ -263,14 +265,27 @@ def build_service_app(
 
     ops = APIRouter(prefix=f"/{name}", tags=["exploitation"])
 
-    @ops.get("/healthz", summary="Processus vivant")
+    @ops.get(
+        "/healthz",
+        summary=("Processus vivant"),
+        response_model=Sante,
+        description=(
+            "Répond tant que le processus vit ; ne regarde ni la base ni le stockage. Sans effet, pour "
+            "les sondes de vie."
+        ),
+    )
     async def healthz() -> dict[str, str]:
         return {"statut": "ok", "service": name}
 
     @ops.get(
         "/readyz",
-        summary="Base de données et stockage joignables",
+        summary=("Base de données et stockage joignables"),
+        response_model=Sante,
         responses=error_responses(ServiceIndisponible),
+        description=(
+            "Vérifie que la base de données (et, pour le coffre, le stockage des documents) répond. 503 "
+            "`indisponible` sinon : ne pas envoyer de trafic à cette instance. Sans effet."
+        ),
     )
     async def readyz() -> dict[str, str]:
         for check in runtime.readiness:

@@ -104,6 +104,14 @@ def _partie(
             _refs(tous.get(nom), vus)
         if len(vus) == avant:
             break
+    employees = {
+        t
+        for item in [*schema["paths"].values(), *schema.get("webhooks", {}).values()]
+        for op in item.values()
+        if isinstance(op, dict)
+        for t in op.get("tags", [])
+    }
+    schema["tags"] = [t for t in complet.get("tags", []) if t["name"] in employees]
     schema["components"] = {
         **complet.get("components", {}),
         "schemas": {n: tous[n] for n in sorted(vus) if n in tous},

@@ -23,6 +23,8 @@ completed from the code so that a document cannot say something the code does no
 from __future__ import annotations
 
 import copy
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -295,6 +297,38 @@ def _chaine(schema: dict[str, Any], nom: str) -> str:
     return valeur[: int(maximum)] if maximum is not None else valeur
 
 
+def _admet_nul(schema: dict[str, Any], composants: dict[str, Any]) -> bool:
+    schema = _resoudre(schema, composants)
+    if schema.get("type") == "null" or (isinstance(schema.get("type"), list) and "null" in schema["type"]):
+        return True
+    return any(_admet_nul(s, composants) for s in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
+def restaurer_nuls(
+    valeur: Any, schema: dict[str, Any], composants: dict[str, Any], profondeur: int = 0
+) -> None:
+    """Put back the `null`s FastAPI drops from the models' examples (it encodes the document with
+    `exclude_none`): a required member that allows null and is missing was a null."""
+    schema = _resoudre(schema, composants)
+    if profondeur > 12:
+        return
+    for cle in ("anyOf", "oneOf", "allOf"):
+        for branche in schema.get(cle, []):
+            if _resoudre(branche, composants).get("type") in ("object", "array") or "$ref" in branche:
+                restaurer_nuls(valeur, branche, composants, profondeur + 1)
+    if isinstance(valeur, dict):
+        proprietes = schema.get("properties", {})
+        for nom in schema.get("required", []):
+            if nom not in valeur and nom in proprietes and _admet_nul(proprietes[nom], composants):
+                valeur[nom] = None
+        for nom, sous in proprietes.items():
+            if nom in valeur:
+                restaurer_nuls(valeur[nom], sous, composants, profondeur + 1)
+    elif isinstance(valeur, list) and isinstance(schema.get("items"), dict):
+        for element in valeur:
+            restaurer_nuls(element, schema["items"], composants, profondeur + 1)
+
+
 def _exemple_du_media(media: dict[str, Any], composants: dict[str, Any]) -> None:
     if "example" in media or "examples" in media or "schema" not in media:
         return
@@ -351,6 +385,8 @@ def _completer_operation(operation: dict[str, Any], route: Any, composants: dict
         _exemple_du_media(media, composants)
     for statut, reponse in operation.get("responses", {}).items():
         if str(statut).startswith("2"):
+            if reponse.get("description") == "Successful Response":  # FastAPI's default, in English
+                reponse["description"] = "Succès"
             for media in reponse.get("content", {}).values():
                 _exemple_du_media(media, composants)
     operation["responses"] = dict(sorted(operation["responses"].items()))
@@ -362,22 +398,90 @@ def completer(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str
     composants = document.setdefault("components", {})
     schemas: dict[str, Any] = composants.setdefault("schemas", {})
     schemas.update(_schemas_du_probleme())
+    for schema in schemas.values():
+        for valeur in schema.get("examples", []):
+            restaurer_nuls(valeur, schema, schemas)
     for inutile in ("HTTPValidationError", "ValidationError"):
         schemas.pop(inutile, None)
     utilises: set[str] = set()
-    for route in routes_documentees(routes):
+    documentees = list(routes_documentees(routes))
+    noms = Counter(route.name for route in documentees for _ in route.methods)
+    for route in documentees:
         chemin = document.get("paths", {}).get(route.path_format, {})
         for methode in sorted(route.methods):
             operation = chemin.get(methode.lower())
             if operation is not None:
                 utilises |= _completer_operation(operation, route, schemas)
+                if noms[route.name] == 1:
+                    # The handler's name (`deposer_acte`), not FastAPI's `deposer_acte_coffre_v1_actes_post`:
+                    # what a generated client names its function.
+                    operation["operationId"] = route.name
+    _etiquettes_ascii(document)
+    _renommer_corps(document)
     for webhook in document.get("webhooks", {}).values():
         for operation in webhook.values():
+            # A receiver's refusal is its own business: FastAPI's 422 does not apply to a webhook.
+            operation.get("responses", {}).pop("422", None)
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 _exemple_du_media(media, schemas)
     if utilises:
         composants["securitySchemes"] = {n: SCHEMAS_SECURITE[n] for n in sorted(utilises)}
     return document
+
+
+def _ascii(texte: str) -> str:
+    plie = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode("ascii")
+    return "-".join(plie.lower().split())
+
+
+def _etiquettes_ascii(document: dict[str, Any]) -> None:
+    """Tags in ASCII (`reception`, `autorite-judiciaire`), their French label as the tag's description:
+    generated clients make modules of them (`api/réception/` is a poor Python package name)."""
+    libelles: dict[str, str] = {}
+    for item in [*document.get("paths", {}).values(), *document.get("webhooks", {}).values()]:
+        for operation in item.values():
+            if isinstance(operation, dict) and "tags" in operation:
+                for libelle in operation["tags"]:
+                    libelles.setdefault(_ascii(libelle), libelle)
+                operation["tags"] = [_ascii(t) for t in operation["tags"]]
+    document["tags"] = [{"name": nom, "description": libelles[nom]} for nom in sorted(libelles)]
+
+
+def _renommer_corps(document: dict[str, Any]) -> None:
+    """FastAPI names a form body's schema after its route (`Body_deposer_piece_consent_v1_...`): named
+    after the handler instead (`CorpsDeposerPiece`)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    noms: dict[str, str] = {}
+    for nom in list(schemas):
+        if nom.startswith("Body_"):
+            handler = _nom_du_handler(nom.removeprefix("Body_"))
+            nouveau = "Corps" + "".join(p.capitalize() for p in handler.split("_"))
+            if nouveau not in schemas:
+                noms[nom] = nouveau
+                schema = schemas.pop(nom)
+                schema["title"] = nouveau
+                schemas[nouveau] = schema
+    if noms:
+        _remplacer_refs(document, {COMPOSANTS + a: COMPOSANTS + b for a, b in noms.items()})
+
+
+def _nom_du_handler(nom: str) -> str:
+    # FastAPI's id is `<handler>_<path with _>_<method>`; the path starts with the service's prefix.
+    for service in ("consent", "coffre", "notify"):
+        nom = nom.split(f"_{service}_")[0]
+    return nom
+
+
+def _remplacer_refs(valeur: Any, noms: dict[str, str]) -> None:
+    if isinstance(valeur, dict):
+        for cle, v in valeur.items():
+            if cle == "$ref" and isinstance(v, str) and v in noms:
+                valeur[cle] = noms[v]
+            else:
+                _remplacer_refs(v, noms)
+    elif isinstance(valeur, list):
+        for v in valeur:
+            _remplacer_refs(v, noms)
 
 
 def _schemas_du_probleme() -> dict[str, Any]:

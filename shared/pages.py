@@ -140,3 +140,15 @@ class Limiteur:
             return False
         fenetre.append(now)
         return True
+
+
+def taille_lisible(octets: int) -> str:
+    """« 812 octets », « 14,2 Ko », « 3,1 Mo » (1 Ko = 1 024 octets)."""
+    if octets < 1024:
+        return f"{octets} octets"
+    for unite in ("Ko", "Mo", "Go"):
+        octets_unite = octets / 1024
+        if octets_unite < 1024 or unite == "Go":
+            return f"{octets_unite:.1f} {unite}".replace(".", ",")
+        octets = int(octets_unite)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -29,8 +29,11 @@ def _resoudre(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any
     return schema
 
 
-def objets_nus(schema: Any, document: dict[str, Any], vus: set[str] | None = None, ou: str = "") -> list[str]:
-    """Where `schema` holds an object whose members are not described (a bare `dict`)."""
+def objets_nus(
+    schema: Any, document: dict[str, Any], vus: set[str] | None = None, ou: str = "", decrit: bool = False
+) -> list[str]:
+    """Where `schema` holds an object whose members are not described (a bare `dict`); one left open on
+    purpose says why in its description (or its property's, for a nullable one)."""
     vus = set() if vus is None else vus
     if not isinstance(schema, dict):
         return []
@@ -44,7 +47,8 @@ def objets_nus(schema: Any, document: dict[str, Any], vus: set[str] | None = Non
     genre = schema.get("type")
     if (genre == "object" or genre == ["object"]) and not schema.get("properties"):
         extra = schema.get("additionalProperties")
-        if not isinstance(extra, dict) or not extra:
+        # Open on purpose only when the schema says why (notify's intake keeps unknown event types).
+        if (not isinstance(extra, dict) or not extra) and not (decrit or schema.get("description")):
             trouves.append(ou or "<racine>")
     for cle, sous in schema.items():
         if cle in ("properties", "$defs"):
@@ -54,14 +58,14 @@ def objets_nus(schema: Any, document: dict[str, Any], vus: set[str] | None = Non
             trouves += objets_nus(sous, document, vus, f"{ou}[]")
         elif cle in ("anyOf", "oneOf", "allOf"):
             for s in sous:
-                trouves += objets_nus(s, document, vus, ou)
+                trouves += objets_nus(s, document, vus, ou, decrit or bool(schema.get("description")))
     return trouves
 
 
 _DOCUMENT = "urn:signif:document"
 
 
-def _valideur(schema: dict[str, Any], document: dict[str, Any]) -> jsonschema.Draft202012Validator:
+def valideur(schema: dict[str, Any], document: dict[str, Any]) -> jsonschema.Draft202012Validator:
     """A validator of `schema` whose `#/components/...` references resolve in `document`."""
     racine = Resource.from_contents({"components": document["components"]}, default_specification=DRAFT202012)
     registre: Registry[Any] = Registry().with_resource(_DOCUMENT, racine)
@@ -133,7 +137,7 @@ def manques(document: dict[str, Any], codes_connus: set[str]) -> list[str]:
                         if not _exemples(media, document):
                             gaps.append(f"{ici}: {statut} no example")
                         for valeur in _exemples(media, document):
-                            for erreur in _valideur(schema, document).iter_errors(valeur):
+                            for erreur in valideur(schema, document).iter_errors(valeur):
                                 gaps.append(f"{ici}: {statut} example invalid: {erreur.message[:150]}")
                 if not contenu and statut not in ("202", "204"):
                     gaps.append(f"{ici}: {statut} without content")
@@ -164,7 +168,7 @@ def manques(document: dict[str, Any], codes_connus: set[str]) -> list[str]:
                 if not _exemples(media, document):
                     gaps.append(f"{ici}: request body without an example")
                 for valeur in _exemples(media, document):
-                    for erreur in _valideur(schema, document).iter_errors(valeur):
+                    for erreur in valideur(schema, document).iter_errors(valeur):
                         gaps.append(f"{ici}: request example invalid: {erreur.message[:150]}")
         if corps and "422" not in op.get("responses", {}):
             gaps.append(f"{ici}: a body but no 422")

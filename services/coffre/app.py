@@ -14,6 +14,7 @@ from services.coffre.autorite.router import router as autorite_router
 from services.coffre.depot.envoi import ENVOI_PROGRAMME
 from services.coffre.depot.programme import handler_envoi_programme
 from services.coffre.depot.router import router as depot_router
+from services.coffre.depot.schemas import Metadonnees
 from services.coffre.dossier.router import router as dossier_router
 from services.coffre.interne.router import router as interne_router
 from services.coffre.journal import taches
@@ -28,6 +29,7 @@ from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
 from shared.jobs import RELAY_KIND, Handler, JobContext
+from shared.openapi import schemas_de
 from shared.outbox import make_relay_handler
 
 TITLE = "Signif — coffre-fort des actes"
@@ -78,6 +80,7 @@ def create_app(
         http_transport=http_transport,
         body_limits={"/coffre/v1/actes": settings.max_acte_bytes + _MULTIPART_OVERHEAD},
         lifespan=lifespan,
+        openapi_composants=schemas_de(Metadonnees),
     )
     runtime: ServiceRuntime = app.state.runtime
 

@@ -1,4 +1,4 @@
-"""Stable refusal codes of the coffre (API.md §coffre); document refusals live in `documents.errors`."""
+"""Stable refusal codes of the coffre (docs/fr/erreurs.md); document refusals live in `documents.errors`."""
 
 from __future__ import annotations
 

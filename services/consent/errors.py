@@ -1,4 +1,4 @@
-"""Stable error codes of the consent service (API.md §consent)."""
+"""Stable error codes of the consent service (docs/fr/contrat.md, docs/fr/erreurs.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Identity normalisation, SIREN checks and blind indexes.
 
-Matching a consultation to a declaration must work on the *normalised* identity (legal.md §3, API.md):
-case, accents, hyphens, spaces and apostrophes are folded, so « Élise-Marie D'Arc » and « elise marie
-darc » match. Only keyed HMACs of the normalised form are stored (`blind_index`, domain-separated),
+Matching a consultation to a declaration must work on the *normalised* identity (docs/fr/contrat.md:
+« l'identité est comparée normalisée »): case, accents, hyphens, spaces and apostrophes are folded,
+so « Élise-Marie D'Arc » and « elise marie darc » match. Only keyed HMACs of the normalised form
+are stored (`blind_index`, domain-separated),
 so the database cannot be searched for a name without the key, and a row is never decrypted to match.
 
 Normal form of a natural person: `physique|<nom>|<prenoms>|<YYYY-MM-DD>` where names keep only

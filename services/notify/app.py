@@ -21,6 +21,7 @@ from services.notify.livraisons.router import router as livraisons_router
 from services.notify.models import JOB_TABLES
 from services.notify.runtime import EXTRA_KEY, NotifyRuntime
 from services.notify.settings import NotifySettings
+from services.notify.webhooks import router as webhooks_router
 from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
 from shared.crypto.aead import LocalKeyProvider
@@ -69,6 +70,7 @@ def create_app(
         relay_events=False,  # notify emits no events of its own
         lifespan=webhooks,
     )
+    app.webhooks.include_router(webhooks_router)
     base = app.state.runtime
     notify = NotifyRuntime(
         base=base,

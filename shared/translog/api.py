@@ -1,4 +1,4 @@
-"""The public `/journal/...` endpoints, identical for every log of the platform (API.md §Log).
+"""The public `/journal/...` endpoints, identical for every log of the platform (docs/fr/contrat.md, journal).
 
 Consent's registry log and the coffre's répertoire expose the same four reads, with the same
 shapes, so one verifier works against both:
@@ -79,7 +79,15 @@ def journal_router(
     router = APIRouter(prefix=prefix, tags=[tag])
 
     @router.get(
-        "/checkpoint", response_class=PlainTextResponse, summary="Checkpoint signé (C2SP signed note)"
+        "/checkpoint",
+        response_class=PlainTextResponse,
+        summary=("Checkpoint signé (C2SP signed note)"),
+        description=(
+            "La tête signée du journal (note signée C2SP : origine, taille, racine RFC 9162, signature "
+            "Ed25519), en `text/plain`. Un vérificateur garde les checkpoints qu'il a vus : un journal "
+            "qui réécrirait son passé ne pourrait pas prouver la cohérence du nouveau avec l'ancien. Sans"
+            " donnée personnelle."
+        ),
     )
     async def lire_checkpoint(request: Request, session: SessionDep) -> PlainTextResponse:
         journal = resolve(request)
@@ -92,11 +100,28 @@ def journal_router(
             note = await journal.log.sign_checkpoint(session, journal.origin, journal.signer, now)
         return PlainTextResponse(note, headers={"Cache-Control": "no-store"})
 
-    @router.get("/cle", response_class=PlainTextResponse, summary="Clé de vérification des checkpoints")
+    @router.get(
+        "/cle",
+        response_class=PlainTextResponse,
+        summary=("Clé de vérification des checkpoints"),
+        description=(
+            "La clé de vérification des checkpoints au format vkey C2SP (`<nom>+<id hex>+<base64(0x01 ‖ "
+            "clé Ed25519)>`), à épingler une fois pour toutes."
+        ),
+    )
     async def lire_cle(request: Request) -> PlainTextResponse:
         return PlainTextResponse(resolve(request).signer.verifier.vkey + "\n")
 
-    @router.get("/entrees", response_model=Entrees, summary="Feuilles [debut, fin) du journal")
+    @router.get(
+        "/entrees",
+        response_model=Entrees,
+        summary=("Feuilles [debut, fin) du journal"),
+        description=(
+            "Les feuilles `[debut, fin)` du journal (1 000 au plus par appel) : index, données canoniques"
+            " (identifiants, empreintes, instants, jamais de donnée personnelle), empreinte de feuille "
+            "RFC 9162 et instant d'inscription. Permet à un auditeur de rejouer le journal."
+        ),
+    )
     async def lire_entrees(
         request: Request,
         session: SessionDep,
@@ -121,7 +146,16 @@ def journal_router(
             ]
         )
 
-    @router.get("/preuves/inclusion", response_model=Preuve, summary="Preuve d'inclusion (RFC 9162)")
+    @router.get(
+        "/preuves/inclusion",
+        response_model=Preuve,
+        summary=("Preuve d'inclusion (RFC 9162)"),
+        description=(
+            "La preuve RFC 9162 que la feuille `index` est dans l'arbre de taille `taille` (empreintes en"
+            " base64) : avec un checkpoint signé, elle prouve qu'un événement (dépôt, prise de "
+            "connaissance...) a été inscrit, et quand."
+        ),
+    )
     async def preuve_inclusion(
         request: Request,
         session: SessionDep,
@@ -138,7 +172,15 @@ def journal_router(
             raise Unprocessable("Taille supérieure à celle du journal.") from exc
         return Preuve(index=index, taille=taille, hashes=[_b64(h) for h in hashes])
 
-    @router.get("/preuves/coherence", response_model=Preuve, summary="Preuve de cohérence (RFC 9162)")
+    @router.get(
+        "/preuves/coherence",
+        response_model=Preuve,
+        summary=("Preuve de cohérence (RFC 9162)"),
+        description=(
+            "La preuve RFC 9162 que l'arbre de taille `nouvelle` prolonge celui de taille `ancienne` sans"
+            " l'avoir modifié : le journal est en ajout seul."
+        ),
+    )
     async def preuve_coherence(
         request: Request,
         session: SessionDep,

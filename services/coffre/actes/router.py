@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from services.coffre.actes import repository, vues
 from services.coffre.actes.integrite import alarme_integrite
+from services.coffre.actes.schemas import ActeDetail, PageActes
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import CurrentCommissaire
@@ -37,7 +38,15 @@ def _curseur(valeur: str) -> tuple[datetime, str]:
         raise BadRequest("Curseur de pagination invalide.") from exc
 
 
-@router.get("/actes", summary="Les actes de l'office")
+@router.get(
+    "/actes",
+    summary=("Les actes de l'office"),
+    response_model=PageActes,
+    description=(
+        "Les actes de l'office de l'appelant, les plus récents d'abord, filtrés par `statut` ou "
+        "`reference_dossier`, paginés (`apres`, `limite` ≤ 200). Sans effet."
+    ),
+)
 async def lister_actes(
     request: Request,
     commissaire: CurrentCommissaire,
@@ -66,8 +75,16 @@ async def lister_actes(
 
 @router.get(
     "/actes/{acte_id}",
-    summary="Un acte, son statut et ses événements",
+    summary=("Un acte, son statut et ses événements"),
+    response_model=ActeDetail,
+    response_model_exclude_unset=True,
     responses=error_responses(ActeIntrouvable),
+    description=(
+        "Statut, mode (`a_personne`/`a_domicile` une fois fixé), instants d'envoi et de prise de "
+        "connaissance, lettre simple due et envoyée, événements (chacun avec sa feuille du répertoire) et"
+        " liens vers le document et les preuves. Un acte d'un autre office : 404 `acte-introuvable`, "
+        "comme un identifiant inconnu."
+    ),
 )
 async def lire_acte(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> dict[str, Any]:
     async with runtime_of(request).db.transaction() as session:
@@ -81,12 +98,17 @@ async def lire_acte(request: Request, acte_id: IdChemin, commissaire: CurrentCom
 
 @router.get(
     "/actes/{acte_id}/document",
-    summary="Le document original (empreinte vérifiée avant envoi)",
+    summary=("Le document original (empreinte vérifiée avant envoi)"),
     response_class=StreamingResponse,
     responses={
         **fichier("application/pdf", description="Les octets déposés, à l'identique (en-tête `Digest`)"),
         **error_responses(ActeIntrouvable, ErreurIntegrite),
     },
+    description=(
+        "Les octets déposés, à l'identique : l'empreinte SHA-256 est revérifiée avant le premier "
+        "octet (en-tête `Digest`). Si le stockage ne correspond plus, rien n'est servi : 500 "
+        "`integrite`, l'incident est journalisé et inscrit au répertoire."
+    ),
 )
 async def telecharger_document(
     request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.coffre.actes import repository as actes_repository
 from services.coffre.actes import vues
+from services.coffre.actes.schemas import RechercheActes
 from services.coffre.autorite import repository
 from services.coffre.autorite.repository import Critere
 from services.coffre.contexte import coffre_of, runtime_of
@@ -55,7 +56,17 @@ class Recherche(BaseModel):
         return self.acte_id or self.declaration_id or self.reference_dossier or ""
 
 
-@router.post("/autorite/recherches", summary="Recherche d'actes pour une procédure (journalisée)")
+@router.post(
+    "/autorite/recherches",
+    summary=("Recherche d'actes pour une procédure (journalisée)"),
+    response_model=RechercheActes,
+    response_model_exclude_unset=True,
+    description=(
+        "Pour une procédure (`juridiction`, `numero`) : les actes d'un `acte_id`, d'une `declaration_id` "
+        "ou d'une `reference_dossier` (un seul critère), avec leurs événements et leurs liens de preuve. "
+        "Chaque recherche est consignée au répertoire (empreinte de la procédure, critère, actes)."
+    ),
+)
 async def rechercher(request: Request, autorite: CurrentAutorite, recherche: Recherche) -> dict[str, Any]:
     runtime = runtime_of(request)
     coffre = coffre_of(runtime)

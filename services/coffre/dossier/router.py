@@ -100,12 +100,19 @@ exige(
 
 @router.get(
     "/actes/{acte_id}/preuves",
-    summary="Dossier de preuves de l'acte (ZIP signif-preuves/1, vérifiable hors ligne)",
+    summary=("Dossier de preuves de l'acte (ZIP signif-preuves/1, vérifiable hors ligne)"),
     responses={
         **fichier("application/zip", description="Le lot de preuves (ZIP `signif-preuves/1`)"),
         **error_responses(ActeIntrouvable, ProcedureRequise, ErreurIntegrite),
     },
     response_class=StreamingResponse,
+    description=(
+        "Le lot de preuves de l'acte (ZIP `signif-preuves/1`) : document, rapport de signature, jeton"
+        " d'horodatage RFC 3161, avis de réception, certificat, feuilles du répertoire avec preuves "
+        "d'inclusion et checkpoint signé, clés : vérifiable hors ligne (`signif verify lot.zip`, "
+        "docs/fr/preuves.md). Un commissaire n'obtient que les actes de son office ; l'autorité "
+        "judiciaire indique la procédure (`juridiction`, `numero`), sinon 422 `procedure-requise`."
+    ),
 )
 async def preuves(
     request: Request,

@@ -1,4 +1,4 @@
-"""Stable refusal codes of the reception endpoints (API.md §coffre)."""
+"""Stable refusal codes of the reception endpoints (docs/fr/contrat.md, docs/fr/erreurs.md)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.coffre.actes import repository
+from services.coffre.actes.schemas import DocumentsEmis, EnvoiLettreEnregistre
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
@@ -83,9 +84,15 @@ async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
 
 @router.get(
     "/actes/{acte_id}/avis-de-reception",
-    summary="Avis électronique de réception (JWS ; PDF scellé avec Accept: application/pdf)",
+    summary=("Avis électronique de réception (JWS ; PDF scellé avec Accept: application/pdf)"),
     responses=error_responses(ActeIntrouvable, AvisPasEncore),
     response_model=None,
+    description=(
+        "L'avis électronique de réception, émis quand le destinataire a téléchargé l'acte (prise de "
+        "connaissance) : JSON `{jws, kid, contenu...}` (JWS EdDSA, clé à `GET /coffre/v1/.well-"
+        "known/jwks.json`), ou le PDF scellé avec `Accept: application/pdf`. Il prouve la date et l'heure"
+        " de la prise de connaissance (CPC 663). Avant : 404 `pas-encore`."
+    ),
 )
 async def avis_de_reception(
     request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
@@ -108,12 +115,17 @@ async def avis_de_reception(
 
 @router.get(
     "/actes/{acte_id}/certificat",
-    summary="Certificat de signification (PDF scellé), une fois le mode fixé",
+    summary=("Certificat de signification (PDF scellé), une fois le mode fixé"),
     responses={
         **fichier("application/pdf", description="Le certificat de signification (PDF scellé)"),
         **error_responses(ActeIntrouvable, ModeNonFixe),
     },
     response_class=Response,
+    description=(
+        "Le certificat de signification (PDF scellé par la plateforme) : envoi, mode, prise de "
+        "connaissance, empreinte de l'acte et feuilles du répertoire. Disponible une fois le mode "
+        "fixé (409 `mode-non-fixe` avant)."
+    ),
 )
 async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
@@ -124,12 +136,18 @@ async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCo
 
 @router.get(
     "/actes/{acte_id}/lettre-simple",
-    summary="La lettre simple à poster (signification à domicile)",
+    summary=("La lettre simple à poster (signification à domicile)"),
     responses={
         **fichier("application/pdf", description="La lettre simple à poster (PDF scellé)"),
         **error_responses(ActeIntrouvable, PasDeLettreSimple),
     },
     response_class=Response,
+    description=(
+        "Signification à domicile (le destinataire n'a pas pris connaissance de l'acte le jour de "
+        "l'envoi) : la lettre simple que l'office doit poster le premier jour ouvrable suivant (CPC "
+        "662-1), mentionnant la signification électronique, la nature de l'acte et le requérant. 409 "
+        "`pas-de-lettre-simple` pour un autre mode."
+    ),
 )
 async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
     acte = await _acte(request, commissaire.office.id, acte_id)
@@ -141,7 +159,10 @@ async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: Curren
 @router.post(
     "/actes/{acte_id}/lettre-simple/envoi",
     summary="Enregistre l'envoi postal de la lettre simple, ou le corrige avec un motif",
+    response_model=EnvoiLettreEnregistre,
     description=(
+        "Enregistre le jour où l'office a posté la lettre simple (CPC 662-1) ; inscrit au répertoire, il "
+        "figure au certificat et au lot de preuves. "
         "Le jour du dépôt doit suivre le jour de l'envoi de l'acte (fuseau du destinataire : la lettre "
         "est due le premier jour ouvrable suivant) sans dépasser aujourd'hui (quelques minutes de "
         "décalage d'horloge tolérées) : 422 "
@@ -196,6 +217,7 @@ async def envoi_lettre_simple(
         "antérieures restent téléchargeables."
     ),
     responses=error_responses(ActeIntrouvable),
+    response_model=DocumentsEmis,
 )
 async def documents_emis(
     request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
@@ -229,6 +251,11 @@ async def documents_emis(
 @router.get(
     "/actes/{acte_id}/documents/{type_document}/{version}",
     summary="Une version d'un document scellé, telle qu'émise",
+    description=(
+        "Les octets d'une version émise (avis de réception, certificat ou lettre simple), identiques à "
+        "ceux inscrits au répertoire (`X-Document-Version`, `ETag`) : une version antérieure reste "
+        "la preuve de ce qui a été délivré à son instant."
+    ),
     responses={
         **fichier("application/pdf", description="La version demandée, octet pour octet"),
         **error_responses(ActeIntrouvable, DocumentIntrouvable),

@@ -33,8 +33,7 @@ from services.coffre.actes.natures import NATURES
 from services.coffre.contexte import coffre_of, runtime_of
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import Acte, ActeAnnexe
-from services.coffre.preuves import avis_reception_pdf
-from services.coffre.reception import documents
+from services.coffre.reception import emission
 from services.coffre.reception.prise import ENVOYES, acte_du_destinataire, ajouter_evenement, telecharger
 from services.coffre.retrait import session as sess
 from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable, SessionVivante
@@ -56,10 +55,11 @@ from shared.errors import ErreurIntegrite
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES as NATURES_DECLARATION
 from shared.natures import TOUTES_NATURES
-from shared.pages import adresse_client
+from shared.pages import adresse_client, taille_lisible
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 ADRESSE = "/coffre/retrait"
+_MODES = {"a_personne": "signification à personne", "a_domicile": "signification à domicile"}
 STATUTS_DECLARATION = {
     "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
     "en_attente_verification": "en cours de vérification",
@@ -68,18 +68,6 @@ STATUTS_DECLARATION = {
     "revoquee": "révoquée",
     "expiree": "expirée",
 }
-
-
-def taille_lisible(octets: int) -> str:
-    """« 812 octets », « 14,2 Ko », « 3,1 Mo » (1 Ko = 1 024 octets)."""
-    if octets < 1024:
-        return f"{octets} octets"
-    for unite in ("Ko", "Mo", "Go"):
-        octets_unite = octets / 1024
-        if octets_unite < 1024 or unite == "Go":
-            return f"{octets_unite:.1f} {unite}".replace(".", ",")
-        octets = int(octets_unite)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _vers(request: Request, erreur: str | None = None, nav: sess.Navigateur | None = None) -> Response:
@@ -161,7 +149,9 @@ async def _actes(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[
             "commissaire": a.commissaire_nom,
             "envoye_le": instant_personne(a.envoye_le, a.fuseau) if a.envoye_le else "",
             "pris_le": instant_personne(a.pris_connaissance_le, a.fuseau) if a.pris_connaissance_le else "",
-            "avis": a.avis_reception_jws is not None,
+            "avis": "avis_reception" in emission.applicables(a),
+            "certificat": "certificat" in emission.applicables(a),
+            "mode": _MODES.get(a.mode or "", ""),
             "taille": taille_lisible(a.taille),
             "sha256": a.sha256,
             "annexes": par_acte.get(a.id, []),
@@ -388,9 +378,9 @@ async def telecharger_annexe(request: Request) -> Response:
     return StreamingResponse(contenu, media_type=annexe.type_contenu, headers=headers)
 
 
-@router.post("/avis-de-reception", response_model=None)
-async def avis_de_reception(request: Request) -> Response:
-    """The sealed PDF of her avis de réception, once she has taken cognisance (never records one)."""
+async def _document(request: Request, type_: emission.TypeDocument) -> Response:
+    """The sealed PDF as issued to the office (`emission.emettre`: issued once per state of its facts,
+    the same bytes for her and for the office); never records a prise de connaissance."""
     runtime = runtime_of(request)
     retrait = retrait_de(runtime)
     champs = await formulaire(request)
@@ -403,19 +393,26 @@ async def avis_de_reception(request: Request) -> Response:
             acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
         except ActeIntrouvable:
             return _acte_absent()
-    if acte.avis_reception_jws is None:
+    if type_ not in emission.applicables(acte):
         return _acte_absent()
     coffre = coffre_of(runtime)
-    data = await avis_reception_pdf(
-        documents.avis_de(acte.avis_reception_jws),
-        sceau=documents.sceau_pdf(runtime, coffre),
-        emis_le=runtime.clock.now(),
-    )
+    emis = await emission.emettre(runtime, coffre, acte, type_)
+    data = await coffre.blobs.read_bytes(emis.sha256)
+    nom = f"{emission.NOMS[type_]}-{acte.id}-v{emis.version}.pdf"
     return Response(
         data,
         media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="avis-de-reception-{acte.id}.pdf"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{nom}"', "Cache-Control": "no-store"},
     )
+
+
+@router.post("/avis-de-reception", response_model=None)
+async def avis_de_reception(request: Request) -> Response:
+    """Her avis de réception (sealed PDF), once she has taken cognisance."""
+    return await _document(request, "avis_reception")
+
+
+@router.post("/certificat", response_model=None)
+async def certificat(request: Request) -> Response:
+    """The certificat de signification (sealed PDF), once the mode is fixed."""
+    return await _document(request, "certificat")

@@ -49,9 +49,14 @@ def _lue(c: Conservation) -> ConservationLue:
 
 @router.post(
     "/declarations/{declaration_id}/conservation",
+    summary=("Ordonner la conservation d'une déclaration"),
     status_code=201,
     response_model=ConservationLue,
     responses=error_responses(Authentification, Interdit, Introuvable, EtatIncompatible, Unprocessable),
+    description=(
+        "Conserve la déclaration au-delà de sa date de destruction tant que la procédure le demande (gel "
+        "pour les besoins d'une procédure) ; journalisé."
+    ),
 )
 async def ordonner(
     declaration_id: IdChemin,
@@ -70,8 +75,14 @@ async def ordonner(
 
 @router.post(
     "/declarations/{declaration_id}/conservation/levee",
+    summary=("Lever la conservation"),
     response_model=ConservationLue,
     responses=error_responses(Authentification, Interdit, Introuvable, Unprocessable),
+    description=(
+        "Lève le gel de cette procédure ; la déclaration suit de nouveau sa durée de conservation dès "
+        "qu'aucun autre gel ne la retient (destruction à la prochaine purge si la date est passée). "
+        "Journalisé."
+    ),
 )
 async def lever(
     declaration_id: IdChemin,

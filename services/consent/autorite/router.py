@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,18 +57,48 @@ class Recherche(BaseModel):
         return self
 
 
+_CONTENU = WithJsonSchema(
+    {
+        "type": "object",
+        "properties": {
+            "personne": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/PersonnePhysique"},
+                    {"$ref": "#/components/schemas/PersonneMorale"},
+                ]
+            },
+            "contact": {"$ref": "#/components/schemas/Contact"},
+            "natures": {"type": "array", "items": {"type": "string"}},
+            "debut": {"type": "string", "format": "date"},
+            "fin": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+        },
+        "additionalProperties": True,
+        "description": "Le contenu de la version, tel que déclaré (`personne` selon son `type`).",
+    }
+)
+
+
 class VersionComplete(BaseModel):
     numero: int
     creee_le: datetime
     engagement: str
-    contenu: dict[str, Any]
+    contenu: Annotated[dict[str, Any], _CONTENU]
 
 
 class EvenementLu(BaseModel):
     type: str
     survenu_le: datetime
     acteur: str
-    detail: dict[str, Any]
+    detail: Annotated[
+        dict[str, Any],
+        WithJsonSchema(
+            {
+                "type": "object",
+                "additionalProperties": True,
+                "description": "Les détails propres au type d'événement (jamais une pièce ni un secret).",
+            }
+        ),
+    ]
 
 
 class DeclarationAutorite(DeclarationLue):
@@ -157,8 +187,15 @@ async def _complete(
 
 @router.post(
     "/recherches",
+    summary=("Rechercher les déclarations d'une personne (procédure)"),
     response_model=Resultat,
     responses=error_responses(Authentification, Interdit, Unprocessable),
+    description=(
+        "Pour une procédure (`juridiction`, `numero`) : toutes les déclarations encore conservées de la "
+        "personne (ou celle de `declaration_id`), révoquées comprises, avec leur historique et leurs "
+        "événements. Chaque recherche est journalisée avec la procédure ; sans procédure, 422 `procedure-"
+        "requise`."
+    ),
 )
 async def rechercher(
     corps: Recherche, autorite: CurrentAutorite, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -178,11 +215,16 @@ async def rechercher(
 
 @router.get(
     "/declarations/{declaration_id}/pieces/{piece_id}",
+    summary=("Une pièce, pour une procédure"),
     response_class=Response,
     responses={
         **fichier("application/pdf", "image/jpeg", "image/png", description="La pièce, telle que déposée"),
         **error_responses(Authentification, Interdit, Introuvable, Unprocessable),
     },
+    description=(
+        "Les octets d'une pièce justificative, sur réquisition pour la procédure indiquée "
+        "(`juridiction`, `numero`) ; journalisé."
+    ),
 )
 async def telecharger_piece(
     declaration_id: IdChemin,

@@ -193,8 +193,13 @@ async def terminer_session(
 
 @public.post(
     "/reinitialisation",
+    summary=("Demander la réinitialisation du mot de passe"),
     response_model=DefiCree,
     responses=error_responses(TropDeRequetes, Unprocessable),
+    description=(
+        "Envoie un code à l'adresse déclarée si un compte existe ; la réponse est la même qu'il existe ou"
+        " non (rien n'apprend si une adresse a un compte). Limité par adresse et par client (429)."
+    ),
 )
 async def demander_reinitialisation(
     request: Request,
@@ -215,9 +220,14 @@ async def demander_reinitialisation(
 
 @public.post(
     "/reinitialisation/{defi_id}",
+    summary=("Choisir un nouveau mot de passe (code reçu)"),
     status_code=204,
     response_class=Response,
     responses=error_responses(AuthentificationDestinataire, CompteVerrouille, Unprocessable),
+    description=(
+        "Le code reçu et le nouveau mot de passe : toutes les sessions du compte prennent fin. 5 essais "
+        "au plus, puis le compte se verrouille (429 `compte-verrouille`)."
+    ),
 )
 async def reinitialiser(
     defi_id: IdChemin, corps: NouveauMotDePasse, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -232,8 +242,14 @@ async def reinitialiser(
 
 @public.post(
     "/connexion",
+    summary=("Se connecter (mot de passe, puis code)"),
     response_model=DefiCree,
     responses=error_responses(TropDeRequetes, Unprocessable),
+    description=(
+        "Première étape de la connexion du déclarant : le mot de passe ; si juste, un code part vers "
+        "l'adresse déclarée et l'identifiant du défi est rendu (même réponse sinon). La session remplace "
+        "`X-Jeton-Gestion` sur ses déclarations."
+    ),
 )
 async def ouvrir_session(
     request: Request,
@@ -254,8 +270,14 @@ async def ouvrir_session(
 
 @public.post(
     "/connexion/{defi_id}/code",
+    summary=("Valider la connexion (code reçu)"),
     response_model=JetonDestinataire,
     responses=error_responses(AuthentificationDestinataire, CompteVerrouille),
+    description=(
+        "Le code reçu : rend le secret de session (opaque) à envoyer en `Authorization: Bearer` ; la "
+        "session finit à la déconnexion, à la réinitialisation du mot de passe, à la révocation ou par "
+        "l'opérateur. Après 5 échecs le compte se verrouille."
+    ),
 )
 async def valider_session(
     defi_id: IdChemin, corps: CodeSaisi, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -271,10 +293,12 @@ async def valider_session(
 
 @public.post(
     "/deconnexion",
+    summary=("Se déconnecter"),
     status_code=204,
     response_class=Response,
     responses=error_responses(Authentification),
     openapi_extra={"security": [{"sessionDeclarant": []}]},
+    description=("Met fin tout de suite à la session envoyée en `Authorization: Bearer`."),
 )
 async def fermer_session(
     session: SessionDep, now: NowDep, authorization: EnteteAutorisation = None

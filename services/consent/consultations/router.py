@@ -32,8 +32,16 @@ def lots_of(runtime: ServiceRuntime, request: Request) -> Lots:
 
 @router.post(
     "/consultations",
+    summary=("Consulter le registre : un consentement à cet instant ?"),
     response_model=ConsentementOui | ConsentementNon,
     responses=error_responses(Authentification, Interdit, Unprocessable, ServiceIndisponible),
+    description=(
+        "Dit si la personne (identité comparée normalisée) a consenti à la signification électronique "
+        "pour cette nature d'acte, à l'instant `a` (maintenant par défaut) : `consentement: true` avec "
+        "`declaration_id`, ou `false` avec le `motif`. Ne renvoie jamais d'adresse, de coordonnées ni de "
+        "pièce. Chaque consultation est journalisée avec l'office et la `reference_dossier` (CPC 748-2 : "
+        "le consentement préalable et exprès est la condition de la signification électronique)."
+    ),
 )
 async def consulter(
     demande: ConsultationDemande,

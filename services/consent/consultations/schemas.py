@@ -1,4 +1,4 @@
-"""Consultation bodies: exactly the contract's minimal answer (API.md §Commissaire)."""
+"""Consultation bodies: exactly the contract's minimal answer (docs/fr/contrat.md, commissaire)."""
 
 from __future__ import annotations
 

@@ -109,9 +109,17 @@ async def _charger(
 
 @router.post(
     "",
+    summary=("Créer une déclaration de consentement"),
     status_code=201,
     response_model=DeclarationCreee,
     responses=error_responses(Unprocessable, MentionsPerimees, IdempotenceConflit),
+    description=(
+        "Enregistre la déclaration de consentement à la signification électronique (CPC 748-2) : "
+        "identité, coordonnées, natures d'actes, période, mentions affichées, consentement exprès. Rend "
+        "une fois le `jeton_gestion` qui prouve ensuite la détention ; envoie un code à l'adresse "
+        "électronique déclarée. Elle ne vaut consentement qu'une fois confirmée, soumise et vérifiée par "
+        "l'opérateur. `Idempotency-Key` : un renvoi rend la même déclaration."
+    ),
 )
 async def creer(
     request: Request,
@@ -140,8 +148,14 @@ async def creer(
 
 @router.post(
     "/{declaration_id}/confirmation",
+    summary=("Confirmer l'adresse électronique (code reçu)"),
     response_model=Confirmee,
     responses=error_responses(CodeInvalide, JetonGestionInvalide, EtatIncompatible),
+    description=(
+        "Le code envoyé à l'adresse déclarée prouve qu'elle appartient au déclarant : c'est là que "
+        "partiront les avis de mise à disposition. 5 essais au plus (422 `code-invalide`, le compteur est"
+        " conservé)."
+    ),
 )
 async def confirmer(
     declaration_id: IdChemin,
@@ -160,9 +174,14 @@ async def confirmer(
 
 @router.post(
     "/{declaration_id}/confirmation/renvoi",
+    summary=("Recevoir un nouveau code de confirmation"),
     status_code=202,
     response_model=CodeRenvoye,
     responses=error_responses(TropDeRequetes, JetonGestionInvalide, EtatIncompatible),
+    description=(
+        "Envoie un nouveau code à l'adresse déclarée (l'ancien cesse de valoir) ; un par minute, cinq au "
+        "plus (429 `trop-de-requetes`)."
+    ),
 )
 async def renvoyer_code(
     declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -174,9 +193,15 @@ async def renvoyer_code(
 
 @router.post(
     "/{declaration_id}/pieces",
+    summary=("Déposer une pièce justificative"),
     status_code=201,
     response_model=PieceLue,
     responses=error_responses(TropVolumineux, TypeNonSupporte, Unprocessable, JetonGestionInvalide),
+    description=(
+        "Pièce d'identité ou de domicile (PDF, JPEG ou PNG, 5 Mo au plus), chiffrée au repos ; "
+        "l'opérateur la vérifie avant d'activer la déclaration. `type` : un code de `types_pieces` (`GET "
+        "/consent/v1/mentions`)."
+    ),
 )
 async def deposer_piece(
     declaration_id: IdChemin,
@@ -194,8 +219,14 @@ async def deposer_piece(
 
 @router.post(
     "/{declaration_id}/soumission",
+    summary=("Soumettre la déclaration à vérification"),
     response_model=Soumise,
     responses=error_responses(DeclarationIncomplete, EtatIncompatible, JetonGestionInvalide),
+    description=(
+        "Clôt la déclaration (adresse confirmée, pièces déposées) et la transmet à l'opérateur du "
+        "registre ; rend le récépissé scellé (numéro d'enregistrement, instant, JWS). Elle prend effet "
+        "(`active`) quand l'opérateur l'accepte."
+    ),
 )
 async def soumettre(
     declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -211,8 +242,13 @@ async def soumettre(
 
 @router.get(
     "/{declaration_id}",
+    summary=("Lire sa déclaration"),
     response_model=DeclarationLue,
     responses=error_responses(JetonGestionInvalide),
+    description=(
+        "La vue du déclarant : statut, identité, coordonnées, natures, période, versions et pièces "
+        "(métadonnées). Sans effet."
+    ),
 )
 async def lire(
     declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -223,8 +259,15 @@ async def lire(
 
 @router.post(
     "/{declaration_id}/revocation",
+    summary=("Révoquer le consentement"),
     response_model=Revoquee,
     responses=error_responses(DejaRevoquee, EtatIncompatible, JetonGestionInvalide),
+    description=(
+        "Révoque la déclaration à l'instant de la requête : tout envoi postérieur est refusé "
+        "(`consentement-absent`, motif `revoque`), y compris un envoi déjà programmé. Les significations "
+        "faites avant restent valables. La déclaration est détruite cinq ans après (seule une empreinte "
+        "reste au journal)."
+    ),
 )
 async def revoquer(
     declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
@@ -236,12 +279,18 @@ async def revoquer(
 
 @router.post(
     "/{declaration_id}/versions",
+    summary=("Changer ses coordonnées"),
     status_code=201,
     response_model=VersionLue,
     responses={
         202: {"model": ContactEnAttenteLu, "description": "Nouvelle adresse : code envoyé, rien n'a changé"},
         **error_responses(EtatIncompatible, JetonGestionInvalide),
     },
+    description=(
+        "Même adresse électronique (mobile seul) : la nouvelle version, 201. Nouvelle adresse : 202, "
+        "un code part vers elle et rien ne change tant qu'il ne revient pas (`POST "
+        ".../versions/confirmation`) ; les avis continuent d'aller à l'adresse déclarée."
+    ),
 )
 async def changer_contact(
     declaration_id: IdChemin,
@@ -264,9 +313,14 @@ async def changer_contact(
 
 @router.post(
     "/{declaration_id}/versions/confirmation",
+    summary=("Confirmer la nouvelle adresse électronique"),
     status_code=201,
     response_model=VersionLue,
     responses=error_responses(CodeInvalide, EtatIncompatible, JetonGestionInvalide),
+    description=(
+        "Le code envoyé à la nouvelle adresse : le changement en attente devient la nouvelle version de "
+        "la déclaration, et les avis partent désormais vers cette adresse."
+    ),
 )
 async def confirmer_contact(
     declaration_id: IdChemin,

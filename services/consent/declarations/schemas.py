@@ -1,11 +1,11 @@
-"""Request and response bodies of the declarant's API (API.md §consent, Declarant)."""
+"""Request and response bodies of the declarant's API (docs/fr/contrat.md, « Le déclarant »)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, WithJsonSchema, field_validator
 
 from services.consent.identite import siren_valide
 from services.consent.mentions.textes import CODES_NATURES, TOUTES_NATURES
@@ -181,12 +181,31 @@ class VersionLue(BaseModel):
     engagement: str
 
 
+#: The stored identity and contact are the declaration's own bodies, as declared (documented by the
+#: request schemas; read back as stored, never re-validated).
+PERSONNE_LUE = WithJsonSchema(
+    {
+        "oneOf": [
+            {"$ref": "#/components/schemas/PersonnePhysique"},
+            {"$ref": "#/components/schemas/PersonneMorale"},
+        ],
+        "description": "L'identité déclarée (selon `type`).",
+    }
+)
+CONTACT_LU = WithJsonSchema(
+    {"allOf": [{"$ref": "#/components/schemas/Contact"}], "description": "Les coordonnées déclarées."}
+)
+
+
 class DeclarationLue(BaseModel):
     id: str
     numero: str
-    statut: str
-    personne: dict[str, object]
-    contact: dict[str, object]
+    statut: str = Field(
+        description="`en_attente_confirmation`, `en_attente_verification`, `active`, `rejetee`, `revoquee`, "
+        "`expiree`."
+    )
+    personne: Annotated[dict[str, object], PERSONNE_LUE]
+    contact: Annotated[dict[str, object], CONTACT_LU]
     natures: list[str]
     debut: date
     fin: date | None

@@ -1,4 +1,4 @@
-"""`/journal/...`: the public, personal-data-free view of the registry log (API.md §Log)."""
+"""`/journal/...`: the public, personal-data-free view of the registry log (docs/fr/contrat.md, journal)."""
 
 from __future__ import annotations
 

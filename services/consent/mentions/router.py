@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from services.consent.mentions.schemas import Mentions, MentionsVersion
 from services.consent.mentions.textes import document, version_affichee
 from shared.bornes import IdChemin
 from shared.errors import Introuvable, error_responses
@@ -13,7 +14,17 @@ from shared.errors import Introuvable, error_responses
 router = APIRouter(prefix="/consent/v1", tags=["déclarant"])
 
 
-@router.get("/mentions", summary="Mentions légales, catalogue des natures et des pièces")
+@router.get(
+    "/mentions",
+    summary=("Mentions légales, catalogue des natures et des pièces"),
+    response_model=Mentions,
+    description=(
+        "Les textes légaux que le formulaire de déclaration doit afficher en entier (CPC 653, 662-1, 663,"
+        " 664, 664-1 et la notice d'information), leur `version` et leur `sha256` à recopier dans la "
+        "déclaration (preuve de ce qui a été affiché), le catalogue des `natures` d'actes et des "
+        "`types_pieces` justificatives. Public et sans effet."
+    ),
+)
 async def mentions() -> dict[str, Any]:
     return document()
 
@@ -28,6 +39,7 @@ async def mentions() -> dict[str, Any]:
         "actuelle. 404 `introuvable` pour une version qui n'a jamais existé."
     ),
     responses=error_responses(Introuvable),
+    response_model=MentionsVersion,
 )
 async def mentions_version(version: IdChemin) -> dict[str, Any]:
     texte = version_affichee(version)

@@ -71,7 +71,16 @@ def _lire_curseur(curseur: str) -> tuple[datetime, str]:
         raise Unprocessable("Curseur invalide.") from exc
 
 
-@router.get("/declarations", response_model=Page, responses=error_responses(Authentification, Interdit))
+@router.get(
+    "/declarations",
+    summary=("File des déclarations à vérifier"),
+    response_model=Page,
+    responses=error_responses(Authentification, Interdit),
+    description=(
+        "Les déclarations par statut (`en_attente_verification` par défaut), paginées, pour l'opérateur "
+        "du registre. Sans effet."
+    ),
+)
 async def file(
     operateur: CurrentOperateur,
     session: SessionDep,
@@ -96,8 +105,13 @@ async def file(
 
 @router.get(
     "/declarations/{declaration_id}",
+    summary=("Une déclaration, pour vérification"),
     response_model=DeclarationLue,
     responses=error_responses(Authentification, Interdit, Introuvable),
+    description=(
+        "La déclaration entière avec ses pièces (métadonnées) ; la lecture est journalisée au nom de "
+        "l'opérateur."
+    ),
 )
 async def detail(
     declaration_id: IdChemin,
@@ -115,11 +129,13 @@ async def detail(
 
 @router.get(
     "/declarations/{declaration_id}/pieces/{piece_id}",
+    summary=("Une pièce justificative"),
     response_class=Response,
     responses={
         **fichier("application/pdf", "image/jpeg", "image/png", description="La pièce, telle que déposée"),
         **error_responses(Authentification, Interdit, Introuvable),
     },
+    description="Les octets de la pièce, déchiffrés ; la lecture est journalisée au nom de l'opérateur.",
 )
 async def piece(
     declaration_id: IdChemin,
@@ -147,8 +163,14 @@ async def piece(
 
 @router.post(
     "/declarations/{declaration_id}/decision",
+    summary=("Accepter ou rejeter une déclaration"),
     response_model=Decidee,
     responses=error_responses(Authentification, Interdit, Introuvable, EtatIncompatible),
+    description=(
+        "`acceptee` : la déclaration devient `active` et vaut consentement dès cet instant pour ses "
+        "natures et sa période ; `rejetee` (avec un `motif`) : elle ne vaudra jamais. Décision "
+        "journalisée, le déclarant est prévenu."
+    ),
 )
 async def decider(
     declaration_id: IdChemin,
@@ -194,8 +216,13 @@ class SessionsTerminees(BaseModel):
 
 @router.post(
     "/declarations/{declaration_id}/sessions/fin",
+    summary=("Terminer les sessions du déclarant"),
     response_model=SessionsTerminees,
     responses=error_responses(Authentification, Interdit, Introuvable),
+    description=(
+        "Met fin tout de suite à toutes les sessions ouvertes sur cette déclaration (espace personnel et "
+        "API), par exemple sur signalement d'une compromission. Journalisé."
+    ),
 )
 async def terminer_sessions(
     declaration_id: IdChemin,

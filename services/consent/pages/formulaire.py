@@ -76,13 +76,16 @@ _MESSAGES: dict[str, str] = {
 }
 # The API's field names where the form's differ (representant.nom → rep_nom).
 _DEPUIS_API = {("representant", "nom"): "rep_nom", ("representant", "prenoms"): "rep_prenoms"}
+# The commune's name and the country are the platform's (derived from the commune chosen).
+_DERIVES = {"commune": "commune_insee", "pays": "commune_insee"}
 
 
 def _champ(loc: tuple[int | str, ...]) -> str:
     parties = [str(p) for p in loc if str(p) not in ("physique", "morale", "domicile", "siege")]
     if len(parties) >= 2 and (parties[-2], parties[-1]) in _DEPUIS_API:
         return _DEPUIS_API[(parties[-2], parties[-1])]
-    return parties[-1] if parties else ""
+    champ = parties[-1] if parties else ""
+    return _DERIVES.get(champ, champ)
 
 
 def erreurs_par_champ(exc: ValidationError) -> tuple[dict[str, str], list[str]]:

@@ -38,6 +38,7 @@ from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES, TOUTES_NATURES
+from shared.pages import taille_lisible
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
 _env = Environment(
@@ -69,6 +70,8 @@ def _instant_fr(instant: datetime | None, fuseau: str) -> str:
 _env.filters["natures_fr"] = _natures_fr
 _env.filters["date_fr"] = _date_fr
 _env.filters["instant_fr"] = _instant_fr
+_env.filters["taille_fr"] = taille_lisible
+_env.filters["jour_fr"] = lambda iso: _date_fr(date.fromisoformat(str(iso))) if iso else ""
 Csrf = Annotated[str, Form(max_length=100)]
 STATUTS = {
     "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
@@ -174,8 +177,11 @@ def _formulaire(
 def _commune_choisie(champs: dict[str, Any]) -> dict[str, str]:
     """Postal code, then the commune chosen among that code's (or its only one): the INSEE code and
     the commune's name are the platform's, never typed. Returns the errors beside those fields."""
-    code = normaliser_code_postal(str(champs.get("code_postal", "")))
+    saisi = str(champs.get("code_postal", "")).strip()
+    code = normaliser_code_postal(saisi)
     communes = communes_du_code_postal(code) if code else ()
+    if not saisi:
+        return {"code_postal": "Code postal : à renseigner."}
     if not communes:
         return {
             "code_postal": "Code postal inconnu : indiquez les 5 chiffres du code postal de votre domicile."
@@ -226,6 +232,8 @@ async def declarer(
         corps = DeclarationCreate.model_validate(corps_declaration(champs))
     except ValidationError as exc:
         par_champ, generales = erreurs_par_champ(exc)
+        if "code_postal" in erreurs:  # no commune to choose before a known postal code
+            par_champ.pop("commune_insee", None)
         return _formulaire(p, champs, {**par_champ, **erreurs}, generales, 422)
     if erreurs:
         return _formulaire(p, champs, erreurs, status_code=422)
@@ -370,6 +378,7 @@ async def _espace(
         statuts=STATUTS,
         attente=attente,
         fuseau=fuseau,
+        libelles_pieces={c: lib for c, lib, _ in TYPES_PIECES},
         **extra,
     )
 

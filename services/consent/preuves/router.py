@@ -33,11 +33,17 @@ class DemandePreuves(BaseModel):
 
 @router.post(
     "/preuves",
+    summary=("Lot de preuves du registre pour une déclaration"),
     response_class=Response,
     responses={
         **fichier("application/zip", description="Lot de preuves « registre » (ZIP)"),
         **error_responses(Authentification, Interdit, Introuvable, Unprocessable),
     },
+    description=(
+        "Le lot de preuves « registre » (ZIP) d'une déclaration pour une procédure : déclaration "
+        "scellée, récépissé, historique, feuilles du journal avec leurs preuves d'inclusion et le "
+        "checkpoint signé, vérifiable hors ligne (`signif verify`). Journalisé."
+    ),
 )
 async def preuves(
     corps: DemandePreuves, autorite: CurrentAutorite, session: SessionDep, registre: RegistreDep, now: NowDep

@@ -37,7 +37,17 @@ def _lu(abonnement: Abonnement) -> AbonnementLu:
 
 
 @router.post(
-    "", status_code=201, response_model=AbonnementAvecSecret, responses=error_responses(UrlWebhookRefusee)
+    "",
+    summary=("S'abonner aux événements (webhook ou courriel)"),
+    status_code=201,
+    response_model=AbonnementAvecSecret,
+    responses=error_responses(UrlWebhookRefusee),
+    description=(
+        "Enregistre un point de réception de l'office (`https://...`, une adresse publique ; ou "
+        "`mailto:`) pour les `types` donnés. Rend une seule fois le `secret` `whsec_...` qui signe les "
+        "webhooks (v1) : conservez-le. Les événements de l'office y seront livrés, au moins une fois, "
+        "signés (docs/fr/webhooks.md)."
+    ),
 )
 async def creer_abonnement(
     corps: AbonnementCree, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
@@ -55,7 +65,12 @@ async def creer_abonnement(
     return AbonnementAvecSecret(**_lu(abonnement).model_dump(), secret=secret)
 
 
-@router.get("", response_model=PageAbonnements)
+@router.get(
+    "",
+    summary=("Les abonnements de l'office"),
+    response_model=PageAbonnements,
+    description=("Les abonnements de l'office (sans leur secret), paginés. Sans effet."),
+)
 async def lister_abonnements(
     commissaire: CurrentCommissaire, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
 ) -> PageAbonnements:
@@ -66,7 +81,16 @@ async def lister_abonnements(
     return PageAbonnements(elements=[_lu(a) for a in rows], suivant=suivant)
 
 
-@router.delete("/{abonnement_id}", status_code=204, responses=error_responses(Introuvable))
+@router.delete(
+    "/{abonnement_id}",
+    summary=("Supprimer un abonnement"),
+    status_code=204,
+    responses=error_responses(Introuvable),
+    description=(
+        "Plus aucune livraison vers ce point de réception à partir de maintenant ; les tentatives en "
+        "attente sont abandonnées."
+    ),
+)
 async def supprimer_abonnement(
     abonnement_id: IdChemin, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
 ) -> Response:

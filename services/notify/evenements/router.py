@@ -19,7 +19,17 @@ router = APIRouter(prefix="/notify/v1/evenements", tags=["événements"])
 
 
 @router.post(
-    "", status_code=201, response_model=EvenementAccepte, responses=error_responses(EvenementDivergent)
+    "",
+    summary=("Recevoir un événement d'un service (interne)"),
+    status_code=201,
+    response_model=EvenementAccepte,
+    responses=error_responses(EvenementDivergent),
+    description=(
+        "Réception des événements que les autres services publient (relais de leur boîte d'envoi) : "
+        "enregistré une fois (201 ; 200 `deja_recu` si rejoué à l'identique, 409 `idempotence-conflit` "
+        "avec un autre contenu), puis livré aux abonnements de l'office concerné. Réservé aux services de"
+        " la plateforme."
+    ),
 )
 async def recevoir_evenement(
     corps: EvenementRecu, _service: CurrentService, session: SessionDep, notify: NotifyDep, response: Response
@@ -30,7 +40,16 @@ async def recevoir_evenement(
     return EvenementAccepte(id=evenement.id, recu_le=evenement.recu_le, deja_recu=deja)
 
 
-@router.get("", response_model=PageEvenements)
+@router.get(
+    "",
+    summary=("Le flux des événements de l'office"),
+    response_model=PageEvenements,
+    description=(
+        "Les événements de l'office dans l'ordre, depuis le curseur `apres` (repli quand les webhooks "
+        "échouent : mêmes événements, même `id`) ; reprenez au `curseur` du dernier traité. Les `donnees`"
+        " de chaque type sont décrites dans les `webhooks` de ce document. Sans effet."
+    ),
+)
 async def flux_evenements(
     commissaire: CurrentCommissaire, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
 ) -> PageEvenements:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from services.notify.webhooks import SCHEMA_DONNEES
+
+_DONNEES_RECUES: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": (
+        "Les données de l'événement, gardées telles quelles (un type que notify ne connaît pas encore est "
+        "accepté) ; celles des types connus sont décrites dans les `webhooks` de ce document."
+    ),
+}
 
 
 class EvenementRecu(BaseModel):
@@ -18,7 +29,7 @@ class EvenementRecu(BaseModel):
     type: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=64)
     source: str = Field(max_length=32, pattern=r"^[a-z0-9_-]{1,32}$")
     cree_le: AwareDatetime
-    donnees: dict[str, Any]
+    donnees: Annotated[dict[str, Any], WithJsonSchema(_DONNEES_RECUES)]
 
 
 class EvenementAccepte(BaseModel):
@@ -31,7 +42,7 @@ class EvenementLu(BaseModel):
     id: str
     type: str
     cree_le: datetime
-    donnees: dict[str, Any]
+    donnees: Annotated[dict[str, Any], WithJsonSchema(SCHEMA_DONNEES)]
     curseur: str
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.notify.dependencies import NotifyDep
 from services.notify.livraisons import service
@@ -17,6 +17,7 @@ from shared.bornes import IdChemin
 from shared.crypto.jws import jwks
 from shared.db import SessionDep
 from shared.errors import Conflit, Introuvable, error_responses
+from shared.schemas import Jwks
 
 router = APIRouter(prefix="/notify/v1/livraisons", tags=["webhooks"])
 
@@ -59,7 +60,15 @@ class RelivraisonPlanifiee(BaseModel):
     planifiee_le: datetime
 
 
-@router.get("", response_model=PageLivraisons)
+@router.get(
+    "",
+    summary=("Les livraisons de webhooks et leur issue"),
+    response_model=PageLivraisons,
+    description=(
+        "Les tentatives de livraison aux abonnements de l'office (statut, code HTTP reçu, durée, "
+        "prochaine tentative), filtrées par `statut`, paginées. Sans effet."
+    ),
+)
 async def lister_livraisons(
     commissaire: CurrentCommissaire,
     session: SessionDep,
@@ -91,9 +100,14 @@ async def lister_livraisons(
 
 @router.post(
     "/{livraison_id}/relivraison",
+    summary=("Relivrer un événement maintenant"),
     status_code=202,
     response_model=RelivraisonPlanifiee,
     responses=error_responses(Introuvable, Conflit),
+    description=(
+        "Programme une nouvelle livraison immédiate de cet événement à cet abonnement (par exemple après "
+        "avoir réparé son récepteur) ; même `webhook-id`, dédoublonnez dessus."
+    ),
 )
 async def relivrer(
     livraison_id: IdChemin, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
@@ -110,16 +124,32 @@ cle_router = APIRouter(prefix="/notify/v1/.well-known", tags=["webhooks"])
 
 class CleWebhooks(BaseModel):
     algorithme: Literal["ed25519"]
-    cle_publique: str
-    jwks: dict[str, list[dict[str, str]]]
+    cle_publique: str = Field(description="`whpk_` suivi de la clé Ed25519 brute en base64.")
+    jwks: Jwks
 
 
-@cle_router.get("/webhooks-key", response_model=CleWebhooks, summary="Clé publique des signatures v1a")
+@cle_router.get(
+    "/webhooks-key",
+    response_model=CleWebhooks,
+    summary=("Clé publique des signatures v1a"),
+    description=(
+        "La clé publique Ed25519 de la plateforme (`whpk_...` et JWKS) qui vérifie la signature `v1a` des"
+        " webhooks : elle prouve que l'événement vient de la plateforme, et non de quiconque connaîtrait "
+        "le secret de l'abonnement. Publique."
+    ),
+)
 async def cle_webhooks(notify: NotifyDep) -> CleWebhooks:
     public = notify.webhook_key.public_key()
-    return CleWebhooks(algorithme="ed25519", cle_publique=public_key_text(public), jwks=jwks([public]))
+    return CleWebhooks(
+        algorithme="ed25519", cle_publique=public_key_text(public), jwks=Jwks.model_validate(jwks([public]))
+    )
 
 
-@cle_router.get("/jwks.json", summary="Clé publique des signatures v1a (JWKS)")
+@cle_router.get(
+    "/jwks.json",
+    summary=("Clé publique des signatures v1a (JWKS)"),
+    response_model=Jwks,
+    description=("La même clé publique des signatures `v1a`, en JWKS. Publique."),
+)
 async def jwks_webhooks(notify: NotifyDep) -> dict[str, list[dict[str, str]]]:
     return jwks([notify.webhook_key.public_key()])

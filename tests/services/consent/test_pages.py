@@ -87,6 +87,18 @@ async def test_the_whole_journey_through_the_pages(consent: Consent) -> None:
     )
     space = await client.get(f"/consent/espace/{declaration_id}")
     assert "en cours de vérification" in space.text
+    # All her data: identity, domicile, the proofs she submitted, the history.
+    for donnee in (
+        "Dupont-Lefèvre",
+        "Élise Marie",
+        "14 juillet 1984",
+        "Lyon",
+        "12 rue des Lilas",
+        "75011 Paris",
+    ):
+        assert donnee in space.text, donnee
+    assert space.text.count("déposée le lundi 2 mars 2026") == 2
+    assert "Envoyée pour vérification le lundi 2 mars 2026" in space.text
     changed = await formulaire(
         client, f"/consent/espace/{declaration_id}/contact", data={"email": "neuve@example.org"}
     )

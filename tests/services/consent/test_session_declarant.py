@@ -1,4 +1,4 @@
-"""The declarant's own session (API.md: "or, once the account exists, a destinataire session"):
+"""The declarant's own session (docs/fr/contrat.md: « ou une session de son espace personnel »):
 password, then the e-mailed code, then `Authorization: Bearer` instead of `X-Jeton-Gestion`."""
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import select
 
 from services.coffre.models import Acte, ActeEvenement
-from services.coffre.retrait.espace import taille_lisible
 from shared.http import STRICT_CSP
+from shared.pages import taille_lisible
 from tests.services.coffre.conftest import metadonnees
 from tests.services.coffre.preuves.texte_pdf import texte_pdf
 from tests.services.coffre.retrait.outils import (
@@ -99,6 +99,13 @@ async def test_l_adresse_imprimee_sur_la_lettre_simple_mene_a_l_espace(
         espace = await connecter_espace(b, PERSONNE_PARIS)
         assert "Non consulté" in espace.text
         assert (await _acte(b, acte_id)).pris_connaissance_le is None  # signing in and GETs never count
+        assert "Signification à domicile" in espace.text
+        certificat = await b.client.post(
+            f"{ESPACE}/certificat", data={"csrf": csrf(espace.text), "acte_id": acte_id}
+        )
+        assert certificat.status_code == 200
+        assert certificat.content.startswith(b"%PDF")
+        assert (await _acte(b, acte_id)).pris_connaissance_le is None  # a document is not the acte
         r = await b.client.post(f"{ESPACE}/acte", data={"csrf": csrf(espace.text), "acte_id": acte_id})
         assert r.status_code == 200
         assert r.content == pdf_signe
@@ -173,6 +180,13 @@ async def test_espace_actes_annexes_avis_et_declarations(
         assert avis.status_code == 200
         assert avis.content.startswith(b"%PDF")
         assert (await _acte(b, acte_id)).avis_reception_jws == lu.avis_reception_jws  # no new avis
+        # The same issued document as the office's (issued once, same bytes).
+        bureau = await b.client.get(
+            f"/coffre/v1/actes/{acte_id}/avis-de-reception",
+            headers={**b.t.jeton(), "Accept": "application/pdf"},
+        )
+        assert bureau.content == avis.content
+        assert "certificat" not in apres.text  # the mode is fixed at the end of the day
 
         # Sign-out: the old cookie opens nothing.
         sortie = await b.client.post(f"{ESPACE}/deconnexion", data={"csrf": csrf(apres.text)})
