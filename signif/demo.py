@@ -7,7 +7,10 @@ deposits it; the avis de mise à disposition arrives by e-mail with the retrieva
 destinataire signs in (password + e-mailed code) and downloads the acte; the office sees the events.
 When the deployment has the test clock (`/_test/horloge`, development and test only) the demo moves
 it past local midnight so the mode is fixed, else it says that this step is skipped. Evidence bundles
-are downloaded and verified offline when the coffre serves them.
+are downloaded and verified offline when the coffre serves them. With the test clock, a second acte is
+left unread until the end of the day: signification à domicile, the lettre simple, and the
+destinataire follows the address the lettre prints to her space (`/coffre/retrait`, no link), signs
+in there and downloads the acte.
 
 Development tool only: tokens are minted with the deployment's development issuer key under
 `<var>/keys/`, so the demo must run on the machine holding the deployment's `var/` directory.
@@ -152,6 +155,7 @@ class Demo:
         self.retirer(acte_id, signe)
         self.minuit(acte_id)
         self.preuves(acte_id)
+        self.domicile(declaration_id)
         self.dire(f"\nDémo terminée. Fichiers produits : {self.dossier}")
         return acte_id
 
@@ -291,13 +295,8 @@ class Demo:
         ]
         self.dire(f"   événements (flux {self.url}/notify/v1/evenements) : {', '.join(types) or 'aucun'}")
 
-    def minuit(self, acte_id: str) -> None:
-        self.etape("Fin du jour légal : le mode de signification est fixé")
-        if not self.horloge:
-            self.dire(
-                "   étape omise : pas d'horloge de test ; le mode sera fixé à minuit (heure du destinataire)"
-            )
-            return
+    def _apres_minuit(self, acte_id: str) -> None:
+        """Move the test clock 5 minutes past the destinataire's next local midnight, run the jobs."""
         acte = self.appel("GET", f"/coffre/v1/actes/{acte_id}", headers=self.commissaire("coffre")).json()
         fuseau = ZoneInfo(acte.get("fuseau") or "Europe/Paris")
         maintenant = datetime.fromisoformat(self.appel("GET", "/_test/horloge").json()["maintenant"])
@@ -308,6 +307,15 @@ class Demo:
         self.appel("POST", "/_test/horloge", json={"maintenant": apres.isoformat()})
         self.dire(f"   horloge de test avancée au {apres.isoformat()}")
         self.taches()
+
+    def minuit(self, acte_id: str) -> None:
+        self.etape("Fin du jour légal : le mode de signification est fixé")
+        if not self.horloge:
+            self.dire(
+                "   étape omise : pas d'horloge de test ; le mode sera fixé à minuit (heure du destinataire)"
+            )
+            return
+        self._apres_minuit(acte_id)
         acte = self.appel("GET", f"/coffre/v1/actes/{acte_id}", headers=self.commissaire("coffre")).json()
         self.dire(f"   mode : {acte['mode']}")
         certificat = self.http.get(
@@ -329,6 +337,85 @@ class Demo:
         if not rapport.ok:
             raise DemoEchouee("le lot de preuves ne se vérifie pas")
         self.dire(f"   vérifiez-le vous-même : signif verify {chemin}")
+
+    def domicile(self, declaration_id: str) -> None:
+        self.etape("Un second acte, que le destinataire ne consulte pas le jour même")
+        if not self.horloge:
+            self.dire("   étape omise : pas d'horloge de test pour passer la fin du jour légal")
+            return
+        from shared.testing.pdfs import acte_pdfa
+        from shared.testing.texte_pdf import texte_pdf
+        from signif.pdfa import signer_en_pdfa
+
+        brut = self.fichier("acte-2.pdf", acte_pdfa(titre="Commandement de payer (démonstration)"))
+        signer_en_pdfa(brut, self.dossier / "acte-2-signe.pdf", self.var)
+        signe = (self.dossier / "acte-2-signe.pdf").read_bytes()
+        meta = {
+            "reference_dossier": "DEMO-2026-0002",
+            "nature": "commandement_payer",
+            "requerant": {"nom": "SCI Les Tilleuls"},
+            "destinataire": {"declaration_id": declaration_id},
+        }
+        fichiers = [
+            ("metadonnees", (None, json.dumps(meta).encode(), "application/json")),
+            ("document", ("acte-2.pdf", signe, "application/pdf")),
+        ]
+        acte = self.appel(
+            "POST", "/coffre/v1/actes", 201, files=fichiers, headers=self.commissaire("coffre")
+        ).json()
+        if acte.get("envoye_le") is None and acte.get("envoi_prevu_le"):
+            self.appel("POST", "/_test/horloge", json={"maintenant": acte["envoi_prevu_le"]})
+        self.taches()
+        acte_id = str(acte["id"])
+        self.dire(f"   acte {acte_id} envoyé ; le destinataire ne l'ouvre pas")
+
+        self.etape("Fin du jour légal sans consultation : signification à domicile et lettre simple")
+        self._apres_minuit(acte_id)
+        acte = self.appel("GET", f"/coffre/v1/actes/{acte_id}", headers=self.commissaire("coffre")).json()
+        self.dire(f"   mode : {acte['mode']}")
+        if acte["mode"] != "a_domicile":
+            raise DemoEchouee(f"mode attendu : a_domicile, obtenu : {acte['mode']}")
+        lettre = self.appel(
+            "GET", f"/coffre/v1/actes/{acte_id}/lettre-simple", headers=self.commissaire("coffre")
+        )
+        self.fichier("lettre-simple.pdf", lettre.content)
+        imprimee = re.search(r"https?://\S+/coffre/retrait/?(?=\s)", texte_pdf(lettre.content))
+        if imprimee is None:
+            raise DemoEchouee("la lettre simple n'imprime pas l'adresse de l'espace destinataire")
+        adresse = imprimee.group(0).rstrip("/")
+        self.dire(f"   lettre simple : {self.dossier / 'lettre-simple.pdf'}")
+        self.dire(f"   adresse imprimée sur la lettre : {adresse}")
+
+        self.etape("Le destinataire suit l'adresse de la lettre : son espace, sans lien, puis l'acte")
+        cookies: dict[str, str] = {}
+
+        def envoyer(action: str, champs: dict[str, str]) -> httpx.Response:
+            entetes = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            page = self.http.get(adresse, headers=entetes)
+            _garder(page, cookies)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            if page.status_code != 200 or csrf is None:
+                raise DemoEchouee(f"l'adresse imprimée ne mène pas à l'espace ({page.status_code})")
+            entetes = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            reponse = self.http.post(
+                f"{adresse}/{action}", data={"csrf": csrf.group(1), **champs}, headers=entetes
+            )
+            _garder(reponse, cookies)
+            if reponse.status_code == 303 and "erreur=" in reponse.headers.get("location", ""):
+                raise DemoEchouee(f"espace refusé : {reponse.headers['location'].split('erreur=')[1]}")
+            return reponse
+
+        envoyer("connexion", {"email": self.email, "mot_de_passe": MOT_DE_PASSE})
+        envoyer("code", {"code": self.code("connexion")})
+        espace = self.http.get(adresse, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        if acte_id not in espace.text:
+            raise DemoEchouee("l'acte n'apparaît pas dans l'espace destinataire")
+        self.dire(f"   espace destinataire : {adresse} (ses actes, leurs annexes, ses déclarations)")
+        pdf = envoyer("acte", {"acte_id": acte_id})
+        if pdf.status_code != 200 or pdf.content != signe:
+            raise DemoEchouee(f"téléchargement depuis l'espace : {pdf.status_code}")
+        self.fichier("acte-2-telecharge.pdf", pdf.content)
+        self.dire(f"   acte téléchargé depuis l'espace, SHA-256 {hashlib.sha256(pdf.content).hexdigest()}")
 
 
 def _garder(reponse: httpx.Response, cookies: dict[str, str]) -> None:

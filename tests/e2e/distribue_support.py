@@ -130,7 +130,12 @@ class RoutageServices(httpx.AsyncBaseTransport):
 
 @asynccontextmanager
 async def distribue(
-    racine: Path, *, maintenant: datetime, smtp: SmtpServer, s3: S3Server
+    racine: Path,
+    *,
+    maintenant: datetime,
+    smtp: SmtpServer,
+    s3: S3Server,
+    env_extra: dict[str, str] | None = None,
 ) -> AsyncIterator[Distribue]:
     bucket = s3.new_bucket_name("signif-e2e")
     # The bucket exists before the services start (compose's minio-init), with Object Lock.
@@ -158,6 +163,7 @@ async def distribue(
         }
         env |= {f"SIGNIF_{s.upper()}_URL": bases[s] for s in SERVICES}
         env |= {f"{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES}
+        env |= env_extra or {}
         dist = Distribue(racine, env, bases, urls)
         await dist.deploiement.signif("migrate", *SERVICES)
         # All at once (development keys are created under a file lock); the workers need no

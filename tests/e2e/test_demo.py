@@ -30,10 +30,17 @@ async def test_signif_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert "consentement : True" in sortie
     assert f"{dep.base}/coffre/retrait/" in sortie
     assert "mode : a_personne" in sortie
+    # The à domicile path: the lettre simple's printed address leads to the space, without a link.
+    assert "mode : a_domicile" in sortie
+    assert f"adresse imprimée sur la lettre : {dep.base}/coffre/retrait\n" in sortie
+    assert f"espace destinataire : {dep.base}/coffre/retrait " in sortie
     assert "Démo terminée" in sortie
     signe = await asyncio.to_thread((dossier / "acte-signe.pdf").read_bytes)
     assert await asyncio.to_thread((dossier / "acte-telecharge.pdf").read_bytes) == signe
     assert (dossier / "avis-de-reception.pdf").stat().st_size > 0
+    signe_2 = await asyncio.to_thread((dossier / "acte-2-signe.pdf").read_bytes)
+    assert await asyncio.to_thread((dossier / "acte-2-telecharge.pdf").read_bytes) == signe_2
+    assert (dossier / "lettre-simple.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in (dep.var / "mail").glob("*.eml")) != []
 
 

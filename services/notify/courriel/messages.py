@@ -65,6 +65,7 @@ def avis_mise_a_disposition(
         expediteur=expediteur, destinataire=destinataire, objet=objet, maintenant=maintenant
     )
     quand = instant_personne(contenu.envoye_le, contenu.fuseau)
+    espace = contenu.lien.rsplit("/", 1)[0]  # the stable address of her space: …/coffre/retrait
     expiration = (
         f"Ce lien est valable jusqu'au {instant_personne(contenu.expire_le, contenu.fuseau)}."
         if contenu.expire_le
@@ -79,6 +80,8 @@ def avis_mise_a_disposition(
         f"{expiration}\n\n"
         "Ouvrir ce lien ne vaut pas prise de connaissance : seul le téléchargement de l'acte, après "
         "connexion, la constate.\n\n"
+        "Sans ce lien, vos actes restent consultables à tout moment dans votre espace destinataire : "
+        f"{espace}\n\n"
         "Ce message est envoyé automatiquement ; n'y répondez pas.\n"
     )
     e = html.escape
@@ -92,6 +95,8 @@ def avis_mise_a_disposition(
         e(expiration),
         "Ouvrir ce lien ne vaut pas prise de connaissance : seul le téléchargement de l'acte, après "
         "connexion, la constate.",
+        "Sans ce lien, vos actes restent consultables à tout moment dans votre espace destinataire : "
+        f'<a href="{e(espace)}">{e(espace)}</a>',
         "Ce message est envoyé automatiquement ; n'y répondez pas.",
     ]
     message.set_content(texte)
