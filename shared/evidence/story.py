@@ -481,4 +481,10 @@ def _registre(ctx: Context) -> Iterator[tuple[str, str]]:
     missing = sorted(set(contents) - seen)
     if missing:
         raise Failure(fmt.HISTORIQUE, f"feuilles du journal sans entrée : {missing}")
+    if fmt.RECEPISSE in ctx.files:
+        empreinte = sha256_hex(ctx.files[fmt.RECEPISSE].strip())
+        soumises = [i for i, c in contents.items() if c.get("recepisse_sha256") == empreinte]
+        if not soumises:
+            raise Failure(fmt.RECEPISSE, f"aucune feuille du journal ne porte son SHA-256 ({empreinte})")
+        yield fmt.RECEPISSE, f"récépissé tel qu'émis à la soumission (feuille {soumises[0]})"
     yield fmt.HISTORIQUE, f"{len(seen)} entrées, chacune égale à sa feuille du journal"
