@@ -218,6 +218,7 @@ def _timestamps(ctx: Context) -> Iterator[tuple[str, str]]:
         except TimestampVerificationError as exc:
             raise Failure(token, f"jeton invalide pour {objet} : {exc}") from exc
         objets.add(objet)
+        ctx.horodatages[objet] = verified.gen_time
         when = fmt.rfc3339_utc(verified.gen_time)
         yield token, f"horodatage valide de {objet} le {when} par {verified.token.tsa_name}"
     if ctx.type == "acte" and fmt.ACTE not in objets:

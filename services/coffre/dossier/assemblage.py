@@ -49,6 +49,7 @@ from services.coffre.models import (
     ActeEvenement,
     DocumentEmis,
     LettreSimpleEnvoi,
+    RepertoireHorodatage,
 )
 from services.coffre.reception import documents, emission
 from shared import ouvertures
@@ -59,7 +60,7 @@ from shared.errors import ErreurIntegrite
 from shared.evidence import format as fmt
 from shared.evidence.bundle import BundleBuilder, PieceAlteree
 from shared.evidence.engagements import Ouverture, engagements_de
-from shared.evidence.journal import JournalExtract, extract_journal
+from shared.evidence.journal import JournalExtract, checkpoint_of, extract_journal
 from shared.territoire import territoire_de
 from shared.timestamps.client import EmbeddedTimestampClient
 
@@ -316,6 +317,26 @@ async def _remplir(
     return builder
 
 
+async def _ancrer(runtime: ServiceRuntime, coffre: Coffre, note: str, now: datetime) -> bytes:
+    """An RFC 3161 token over the SHA-256 of the checkpoint the bundle's proofs lead to, made now
+    (or the one already made for that very note), kept in `repertoire_horodatages`: a third party
+    dates the log's state, after every event the checkpoint covers."""
+    async with runtime.db.transaction() as session:
+        deja = await session.scalar(
+            select(RepertoireHorodatage.jeton).where(RepertoireHorodatage.checkpoint == note).limit(1)
+        )
+    if deja is not None:
+        return bytes(deja)
+    jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
+    async with runtime.db.transaction() as session:
+        session.add(
+            RepertoireHorodatage(
+                taille=checkpoint_of(note).size, checkpoint=note, jeton=jeton.response, cree_le=now
+            )
+        )
+    return jeton.response
+
+
 def repertoire_temporaire(coffre: Coffre) -> Path:
     """Where bundles are written while they are served (`<var_dir>/tmp`)."""
     return coffre.settings.var_dir / "tmp"
@@ -343,7 +364,9 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
     lecture = await _lire(runtime, coffre, acte_id, acces, now)
     if lecture is None:
         return None
+    ancrage = await _ancrer(runtime, coffre, lecture.journal.latest, now)
     builder = await _remplir(runtime, coffre, lecture, now)
+    builder.add_timestamp("checkpoint", ancrage, objet=fmt.CHECKPOINT_DERNIER)
     fichier = await to_thread.run_sync(_fichier_temporaire, repertoire_temporaire(coffre))
     try:
         await builder.write_to(fichier)
