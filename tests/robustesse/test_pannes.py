@@ -194,7 +194,7 @@ async def test_backends_terminated_mid_transaction_leave_nothing_half_written(tm
                 await admin.close()
 
         tache = asyncio.create_task(couper_sans_cesse())
-        statuts = []
+        statuts: list[int] = []
         try:
             # Until both outcomes were seen (at least 20 requests, at most 150).
             while len(statuts) < 150 and (len(statuts) < 20 or not {201, 503} <= set(statuts)):
