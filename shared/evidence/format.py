@@ -25,6 +25,8 @@ Layout (every path is relative to the root of the ZIP; `?` marks optional pieces
     certificat/certificat.pdf    ? the certificat de signification (sealed PDF), its current version
     documents/<nom>-v<n>.pdf     ? every issued version of the sealed documents (avis-de-reception,
                                     certificat, lettre-simple), byte for byte as served
+    confiance/actes-racines.pem  ? the roots the acte's PAdES signature is checked against (the coffre's)
+    confiance/sceau.pem          ? the platform's seal certificate, then its chain up to its root
     documents/index.json         ? [{"type", "version", "chemin", "sha256", "emis_le", "journal_index",
                                     "en_vigueur"}]: each version with its `document` leaf, the current
                                     one of each type marked

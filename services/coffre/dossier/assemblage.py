@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from anyio import to_thread
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +62,7 @@ from shared.evidence import format as fmt
 from shared.evidence.bundle import BundleBuilder, PieceAlteree
 from shared.evidence.engagements import Ouverture, engagements_de
 from shared.evidence.journal import JournalExtract, checkpoint_of, extract_journal
+from shared.evidence.pades import RACINES_ACTES, SCEAU
 from shared.territoire import territoire_de
 from shared.timestamps.client import EmbeddedTimestampClient
 
@@ -220,6 +222,23 @@ def _envoi(envoi: LettreSimpleEnvoi, tous: Sequence[LettreSimpleEnvoi]) -> dict[
     }
 
 
+def _confiance(builder: BundleBuilder, runtime: ServiceRuntime, coffre: Coffre, *, scelles: bool) -> None:
+    """What the PDF signatures are checked against, offline: the roots the coffre trusts for the
+    commissaires' signatures, and (when the bundle holds sealed PDFs) the platform's seal certificate
+    followed by its chain up to its root."""
+    racines = b"".join(chemin.read_bytes() for chemin in coffre.trust_roots if chemin.exists())
+    if racines:
+        builder.add_file(RACINES_ACTES, racines)
+    if scelles:
+        signer = documents.sceau_pdf(runtime, coffre).signer
+        chaine = [signer.signing_cert, *(c for c in signer.cert_registry if c != signer.signing_cert)]
+        builder.add_file(SCEAU, b"".join(_pem(c.dump()) for c in chaine))
+
+
+def _pem(der: bytes) -> bytes:
+    return x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+
+
 #: Where the current version of each document also goes (the paths bundles have always used).
 _CHEMINS_COURANTS = {"avis_reception": fmt.AVIS_RECEPTION_PDF, "certificat": fmt.CERTIFICAT}
 
@@ -297,6 +316,7 @@ async def _remplir(
         )
         jetons += 1
     _documents(builder, coffre, lecture.documents)
+    _confiance(builder, runtime, coffre, scelles=bool(lecture.documents))
     if acte.mode is not None and acte.lettre_simple_due_le is not None:
         builder.add_lettre_simple(
             {
