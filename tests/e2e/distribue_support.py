@@ -72,6 +72,12 @@ class Distribue:
             log = self.racine / f"worker-{self.workers_lances}.log"
             self.workers.append(await _lancer(env, self.racine, log, "worker"))
 
+    async def demarrer_un_worker(self) -> None:
+        """One more worker, at the deployment's clock (a replacement for one killed)."""
+        self.workers_lances += 1
+        log = self.racine / f"worker-{self.workers_lances}.log"
+        self.workers.append(await _lancer(dict(self.env), self.racine, log, "worker"))
+
     async def arreter_workers(self) -> None:
         await arreter(self.workers)
         self.workers.clear()

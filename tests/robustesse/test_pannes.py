@@ -4,6 +4,8 @@
   serving it is terminated (`pg_terminate_backend`) — the server unreachable for the service. Requests
   answer 503 `indisponible` problem+json with `Retry-After`, `/readyz` says so, nothing is half
   written; once connections are allowed again the service recovers alone (no restart).
+- PostgreSQL backends terminated every 250 ms while declarations are created: 201 or 503, and exactly
+  one leaf per 201 (nothing half-written).
 - The S3 endpoint (moto's server) stopped during a deposit: 503, no acte, `/readyz` 503; restarted on
   the same port, the service goes on without a restart.
 - The local blob volume full (`test_blob_volume_full`): the process's file-size limit (RLIMIT_FSIZE)
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import resource
@@ -162,3 +165,49 @@ async def test_s3_endpoint_down_during_a_deposit(tmp_path: Path, monkeypatch: py
             assert 400 <= apres.status_code < 500, apres.text
     finally:
         serveur.stop()
+
+
+async def test_backends_terminated_mid_transaction_leave_nothing_half_written(tmp_path: Path) -> None:
+    """Declarations created while the consent database's backends are terminated every 250 ms
+    (`pg_terminate_backend`, mid-transaction as often as not): each answer is a 201 or a 503
+    `indisponible`, never a 500, and the registry holds exactly one `declaration.creee` leaf per 201."""
+    await require_postgres()
+    async with embarque("postgresql", tmp_path) as env:
+        nom_base = env.urls["consent"].rsplit("/", 1)[1]
+        fini = asyncio.Event()
+        coupures = 0
+
+        async def couper_sans_cesse() -> None:
+            nonlocal coupures
+            admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
+            try:
+                while not fini.is_set():
+                    coupures += len(
+                        await admin.fetch(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                            nom_base,
+                        )
+                    )
+                    await asyncio.sleep(0.25)
+            finally:
+                await admin.close()
+
+        tache = asyncio.create_task(couper_sans_cesse())
+        statuts: list[int] = []
+        try:
+            # Until both outcomes were seen (at least 20 requests, at most 150).
+            while len(statuts) < 150 and (len(statuts) < 20 or not {201, 503} <= set(statuts)):
+                reponse = await env.client.post("/consent/v1/declarations", json=corps())
+                if reponse.status_code != 201:
+                    verifier_probleme(reponse, 503, "indisponible")
+                statuts.append(reponse.status_code)
+        finally:
+            fini.set()
+            await tache
+        assert coupures > 0
+        assert 503 in statuts, "no request met a terminated backend: the test proves nothing"
+        assert 201 in statuts, "no request went through between two terminations"
+        entrees = (await env.client.get("/consent/v1/journal/entrees")).json()["elements"]
+        creees = [e for e in entrees if json.loads(e["donnees"])["type"] == "declaration.creee"]
+        assert len(creees) == statuts.count(201)
