@@ -533,13 +533,17 @@ def rapport(mesures: Mesures, duree: float, fenetre: float) -> None:
     print("whole run: " + ", ".join(f"{e} {total[e][0]} ok/{total[e][1]} err" for e in ETAPES))
 
     cles = sorted({c for _, v in mesures.echantillons for c in v})
-    print(f"\n{'max over the window':<40} | {'first':>9} | {'last':>9} | {'last/first':>10}")
+    print(f"\n{'sample (median, max in window)':<32} | {'first':>15} | {'last':>15} | {'last/first':>13}")
     for cle in cles:
-        maxima = []
+        med, maxi = [], []
         for f in (premiere, derniere):
-            vals = [v[cle] for t, v in mesures.echantillons if dans(t, f) and cle in v]
-            maxima.append(max(vals) if vals else 0.0)
-        print(f"{cle:<40} | {maxima[0]:>9.1f} | {maxima[1]:>9.1f} | {_ratio(maxima[1], maxima[0]):>10}")
+            vals = [v[cle] for t, v in mesures.echantillons if dans(t, f) and cle in v] or [0.0]
+            med.append(statistics.median(vals))
+            maxi.append(max(vals))
+        print(
+            f"{cle:<32} | {med[0]:>7.1f} {maxi[0]:>7.1f} | {med[1]:>7.1f} {maxi[1]:>7.1f} | "
+            f"{_ratio(med[1], med[0])} {_ratio(maxi[1], maxi[0])}"
+        )
     charges = [v["loadavg_1min"] for _, v in mesures.echantillons]
     if charges:
         print(
