@@ -209,6 +209,7 @@ def build_service_app(
             runtime.job_handlers,
             on_outcome=lambda kind, outcome: runtime.metrics.jobs.labels(name, kind, outcome).inc(),
             concurrency=settings.jobs_concurrency,
+            lease_seconds=settings.jobs_bail_secondes,
         )
         stop = asyncio.Event()
         task: asyncio.Task[None] | None = None

@@ -10,6 +10,7 @@ Instants are always aware and in UTC.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -26,8 +27,27 @@ def utc(instant: datetime) -> datetime:
 
 
 class SystemClock:
+    """The production clock: the system's time, never running back.
+
+    An operator (or NTP) may step the system clock backwards; legal instants must not follow it, or a
+    leaf, an envoi or a prise de connaissance would be dated before one already recorded. `now` never
+    returns an instant earlier than one it has returned: after a step back it stays at the last
+    instant until the system's time has caught up (a few seconds frozen rather than history reordered).
+    `source` is the system's time (injectable, to replay a step back in tests).
+    """
+
+    def __init__(self, source: Callable[[], datetime] | None = None) -> None:
+        self._source = source or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+        self._dernier: datetime | None = None
+
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        instant = utc(self._source())
+        with self._lock:
+            if self._dernier is not None and instant < self._dernier:
+                return self._dernier
+            self._dernier = instant
+            return instant
 
 
 class ClockMovedBackwards(ValueError):

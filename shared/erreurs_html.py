@@ -165,6 +165,10 @@ def installer_pages_erreur(app: FastAPI) -> None:
         app.add_exception_handler(cle, _en_page(original))
 
 
+#: Headers of a refusal that the HTML page keeps (RFC 9110: `Allow` with 405, `WWW-Authenticate` with 401).
+_ENTETES_GARDES = ("allow", "www-authenticate")
+
+
 def _en_page(original: Callable[..., Any]) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def gerer(request: Request, exc: Exception) -> Response:
         reponse = original(request, exc)
@@ -179,10 +183,14 @@ def _en_page(original: Callable[..., Any]) -> Callable[[Request, Exception], Awa
         except ValueError:  # pragma: no cover - the handlers write JSON
             return reponse
         code = probleme.get("code") if isinstance(probleme, dict) else None
-        return page_erreur(
+        page = page_erreur(
             reponse.status_code,
             code if isinstance(code, str) else None,
             retry_after=reponse.headers.get("retry-after"),
         )
+        for entete in _ENTETES_GARDES:  # what the status means to a client, whatever the body's form
+            if entete in reponse.headers and entete not in page.headers:
+                page.headers[entete] = reponse.headers[entete]
+        return page
 
     return gerer

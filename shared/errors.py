@@ -9,6 +9,7 @@ them, plus FastAPI's validation errors and Starlette's routing errors, as
 from __future__ import annotations
 
 import email.message
+import errno
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.validation_fr import message_fr
@@ -254,7 +256,75 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+class StockagePlein(ServiceError):
+    """The local blob volume (or the database's disk) is full: nothing was recorded."""
+
+    status_code = 507
+    code = "stockage-plein"
+    title = "Espace de stockage insuffisant"
+
+
+#: OS errors that say a dependency (database, S3 endpoint) cannot be reached right now.
+_INJOIGNABLE = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT}
+
+
+def panne(exc: BaseException) -> ServiceError | None:
+    """The problem a failure of a dependency deserves (503 `indisponible`, 507 `stockage-plein`), or
+    None for a genuine bug. The database's connection errors (server down, backend terminated,
+    connections refused, pool exhausted) and network errors are temporary: the client retries."""
+    for cause in _chaine(exc):
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return StockagePlein("L'espace de stockage est insuffisant ; rien n'a été enregistré.")
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return _indisponible()
+        if isinstance(cause, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+            return _indisponible()
+        if isinstance(cause, ConnectionError | TimeoutError) or (
+            isinstance(cause, OSError) and cause.errno in _INJOIGNABLE
+        ):
+            return _indisponible()
+        etat = getattr(cause, "sqlstate", None)
+        if isinstance(etat, str) and (etat.startswith("08") or etat in _SQLSTATES_INDISPONIBLE):
+            return _indisponible()
+        if type(cause).__name__ == "ConnectionDoesNotExistError":  # asyncpg: the backend went away
+            return _indisponible()
+    return None
+
+
+#: PostgreSQL SQLSTATEs of a server that cannot serve now (besides class 08, connection exceptions):
+#: admin/crash shutdown, cannot connect now, too many connections, a database not accepting
+#: connections (55000 on connect) or not there (3D000).
+_SQLSTATES_INDISPONIBLE = {"57P01", "57P02", "57P03", "53300", "55000", "3D000"}
+
+
+def _indisponible() -> ServiceIndisponible:
+    return ServiceIndisponible("Une dépendance du service est momentanément injoignable ; réessayez.")
+
+
+def _chaine(exc: BaseException) -> list[BaseException]:
+    vues: list[BaseException] = []
+    courant: BaseException | None = exc
+    while courant is not None and courant not in vues and len(vues) < 10:
+        vues.append(courant)
+        orig = getattr(courant, "orig", None)
+        courant = orig if isinstance(orig, BaseException) else (courant.__cause__ or courant.__context__)
+    return vues
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    erreur = panne(exc)
+    if erreur is not None:
+        logger.warning(
+            "dependency unavailable",
+            extra={
+                "code": erreur.code,
+                "error": type(exc).__name__,
+                "path_template": _route_template(request),
+            },
+        )
+        reponse = problem_response(erreur, request)
+        reponse.headers["Retry-After"] = "5"
+        return reponse
     logger.exception("unexpected error", extra={"path_template": _route_template(request)})
     body = {
         "type": TYPE_BASE + "erreur-interne",

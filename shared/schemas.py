@@ -12,7 +12,12 @@ _X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
 class Jwk(BaseModel):
     """A public Ed25519 key (RFC 8037); `kid` is its RFC 7638 thumbprint."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": "Une clé publique Ed25519 (RFC 8037) ; `kid` : son empreinte RFC 7638."
+        },
+    )
 
     kty: Literal["OKP"]
     crv: Literal["Ed25519"]
@@ -27,6 +32,8 @@ class Jwks(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
+            "description": "Un jeu de clés (JWKS) : celles en vigueur et celles retirées, dont les "
+            "signatures restent vérifiables.",
             "examples": [
                 {
                     "keys": [
@@ -40,7 +47,7 @@ class Jwks(BaseModel):
                         }
                     ]
                 }
-            ]
+            ],
         }
     )
 

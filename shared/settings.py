@@ -81,6 +81,13 @@ class BaseServiceSettings(BaseSettings):
         description="bearer token Prometheus sends to /<service>/metrics (unset: no metrics endpoint)",
     )
     run_jobs_in_process: bool = Field(True, validation_alias=_common("RUN_JOBS"))
+    jobs_bail_secondes: int = Field(
+        30,
+        ge=3,
+        le=3600,
+        validation_alias=_common("JOBS_BAIL_SECONDES"),
+        description="lease of a claimed job, renewed while it runs: a dead worker's job is retried after it",
+    )
     jobs_concurrency: int = Field(
         8, ge=1, le=64, validation_alias=_common("JOBS_CONCURRENCY"), description="jobs a runner runs at once"
     )

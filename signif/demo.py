@@ -323,6 +323,23 @@ class Demo:
         )
         if certificat.status_code == 200:
             self.fichier("certificat-de-signification.pdf", certificat.content)
+            self.mentions(certificat.content)
+
+    def mentions(self, pdf: bytes) -> None:
+        """The certificat's mentions (CPC 663), as it prints them: every formalité, its date and hour."""
+        from shared.testing.texte_pdf import texte_pdf
+
+        lignes = [ligne.strip() for ligne in texte_pdf(pdf).splitlines() if ligne.strip()]
+        debut = next(
+            (i for i, ligne in enumerate(lignes) if ligne.startswith("Formalités et diligences")), None
+        )
+        if debut is None:
+            return
+        self.dire("   mentions du certificat :")
+        for ligne in lignes[debut:]:
+            if ligne.startswith(("Certificat établi", "Document scellé")):
+                break
+            self.dire(f"     {ligne}")
 
     def preuves(self, acte_id: str) -> None:
         self.etape("Lot de preuves vérifiable hors ligne")

@@ -3,6 +3,7 @@ function from a document to the list of what is missing, so a failure names ever
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,9 +94,28 @@ def _exemples(media: dict[str, Any], document: dict[str, Any]) -> list[Any]:
     return valeurs
 
 
+_ANGLAIS = re.compile(r"\b(the|and|is|with|of|are)\b")
+
+
+def textes_anglais(valeur: Any, ou: str = "") -> list[str]:
+    """Descriptions and summaries written in English: the documents speak French to integrators (a
+    model's docstring becomes its schema's description)."""
+    trouves: list[str] = []
+    if isinstance(valeur, dict):
+        for cle, v in valeur.items():
+            if cle in ("description", "summary") and isinstance(v, str) and _ANGLAIS.search(v):
+                trouves.append(f"{ou}/{cle}: {v[:80]}")
+            elif cle not in ("examples", "example"):
+                trouves += textes_anglais(v, f"{ou}/{cle}")
+    elif isinstance(valeur, list):
+        for i, v in enumerate(valeur):
+            trouves += textes_anglais(v, f"{ou}/{i}")
+    return trouves
+
+
 def manques(document: dict[str, Any], codes_connus: set[str]) -> list[str]:
     """Everything an operation of `document` fails to say (empty when the document is complete)."""
-    gaps: list[str] = []
+    gaps: list[str] = [f"in English: {t}" for t in textes_anglais(document)]
     schemes = document.get("components", {}).get("securitySchemes", {})
     for chemin, methode, op in operations(document):
         ici = f"{methode.upper()} {chemin}"

@@ -88,8 +88,10 @@ async def test_the_checks_catch_what_they_check(documents: dict[str, dict[str, A
     op["security"] = []
     op["summary"] = ""
     op["responses"]["404"] = {"description": "x", "content": {PROBLEME: {"schema": {"type": "object"}}}}
+    op["description"] = "Returns the acte and its events."
     gaps = manques(doc, connus)
     assert any("no summary" in g for g in gaps)
+    assert any(g.startswith("in English") for g in gaps)
     assert any("404 is not a problem+json" in g for g in gaps)
     doc2 = documents["notify"]
     _, _, op = next(o for o in operations(doc2) if o[2].get("security"))

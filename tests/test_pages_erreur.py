@@ -62,11 +62,9 @@ async def test_home_page_leads_to_declaring_the_space_and_the_docs(client: httpx
 async def test_browsers_get_pages_and_apis_keep_problem_json(client: httpx.AsyncClient) -> None:
     _page(await client.get("/coffre/nulle-part", headers=NAVIGATEUR), 404, "Page introuvable")
     _page(await client.get("/nulle-part", headers=NAVIGATEUR), 404, "Page introuvable")
-    _page(
-        await client.get("/consent/v1/comptes/connexion", headers=NAVIGATEUR),
-        405,
-        "Cette page ne s'ouvre pas ainsi",
-    )
+    methode_page = await client.get("/consent/v1/comptes/connexion", headers=NAVIGATEUR)
+    _page(methode_page, 405, "Cette page ne s'ouvre pas ainsi")
+    assert methode_page.headers["allow"] == "POST"  # the page keeps what the status means (RFC 9110)
     for accept in (
         {},
         {"Accept": "application/json"},

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -69,6 +70,8 @@ class Declaration(Base):
     declaree_le: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
     soumise_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: The sealed récépissé (compact JWS) issued once at submission, served as issued afterwards.
+    recepisse_jws: Mapped[str | None] = mapped_column(Text, nullable=True)
     decidee_le: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decision: Mapped[str | None] = mapped_column(String(16))
     motif_chiffre: Mapped[bytes | None] = mapped_column(LargeBinary)

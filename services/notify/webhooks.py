@@ -33,8 +33,14 @@ class RequerantLu(BaseModel):
 
 
 class DonneesActeEnvoye(_Donnees):
-    """`acte.envoye`: the acte is made available and the avis sent; `envoye_le` is the legal instant
-    of the signification (CPC 664-1)."""
+    # `acte.envoye`: the acte is made available and the avis sent (the schemas' texts are French).
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": "`acte.envoye` : l'acte est mis à disposition et l'avis envoyé ; `envoye_le` est "
+            "la date et l'heure de la signification (CPC 664-1)."
+        },
+    )
 
     declaration_id: str
     nature: str
@@ -46,7 +52,13 @@ class DonneesActeEnvoye(_Donnees):
 
 
 class DonneesPriseDeConnaissance(_Donnees):
-    """`acte.pris_connaissance`: the destinataire downloaded the acte; the avis de réception is the JWS."""
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": "`acte.pris_connaissance` : le destinataire a téléchargé l'acte ; l'avis de "
+            "réception est le JWS."
+        },
+    )
 
     sha256: str
     pris_connaissance_le: datetime
@@ -54,7 +66,12 @@ class DonneesPriseDeConnaissance(_Donnees):
 
 
 class DonneesModeFixe(_Donnees):
-    """`acte.mode_fixe`: at midnight (the destinataire's legal time) of the day of sending."""
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": "`acte.mode_fixe` : à minuit (heure légale du destinataire) le jour de l'envoi."
+        },
+    )
 
     mode: Literal["a_personne", "a_domicile"]
     lettre_simple_due_le: date | None = Field(
@@ -63,7 +80,13 @@ class DonneesModeFixe(_Donnees):
 
 
 class DonneesEchec(_Donnees):
-    """`notification.echec`: the avis could not be delivered, or a scheduled sending was cancelled."""
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": "`notification.echec` : l'avis n'a pas pu être remis, ou un envoi programmé a "
+            "été annulé."
+        },
+    )
 
     detail: str
 

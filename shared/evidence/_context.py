@@ -43,6 +43,7 @@ class Context:
     sujet: str = ""
     genere_le: datetime | None = None
     leaves: dict[int, bytes] = field(default_factory=dict)  # verified in step 4
+    horodatages: dict[str, datetime] = field(default_factory=dict)  # objet -> genTime, from step 2
     _recit: Recit | None = None
 
     def file(self, path: str) -> bytes:

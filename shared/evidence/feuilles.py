@@ -49,6 +49,8 @@ class DeclarationEvenement(_Registre):
         "operateur.lecture",
     ]
     declaration_engagement: Engagement
+    #: On `declaration.soumise`: the SHA-256 of the sealed récépissé (compact JWS, ASCII) issued then.
+    recepisse_sha256: Sha256 | None = None
 
 
 class DeclarationVersion(_Registre):

@@ -9,6 +9,8 @@ Layout (every path is relative to the root of the ZIP; `?` marks optional pieces
     VERIFIER.md                    how a third party checks each piece with standard tools (FR + EN)
     SHA256SUMS                     `sha256sum -c` input: every file but manifest.json and itself
     recit.json                     (acte) the story the platform asserts, see `Recit`
+    recepisse.jws                ? (registre) the sealed récépissé as issued at submission (compact JWS);
+                                    its SHA-256 is the `recepisse_sha256` of the `declaration.soumise` leaf
     historique.json                (registre) {"declaration_id", "entrees": [{"index", "feuille", ...}]}:
                                     one entry per logged leaf; "feuille" is the hex RFC 9162 leaf hash
     acte/document.pdf              (acte) the acte as deposited, byte for byte
@@ -25,6 +27,8 @@ Layout (every path is relative to the root of the ZIP; `?` marks optional pieces
     certificat/certificat.pdf    ? the certificat de signification (sealed PDF), its current version
     documents/<nom>-v<n>.pdf     ? every issued version of the sealed documents (avis-de-reception,
                                     certificat, lettre-simple), byte for byte as served
+    confiance/actes-racines.pem  ? the roots the acte's PAdES signature is checked against (the coffre's)
+    confiance/sceau.pem          ? the platform's seal certificate, then its chain up to its root
     documents/index.json         ? [{"type", "version", "chemin", "sha256", "emis_le", "journal_index",
                                     "en_vigueur"}]: each version with its `document` leaf, the current
                                     one of each type marked
@@ -94,6 +98,7 @@ AVIS_RECEPTION = "avis/reception.jws"
 AVIS_RECEPTION_PDF = "avis/reception.pdf"
 CERTIFICAT = "certificat/certificat.pdf"
 LETTRE_SIMPLE = "lettre-simple/lettre-simple.json"
+RECEPISSE = "recepisse.jws"
 DOCUMENTS = "documents/"
 DOCUMENTS_INDEX = "documents/index.json"
 JWKS = "cles/jwks.json"

@@ -190,6 +190,24 @@ Une autorité « non qualifiée » (développement) ne vaut pas horodatage quali
 {leaves}
 
 5. **Cohérence du récit** : {story}
+   Le checkpoint auquel mènent les preuves est horodaté : `horodatages/checkpoint.tsr` porte sur
+   `journal/checkpoint-dernier.txt` (commande `openssl ts -verify` ci-dessus) ; son instant (`openssl ts
+   -reply -in horodatages/checkpoint.tsr -text`, ligne `Time stamp`) doit suivre le champ `instant` de
+   chaque feuille. Les documents scellés émis (`documents/index.json`) sont chacun égaux (`sha256sum`)
+   au SHA-256 de leur feuille `document` ; la version `en_vigueur` est la dernière.
+6. **Signatures des PDF** (poppler `pdfsig`, openssl) :
+   - `pdfsig -nocert acte/document.pdf` puis, pour chaque PDF scellé (`certificat/certificat.pdf`,
+     `avis/reception.pdf`, `documents/*.pdf`), `pdfsig -nocert <pdf>` : chaque signature doit afficher
+     `Signature Validation: Signature is Valid.` et la dernière `Total document signed` (un octet
+     modifié dans la plage signée donne `Digest Mismatch`) ;
+   - le certificat du cachet est le premier de `confiance/sceau.pem`, sa racine le dernier :
+     `openssl x509 -in confiance/sceau.pem -noout -subject -fingerprint -sha256`, puis
+     `openssl verify -CAfile confiance/sceau.pem confiance/sceau.pem` doit afficher `OK` ; le nom
+     affiché par `pdfsig` (`Signer Certificate Common Name`) doit être ce sujet ;
+   - la signature de l'acte remonte à une racine de `confiance/actes-racines.pem` : avec une base NSS
+     qui la contient (`certutil -A -d sql:nss -n racine -t C,, -i confiance/actes-racines.pem`),
+     `pdfsig -nssdir sql:nss acte/document.pdf` affiche `Certificate is Trusted.` ; `signif verify` le
+     vérifie à l'instant du dépôt, sans réseau.
 
 ## English
 
@@ -214,5 +232,19 @@ qualifiée" (development) authority is not a qualified timestamp (eIDAS art. 42)
    = hex SHA-256(salt ‖ id)); `journal/ouvertures.json` gives each leaf's salt and id:
    `(printf '%s' <sel> | xxd -r -p; printf '%s' <valeur>) | sha256sum` must give the leaf's field back.
 5. **Coherent story**: {story_en}
+   The checkpoint the proofs lead to is timestamped: `horodatages/checkpoint.tsr` is over
+   `journal/checkpoint-dernier.txt` (`openssl ts -verify` above); its instant (`openssl ts -reply -in
+   horodatages/checkpoint.tsr -text`, `Time stamp`) must follow every leaf's `instant`. Each issued
+   sealed document (`documents/index.json`) hashes (`sha256sum`) to the SHA-256 of its `document` leaf;
+   the `en_vigueur` version is the last one.
+6. **PDF signatures** (poppler `pdfsig`, openssl): `pdfsig -nocert <pdf>` on `acte/document.pdf` and on
+   every sealed PDF must print `Signature Validation: Signature is Valid.` and, for the last signature,
+   `Total document signed` (a changed byte gives `Digest Mismatch`). The seal certificate is the first
+   of `confiance/sceau.pem`, its root the last: `openssl verify -CAfile confiance/sceau.pem
+   confiance/sceau.pem` must print `OK`, and its subject is the `Signer Certificate Common Name`
+   `pdfsig` shows. The acte's signature chains to a root of `confiance/actes-racines.pem`: with an NSS
+   database holding it (`certutil -A -d sql:nss -n racine -t C,, -i confiance/actes-racines.pem`),
+   `pdfsig -nssdir sql:nss acte/document.pdf` prints `Certificate is Trusted.`; `signif verify` checks it
+   at the deposit instant, offline.
 """
     return text.encode("utf-8")

@@ -166,6 +166,30 @@ def _acte(ctx: Context) -> Iterator[tuple[str, str]]:
     yield from _mode(recit, territoire)
     yield from _records(ctx, recit)
     yield from _documents(ctx)
+    yield from _ancrage(ctx)
+
+
+def _ancrage(ctx: Context) -> Iterator[tuple[str, str]]:
+    """The timestamped checkpoint (`horodatages/checkpoint.tsr` over `journal/checkpoint-dernier.txt`,
+    its token checked in step 2): a third party saw that state of the log after every event it
+    covers, so no leaf of the bundle can carry an instant later than the token's."""
+    gen_time = ctx.horodatages.get(fmt.CHECKPOINT_DERNIER)
+    if gen_time is None:
+        yield fmt.CHECKPOINT_DERNIER, "checkpoint non horodaté dans ce lot (format antérieur)"
+        return
+    for index, content in _leaf_contents(ctx):
+        instant = fmt.parse_instant(content.get("instant"), "instant")
+        if instant > gen_time:
+            raise Failure(
+                f"{fmt.FEUILLES} (feuille {index})",
+                f"instant {fmt.rfc3339_utc(instant)} postérieur à l'horodatage du checkpoint "
+                f"({fmt.rfc3339_utc(gen_time)})",
+            )
+    yield (
+        fmt.CHECKPOINT_DERNIER,
+        f"checkpoint horodaté le {fmt.rfc3339_utc(gen_time)}, "
+        f"après chacune des {len(ctx.leaves)} feuilles du lot",
+    )
 
 
 def _leaves(ctx: Context, recit: fmt.Recit, territoire: _Territoire) -> Iterator[tuple[str, str]]:
@@ -457,4 +481,10 @@ def _registre(ctx: Context) -> Iterator[tuple[str, str]]:
     missing = sorted(set(contents) - seen)
     if missing:
         raise Failure(fmt.HISTORIQUE, f"feuilles du journal sans entrée : {missing}")
+    if fmt.RECEPISSE in ctx.files:
+        empreinte = sha256_hex(ctx.files[fmt.RECEPISSE].strip())
+        soumises = [i for i, c in contents.items() if c.get("recepisse_sha256") == empreinte]
+        if not soumises:
+            raise Failure(fmt.RECEPISSE, f"aucune feuille du journal ne porte son SHA-256 ({empreinte})")
+        yield fmt.RECEPISSE, f"récépissé tel qu'émis à la soumission (feuille {soumises[0]})"
     yield fmt.HISTORIQUE, f"{len(seen)} entrées, chacune égale à sa feuille du journal"

@@ -12,7 +12,9 @@ The checks run in order and stop at the first failure; each prints one line per 
 4. the checkpoint is signed by the key of `journal/cle.txt`, every leaf's inclusion proof leads to its
    root, and the consistency proof leads from it to the latest checkpoint, itself signed
    (`shared.evidence.journal_check`);
-5. the story is coherent (`shared.evidence.story`).
+5. the story is coherent (`shared.evidence.story`);
+6. the PDF signatures: the acte's PAdES signature against the bundled trust roots at the deposit
+   instant, every platform-sealed PDF against the bundled seal certificate (`shared.evidence.pades`).
 
 Threat model: the bundle is hostile until proven otherwise. By default it is checked against the
 trust anchors it carries, which proves internal consistency only; `TrustAnchors` pins the
@@ -36,6 +38,7 @@ from shared.evidence import format as fmt
 from shared.evidence._context import Context, Failure, TrustAnchors
 from shared.evidence.archive import FileEntry, read_zip, render_sums, sha256_hex
 from shared.evidence.journal_check import check_journal
+from shared.evidence.pades import check_pdf_signatures
 from shared.evidence.story import check_story, compare_instant
 from shared.timestamps.verify import TimestampVerificationError, verify_timestamp
 
@@ -77,7 +80,14 @@ def verify_bundle(
     """Run every check on the ZIP bytes; `on_check` sees each line as it is decided."""
     report = Report()
     ctx = Context(data=data, anchors=anchors or TrustAnchors())
-    steps: tuple[Step, ...] = (_manifest, _timestamps, _signatures, check_journal, check_story)
+    steps: tuple[Step, ...] = (
+        _manifest,
+        _timestamps,
+        _signatures,
+        check_journal,
+        check_story,
+        check_pdf_signatures,
+    )
     for numero, step in enumerate(steps, start=1):
         try:
             for piece, message in step(ctx):
@@ -218,6 +228,7 @@ def _timestamps(ctx: Context) -> Iterator[tuple[str, str]]:
         except TimestampVerificationError as exc:
             raise Failure(token, f"jeton invalide pour {objet} : {exc}") from exc
         objets.add(objet)
+        ctx.horodatages[objet] = verified.gen_time
         when = fmt.rfc3339_utc(verified.gen_time)
         yield token, f"horodatage valide de {objet} le {when} par {verified.token.tsa_name}"
     if ctx.type == "acte" and fmt.ACTE not in objets:

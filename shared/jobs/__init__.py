@@ -11,8 +11,10 @@ Claiming: one short transaction selects due rows (`FOR UPDATE SKIP LOCKED` on Po
 number of workers share the table; SQLite serialises writers with BEGIN IMMEDIATE) and leases them
 to the worker. The handler then runs in its own transaction, which also marks the job done only if
 the lease is still ours: a job's effects and its completion commit atomically, and a worker that
-died mid-job leaves a lease that expires and is taken again. Leases use the wall clock (they guard
-against crashed processes); due dates use the injectable legal clock (so tests travel in time).
+died mid-job leaves a lease that expires and is taken again: leases last `JobRunner.lease_seconds`
+(30 s, `SIGNIF_JOBS_BAIL_SECONDES`) and are renewed while the handler runs, so a killed worker's job
+is retried within that bound. Leases use the wall clock (they guard against crashed processes); due
+dates use the injectable legal clock (so tests travel in time).
 
 A runner runs several claimed jobs at once (`JobRunner.concurrency`), each in its own session and
 transaction, so one slow webhook endpoint does not hold the others back. Handlers therefore must not

@@ -6,6 +6,7 @@ See the package docstring for claiming, leases and concurrency.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -74,7 +75,11 @@ class JobRunner:
     clock: Clock
     handlers: dict[str, Handler]
     worker_id: str = field(default_factory=lambda: f"w-{uuid.uuid4().hex[:12]}")
-    lease_seconds: int = 300
+    #: A claimed job is the worker's for this long, renewed every third of it while its handler runs
+    #: (`_heartbeat`): a worker killed mid-job (a webhook call in flight) leaves its job to be taken
+    #: again at most `lease_seconds` (+ one poll `interval`) later; a live one never loses it however
+    #: slow the handler.
+    lease_seconds: int = 30
     backoff: Callable[[int], timedelta] = exponential_backoff
     on_outcome: Callable[[str, str], None] | None = None  # (kind, "done"|"retry"|"failed"|"lease_lost")
     concurrency: int = DEFAULT_CONCURRENCY
@@ -133,6 +138,38 @@ class JobRunner:
             return [(r.id, r.kind, dict(r.payload), r.attempts, r.max_attempts) for r in rows]
 
     async def _run_one(
+        self, job_id: int, kind: str, payload: dict[str, Any], attempt: int, max_attempts: int
+    ) -> bool:
+        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        try:
+            return await self._run_leased(job_id, kind, payload, attempt, max_attempts)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self, job_id: int) -> None:
+        """Renew the job's lease every third of `lease_seconds` while it runs (cancelled at its end).
+        A renewal that fails (database busy or away) is retried at the next beat; the lease has two
+        more beats of margin."""
+        jobs = self.tables.jobs
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(
+                        update(jobs)
+                        .where(
+                            jobs.c.id == job_id,
+                            jobs.c.locked_by == self.worker_id,
+                            jobs.c.status == "running",
+                        )
+                        .values(lease_until=int(time.time()) + self.lease_seconds)
+                    )
+            except Exception:
+                logger.warning("job lease renewal failed", extra={"job_id": job_id}, exc_info=True)
+
+    async def _run_leased(
         self, job_id: int, kind: str, payload: dict[str, Any], attempt: int, max_attempts: int
     ) -> bool:
         jobs = self.tables.jobs

@@ -72,6 +72,12 @@ class Distribue:
             log = self.racine / f"worker-{self.workers_lances}.log"
             self.workers.append(await _lancer(env, self.racine, log, "worker"))
 
+    async def demarrer_un_worker(self) -> None:
+        """One more worker, at the deployment's clock (a replacement for one killed)."""
+        self.workers_lances += 1
+        log = self.racine / f"worker-{self.workers_lances}.log"
+        self.workers.append(await _lancer(dict(self.env), self.racine, log, "worker"))
+
     async def arreter_workers(self) -> None:
         await arreter(self.workers)
         self.workers.clear()
@@ -130,7 +136,12 @@ class RoutageServices(httpx.AsyncBaseTransport):
 
 @asynccontextmanager
 async def distribue(
-    racine: Path, *, maintenant: datetime, smtp: SmtpServer, s3: S3Server
+    racine: Path,
+    *,
+    maintenant: datetime,
+    smtp: SmtpServer,
+    s3: S3Server,
+    env_extra: dict[str, str] | None = None,
 ) -> AsyncIterator[Distribue]:
     bucket = s3.new_bucket_name("signif-e2e")
     # The bucket exists before the services start (compose's minio-init), with Object Lock.
@@ -158,6 +169,7 @@ async def distribue(
         }
         env |= {f"SIGNIF_{s.upper()}_URL": bases[s] for s in SERVICES}
         env |= {f"{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES}
+        env |= env_extra or {}
         dist = Distribue(racine, env, bases, urls)
         await dist.deploiement.signif("migrate", *SERVICES)
         # All at once (development keys are created under a file lock); the workers need no

@@ -30,6 +30,18 @@ async def test_signif_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert "consentement : True" in sortie
     assert f"{dep.base}/coffre/retrait/" in sortie
     assert "mode : a_personne" in sortie
+    # The certificat's mentions (CPC 663), printed as the PDF states them.
+    mentions = sortie.split("mentions du certificat :", 1)[1]
+    for formalite in (
+        "Consentement du",
+        "Envoi de l'acte",
+        "Avis de mise à disposition",
+        "Prise de connaissance, à",
+        "Mode de signification",
+        "Dérogation du juge",
+    ):
+        assert formalite in mentions, (formalite, mentions[:2000])
+    assert "répertoire n°" in mentions
     # The à domicile path: the lettre simple's printed address leads to the space, without a link.
     assert "mode : a_domicile" in sortie
     assert f"adresse imprimée sur la lettre : {dep.base}/coffre/retrait\n" in sortie

@@ -296,3 +296,41 @@ async def test_the_runner_of_a_service_takes_its_concurrency_from_the_settings(t
         assert runner.concurrency == 3
     with pytest.raises(ValueError, match="jobs_concurrency"):
         NotifySettings(jobs_concurrency=0)
+
+
+async def test_a_running_job_keeps_its_lease_and_a_dead_workers_job_is_retaken(database_url: str) -> None:
+    """Issue 12: leases are short and renewed while the handler runs. A handler slower than the lease
+    keeps its job (another runner finds nothing to take); a job claimed by a worker that then died is
+    taken again once its lease (`lease_seconds`) has passed, not 5 minutes later."""
+    db, tables, effects = await _setup(database_url)
+    clock = TestClock(T0)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(ctx: JobContext) -> None:
+        started.set()
+        await release.wait()
+        await ctx.session.execute(effects.insert().values(what=f"slow-{ctx.attempt}"))
+
+    async with db.transaction() as s:
+        await enqueue(s, tables, "slow", {}, run_at=T0, now=T0)
+    lent = JobRunner(db, tables, clock, {"slow": slow}, worker_id="lent", lease_seconds=3)
+    autre = JobRunner(db, tables, clock, {"slow": slow}, worker_id="autre", lease_seconds=3)
+    tache = asyncio.create_task(lent.run_due())
+    await started.wait()
+    await asyncio.sleep(4.5)  # one and a half leases: renewed twice meanwhile
+    assert await autre.run_due() == 0
+    release.set()
+    assert await tache == 1
+
+    # A worker "dies" holding a job: claimed (lease set), never run, never released.
+    async with db.transaction() as s:
+        await enqueue(s, tables, "slow", {}, run_at=T0, now=T0)
+    mort = JobRunner(db, tables, clock, {"slow": slow}, worker_id="mort", lease_seconds=3)
+    assert len(await mort._claim(1)) == 1
+    assert await autre.run_due() == 0  # its lease still holds
+    await asyncio.sleep(4.5)  # past the lease (whole seconds of wall clock: up to one more)
+    assert await autre.run_due() == 1  # taken again once the lease is over, its attempt counted
+    async with db.transaction() as s:
+        whats = sorted((await s.scalars(select(effects.c.what))).all())
+    assert whats == ["slow-1", "slow-2"]
+    await db.dispose()

@@ -77,7 +77,7 @@ async def lister_actes(
     "/actes/{acte_id}",
     summary=("Un acte, son statut et ses événements"),
     response_model=ActeDetail,
-    response_model_exclude_unset=True,
+    response_model_exclude_unset=True,  # an event's `donnees` is absent when it has none
     responses=error_responses(ActeIntrouvable),
     description=(
         "Statut, mode (`a_personne`/`a_domicile` une fois fixé), instants d'envoi et de prise de "

@@ -60,7 +60,7 @@ class Recherche(BaseModel):
     "/autorite/recherches",
     summary=("Recherche d'actes pour une procédure (journalisée)"),
     response_model=RechercheActes,
-    response_model_exclude_unset=True,
+    response_model_exclude_unset=True,  # an event's `donnees` is absent when it has none
     description=(
         "Pour une procédure (`juridiction`, `numero`) : les actes d'un `acte_id`, d'une `declaration_id` "
         "ou d'une `reference_dossier` (un seul critère), avec leurs événements et leurs liens de preuve. "

@@ -136,6 +136,7 @@ async def enregistrer_envoi(
             "nature_libelle": libelle(acte.nature),
             "requerant": acte.requerant,
             "envoye_le": instant(now),
+            "fuseau": acte.fuseau,
             "office_nom": acte.office_nom,
             "commissaire_nom": acte.commissaire_nom,
         },

@@ -41,6 +41,14 @@ class Derogation664(_Strict):
 
 
 class ZoneAeroportuaire(_Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "description": "Le domicile est dans une zone aéroportuaire rattachée à une autre cour d'appel "
+            "que sa commune : l'office l'affirme et en donne la raison."
+        },
+    )
+
     """The destinataire's domicile lies inside an aerodrome zone whose cour d'appel is not its
     commune's (Roissy-CDG and Le Bourget in Val-d'Oise → Paris, Aire-sur-l'Adour in Gers → Pau; COJ
     tableau IV, legal.md §7 T3): an INSEE code cannot tell, so the office states it and why."""
@@ -54,6 +62,8 @@ class Metadonnees(_Strict):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            "description": "La partie `metadonnees` du dépôt : un objet JSON (`Content-Type: "
+            "application/json`), aucun autre membre admis (422 `metadonnees-invalides`).",
             "examples": [
                 {
                     "reference_dossier": "DOS-2026-0042",
@@ -78,7 +88,7 @@ class Metadonnees(_Strict):
                         "date": "2026-02-27",
                     },
                 },
-            ]
+            ],
         },
     )
 
@@ -130,7 +140,7 @@ class SignatureResume(BaseModel):
 
 
 class Horodatage(BaseModel):
-    jeton: str = Field(description="base64 of the DER TimeStampResp (RFC 3161)")
+    jeton: str = Field(description="Le jeton d'horodatage : la TimeStampResp DER (RFC 3161) en base64.")
     date: datetime
     tsa: str
 
@@ -138,8 +148,8 @@ class Horodatage(BaseModel):
 class JournalPreuve(BaseModel):
     index: int
     taille: int
-    checkpoint: str = Field(description="C2SP signed note")
-    preuve_inclusion: list[str] = Field(description="RFC 9162 inclusion proof, base64 hashes")
+    checkpoint: str = Field(description="Le checkpoint du répertoire qui inclut le dépôt (note signée C2SP).")
+    preuve_inclusion: list[str] = Field(description="La preuve d'inclusion RFC 9162 (empreintes en base64).")
 
 
 class AnnexeLue(BaseModel):

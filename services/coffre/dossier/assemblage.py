@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from anyio import to_thread
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +50,7 @@ from services.coffre.models import (
     ActeEvenement,
     DocumentEmis,
     LettreSimpleEnvoi,
+    RepertoireHorodatage,
 )
 from services.coffre.reception import documents, emission
 from shared import ouvertures
@@ -59,7 +61,8 @@ from shared.errors import ErreurIntegrite
 from shared.evidence import format as fmt
 from shared.evidence.bundle import BundleBuilder, PieceAlteree
 from shared.evidence.engagements import Ouverture, engagements_de
-from shared.evidence.journal import JournalExtract, extract_journal
+from shared.evidence.journal import JournalExtract, checkpoint_of, extract_journal
+from shared.evidence.pades import RACINES_ACTES, SCEAU
 from shared.territoire import territoire_de
 from shared.timestamps.client import EmbeddedTimestampClient
 
@@ -219,6 +222,23 @@ def _envoi(envoi: LettreSimpleEnvoi, tous: Sequence[LettreSimpleEnvoi]) -> dict[
     }
 
 
+def _confiance(builder: BundleBuilder, runtime: ServiceRuntime, coffre: Coffre, *, scelles: bool) -> None:
+    """What the PDF signatures are checked against, offline: the roots the coffre trusts for the
+    commissaires' signatures, and (when the bundle holds sealed PDFs) the platform's seal certificate
+    followed by its chain up to its root."""
+    racines = b"".join(chemin.read_bytes() for chemin in coffre.trust_roots if chemin.exists())
+    if racines:
+        builder.add_file(RACINES_ACTES, racines)
+    if scelles:
+        signer = documents.sceau_pdf(runtime, coffre).signer
+        chaine = [signer.signing_cert, *(c for c in signer.cert_registry if c != signer.signing_cert)]
+        builder.add_file(SCEAU, b"".join(_pem(c.dump()) for c in chaine))
+
+
+def _pem(der: bytes) -> bytes:
+    return x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
+
+
 #: Where the current version of each document also goes (the paths bundles have always used).
 _CHEMINS_COURANTS = {"avis_reception": fmt.AVIS_RECEPTION_PDF, "certificat": fmt.CERTIFICAT}
 
@@ -296,6 +316,7 @@ async def _remplir(
         )
         jetons += 1
     _documents(builder, coffre, lecture.documents)
+    _confiance(builder, runtime, coffre, scelles=bool(lecture.documents))
     if acte.mode is not None and acte.lettre_simple_due_le is not None:
         builder.add_lettre_simple(
             {
@@ -314,6 +335,26 @@ async def _remplir(
     builder.set_ouvertures(lecture.ouvertures)
     builder.set_recit(recit(acte))
     return builder
+
+
+async def _ancrer(runtime: ServiceRuntime, coffre: Coffre, note: str, now: datetime) -> bytes:
+    """An RFC 3161 token over the SHA-256 of the checkpoint the bundle's proofs lead to, made now
+    (or the one already made for that very note), kept in `repertoire_horodatages`: a third party
+    dates the log's state, after every event the checkpoint covers."""
+    async with runtime.db.transaction() as session:
+        deja = await session.scalar(
+            select(RepertoireHorodatage.jeton).where(RepertoireHorodatage.checkpoint == note).limit(1)
+        )
+    if deja is not None:
+        return bytes(deja)
+    jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
+    async with runtime.db.transaction() as session:
+        session.add(
+            RepertoireHorodatage(
+                taille=checkpoint_of(note).size, checkpoint=note, jeton=jeton.response, cree_le=now
+            )
+        )
+    return jeton.response
 
 
 def repertoire_temporaire(coffre: Coffre) -> Path:
@@ -343,7 +384,9 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
     lecture = await _lire(runtime, coffre, acte_id, acces, now)
     if lecture is None:
         return None
+    ancrage = await _ancrer(runtime, coffre, lecture.journal.latest, now)
     builder = await _remplir(runtime, coffre, lecture, now)
+    builder.add_timestamp("checkpoint", ancrage, objet=fmt.CHECKPOINT_DERNIER)
     fichier = await to_thread.run_sync(_fichier_temporaire, repertoire_temporaire(coffre))
     try:
         await builder.write_to(fichier)

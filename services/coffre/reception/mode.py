@@ -119,7 +119,13 @@ async def fixer_mode(session: AsyncSession, coffre: Coffre, acte_id: str, *, now
         session,
         JOB_TABLES,
         "acte.mode_fixe",
-        {"acte_id": acte.id, "office_id": acte.office_id, "mode": mode, "lettre_simple_due_le": due_txt},
+        {
+            "acte_id": acte.id,
+            "office_id": acte.office_id,
+            "mode": mode,
+            "lettre_simple_due_le": due_txt,
+            "fuseau": acte.fuseau,
+        },
         now=now,
     )
     return mode

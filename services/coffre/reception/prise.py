@@ -146,6 +146,7 @@ async def _enregistrer(
             "office_id": acte.office_id,
             "sha256": acte.sha256,
             "pris_connaissance_le": instant(now),
+            "fuseau": acte.fuseau,
             "avis_reception_jws": avis.jws,
         },
         now=now,

@@ -60,6 +60,8 @@ from shared.pages import adresse_client, taille_lisible
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 ADRESSE = "/coffre/retrait"
 _MODES = {"a_personne": "signification à personne", "a_domicile": "signification à domicile"}
+#: Declared annexe types served as such; any other is served as `application/octet-stream`.
+TYPES_ANNEXE_AFFICHABLES = frozenset({"application/pdf", "image/png", "image/jpeg", "text/plain"})
 STATUTS_DECLARATION = {
     "en_attente_confirmation": "en attente de confirmation de l'adresse électronique",
     "en_attente_verification": "en cours de vérification",
@@ -374,8 +376,14 @@ async def telecharger_annexe(request: Request) -> Response:
         "Content-Length": str(annexe.taille),
         "Content-Disposition": _disposition(annexe.nom),
         "Cache-Control": "no-store",
+        # The office chose the annexe's bytes and its declared type: from this origin they are a file
+        # to save, never a page that runs (were a browser to display it despite `attachment`).
+        "Content-Security-Policy": "sandbox; default-src 'none'",
     }
-    return StreamingResponse(contenu, media_type=annexe.type_contenu, headers=headers)
+    type_servi = (
+        annexe.type_contenu if annexe.type_contenu in TYPES_ANNEXE_AFFICHABLES else "application/octet-stream"
+    )
+    return StreamingResponse(contenu, media_type=type_servi, headers=headers)
 
 
 async def _document(request: Request, type_: emission.TypeDocument) -> Response:

@@ -158,20 +158,18 @@ async def lire_session(
     ligne = await sessions.par_id(session, sid, genre="coffre", now=now)
     if ligne is None or ligne.personne_id is None:
         raise Introuvable("Session terminée ou expirée.")
-    resumes = []
-    for declaration in await repository.de_la_personne(session, ligne.personne_id):
-        version = await repository.version_courante(session, declaration)
-        resumes.append(
-            ResumeDeclaration(
-                id=declaration.id,
-                numero=declaration.numero,
-                statut=repository.statut_effectif(declaration, version, now),
-                natures=version.natures,
-                debut=version.debut,
-                fin=version.fin,
-                fuseau=version.fuseau,
-            )
+    resumes = [
+        ResumeDeclaration(
+            id=declaration.id,
+            numero=declaration.numero,
+            statut=repository.statut_effectif(declaration, version, now),
+            natures=version.natures,
+            debut=version.debut,
+            fin=version.fin,
+            fuseau=version.fuseau,
         )
+        for declaration, version in await repository.avec_version_courante(session, ligne.personne_id)
+    ]
     return SessionLue(sub=ligne.personne_id, declarations=[r.id for r in resumes], resumes=resumes)
 
 

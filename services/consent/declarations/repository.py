@@ -53,6 +53,22 @@ async def version_courante(session: AsyncSession, declaration: Declaration) -> V
     return (await session.execute(stmt)).scalar_one()
 
 
+async def avec_version_courante(
+    session: AsyncSession, personne_id: str
+) -> Sequence[tuple[Declaration, Version]]:
+    """Every declaration of one person with its current version, oldest first, in one query."""
+    stmt = (
+        select(Declaration, Version)
+        .join(
+            Version,
+            (Version.declaration_id == Declaration.id) & (Version.numero == Declaration.version_courante),
+        )
+        .where(Declaration.personne_id == personne_id)
+        .order_by(Declaration.declaree_le)
+    )
+    return [(declaration, version) for declaration, version in await session.execute(stmt)]
+
+
 async def pieces(session: AsyncSession, declaration_id: str) -> Sequence[Piece]:
     stmt = select(Piece).where(Piece.declaration_id == declaration_id).order_by(Piece.deposee_le, Piece.id)
     return (await session.execute(stmt)).scalars().all()

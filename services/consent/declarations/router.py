@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.comptes import sessions
@@ -255,6 +257,30 @@ async def lire(
 ) -> DeclarationLue:
     declaration = await _charger(session, declaration_id, jeton)
     return await vue.vue(session, registre, declaration, now)
+
+
+class RecepisseEmis(BaseModel):
+    jws: str = Field(description="Le récépissé scellé (JWS compact) tel qu'émis à la soumission.")
+    sha256: str = Field(description="SHA-256 (hex) du JWS, inscrit dans la feuille `declaration.soumise`.")
+
+
+@router.get(
+    "/{declaration_id}/recepisse",
+    summary=("Relire le récépissé de sa déclaration, tel qu'émis"),
+    response_model=RecepisseEmis,
+    responses=error_responses(JetonGestionInvalide, Introuvable),
+    description=(
+        "Le récépissé est émis une fois, à la soumission, et rendu ensuite à l'identique (jamais scellé "
+        "à nouveau) ; son SHA-256 est inscrit au journal du registre. 404 `introuvable` avant la "
+        "soumission (ou pour une déclaration soumise avant que le récépissé soit conservé)."
+    ),
+)
+async def recepisse(declaration_id: IdChemin, jeton: JetonDep, session: SessionDep) -> RecepisseEmis:
+    declaration = await _charger(session, declaration_id, jeton)
+    if declaration.recepisse_jws is None:
+        raise Introuvable("Aucun récépissé conservé pour cette déclaration.")
+    jws = declaration.recepisse_jws
+    return RecepisseEmis(jws=jws, sha256=hashlib.sha256(jws.encode("ascii")).hexdigest())
 
 
 @router.post(

@@ -131,6 +131,10 @@ class Confirmee(BaseModel):
 class CodeRenvoye(BaseModel):
     """A new confirmation code went to the declared e-mail address."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"description": "Un nouveau code est parti vers l'adresse électronique déclarée."}
+    )
+
     code_expire_le: datetime
 
 
@@ -167,6 +171,12 @@ class ContactChange(_Requete):
 
 class ContactEnAttenteLu(BaseModel):
     """The new e-mail address waits for the code sent to it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "La nouvelle adresse attend le retour du code qui lui a été envoyé."
+        }
+    )
 
     email: str
     code_expire_le: datetime

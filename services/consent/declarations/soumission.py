@@ -8,6 +8,7 @@ key (JWKS at `GET /consent/v1/.well-known/sceau.jwks.json`) over
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,5 +70,14 @@ async def soumettre(
         },
         typ=RECEPISSE_TYP,
     )
-    await evenement(session, registre, declaration.id, "declaration.soumise", now=now, acteur="declarant")
+    declaration.recepisse_jws = recepisse  # issued once: served as issued, never re-sealed
+    await evenement(
+        session,
+        registre,
+        declaration.id,
+        "declaration.soumise",
+        now=now,
+        acteur="declarant",
+        recepisse_sha256=hashlib.sha256(recepisse.encode("ascii")).hexdigest(),
+    )
     return recepisse

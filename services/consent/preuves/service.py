@@ -33,6 +33,7 @@ from shared import ouvertures
 from shared.crypto.tokens import blind_index
 from shared.evidence.bundle import BundleBuilder
 from shared.evidence.engagements import Ouverture, engagements_de, ouvrir
+from shared.evidence.format import RECEPISSE
 from shared.evidence.journal import extract_journal
 
 TYPE_EXPORT = "autorite.preuves"
@@ -155,4 +156,6 @@ async def exporter(
     builder.set_ouvertures(ouverts)
     builder.set_historique(declaration.id, entrees)
     builder.set_jwks({"keys": [{**registre.sceau.jwk, "alg": "EdDSA", "use": "sig"}]})
+    if declaration.recepisse_jws is not None:  # as issued at submission; its hash is in that leaf
+        builder.add_file(RECEPISSE, declaration.recepisse_jws.encode("ascii") + b"\n")
     return builder.build()

@@ -15,8 +15,9 @@ class AbonnementCree(BaseModel):
 
     url: str = Field(
         max_length=2000,
-        description="Webhook endpoint (https in production), or `mailto:<adresse>` to receive the "
-        "events by e-mail (the avis de réception with its JWS attached); same retries either way.",
+        description="Le point de réception des webhooks (`https://`, une adresse publique), ou "
+        "`mailto:<adresse>` pour recevoir les événements par courriel (l'avis de réception avec son JWS "
+        "en pièce jointe) ; mêmes nouvelles tentatives dans les deux cas.",
     )
     types: list[TypeEvenement] = Field(min_length=1, max_length=50)
 

@@ -22,7 +22,13 @@ _DONNEES_RECUES: dict[str, Any] = {
 class EvenementRecu(BaseModel):
     """The relay's body (`shared.outbox`): unknown types are accepted and kept."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "description": "Le corps que le relais d'un service envoie (`shared.outbox`) : un type inconnu "
+            "est accepté et gardé."
+        },
+    )
 
     # No '.' in the id: it becomes the Standard Webhooks `webhook-id`, part of the signed content.
     id: str = Field(max_length=64, pattern=r"^[A-Za-z0-9_-]{1,64}$")

@@ -31,11 +31,14 @@ _OBJETS = {
 _MODES = {"a_personne": "à personne", "a_domicile": "à domicile"}
 
 
-def _date(valeur: Any) -> str:
+def _date(valeur: Any, donnees: dict[str, Any]) -> str:
+    """The instant as the office's documents state it: to the second, in the destinataire's legal time
+    (the zone in which the law's days are counted: a Réunion destinataire's 01:30 is the next day,
+    whatever Paris says), zone and UTC offset named. Events recorded before they carried `fuseau`
+    are written in metropolitan time, zone named."""
     instant = datetime.fromisoformat(str(valeur).replace("Z", "+00:00"))
-    # The office reads the instant as its documents state it: to the second, UTC offset named (the
-    # event does not carry the destinataire's zone; the attached JWS does).
-    return instant_local(instant, FUSEAU_METROPOLE)
+    fuseau = donnees.get("fuseau")
+    return instant_local(instant, fuseau if isinstance(fuseau, str) and fuseau else FUSEAU_METROPOLE)
 
 
 def _lignes(type_: str, donnees: dict[str, Any]) -> list[str]:
@@ -43,13 +46,13 @@ def _lignes(type_: str, donnees: dict[str, Any]) -> list[str]:
     if type_ == "acte.envoye":
         nature = donnees.get("nature_libelle", donnees.get("nature", ""))
         return [
-            f"{acte} ({nature}) a été envoyé au destinataire le {_date(donnees['envoye_le'])} : "
+            f"{acte} ({nature}) a été envoyé au destinataire le {_date(donnees['envoye_le'], donnees)} : "
             "c'est l'instant de la signification.",
         ]
     if type_ == "acte.pris_connaissance":
         return [
             f"Le destinataire a pris connaissance de l'{acte[0].lower()}{acte[1:]} "
-            f"le {_date(donnees['pris_connaissance_le'])}.",
+            f"le {_date(donnees['pris_connaissance_le'], donnees)}.",
             f"Empreinte SHA-256 de l'acte : {donnees.get('sha256', '')}.",
             "L'avis électronique de réception scellé est joint (JWS) ; il se vérifie avec les clés publiées "
             "par le coffre (/coffre/v1/.well-known/jwks.json).",

@@ -42,6 +42,17 @@ async def test_the_avis_de_reception_arrives_by_e_mail_with_the_jws(notify: Noti
     assert livraison["tentatives"][0]["code_reponse"] == 250
 
 
+async def test_the_office_reads_the_destinataire_s_legal_time(notify: Notify) -> None:
+    """A Réunion destinataire who downloads at 22 h 30 in Paris does so at 1 h 30 the next day in her
+    legal time, the one the mode is decided in: the office's e-mail says so, zone named."""
+    await notify.subscribe("mailto:greffe@office-martin.example", ["acte.pris_connaissance"])
+    prise = {**PRISE, "pris_connaissance_le": "2026-03-02T21:30:00Z", "fuseau": "Indian/Reunion"}
+    assert (await notify.emit("acte.pris_connaissance", prise)).status_code == 201
+    await notify.run_jobs()
+    texte = notify.smtp.received[0].part("plain")
+    assert ("le mardi 3 mars 2026 à 1 h 30 min 00 s (heure légale de La Réunion, UTC+04:00)") in texte
+
+
 async def test_a_refusing_mail_server_is_retried_on_schedule(notify: Notify) -> None:
     await notify.subscribe("mailto:greffe@office-martin.example", ["acte.mode_fixe"])
     notify.smtp.refuse_next = 1

@@ -11,6 +11,7 @@ from pathlib import Path
 import jwt
 from sqlalchemy import select
 
+from services.notify.avis.service import TENTATIVES_ENVOI
 from services.notify.models import AvisMiseADisposition, EnvoiCode
 from shared.testing.databases import sqlite_url
 from shared.testing.webhooks import Answer
@@ -203,3 +204,26 @@ async def test_without_smtp_host_emails_are_written_as_eml_files(tmp_path: Path)
         content = eml.read_bytes()
         assert b"marie.dupont@exemple.fr" in content
         assert notify.receiver.to(RAPPORT)[0].json()["statut"] == "envoye"
+
+
+async def test_smtp_refusing_for_hours_ends_in_a_reported_failure(notify: Notify) -> None:
+    """Issue 12: the SMTP relay refuses every message for hours. The avis is tried on the backoff
+    schedule (test clock), never sent, then recorded as an `echec` and reported to the coffre (which
+    tells the office with `notification.echec`) once, after the last attempt, about 14 hours later."""
+    _stand_ins(notify)
+    notify.smtp.refuse_next = 1000
+    debut = notify.runtime.clock.now()
+    await notify.emit("acte.envoye", ENVOYE)
+    for _ in range(40):
+        await notify.run_jobs()
+        if notify.receiver.to(RAPPORT):
+            break
+        await notify.advance(timedelta(hours=1))
+    [rapport] = notify.receiver.to(RAPPORT)
+    assert rapport.json()["statut"] == "echec"
+    assert notify.smtp.received == []
+    assert 1000 - notify.smtp.refuse_next == TENTATIVES_ENVOI  # every attempt reached the relay
+    assert notify.runtime.clock.now() - debut >= timedelta(hours=10)
+    await notify.advance(timedelta(days=2))
+    await notify.run_jobs()
+    assert len(notify.receiver.to(RAPPORT)) == 1

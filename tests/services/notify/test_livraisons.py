@@ -239,3 +239,30 @@ async def test_pending_retries_survive_a_restart(tmp_path: Path) -> None:
             [livraison] = await _livraisons(second, statut="livree")
             assert [t["code_reponse"] for t in livraison["tentatives"]] == [503, 200]
     assert [r.headers["webhook-id"] for r in receiver.to("/hook")] == [event_id, event_id]
+
+
+async def test_receiver_down_for_three_days_gets_the_event_once_at_the_last_attempt(
+    notify_db: Notify,
+) -> None:
+    """Issue 12: the office's receiver down (connection refused) for three days: every attempt of the
+    schedule fails but the last, made once it is back; the event arrives once, under its id."""
+    receiver = notify_db.receiver
+    await notify_db.subscribe(receiver.url + "/hook", ["acte.pris_connaissance"])
+    await receiver.stop()
+    event_id = (await notify_db.emit("acte.pris_connaissance", AVIS)).json()["id"]
+    debut = notify_db.runtime.clock.now()
+    for _ in range(9):
+        await notify_db.run_jobs()
+        [livraison] = await _livraisons(notify_db)
+        assert livraison["statut"] == "en_attente"
+        notify_db.runtime.clock.set(datetime.fromisoformat(livraison["prochaine_tentative_le"]))  # type: ignore[attr-defined]
+    assert notify_db.runtime.clock.now() - debut >= timedelta(days=3)
+    await receiver.start()
+    assert await notify_db.run_jobs() == 1
+    [request] = receiver.to("/hook")
+    assert request.headers["webhook-id"] == event_id
+    [livraison] = await _livraisons(notify_db)
+    assert livraison["statut"] == "livree"
+    assert [t["statut"] for t in livraison["tentatives"]] == ["echec"] * 9 + ["succes"]
+    assert await notify_db.run_jobs() == 0
+    assert len(receiver.to("/hook")) == 1

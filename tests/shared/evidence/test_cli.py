@@ -24,7 +24,7 @@ def test_a_genuine_bundle_exits_zero(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("OK     1. manifest.json : ")
     assert all(line.startswith("OK ") for line in lines[:-1])
-    assert {line.split()[1] for line in lines[:-1]} == {"1.", "2.", "3.", "4.", "5."}
+    assert {line.split()[1] for line in lines[:-1]} == {"1.", "2.", "3.", "4.", "5.", "6."}
     assert lines[-1] == "Lot de preuves vérifié : toutes les vérifications sont satisfaites."
 
 

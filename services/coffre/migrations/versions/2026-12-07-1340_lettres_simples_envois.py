@@ -55,6 +55,20 @@ def upgrade() -> None:
             "WHERE a.lettre_simple_envoyee_le IS NOT NULL AND e.journal_index IS NOT NULL"
         )
     )
+    # A posting recorded without its répertoire entry could be neither recorded again nor corrected:
+    # stop here rather than leave such an acte stuck (none is expected: the old posting appended its
+    # leaf in its own transaction).
+    orphelins = op.get_bind().scalar(
+        sa.text(
+            "SELECT count(*) FROM actes a WHERE a.lettre_simple_envoyee_le IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM lettres_simples_envois l WHERE l.acte_id = a.id)"
+        )
+    )
+    if orphelins:
+        raise RuntimeError(
+            f"{orphelins} acte(s) have a lettre simple posting without its répertoire entry: "
+            "inspect them (actes.lettre_simple_envoyee_le, actes_evenements) before migrating"
+        )
 
 
 def downgrade() -> None:

@@ -65,6 +65,7 @@ async def test_a_personne_a_paris_juste_avant_minuit(banc: BancFactory, pdf_sign
                 "office_id": "office-paris-1",
                 "mode": "a_personne",
                 "lettre_simple_due_le": None,
+                "fuseau": "Europe/Paris",
             }
         ]
         certificat = await b.client.get(f"/coffre/v1/actes/{acte_id}/certificat", headers=b.t.jeton())

@@ -145,6 +145,8 @@ async def test_espace_actes_annexes_avis_et_declarations(
         assert annexe.status_code == 200, annexe.text
         assert annexe.content == pdf_signe_bis
         assert "filename*=UTF-8''D%C3%A9compte%20des%20sommes.pdf" in annexe.headers["content-disposition"]
+        assert annexe.headers["content-type"] == "application/pdf"
+        assert annexe.headers["content-security-policy"] == "sandbox; default-src 'none'"
         [evenement] = await _evenements(b, acte_id, "telechargement_annexe")
         assert evenement.donnees["sha256"] == hashlib.sha256(pdf_signe_bis).hexdigest()
         assert evenement.donnees["position"] == 0

@@ -118,6 +118,7 @@ async def test_parcours_complet(banc: BancFactory, pdf_signe: bytes, pdf_signe_b
             "office_id",
             "sha256",
             "pris_connaissance_le",
+            "fuseau",
             "avis_reception_jws",
         }
 
