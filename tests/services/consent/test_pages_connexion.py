@@ -47,8 +47,12 @@ async def test_sign_in_lists_her_declarations_and_lets_her_revoke(consent_db: Co
     # Her declaration opens and can be revoked with the session alone; another person's cannot.
     assert (await client.get(f"/consent/espace/{d.id}")).status_code == 200
     assert (await client.get(f"/consent/espace/{autre.id}")).status_code == 403
-    assert (await formulaire(client, f"/consent/espace/{autre.id}/revocation")).status_code == 403
-    revoquee = await formulaire(client, f"/consent/espace/{d.id}/revocation")
+    confirmee = {"confirmation": "oui"}  # the confirmation page's button
+    assert (
+        await formulaire(client, f"/consent/espace/{autre.id}/revocation", data=confirmee)
+    ).status_code == 403
+    assert (await client.get(f"/consent/espace/{autre.id}/revocation")).status_code == 403
+    revoquee = await formulaire(client, f"/consent/espace/{d.id}/revocation", data=confirmee)
     assert "Votre consentement est révoqué." in revoquee.text
     etat = await env.client.get(
         f"/consent/v1/declarations/{autre.id}", headers={"X-Jeton-Gestion": autre.jeton}
