@@ -362,25 +362,34 @@ class Banc:
             print(f"[{self.mesures.t():7.1f}s] fin de journée → {instant.isoformat()}", flush=True)
 
     async def attendre_jobs_dus(self, instant: datetime) -> None:
-        limite = time.monotonic() + 4 * DELAI
+        """Until no job due by `instant` is pending or running; prints when each kind was done."""
+        depuis = time.monotonic()
+        limite = depuis + 4 * DELAI
+        vus: dict[str, float | None] = {}
         while True:
-            restants = 0
+            restants: dict[str, int] = defaultdict(int)
             for service in SERVICES:
                 conn = await connecter(self.dist, service)
                 try:
-                    restants += int(
-                        await conn.fetchval(
-                            "SELECT count(*) FROM jobs WHERE status IN ('pending', 'running') "
-                            "AND run_at <= $1",
-                            instant,
-                        )
-                    )
+                    for kind, nombre in await conn.fetch(
+                        "SELECT kind, count(*) FROM jobs WHERE status IN ('pending', 'running') "
+                        "AND run_at <= $1 GROUP BY kind",
+                        instant,
+                    ):
+                        restants[f"{service}:{kind}"] += nombre
                 finally:
                     await conn.close()
+            for kind in restants:
+                vus.setdefault(kind, None)
+            for kind, fini in vus.items():
+                if fini is None and kind not in restants:
+                    vus[kind] = time.monotonic() - depuis
             if not restants:
+                faits = ", ".join(f"{k} {v or 0:.1f} s" for k, v in sorted(vus.items()))
+                print(f"[{self.mesures.t():7.1f}s] jobs due done after: {faits}", flush=True)
                 return
             if time.monotonic() > limite:
-                raise TimeoutError(f"{restants} jobs due by {instant.isoformat()} still not done")
+                raise TimeoutError(f"{dict(restants)} jobs due by {instant.isoformat()} still not done")
             await asyncio.sleep(0.5)
 
 
