@@ -21,6 +21,7 @@ from services.consent.comptes.router import Reinitialisation, limiter_client
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
 from services.consent.dependencies import NowDep, SessionDep
+from services.consent.errors import AuthentificationDestinataire, CodeInvalide, CompteVerrouille
 from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
@@ -267,8 +268,9 @@ async def code(
     declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
         return p.acces_refuse()
-    erreur = await service.confirmer(session, registre, declaration, code.strip(), now=now)
-    if erreur is not None:
+    try:
+        await service.confirmer(session, registre, declaration, code.strip(), now=now)
+    except CodeInvalide as erreur:  # its attempt still commits: the handler returns normally
         return p.page(
             "code.html", 422, titre="Confirmer mon adresse", id=declaration_id, erreurs=[erreur.detail]
         )
@@ -447,16 +449,17 @@ async def saisir_code_connexion(
 ) -> Response:
     if not p.valide(csrf):
         return p.formulaire_refuse()
-    compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
-    if isinstance(compte, ServiceError):
-        if compte.status_code == 429:  # the lock page: what happened and what she can still do
+    try:
+        compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
+    except (AuthentificationDestinataire, CompteVerrouille) as echec:  # counters still commit
+        if echec.status_code == 429:  # the lock page: what happened and what she can still do
             return p.page("acces_code.html", 429, titre="Compte verrouillé", defi_id=defi_id, verrouille=True)
         return p.page(
             "acces_code.html",
-            compte.status_code,
+            echec.status_code,
             titre="Code de connexion",
             defi_id=defi_id,
-            erreurs=[compte.detail],
+            erreurs=[echec.detail],
         )
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, personne_id=compte.personne_id)
     return p.vers("/consent/espace/declarations")
@@ -536,10 +539,9 @@ async def reinitialiser(
     if len(mot_de_passe) < 12:
         erreur = "Le nouveau mot de passe doit compter 12 caractères au moins."
         return _reinitialisation(p, 422, etape="code", defi_id=defi_id[:36], erreurs=[erreur])
-    erreur_code = await reinitialisation.terminer(
-        session, registre, defi_id[:36], code.strip(), mot_de_passe, now=now
-    )
-    if erreur_code is not None:
+    try:
+        await reinitialisation.terminer(session, registre, defi_id[:36], code.strip(), mot_de_passe, now=now)
+    except (AuthentificationDestinataire, CompteVerrouille) as erreur_code:
         return _reinitialisation(
             p, erreur_code.status_code, etape="code", defi_id=defi_id[:36], erreurs=[erreur_code.detail]
         )
@@ -628,11 +630,9 @@ async def confirmer_contact(
     if declaration is None:
         return p.acces_refuse()
     try:
-        resultat = await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
+        await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
     except ServiceError as exc:
         return await _espace(p, session, registre, declaration, now, erreurs=[exc.detail])
-    if isinstance(resultat, ServiceError):
-        return await _espace(p, session, registre, declaration, now, erreurs=[resultat.detail])
     return await _espace(
         p, session, registre, declaration, now, message="Vos coordonnées ont été mises à jour."
     )
