@@ -1,4 +1,9 @@
-"""The consent service: `create_app(settings)` builds it; `main.py` is the only reader of the environment."""
+"""The consent service: `create_app(settings)` builds it; `main.py` is the only reader of the environment.
+
+`create_app` builds the service's one state object (`state.ConsentState`: database, clock, HTTP
+client, keys, log, consultations' batches), gives it to the job handlers and to the routes'
+dependencies (`dependencies.py`), and the lifespan closes it.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +32,8 @@ from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
 from services.consent.preuves.router import router as preuves_router
 from services.consent.purge import service as purge
-from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
+from services.consent.state import build_state
 from shared.app import ServiceRuntime, build_service_app
 from shared.clock import Clock
 
@@ -67,24 +72,17 @@ def create_app(
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    holder: dict[str, ServiceRuntime] = {}
-
-    def http() -> httpx.AsyncClient:
-        client = holder["runtime"].http
-        if client is None:  # pragma: no cover - only before the lifespan started
-            raise RuntimeError("the HTTP client exists only inside the app's lifespan")
-        return client
-
-    registre = build_registre(settings, http)
-
     @asynccontextmanager
-    async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
-        # Leaves a crash left queued between a commit and its integration (shared.translog.store).
-        await registre.journal.integrate_pending(runtime.db.engine)
-        if settings.purge_quotidienne:
-            async with runtime.db.transaction() as session:
-                await purge.amorcer(session, now=runtime.clock.now())
-        yield
+    async def lifespan(_app: FastAPI, _runtime: ServiceRuntime) -> AsyncIterator[None]:
+        try:
+            # Leaves a crash left queued between a commit and its integration (shared.translog.store).
+            await state.registre.journal.integrate_pending(state.db.engine)
+            if settings.purge_quotidienne:
+                async with state.db.transaction() as session:
+                    await purge.amorcer(session, now=state.clock.now())
+            yield
+        finally:
+            await state.aclose()
 
     app = build_service_app(
         settings=settings,
@@ -92,7 +90,6 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        job_handlers={purge.KIND: purge.make_handler(registre), avis.KIND: avis.make_handler(registre)},
         clock=clock,
         http_transport=http_transport,
         body_limits={
@@ -102,7 +99,9 @@ def create_app(
         lifespan=lifespan,
     )
     runtime: ServiceRuntime = app.state.runtime
-    holder["runtime"] = runtime
-    runtime.extras["registre"] = registre
+    state = build_state(settings, runtime, http_transport=http_transport)
+    app.state.consent = state
+    runtime.job_handlers[purge.KIND] = purge.make_handler(state.registre)
+    runtime.job_handlers[avis.KIND] = avis.make_handler(state.registre)
     app.mount("/consent/static", StaticFiles(directory=STATIC), name="consent-static")
     return app

@@ -1,4 +1,7 @@
-"""The consent service's long-lived singletons: keys, blind indexer, log, seals, notify client.
+"""The consent service's keys and instruments: keys, blind indexer, log, seals, notify client.
+
+Built once in `create_app(settings)` as part of the service's state (`services.consent.state`) and
+handed to the services that need it; it opens no transaction (its callers hand it their session).
 
 Key files (Ed25519, generated in development, refused when generated in production):
 - `consent-log.ed25519.pem`: signs the registry log's checkpoints (C2SP note);
@@ -8,13 +11,11 @@ Key files (Ed25519, generated in development, refused when generated in producti
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import Depends, Request
 
 from services.consent.identite import Indexeur
 from services.consent.models import JOURNAL_TABLES, Consultation, Evenement, RechercheAutorite
@@ -39,13 +40,14 @@ class Registre:
     sceau: JwsSigner
     destinataire: JwsSigner
     tokens: ServiceTokens
-    http: Callable[[], httpx.AsyncClient]
+    #: Consent's client for notify (the state closes it with the service).
+    http: httpx.AsyncClient
     #: Challenges per client address on the public routes (`comptes.limites`).
     limiteur: Limiteur = field(default_factory=lambda: Limiteur(timedelta(hours=1)))
 
     async def _courriel(self, chemin: str, corps: dict[str, Any]) -> None:
         try:
-            response = await self.http().post(
+            response = await self.http.post(
                 f"{self.settings.url_of('notify')}/notify/v1/interne/{chemin}",
                 json=corps,
                 headers={"Authorization": f"Bearer {self.tokens.token_for('notify')}"},
@@ -73,7 +75,7 @@ class Registre:
         await self._courriel("verrouillages", corps)
 
 
-def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClient]) -> Registre:
+def build_registre(settings: ConsentSettings, http: httpx.AsyncClient) -> Registre:
     production = settings.env == "production"
     keys_dir = settings.keys_dir
 
@@ -102,16 +104,3 @@ def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClie
         ),
         http=http,
     )
-
-
-def registre_of(request: Request) -> Registre:
-    registre: Registre = request.app.state.runtime.extras["registre"]
-    return registre
-
-
-async def _registre(request: Request) -> Registre:
-    """`registre_of` as a coroutine dependency (a plain `def` one would run in a worker thread)."""
-    return registre_of(request)
-
-
-RegistreDep = Annotated[Registre, Depends(_registre)]

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from services.consent.comptes import connexion, limites, reinitialisation, sessions
 from services.consent.declarations import repository
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.identite import siren_valide
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.auth import CurrentService
 from shared.bornes import Email, EnteteAutorisation, IdChemin, Siren
 from shared.errors import (

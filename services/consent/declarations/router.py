@@ -27,7 +27,7 @@ from services.consent.declarations.schemas import (
     Soumise,
     VersionLue,
 )
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import (
     CodeInvalide,
     DeclarationIncomplete,
@@ -37,7 +37,6 @@ from services.consent.errors import (
     MentionsPerimees,
 )
 from services.consent.models import Declaration
-from services.consent.registre import RegistreDep
 from shared.bornes import JETON_MAX, EnteteAutorisation, IdChemin
 from shared.crypto.tokens import blind_index, verify_token
 from shared.errors import (

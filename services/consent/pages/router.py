@@ -20,7 +20,7 @@ from services.consent.comptes import connexion, reinitialisation
 from services.consent.comptes.router import Reinitialisation, limiter_client
 from services.consent.declarations import pieces, repository, service, soumission, vue
 from services.consent.declarations.schemas import ContactChange, DeclarationCreate
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CodeInvalide, CompteVerrouille
 from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES, document
@@ -33,7 +33,7 @@ from services.consent.pages.formulaire import (
     premier_en_erreur,
 )
 from services.consent.pages.navigateur import Navigateur
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.communes import commune, communes_du_code_postal, normaliser_code_postal
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
