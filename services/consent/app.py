@@ -18,10 +18,13 @@ from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
 from services.consent.declarations import avis
+from services.consent.declarations.rectification import PIECES_MAX
+from services.consent.declarations.rectification_router import router as rectification_router
 from services.consent.declarations.router import router as declarations_router
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
+from services.consent.operateur.rectifications import router as rectifications_operateur
 from services.consent.operateur.router import router as operateur_router
 from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
@@ -48,7 +51,9 @@ ROUTERS = [
     interne_router,
     mentions_router,
     declarations_router,
+    rectification_router,
     operateur_router,
+    rectifications_operateur,
     autorite_router,
     conservation_router,
     preuves_router,
@@ -95,9 +100,10 @@ def create_app(
         job_handlers={purge.KIND: purge.make_handler(registre), avis.KIND: avis.make_handler(registre)},
         clock=clock,
         http_transport=http_transport,
+        # A rectification carries up to `PIECES_MAX` proofs in one body.
         body_limits={
-            "/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024,
-            "/consent/espace/": settings.max_piece_bytes + 64 * 1024,
+            "/consent/v1/declarations/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
+            "/consent/espace/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
         },
         lifespan=lifespan,
     )
