@@ -14,8 +14,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from services.consent import chiffrement
 from services.consent.declarations.service import evenement

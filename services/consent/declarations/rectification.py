@@ -18,9 +18,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from services.consent import chiffrement
 from services.consent.declarations import avis, pieces

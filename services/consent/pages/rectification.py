@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import FormData, UploadFile
 
 from services.consent.declarations import rectification, vue
 from services.consent.declarations.schemas import Personne
@@ -126,6 +127,15 @@ async def rectifier(
     now: NowDep,
 ) -> Response:
     form = await request.form()
+    try:
+        return await _rectifier(declaration_id, form, p, session, registre, now)
+    finally:
+        await form.close()  # the uploaded files' temporary files
+
+
+async def _rectifier(
+    declaration_id: str, form: FormData, p: Pages, session: Any, registre: Any, now: Any
+) -> Response:
     champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     if not p.valide(champs.pop("csrf", None)):
         return p.formulaire_refuse()
@@ -168,6 +178,6 @@ async def rectifier(
         return _page(p, declaration, champs, generales=generales, status_code=exc.status_code)
     message = (
         "Votre rectification est envoyée à l'opérateur du registre, avec vos pièces. Jusqu'à sa décision, "
-        "votre déclaration reste en vigueur telle qu'elle était. Vous serez prévenue par courriel."
+        "votre déclaration reste en vigueur telle qu'elle était. Un courriel vous dira sa décision."
     )
     return await espace_page(p, session, registre, declaration, now, message=message)
