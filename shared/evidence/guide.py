@@ -194,8 +194,9 @@ Une autorité « non qualifiée » (développement) ne vaut pas horodatage quali
    `journal/checkpoint-dernier.txt` (commande `openssl ts -verify` ci-dessus) ; son instant (`openssl ts
    -reply -in horodatages/checkpoint.tsr -text`, ligne `Time stamp`) doit suivre le champ `instant` de
    chaque feuille ; la plateforme publie les mêmes note et jeton
-   (`/{service}/v1/journal/horodatages/couvrant?taille=<taille>`). Les documents scellés émis (`documents/index.json`) sont chacun égaux (`sha256sum`)
-   au SHA-256 de leur feuille `document` ; la version `en_vigueur` est la dernière.
+   (`/{service}/v1/journal/horodatages/couvrant?taille=<taille>`). Les documents scellés émis
+   (`documents/index.json`) sont chacun égaux (`sha256sum`) au SHA-256 de leur feuille `document` ;
+   la version `en_vigueur` est la dernière.
 6. **Signatures des PDF** (poppler `pdfsig`, openssl) :
    - `pdfsig -nocert acte/document.pdf` puis, pour chaque PDF scellé (`certificat/certificat.pdf`,
      `avis/reception.pdf`, `documents/*.pdf`), `pdfsig -nocert <pdf>` : chaque signature doit afficher
