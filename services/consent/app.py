@@ -21,6 +21,7 @@ from services.consent.declarations import avis
 from services.consent.declarations.rectification import PIECES_MAX
 from services.consent.declarations.rectification_router import router as rectification_router
 from services.consent.declarations.router import router as declarations_router
+from services.consent.journal import horodatage
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
@@ -60,6 +61,7 @@ ROUTERS = [
     comptes_interne,
     comptes_public,
     journal_router,
+    horodatage.router,
     cles_router,
     pages_router,
     accueil_router,
@@ -86,9 +88,13 @@ def create_app(
     async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
         # Leaves a crash left queued between a commit and its integration (shared.translog.store).
         await registre.journal.integrate_pending(runtime.db.engine)
+        horodatage.demarrer(registre, runtime)
         if settings.purge_quotidienne:
             async with runtime.db.transaction() as session:
                 await purge.amorcer(session, now=runtime.clock.now())
+        if settings.horodatage_horaire:
+            async with runtime.db.transaction() as session:
+                await horodatage.planifier(session, now=runtime.clock.now())
         yield
 
     app = build_service_app(
@@ -97,7 +103,11 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        job_handlers={purge.KIND: purge.make_handler(registre), avis.KIND: avis.make_handler(registre)},
+        job_handlers={
+            purge.KIND: purge.make_handler(registre),
+            avis.KIND: avis.make_handler(registre),
+            horodatage.KIND: horodatage.make_handler(registre),
+        },
         clock=clock,
         http_transport=http_transport,
         # A rectification carries up to `PIECES_MAX` proofs in one body.
