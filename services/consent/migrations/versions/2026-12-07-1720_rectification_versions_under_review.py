@@ -1,8 +1,8 @@
 """rectification: versions under the operator's review, proofs bound to a version
 
 Revision ID: 3b8e5f1a9c27
-Revises: 7d2f4a6c8e13
-Create Date: 2026-12-07 17:00:00
+Revises: 3c9e5b7a1f24
+Create Date: 2026-12-07 17:20:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import shared.models
 
 revision: str = "3b8e5f1a9c27"
-down_revision: str | None = "7d2f4a6c8e13"
+down_revision: str | None = "3c9e5b7a1f24"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
