@@ -24,7 +24,8 @@ class Verification:
     commune_insee: str | None = None
     motif: str | None = None
     version: int | None = None
-    #: The consent's scope as the certificat states it (CPC 662-1 al. 2): version, natures, dates.
+    #: The consent's scope as the certificat states it (CPC 662-1 al. 2): registration number
+    #: (`RC-…`), version, natures, dates.
     portee: dict[str, Any] | None = None
 
 
@@ -61,6 +62,7 @@ class ConsentClient:
                     version=data.get("version"),
                     portee={
                         "declaration_id": str(data["declaration_id"]),
+                        "numero": data.get("numero"),
                         "version": data.get("version"),
                         "natures": list(data.get("natures") or []),
                         "declaree_le": data.get("declaree_le"),

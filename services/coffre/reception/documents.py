@@ -90,7 +90,9 @@ def _consentement(acte: Acte, envoi: ActeEvenement | None) -> ConsentementFaits:
     codes = [str(n) for n in portee.get("natures") or []]
     natures = tuple("Tous les actes" if c == TOUTES_NATURES else NATURES.get(c, c) for c in codes)
     version = portee.get("version")
+    numero = portee.get("numero")
     return ConsentementFaits(
+        numero=numero if isinstance(numero, str) and numero else None,
         declaration_id=acte.declaration_id,
         version=version if isinstance(version, int) else None,
         declaree_le=_instant(portee.get("declaree_le")),

@@ -84,7 +84,13 @@ async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeD
         evenements = await repository.evenements(session, acte.id)
         envois = await repository.envois_lettre_simple(session, acte.id)
         certificat = documents.certificat(acte, evenements, envois)
-        return _Faits(_empreinte(dataclasses.asdict(certificat)), certificat)
+        faits = dataclasses.asdict(certificat)
+        consentement = faits["formalites"]["consentement"]
+        if consentement is not None and consentement["numero"] is None:
+            # An acte sent before the registry returned the number: its facts, and so its issued
+            # certificat, stay what they were.
+            del consentement["numero"]
+        return _Faits(_empreinte(faits), certificat)
     lettre = documents.lettre(
         acte,
         acces_url=f"{coffre.settings.public_url.rstrip('/')}/coffre/retrait",
