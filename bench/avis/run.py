@@ -247,6 +247,9 @@ async def ouvrir_session(http: httpx.AsyncClient, smtp: SmtpServer, lien: str) -
     if code.status_code != 303 or "erreur" in code.headers["location"]:
         raise RuntimeError(f"code: {code.status_code} {code.headers.get('location')}")
     page = await retrait.page()
+    # On loopback the cookie is not `Secure`, so the shared client's jar keeps it too: without
+    # clearing it, each session's requests would carry the last signed-in session's cookie as well.
+    http.cookies.clear()
     marque = 'name="csrf" value="'
     debut = page.index(marque) + len(marque)
     return Session(retrait, page[debut : page.index('"', debut)])
@@ -274,7 +277,10 @@ async def retirer_tous(
             envoi = time.perf_counter()
             reponse = await telecharger(sessions[i % len(sessions)], acte_id)
             if reponse.status_code != 200 or len(reponse.content) != taille:
-                raise RuntimeError(f"download {acte_id}: {reponse.status_code} {reponse.text[:200]}")
+                raise RuntimeError(
+                    f"download {acte_id}: {reponse.status_code} "
+                    f"{reponse.headers.get('location', '')} {reponse.text[:200]}"
+                )
             reponses[acte_id] = time.perf_counter()
             durees.append(reponses[acte_id] - envoi)
 
@@ -360,7 +366,7 @@ async def debit(session: Session, acte_id: str, chemin: Path, taille: int, repet
     )
     try:
         async with httpx.AsyncClient(timeout=60) as http:
-            for _ in range(100):
+            for _ in range(600):  # up to 30 s: it starts slowly on a loaded machine
                 try:
                     await _get(http, f"http://127.0.0.1:{port}/acte.pdf", taille)
                     break

@@ -10,8 +10,9 @@ stores a new blob as real deposits do (not the already stored one). Each deposit
 
 Printed per size: median and p95 time and MB/s of `--runs` deposits, beside the same files through
 `openssl dgst -sha256` + `cp` + `sync` in the same run (the floor of "hash it and store it durably"),
-and the ratio. Then the server's peak RSS growth during one 50 MB deposit (sampled every 2 ms from
-/proc). Nothing is asserted.
+and the ratio; then the server's CPU time (user + system, from /proc) per deposit of each size,
+which the machine's other load disturbs far less than the wall-clock figures. Then the server's
+peak RSS growth during one 50 MB deposit (sampled every 2 ms from /proc). Nothing is asserted.
 
     .venv/bin/python bench/depot/run.py --runs 5
 """
@@ -96,6 +97,12 @@ def _baseline(path: Path, scratch: Path) -> float:
     elapsed = time.perf_counter() - start
     (scratch / path.name).unlink()
     return elapsed
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid`."""
+    champs = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(champs[11]) + int(champs[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kb(pid: int) -> int:
@@ -194,8 +201,11 @@ async def main(args: argparse.Namespace) -> None:
             await _deposer(client, token, files[min(files)][args.runs])  # warm-up
             print(f"{'size':>6} {'median s':>9} {'p95 s':>7} {'MB/s':>7} | ", end="")
             print(f"{'openssl+cp+sync s':>17} {'MB/s':>7} | ratio")
+            cpu: dict[int, float] = {}
             for size, paths in files.items():
+                debut_cpu = _cpu(coffre.pid)
                 times = [await _deposer(client, token, path) for path in paths[: args.runs]]
+                cpu[size] = (_cpu(coffre.pid) - debut_cpu) / args.runs
                 base = [_baseline(path, scratch) for path in paths[: args.runs]]
                 path = paths[0]
                 mb = path.stat().st_size / MB
@@ -205,6 +215,8 @@ async def main(args: argparse.Namespace) -> None:
                     f"{mb / bmed:>7.1f} | {bmed / med:>5.2f}"
                 )
 
+            par_taille = ", ".join(f"{size} MB {ms * 1000:.1f} ms" for size, ms in cpu.items())
+            print(f"server CPU per deposit: {par_taille}")
             largest = files[max(files)][args.runs + 1]
             baseline_kb, peak_kb, stop = _rss_kb(coffre.pid), 0, threading.Event()
 

@@ -23,10 +23,14 @@ from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
 from services.consent.declarations import avis
+from services.consent.declarations.rectification import PIECES_MAX
+from services.consent.declarations.rectification_router import router as rectification_router
 from services.consent.declarations.router import router as declarations_router
+from services.consent.journal import horodatage
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
+from services.consent.operateur.rectifications import router as rectifications_operateur
 from services.consent.operateur.router import router as operateur_router
 from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
@@ -34,7 +38,7 @@ from services.consent.preuves.router import router as preuves_router
 from services.consent.purge import service as purge
 from services.consent.settings import ConsentSettings
 from services.consent.state import build_state
-from shared.app import ServiceRuntime, build_service_app
+from shared.app import ServiceRuntime, build_service_app, make_clock, make_http
 from shared.clock import Clock
 
 TITLE = "Signif — registre des consentements"
@@ -53,13 +57,16 @@ ROUTERS = [
     interne_router,
     mentions_router,
     declarations_router,
+    rectification_router,
     operateur_router,
+    rectifications_operateur,
     autorite_router,
     conservation_router,
     preuves_router,
     comptes_interne,
     comptes_public,
     journal_router,
+    horodatage.router,
     cles_router,
     pages_router,
     accueil_router,
@@ -72,17 +79,19 @@ def create_app(
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
+    state = build_state(settings, clock=clock or make_clock(settings), http=make_http(http_transport))
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI, _runtime: ServiceRuntime) -> AsyncIterator[None]:
-        try:
-            # Leaves a crash left queued between a commit and its integration (shared.translog.store).
-            await state.registre.journal.integrate_pending(state.db.engine)
-            if settings.purge_quotidienne:
-                async with state.db.transaction() as session:
-                    await purge.amorcer(session, now=state.clock.now())
-            yield
-        finally:
-            await state.aclose()
+        # Leaves a crash left queued between a commit and its integration (shared.translog.store).
+        await state.registre.journal.integrate_pending(state.db.engine)
+        if settings.purge_quotidienne:
+            async with state.db.transaction() as session:
+                await purge.amorcer(session, now=state.clock.now())
+        if settings.horodatage_horaire:
+            async with state.db.transaction() as session:
+                await horodatage.planifier(session, now=state.clock.now())
+        yield
 
     app = build_service_app(
         settings=settings,
@@ -90,18 +99,22 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        clock=clock,
-        http_transport=http_transport,
+        job_handlers={
+            purge.KIND: purge.make_handler(state.registre),
+            avis.KIND: avis.make_handler(state.registre),
+            horodatage.KIND: horodatage.make_handler(state.registre),
+        },
+        # The runtime runs on the state's database, clock and client, and its lifespan closes them.
+        clock=state.clock,
+        http=state.http,
+        db=state.db,
+        # A rectification carries up to `PIECES_MAX` proofs in one body.
         body_limits={
-            "/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024,
-            "/consent/espace/": settings.max_piece_bytes + 64 * 1024,
+            "/consent/v1/declarations/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
+            "/consent/espace/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
         },
         lifespan=lifespan,
     )
-    runtime: ServiceRuntime = app.state.runtime
-    state = build_state(settings, runtime, http_transport=http_transport)
     app.state.consent = state
-    runtime.job_handlers[purge.KIND] = purge.make_handler(state.registre)
-    runtime.job_handlers[avis.KIND] = avis.make_handler(state.registre)
     app.mount("/consent/static", StaticFiles(directory=STATIC), name="consent-static")
     return app

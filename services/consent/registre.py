@@ -26,6 +26,7 @@ from shared.crypto.keys import load_or_create_ed25519
 from shared.errors import ServiceIndisponible
 from shared.pages import Limiteur
 from shared.service_tokens import ServiceTokens
+from shared.timestamps.client import TimestampClient
 from shared.translog.note import Signer
 from shared.translog.store import TransparencyLog
 
@@ -40,10 +41,19 @@ class Registre:
     sceau: JwsSigner
     destinataire: JwsSigner
     tokens: ServiceTokens
-    #: Consent's client for notify (the state closes it with the service).
+    #: The service's HTTP client (`shared.app.make_http`, closed with the app).
     http: httpx.AsyncClient
     #: Challenges per client address on the public routes (`comptes.limites`).
     limiteur: Limiteur = field(default_factory=lambda: Limiteur(timedelta(hours=1)))
+    #: The RFC 3161 client dating the log's checkpoints (`journal.horodatage.client_tsa`), given by
+    #: `create_app`; absent where nothing is timestamped (the purge command, bench loaders).
+    _horodatage: TimestampClient | None = None
+
+    @property
+    def horodatage(self) -> TimestampClient:
+        if self._horodatage is None:  # pragma: no cover - the service's registry always has one
+            raise RuntimeError("this registry was built without a timestamp client")
+        return self._horodatage
 
     async def _courriel(self, chemin: str, corps: dict[str, Any]) -> None:
         try:
@@ -75,7 +85,9 @@ class Registre:
         await self._courriel("verrouillages", corps)
 
 
-def build_registre(settings: ConsentSettings, http: httpx.AsyncClient) -> Registre:
+def build_registre(
+    settings: ConsentSettings, http: httpx.AsyncClient, *, horodatage: TimestampClient | None = None
+) -> Registre:
     production = settings.env == "production"
     keys_dir = settings.keys_dir
 
@@ -103,4 +115,5 @@ def build_registre(settings: ConsentSettings, http: httpx.AsyncClient) -> Regist
             production=production,
         ),
         http=http,
+        _horodatage=horodatage,
     )

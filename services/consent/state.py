@@ -1,10 +1,10 @@
 """What the consent service holds while it runs, in one typed object.
 
-`create_app(settings)` builds one `ConsentState` (the database and the clock of the service's
-runtime, its own HTTP client for notify, the keys and instruments of `Registre`, the consultations'
-batches) and its lifespan closes it; routes receive its parts through the `Annotated` dependencies of
-`services.consent.dependencies`, jobs through their handler's constructor. Nothing is looked up by
-name or built on first use.
+`create_app(settings)` builds one `ConsentState`: the database, the clock, the HTTP client (the
+runtime of `shared.app` runs on these three and its lifespan closes them), the keys and instruments
+of `Registre` (its TSA client included) and the consultations' batches. Routes receive it, or its
+parts, through the `Annotated` dependencies of `services.consent.dependencies`; jobs through their
+handler's constructor. Nothing is looked up by name, built on first use or set after the start.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import httpx
 
 from services.consent.consultations.lots import Lots
+from services.consent.journal.horodatage import client_tsa
 from services.consent.registre import Registre, build_registre
 from services.consent.settings import ConsentSettings
-from shared.app import ServiceRuntime
 from shared.clock import Clock
 from shared.db import Database
 
@@ -26,26 +26,16 @@ class ConsentState:
     settings: ConsentSettings
     db: Database
     clock: Clock
-    #: Consent's own client for its calls to notify (the runtime's serves the shared plumbing).
+    #: The client consent calls notify and its TSA with.
     http: httpx.AsyncClient
     registre: Registre
     #: This process's batches of consultations (`consultations.lots`).
     lots: Lots
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
-
-def build_state(
-    settings: ConsentSettings, runtime: ServiceRuntime, *, http_transport: httpx.AsyncBaseTransport | None
-) -> ConsentState:
-    http = httpx.AsyncClient(transport=http_transport, timeout=httpx.Timeout(10.0), follow_redirects=False)
-    registre = build_registre(settings, http)
+def build_state(settings: ConsentSettings, *, clock: Clock, http: httpx.AsyncClient) -> ConsentState:
+    db = Database(settings.effective_database_url)
+    registre = build_registre(settings, http, horodatage=client_tsa(settings, http, clock))
     return ConsentState(
-        settings=settings,
-        db=runtime.db,
-        clock=runtime.clock,
-        http=http,
-        registre=registre,
-        lots=Lots(runtime.db, registre),
+        settings=settings, db=db, clock=clock, http=http, registre=registre, lots=Lots(db, registre)
     )
