@@ -31,7 +31,12 @@ async def cle_de(session: AsyncSession, keys: KeyProvider, declaration_id: str) 
     row = await session.get(CleDeclaration, declaration_id)
     if row is None:
         raise Introuvable("Déclaration introuvable.")
-    return keys.unwrap(row.cle_enveloppee, context=contexte(declaration_id))
+    return ouvrir_cle(keys, declaration_id, row.cle_enveloppee)
+
+
+def ouvrir_cle(keys: KeyProvider, declaration_id: str, cle_enveloppee: bytes) -> DataKey:
+    """A declaration's data key, unwrapped from its row (read with others: `repository.dossiers`)."""
+    return keys.unwrap(cle_enveloppee, context=contexte(declaration_id))
 
 
 def chiffrer_json(dek: DataKey, valeur: Any, *, context: str) -> bytes:
