@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.models import CleDeclaration, Declaration, Evenement, Piece, Version
+from services.consent.models import CleDeclaration, Declaration, Evenement, Idempotence, Piece, Version
 from shared.errors import Introuvable
 
 
@@ -22,6 +22,22 @@ async def charger(session: AsyncSession, declaration_id: str, *, verrou: bool = 
     if declaration is None:
         raise Introuvable("Déclaration introuvable.")
     return declaration
+
+
+async def trouver(session: AsyncSession, declaration_id: str) -> Declaration | None:
+    """The declaration, or None (purged meanwhile)."""
+    return await session.get(Declaration, declaration_id)
+
+
+async def cle_enveloppee(session: AsyncSession, declaration_id: str) -> bytes | None:
+    """The declaration's wrapped data key (None once purged)."""
+    row = await session.get(CleDeclaration, declaration_id)
+    return row.cle_enveloppee if row is not None else None
+
+
+async def idempotence(session: AsyncSession, cle: str) -> Idempotence | None:
+    """What a creation under this (hashed) `Idempotency-Key` answered."""
+    return await session.get(Idempotence, cle)
 
 
 async def par_numero_ou_id(session: AsyncSession, identifiant: str) -> Declaration:
