@@ -57,7 +57,8 @@ def sceau_pdf(runtime: ServiceRuntime, coffre: Coffre) -> SceauPdf:
         timestamper = HTTPTimeStamper(settings.tsa_url)
     else:  # pragma: no cover - one of the two is always configured
         timestamper = None
-    sceau = SceauPdf(signer=dev_seal_signer(settings.var_dir), timestamper=timestamper)
+    signer = dev_seal_signer(settings.var_dir, now=runtime.clock.now())
+    sceau = SceauPdf(signer=signer, timestamper=timestamper)
     runtime.extras[_SCEAU_PDF] = sceau
     return sceau
 
