@@ -7,7 +7,6 @@ unreachable or malformed registry is a 503, never a silent "no consent" nor a si
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +30,7 @@ class Verification:
 
 
 class ConsentClient:
-    def __init__(self, base_url: str, http: Callable[[], httpx.AsyncClient], tokens: ServiceTokens) -> None:
+    def __init__(self, base_url: str, http: httpx.AsyncClient, tokens: ServiceTokens) -> None:
         self.url = f"{base_url}/consent/v1/interne/verifications"
         self._http = http
         self._tokens = tokens
@@ -44,7 +43,7 @@ class ConsentClient:
         }
         headers = {"Authorization": f"Bearer {self._tokens.token_for('consent')}"}
         try:
-            response = await self._http().post(self.url, json=body, headers=headers)
+            response = await self._http.post(self.url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise ConsentementIndisponible(
                 f"Le registre des consentements est injoignable ({type(exc).__name__})."

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.dependencies import CoffreDep, coffre_de
 from services.coffre.models import RepertoireHorodatage
 from shared.crypto.jws import jwks
 from shared.schemas import Jwks
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/coffre/v1", tags=["répertoire"])
 
 
 def _repertoire(request: Request) -> JournalPublic:
-    repertoire = coffre_of(runtime_of(request)).repertoire
+    repertoire = coffre_de(request).repertoire
     return JournalPublic(repertoire.log, repertoire.signer, repertoire.origin)
 
 
@@ -37,8 +37,7 @@ journal = journal_router("/coffre/v1/journal", _repertoire, tag="répertoire")
         "vérifient les avis de réception (JWS) et les PDF scellés, même anciens. Publique."
     ),
 )
-async def cles_sceau(request: Request) -> dict[str, Any]:
-    coffre = coffre_of(runtime_of(request))
+async def cles_sceau(coffre: CoffreDep) -> dict[str, Any]:
     return jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires])
 
 

@@ -35,19 +35,15 @@ from services.coffre.preuves import (
 )
 from services.coffre.reception.erreurs import SceauIndisponible
 from services.coffre.reception.mode import echeance_mode
-from shared.app import ServiceRuntime
 from shared.crypto.jws import b64url_decode
 from shared.devpki import dev_seal_signer
 from shared.natures import TOUTES_NATURES
 from shared.timestamps.client import EmbeddedTimestampClient
 
-_SCEAU_PDF = "coffre.sceau_pdf"
 
-
-def sceau_pdf(runtime: ServiceRuntime, coffre: Coffre) -> SceauPdf:
-    cached = runtime.extras.get(_SCEAU_PDF)
-    if isinstance(cached, SceauPdf):
-        return cached
+def sceau_pdf(coffre: Coffre) -> SceauPdf:
+    if coffre.sceau_pdf is not None:
+        return coffre.sceau_pdf
     settings = coffre.settings
     if settings.env == "production":
         raise SceauIndisponible("Aucun cachet qualifié de la plateforme n'est configuré.")
@@ -57,9 +53,9 @@ def sceau_pdf(runtime: ServiceRuntime, coffre: Coffre) -> SceauPdf:
         timestamper = HTTPTimeStamper(settings.tsa_url)
     else:  # pragma: no cover - one of the two is always configured
         timestamper = None
-    signer = dev_seal_signer(settings.var_dir, now=runtime.clock.now())
+    signer = dev_seal_signer(settings.var_dir, now=coffre.clock.now())
     sceau = SceauPdf(signer=signer, timestamper=timestamper)
-    runtime.extras[_SCEAU_PDF] = sceau
+    coffre.sceau_pdf = sceau
     return sceau
 
 

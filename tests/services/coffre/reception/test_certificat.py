@@ -165,9 +165,7 @@ async def test_certificat_a_personne_et_derogation(
         acte_id = depot.json()["id"]
         await _avis(t, acte_id)
         _regler(t, NOW + timedelta(hours=3))
-        retrait = await telecharger(
-            t.runtime, t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1"
-        )
+        retrait = await telecharger(t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1")
         assert b"".join([c async for c in retrait.contenu]) == pdf_signe
         _regler(t, MINUIT_PARIS + timedelta(seconds=1))
         assert t.runtime.runner is not None
