@@ -25,7 +25,7 @@ from services.coffre.dependencies import CoffreDep
 from services.coffre.depot.envoi import evenement
 from services.coffre.errors import ActeIntrouvable, LienImpossible
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, LienRetrait
+from services.coffre.models import ENVOYES, JOB_TABLES, Acte, LienRetrait
 from shared.auth import CurrentService
 from shared.bornes import IdChemin
 from shared.crypto.tokens import hash_token, new_token
@@ -33,7 +33,6 @@ from shared.errors import error_responses
 from shared.jobs import emit_event
 
 router = APIRouter(prefix="/coffre/v1/interne", tags=["interne"], include_in_schema=True)
-_ENVOYES = ("envoye", "pris_connaissance")
 
 
 class AvisMiseADisposition(BaseModel):
@@ -63,7 +62,7 @@ async def creer_lien(coffre: CoffreDep, acte_id: IdChemin, _service: CurrentServ
         acte = await session.get(Acte, acte_id)
         if acte is None:
             raise ActeIntrouvable()
-        if acte.statut not in _ENVOYES:
+        if acte.statut not in ENVOYES:
             raise LienImpossible()
         session.add(
             LienRetrait(
