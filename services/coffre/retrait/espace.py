@@ -32,8 +32,8 @@ from services.coffre.contexte import Coffre
 from services.coffre.dependencies import CoffreDep
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.reception import emission
-from services.coffre.reception.prise import acte_du_destinataire, ajouter_evenement, telecharger
-from services.coffre.retrait import parcours, repository
+from services.coffre.reception.prise import acte_du_destinataire, telecharger
+from services.coffre.retrait import parcours, repository, service
 from services.coffre.retrait import session as sess
 from services.coffre.retrait.connexion import ConsentInjoignable, SessionVivante
 from services.coffre.retrait.pages import (
@@ -255,25 +255,19 @@ async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
         position = int(champs.get("position", "")[:6])
     except ValueError:
         return _acte_absent()
-    async with coffre.db.read() as session:
-        try:
-            acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
-        except ActeIntrouvable:
-            return _acte_absent()
-        annexe = await repository.annexe(session, acte, position)
-    if annexe is None:
-        return _acte_absent()
     try:
-        contenu = await coffre.blobs.open_checked(annexe.sha256, size=annexe.taille)
+        servie = await service.telecharger_annexe(
+            coffre,
+            champs.get("acte_id", "")[:36],
+            position,
+            declarations=vivante.declarations,
+            personne=(nav.ligne.sub if nav.ligne is not None else None) or "",
+        )
+    except ActeIntrouvable:
+        return _acte_absent()
     except IntegrityError:
         return indisponible()
-    async with coffre.db.transaction() as session:
-        donnees: dict[str, object] = {
-            "personne": (nav.ligne.sub if nav.ligne is not None else None) or "",
-            "position": annexe.position,
-            "sha256": annexe.sha256,
-        }
-        ajouter_evenement(session, acte.id, "telechargement_annexe", now=coffre.clock.now(), donnees=donnees)
+    annexe = servie.annexe
     headers = {
         "Content-Length": str(annexe.taille),
         "Content-Disposition": _disposition(annexe.nom),
@@ -285,7 +279,7 @@ async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
     type_servi = (
         annexe.type_contenu if annexe.type_contenu in TYPES_ANNEXE_AFFICHABLES else "application/octet-stream"
     )
-    return StreamingResponse(contenu, media_type=type_servi, headers=headers)
+    return StreamingResponse(servie.contenu, media_type=type_servi, headers=headers)
 
 
 async def _document(request: Request, coffre: Coffre, type_: emission.TypeDocument) -> Response:
