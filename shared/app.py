@@ -77,7 +77,8 @@ class ServiceRuntime:
     metrics: ServiceMetrics
     job_tables: JobTables
     job_handlers: dict[str, Handler]
-    http: httpx.AsyncClient | None = None
+    #: Built with the app, closed when its lifespan ends (an app's lifespan runs once).
+    http: httpx.AsyncClient
     runner: JobRunner | None = None
     readiness: list[ReadinessCheck] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -147,10 +148,10 @@ def clock_router(prefix: str = "") -> APIRouter:
     return router
 
 
-def _http(runtime: ServiceRuntime) -> httpx.AsyncClient:
-    if runtime.http is None:  # pragma: no cover - jobs run only inside the lifespan
-        raise RuntimeError("the HTTP client exists only while the service runs")
-    return runtime.http
+def make_http(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client a service calls the others with: built with the app (no connection is opened before
+    the first request), closed by the app's lifespan."""
+    return httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(10.0), follow_redirects=False)
 
 
 def build_service_app(
@@ -163,9 +164,12 @@ def build_service_app(
     job_handlers: dict[str, Handler] | None = None,
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    http: httpx.AsyncClient | None = None,
+    db: Database | None = None,
     body_limits: dict[str, int] | None = None,
     lifespan: Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[None]] | None = None,
     relay_events: bool = True,
+    relay_tokens: ServiceTokens | None = None,
     openapi_composants: dict[str, Any] | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
@@ -173,14 +177,15 @@ def build_service_app(
     runtime = ServiceRuntime(
         settings=settings,
         clock=clock or make_clock(settings),
-        db=Database(settings.effective_database_url),
+        db=db or Database(settings.effective_database_url),
         metrics=ServiceMetrics(name),
         job_tables=job_tables,
         job_handlers=dict(job_handlers or {}),
+        http=http or make_http(http_transport),
     )
     runtime.readiness.append(runtime.db.ping)
     if relay_events and RELAY_KIND not in runtime.job_handlers:
-        tokens = ServiceTokens(
+        tokens = relay_tokens or ServiceTokens(
             service=name,
             issuer=settings.jwt_issuer,
             key_path=settings.effective_service_key_path,
@@ -191,14 +196,11 @@ def build_service_app(
             source=name,
             notify_url=settings.url_of("notify"),
             tokens=tokens,
-            http=lambda: _http(runtime),
+            http=runtime.http,
         )
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime.http = httpx.AsyncClient(
-            transport=http_transport, timeout=httpx.Timeout(10.0), follow_redirects=False
-        )
         app.state.token_verifier = TokenVerifier(
             issuer=settings.jwt_issuer, audience=name, keys=make_key_source(settings, runtime.http)
         )

@@ -10,7 +10,6 @@ with the final `relaye_le` update.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ def make_relay_handler(
     source: str,
     notify_url: str,
     tokens: ServiceTokens,
-    http: Callable[[], httpx.AsyncClient],
+    http: httpx.AsyncClient,
 ) -> Handler:
     async def relay(ctx: JobContext) -> None:
         event_id = str(ctx.payload["event_id"])
@@ -45,7 +44,7 @@ def make_relay_handler(
                 return
             body = _corps(event_id, source, row.type, row.donnees, row.cree_le)
         try:
-            response = await http().post(
+            response = await http.post(
                 f"{notify_url}/notify/v1/evenements",
                 json=body,
                 headers={"Authorization": f"Bearer {tokens.token_for('notify')}"},

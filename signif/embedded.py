@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
@@ -57,15 +58,21 @@ def urls_derivees(settings: BaseServiceSettings, ecoute: str, *, embarque: bool)
 
 
 def build_apps(
-    *, clock: Clock | None = None, overrides: dict[str, dict[str, Any]] | None = None
+    *,
+    clock: Clock | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, FastAPI]:
+    """The three apps on one clock; `http_transport` (tests): how they reach each other."""
     overrides = overrides or {}
     consent_settings = ConsentSettings(**overrides.get("consent", {}))
     shared_clock = clock or make_clock(consent_settings)
+    coffre_settings = CoffreSettings(**overrides.get("coffre", {}))
+    notify_settings = NotifySettings(**overrides.get("notify", {}))
     return {
-        "consent": create_consent(consent_settings, clock=shared_clock),
-        "coffre": create_coffre(CoffreSettings(**overrides.get("coffre", {})), clock=shared_clock),
-        "notify": create_notify(NotifySettings(**overrides.get("notify", {})), clock=shared_clock),
+        "consent": create_consent(consent_settings, clock=shared_clock, http_transport=http_transport),
+        "coffre": create_coffre(coffre_settings, clock=shared_clock, http_transport=http_transport),
+        "notify": create_notify(notify_settings, clock=shared_clock, http_transport=http_transport),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -26,11 +26,10 @@ from services.coffre.reception.router import router as reception_router
 from services.coffre.retrait.espace import router as espace_router
 from services.coffre.retrait.router import router as retrait_router
 from services.coffre.settings import CoffreSettings
-from shared.app import ServiceRuntime, build_service_app
+from shared.app import ServiceRuntime, build_service_app, make_clock, make_http
 from shared.clock import Clock
-from shared.jobs import RELAY_KIND, Handler, JobContext
+from shared.db import Database
 from shared.openapi import schemas_de
-from shared.outbox import make_relay_handler
 
 TITLE = "Signif — coffre-fort des actes"
 DESCRIPTION = (
@@ -47,16 +46,21 @@ def create_app(
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
+    """The coffre: its state (`contexte.Coffre`) built here, before any request or job; the lifespan
+    integrates the leaves a crash left queued, schedules the periodic jobs and, at the end, closes
+    the HTTP client and the database."""
+    clock = clock or make_clock(settings)
+    coffre = contexte.build_coffre(
+        settings, db=Database(settings.effective_database_url), clock=clock, http=make_http(http_transport)
+    )
+
     @asynccontextmanager
-    async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
-        coffre = contexte.build_coffre(settings, runtime)
-        runtime.extras[contexte.EXTRA_KEY] = coffre
+    async def lifespan(_app: FastAPI, _runtime: ServiceRuntime) -> AsyncIterator[None]:
         # Leaves a crash left queued between a commit and its integration (shared.translog.store).
-        await coffre.repertoire.log.integrate_pending(runtime.db.engine)
-        runtime.readiness.append(coffre.blobs.ping)
+        await coffre.repertoire.log.integrate_pending(coffre.db.engine)
         if settings.taches_periodiques:
-            async with runtime.db.transaction() as session:
-                await taches.planifier_tout(session, now=runtime.clock.now())
+            async with coffre.db.transaction() as session:
+                await taches.planifier_tout(session, now=coffre.clock.now())
         yield
 
     app = build_service_app(
@@ -76,46 +80,19 @@ def create_app(
             dossier_router,
         ],
         job_tables=JOB_TABLES,
+        job_handlers={
+            ENVOI_PROGRAMME: handler_envoi_programme(coffre),
+            MODE_KIND: handler_mode(coffre),
+            **taches.handlers(coffre),
+        },
         clock=clock,
-        http_transport=http_transport,
+        http=coffre.http,
+        db=coffre.db,
         body_limits={"/coffre/v1/actes": settings.max_acte_bytes + _MULTIPART_OVERHEAD},
         lifespan=lifespan,
         openapi_composants=schemas_de(Metadonnees),
+        relay_tokens=coffre.tokens,
     )
-    runtime: ServiceRuntime = app.state.runtime
-
-    def coffre() -> contexte.Coffre:
-        return contexte.coffre_of(runtime)
-
-    def http() -> httpx.AsyncClient:
-        if runtime.http is None:  # pragma: no cover - set by the lifespan
-            raise RuntimeError("HTTP client not started")
-        return runtime.http
-
-    runtime.job_handlers[ENVOI_PROGRAMME] = handler_envoi_programme(coffre)
-    runtime.job_handlers.update(taches.handlers(coffre))
-    runtime.job_handlers[MODE_KIND] = handler_mode(coffre)
-    runtime.job_handlers[RELAY_KIND] = _relay(settings, coffre, http)
+    app.state.coffre = coffre
+    app.state.runtime.readiness.append(coffre.blobs.ping)
     return app
-
-
-def _relay(
-    settings: CoffreSettings, coffre: Callable[[], contexte.Coffre], http: Callable[[], httpx.AsyncClient]
-) -> Handler:
-    """The outbox relay to notify, built on first use (its service tokens exist once started)."""
-    built: list[Handler] = []
-
-    async def relay(ctx: JobContext) -> None:
-        if not built:
-            built.append(
-                make_relay_handler(
-                    JOB_TABLES,
-                    source="coffre",
-                    notify_url=settings.url_of("notify"),
-                    tokens=coffre().tokens,
-                    http=http,
-                )
-            )
-        await built[0](ctx)
-
-    return relay

@@ -1,4 +1,9 @@
-"""The coffre's long-lived collaborators, built once at startup and kept in `runtime.extras`.
+"""The coffre's state: one typed object built by `create_app(settings)`, before any request or job.
+
+It holds the database, the clock, the outgoing HTTP client (closed by the app's lifespan), the blob
+store, the timestamp client, the répertoire, the seal keys, the consent clients, the retrieval pages'
+session key and rate limiter. Routes receive it through `services.coffre.dependencies.CoffreDep`;
+job handlers are built with it (`services.coffre.app`).
 
 Keys (all under `settings.keys_dir`, generated on first start outside production, with a `.dev`
 marker that production refuses): `coffre-log.ed25519.pem` (répertoire checkpoints),
@@ -8,8 +13,7 @@ marker that production refuses): `coffre-log.ed25519.pem` (répertoire checkpoin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -19,14 +23,19 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from services.coffre.depot.consentement import ConsentClient
 from services.coffre.journal.repertoire import Repertoire
 from services.coffre.models import JOURNAL_TABLES, ActeEvenement
+from services.coffre.preuves.sceau import SceauPdf
+from services.coffre.retrait import limites
+from services.coffre.retrait.connexion import DestinataireClient
+from services.coffre.retrait.session import charger_cle
 from services.coffre.settings import CoffreSettings
-from shared.app import ServiceRuntime
-from shared.app import runtime_of as runtime_of  # re-exported for the routers
 from shared.blobs.base import BlobStore
 from shared.blobs.factory import blob_store_from_url
+from shared.clock import Clock
 from shared.crypto.jws import JwsSigner
 from shared.crypto.keys import load_or_create_ed25519, load_private_key, refuse_development_key
+from shared.db import Database
 from shared.devpki import ca_certificate_path
+from shared.pages import Limiteur
 from shared.service_tokens import ServiceTokens
 from shared.timestamps.authority import load_or_create_dev_tsa, load_tsa
 from shared.timestamps.client import EmbeddedTimestampClient, HttpTimestampClient, TimestampClient
@@ -34,12 +43,23 @@ from shared.timestamps.tsa import TimeStampAuthority
 from shared.translog.note import Signer
 from shared.translog.store import TransparencyLog
 
-EXTRA_KEY = "coffre"
+
+@dataclass
+class Retrait:
+    """The retrieval pages' own state: the session cookie key, consent's sign-in client, the limiter."""
+
+    cle: bytes
+    client: DestinataireClient
+    limiteur: Limiteur
 
 
 @dataclass
 class Coffre:
     settings: CoffreSettings
+    db: Database
+    clock: Clock
+    #: The client the coffre calls consent, notify and an external TSA with (closed by the lifespan).
+    http: httpx.AsyncClient
     blobs: BlobStore
     horodatage: TimestampClient
     repertoire: Repertoire
@@ -48,6 +68,9 @@ class Coffre:
     trust_roots: list[Path]
     consentement: ConsentClient
     tokens: ServiceTokens
+    retrait: Retrait
+    #: The PAdES seal, made on first use (`services.coffre.reception.documents.sceau_pdf`).
+    sceau_pdf: SceauPdf | None = field(default=None, repr=False)
 
 
 def _production(settings: CoffreSettings) -> bool:
@@ -61,25 +84,16 @@ def _ed25519(path: Path, settings: CoffreSettings) -> ed25519.Ed25519PrivateKey:
     return key
 
 
-def _horodatage(settings: CoffreSettings, runtime: ServiceRuntime) -> TimestampClient:
+def _horodatage(settings: CoffreSettings, clock: Clock, http: httpx.AsyncClient) -> TimestampClient:
     tsa_dir = settings.keys_dir / "tsa"
     if settings.tsa_url:
         chain = tsa_dir / "tsa-chain.pem"
         roots = x509.load_pem_x509_certificates(chain.read_bytes()) if chain.exists() else None
-        return HttpTimestampClient(settings.tsa_url, _http(runtime)(), trust_roots=roots)
+        return HttpTimestampClient(settings.tsa_url, http, trust_roots=roots)
     credentials = load_tsa(tsa_dir) if _production(settings) else load_or_create_dev_tsa(tsa_dir)
     if _production(settings) and credentials.development:
         refuse_development_key(tsa_dir / "tsa.key.pem")
-    return EmbeddedTimestampClient(TimeStampAuthority(credentials, clock=runtime.clock.now))
-
-
-def _http(runtime: ServiceRuntime) -> Callable[[], httpx.AsyncClient]:
-    def get() -> httpx.AsyncClient:
-        if runtime.http is None:  # pragma: no cover - set by the lifespan before any request
-            raise RuntimeError("HTTP client not started")
-        return runtime.http
-
-    return get
+    return EmbeddedTimestampClient(TimeStampAuthority(credentials, clock=clock.now))
 
 
 def trust_roots(settings: CoffreSettings) -> list[Path]:
@@ -102,7 +116,7 @@ def _sceaux_retires(keys_dir: Path) -> list[ed25519.Ed25519PublicKey]:
     return retired
 
 
-def build_coffre(settings: CoffreSettings, runtime: ServiceRuntime) -> Coffre:
+def build_coffre(settings: CoffreSettings, *, db: Database, clock: Clock, http: httpx.AsyncClient) -> Coffre:
     keys_dir = settings.keys_dir
     signer = Signer(settings.repertoire_origin, _ed25519(keys_dir / "coffre-log.ed25519.pem", settings))
     tokens = ServiceTokens(
@@ -111,10 +125,14 @@ def build_coffre(settings: CoffreSettings, runtime: ServiceRuntime) -> Coffre:
         key_path=keys_dir / "issuer.ed25519.pem",
         production=_production(settings),
     )
+    consent = settings.url_of("consent")
     return Coffre(
         settings=settings,
+        db=db,
+        clock=clock,
+        http=http,
         blobs=blob_store_from_url(settings.effective_blob_url),
-        horodatage=_horodatage(settings, runtime),
+        horodatage=_horodatage(settings, clock, http),
         repertoire=Repertoire(
             TransparencyLog(JOURNAL_TABLES, references=[ActeEvenement.__table__.c.journal_index]),
             signer,
@@ -123,11 +141,11 @@ def build_coffre(settings: CoffreSettings, runtime: ServiceRuntime) -> Coffre:
         sceau=JwsSigner(_ed25519(keys_dir / "coffre-seal.ed25519.pem", settings)),
         sceaux_retires=_sceaux_retires(keys_dir),
         trust_roots=trust_roots(settings),
-        consentement=ConsentClient(settings.url_of("consent"), _http(runtime), tokens),
+        consentement=ConsentClient(consent, http, tokens),
         tokens=tokens,
+        retrait=Retrait(
+            cle=charger_cle(keys_dir),
+            client=DestinataireClient(consent, http, tokens),
+            limiteur=Limiteur(limites.FENETRE),
+        ),
     )
-
-
-def coffre_of(runtime: ServiceRuntime) -> Coffre:
-    coffre: Coffre = runtime.extras[EXTRA_KEY]
-    return coffre

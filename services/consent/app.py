@@ -19,6 +19,7 @@ from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
 from services.consent.declarations import avis
 from services.consent.declarations.router import router as declarations_router
+from services.consent.journal import horodatage
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
@@ -55,6 +56,7 @@ ROUTERS = [
     comptes_interne,
     comptes_public,
     journal_router,
+    horodatage.router,
     cles_router,
     pages_router,
     accueil_router,
@@ -81,9 +83,13 @@ def create_app(
     async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
         # Leaves a crash left queued between a commit and its integration (shared.translog.store).
         await registre.journal.integrate_pending(runtime.db.engine)
+        horodatage.demarrer(registre, runtime)
         if settings.purge_quotidienne:
             async with runtime.db.transaction() as session:
                 await purge.amorcer(session, now=runtime.clock.now())
+        if settings.horodatage_horaire:
+            async with runtime.db.transaction() as session:
+                await horodatage.planifier(session, now=runtime.clock.now())
         yield
 
     app = build_service_app(
@@ -92,7 +98,11 @@ def create_app(
         description=DESCRIPTION,
         routers=ROUTERS,
         job_tables=JOB_TABLES,
-        job_handlers={purge.KIND: purge.make_handler(registre), avis.KIND: avis.make_handler(registre)},
+        job_handlers={
+            purge.KIND: purge.make_handler(registre),
+            avis.KIND: avis.make_handler(registre),
+            horodatage.KIND: horodatage.make_handler(registre),
+        },
         clock=clock,
         http_transport=http_transport,
         body_limits={

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -249,6 +250,19 @@ class RechercheAutorite(Base):
     leaf_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class JournalHorodatage(Base):
+    """A timestamped checkpoint of the registry log (`shared.translog.horodatages`): the signed note
+    and the RFC 3161 token over its SHA-256, obtained hourly and whenever an evidence bundle is made."""
+
+    __tablename__ = "consent_journal_horodatages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    taille: Mapped[int] = mapped_column(BigInteger, index=True)
+    checkpoint: Mapped[str] = mapped_column(Text)
+    jeton: Mapped[bytes] = mapped_column(LargeBinary)
+    cree_le: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class Conservation(Base):
     """A judicial authority's order to keep a declaration beyond its destruction date (legal hold)
     for a procedure: the purge skips a declaration while one of these is not lifted."""
@@ -297,6 +311,7 @@ __all__ = [
     "Defi",
     "Evenement",
     "Idempotence",
+    "JournalHorodatage",
     "Piece",
     "RechercheAutorite",
     "SessionDestinataire",

@@ -25,6 +25,7 @@ from shared.crypto.keys import load_or_create_ed25519
 from shared.errors import ServiceIndisponible
 from shared.pages import Limiteur
 from shared.service_tokens import ServiceTokens
+from shared.timestamps.client import TimestampClient
 from shared.translog.note import Signer
 from shared.translog.store import TransparencyLog
 
@@ -42,6 +43,19 @@ class Registre:
     http: Callable[[], httpx.AsyncClient]
     #: Challenges per client address on the public routes (`comptes.limites`).
     limiteur: Limiteur = field(default_factory=lambda: Limiteur(timedelta(hours=1)))
+    #: The RFC 3161 client dating the log's checkpoints (`shared.timestamps.configuration`), set
+    #: when the service starts (`journal.horodatage.demarrer`).
+    _horodatage: TimestampClient | None = None
+
+    @property
+    def horodatage(self) -> TimestampClient:
+        if self._horodatage is None:  # pragma: no cover - set by the lifespan before any request
+            raise RuntimeError("the timestamp client exists only inside the app's lifespan")
+        return self._horodatage
+
+    @horodatage.setter
+    def horodatage(self, client: TimestampClient) -> None:
+        self._horodatage = client
 
     async def _courriel(self, chemin: str, corps: dict[str, Any]) -> None:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings, ProductionMisconfigured, dev_secret
@@ -41,6 +41,14 @@ class ConsentSettings(BaseServiceSettings):
     destinataire_token_ttl: int = 900
     journal_origin: str = "signif.example/consent/journal"
     purge_quotidienne: bool = Field(True, description="schedule the daily retention purge (02:00 Paris)")
+    tsa_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CONSENT_TSA_URL", "tsa_url"),
+        description="external RFC 3161 TSA (its chain in <keys_dir>/tsa/tsa-chain.pem); embedded when unset",
+    )
+    horodatage_horaire: bool = Field(
+        True, description="timestamp the registry log's checkpoint every hour (RFC 3161)"
+    )
 
     def secret(self, name: str) -> SecretStr:
         """The configured secret `name`, or its development default outside production."""

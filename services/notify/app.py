@@ -19,13 +19,14 @@ from services.notify.livraisons import service as livraisons
 from services.notify.livraisons.router import cle_router
 from services.notify.livraisons.router import router as livraisons_router
 from services.notify.models import JOB_TABLES
-from services.notify.runtime import EXTRA_KEY, NotifyRuntime
+from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 from services.notify.webhooks import router as webhooks_router
-from shared.app import ServiceRuntime, build_service_app
+from shared.app import ServiceRuntime, build_service_app, make_clock, make_http
 from shared.clock import Clock
 from shared.crypto.aead import LocalKeyProvider
 from shared.crypto.keys import load_or_create_ed25519, refuse_development_key
+from shared.db import Database
 from shared.service_tokens import ServiceTokens
 
 TITLE = "Signif — notifications"
@@ -47,34 +48,17 @@ def create_app(
     if production:
         refuse_development_key(settings.webhook_key_path)
 
-    @asynccontextmanager
-    async def webhooks(_app: FastAPI, base: ServiceRuntime) -> AsyncIterator[None]:
-        notify = base.extras[EXTRA_KEY]
-        transport = TransportVerifie(reseaux(settings.webhook_allowlist))
-        timeout = httpx.Timeout(settings.webhook_timeout)
-        async with httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False) as client:
-            notify.webhooks_client = client
-            try:
-                yield
-            finally:
-                notify.webhooks_client = None
-
-    app = build_service_app(
-        settings=settings,
-        title=TITLE,
-        description=DESCRIPTION,
-        routers=[evenements_router, abonnements_router, livraisons_router, cle_router, courriel_router],
-        job_tables=JOB_TABLES,
-        clock=clock,
-        http_transport=http_transport,
-        relay_events=False,  # notify emits no events of its own
-        lifespan=webhooks,
-    )
-    app.webhooks.include_router(webhooks_router)
-    base = app.state.runtime
+    clock = clock or make_clock(settings)
     notify = NotifyRuntime(
-        base=base,
         settings=settings,
+        db=Database(settings.effective_database_url),
+        clock=clock,
+        http=make_http(http_transport),
+        webhooks=httpx.AsyncClient(
+            transport=TransportVerifie(reseaux(settings.webhook_allowlist)),
+            timeout=httpx.Timeout(settings.webhook_timeout),
+            follow_redirects=False,
+        ),
         keys=LocalKeyProvider.from_secrets({"k1": settings.secret_key}, current_kid="k1"),
         webhook_key=load_or_create_ed25519(settings.webhook_key_path, allow_create=not production),
         mailer=mailer or make_mailer(settings),
@@ -86,8 +70,31 @@ def create_app(
             production=production,
         ),
     )
-    base.extras[EXTRA_KEY] = notify
-    base.job_handlers[livraisons.KIND] = livraisons.make_handler(notify)
-    base.job_handlers[avis.KIND_ENVOYER] = avis.make_envoyer(notify)
-    base.job_handlers[avis.KIND_RAPPORTER] = avis.make_rapporter(notify)
+
+    @asynccontextmanager
+    async def webhooks(_app: FastAPI, _base: ServiceRuntime) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await notify.webhooks.aclose()
+
+    app = build_service_app(
+        settings=settings,
+        title=TITLE,
+        description=DESCRIPTION,
+        routers=[evenements_router, abonnements_router, livraisons_router, cle_router, courriel_router],
+        job_tables=JOB_TABLES,
+        job_handlers={
+            livraisons.KIND: livraisons.make_handler(notify),
+            avis.KIND_ENVOYER: avis.make_envoyer(notify),
+            avis.KIND_RAPPORTER: avis.make_rapporter(notify),
+        },
+        clock=clock,
+        http=notify.http,
+        db=notify.db,
+        relay_events=False,  # notify emits no events of its own
+        lifespan=webhooks,
+    )
+    app.webhooks.include_router(webhooks_router)
+    app.state.notify = notify
     return app

@@ -1,21 +1,23 @@
-"""Request dependencies of the notify service: its runtime, settings and singletons."""
+"""Request dependencies of the notify service: its state and settings."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.notify.runtime import NotifyRuntime, notify_runtime
+from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 
 
-def _runtime(request: Request) -> NotifyRuntime:
-    return notify_runtime(request.app.state.runtime)
+# Coroutines: FastAPI runs a plain `def` dependency in a worker thread (see `shared.app`).
+async def _runtime(request: Request) -> NotifyRuntime:
+    notify: NotifyRuntime = request.app.state.notify
+    return notify
 
 
-def _settings(request: Request) -> NotifySettings:
-    return cast(NotifySettings, request.app.state.runtime.settings)
+async def _settings(notify: Annotated[NotifyRuntime, Depends(_runtime)]) -> NotifySettings:
+    return notify.settings
 
 
 NotifyDep = Annotated[NotifyRuntime, Depends(_runtime)]

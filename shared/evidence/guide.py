@@ -193,8 +193,10 @@ Une autorité « non qualifiée » (développement) ne vaut pas horodatage quali
    Le checkpoint auquel mènent les preuves est horodaté : `horodatages/checkpoint.tsr` porte sur
    `journal/checkpoint-dernier.txt` (commande `openssl ts -verify` ci-dessus) ; son instant (`openssl ts
    -reply -in horodatages/checkpoint.tsr -text`, ligne `Time stamp`) doit suivre le champ `instant` de
-   chaque feuille. Les documents scellés émis (`documents/index.json`) sont chacun égaux (`sha256sum`)
-   au SHA-256 de leur feuille `document` ; la version `en_vigueur` est la dernière.
+   chaque feuille ; la plateforme publie les mêmes note et jeton
+   (`/{service}/v1/journal/horodatages/couvrant?taille=<taille>`). Les documents scellés émis
+   (`documents/index.json`) sont chacun égaux (`sha256sum`) au SHA-256 de leur feuille `document` ;
+   la version `en_vigueur` est la dernière.
 6. **Signatures des PDF** (poppler `pdfsig`, openssl) :
    - `pdfsig -nocert acte/document.pdf` puis, pour chaque PDF scellé (`certificat/certificat.pdf`,
      `avis/reception.pdf`, `documents/*.pdf`), `pdfsig -nocert <pdf>` : chaque signature doit afficher
@@ -234,7 +236,8 @@ qualifiée" (development) authority is not a qualified timestamp (eIDAS art. 42)
 5. **Coherent story**: {story_en}
    The checkpoint the proofs lead to is timestamped: `horodatages/checkpoint.tsr` is over
    `journal/checkpoint-dernier.txt` (`openssl ts -verify` above); its instant (`openssl ts -reply -in
-   horodatages/checkpoint.tsr -text`, `Time stamp`) must follow every leaf's `instant`. Each issued
+   horodatages/checkpoint.tsr -text`, `Time stamp`) must follow every leaf's `instant`; the platform
+   publishes the same note and token (`/{service}/v1/journal/horodatages/couvrant?taille=<size>`). Each issued
    sealed document (`documents/index.json`) hashes (`sha256sum`) to the SHA-256 of its `document` leaf;
    the `en_vigueur` version is the last one.
 6. **PDF signatures** (poppler `pdfsig`, openssl): `pdfsig -nocert <pdf>` on `acte/document.pdf` and on

@@ -12,8 +12,9 @@ Acte bundles (`recit.json`):
   `premier_jour_ouvrable_apres(that day)`, and only then is there one; it is not posted before the envoi;
 - the records in `avis/` and `lettre-simple/` agree with the story where they overlap.
 
-Registre bundles (`historique.json`): one entry per leaf, each naming its leaf by index and RFC 9162
-leaf hash, agreeing with the leaf on every field they share; every leaf is about the declaration.
+- the checkpoint the proofs lead to is timestamped after every leaf (`leaf_contents.check_ancrage`).
+
+Registre bundles: `shared.evidence.registre_check`.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shared.evidence import format as fmt
 from shared.evidence._context import Context, Failure
 from shared.evidence.archive import sha256_hex
-from shared.evidence.engagements import Ouverture, OuvertureInvalide, engagement, engagements_de, ouvrir
+from shared.evidence.leaf_contents import check_ancrage, leaf_contents
+from shared.evidence.leaf_contents import compare_instant as compare_instant  # re-exported
+from shared.evidence.registre_check import check_registre
 from shared.legal_time import est_jour_ouvrable, fin_du_jour, jour_legal, premier_jour_ouvrable_apres
-from shared.translog.rfc9162 import leaf_hash
 
 _LEAF_INSTANTS = {"depot": "depose_le", "envoi": "envoye_le", "prise_connaissance": "pris_connaissance_le"}
 
@@ -42,83 +44,9 @@ class _Territoire:
     subdivision_feries: str | None
 
 
-def compare_instant(
-    piece: str, key: str, value: object, expected: datetime | None, *, source: str = "le récit"
-) -> None:
-    """Fail unless `value` (RFC 3339) is the instant `expected` (which `source` asserts)."""
-    try:
-        instant = fmt.parse_instant(value, key)
-    except fmt.FormatError as exc:
-        raise Failure(piece, str(exc)) from exc
-    if expected is None:
-        raise Failure(piece, f"{key} {value} alors que {source} n'en a pas")
-    if instant != expected:
-        raise Failure(piece, f"{key} {fmt.rfc3339_utc(instant)}, {source} dit {fmt.rfc3339_utc(expected)}")
-
-
-def _ouvertures(ctx: Context) -> dict[int, list[Ouverture]]:
-    """`journal/ouvertures.json` by leaf index (each opening's own commitment recomputed later)."""
-    if fmt.OUVERTURES not in ctx.files:
-        return {}
-    try:
-        items = fmt.json_value(ctx.files[fmt.OUVERTURES], "contenu")
-    except fmt.FormatError as exc:
-        raise Failure(fmt.OUVERTURES, str(exc)) from exc
-    if not isinstance(items, list):
-        raise Failure(fmt.OUVERTURES, "liste d'ouvertures attendue")
-    par_index: dict[int, list[Ouverture]] = {}
-    for item in items:
-        index = item.get("index") if isinstance(item, dict) else None
-        if not isinstance(item, dict) or not isinstance(index, int) or index not in ctx.leaves:
-            raise Failure(fmt.OUVERTURES, f"ouverture d'une feuille absente du lot : {item!r}"[:200])
-        champ, valeur, sel = item.get("champ"), item.get("valeur"), item.get("sel")
-        if not (isinstance(champ, str) and isinstance(valeur, str) and isinstance(sel, str)):
-            raise Failure(fmt.OUVERTURES, f"ouverture mal formée : {item!r}"[:200])
-        try:
-            brut = bytes.fromhex(sel)
-        except ValueError as exc:
-            raise Failure(fmt.OUVERTURES, f"sel hexadécimal attendu, trouvé {sel!r}") from exc
-        par_index.setdefault(index, []).append(Ouverture(engagement(brut, valeur), champ, valeur, brut))
-    return par_index
-
-
-def _leaf_contents(ctx: Context) -> list[tuple[int, dict[str, Any]]]:
-    """Each leaf's content, opened by the bundle's openings (`shared.evidence.engagements`): a
-    declaration commitment left closed, or an opening that does not open what its leaf carries,
-    fails."""
-    ouvertures = _ouvertures(ctx)
-    contents = []
-    for index in sorted(ctx.leaves):
-        piece = f"{fmt.FEUILLES} (feuille {index})"
-        try:
-            content = fmt.json_object(ctx.leaves[index], "données")
-            fmt.parse_instant(content.get("instant"), "instant")
-        except fmt.FormatError as exc:
-            raise Failure(piece, str(exc)) from exc
-        if not isinstance(content.get("type"), str):
-            raise Failure(piece, "champ type manquant")
-        propres = ouvertures.get(index, [])
-        portes = set(engagements_de(content))
-        for o in propres:
-            if o.engagement not in portes:
-                raise Failure(
-                    fmt.OUVERTURES,
-                    f"l'ouverture de {o.champ} (feuille {index}) ne redonne aucun engagement de la feuille",
-                )
-        try:
-            content = ouvrir(content, propres)
-        except OuvertureInvalide as exc:
-            raise Failure(fmt.OUVERTURES, f"feuille {index} : {exc}") from exc
-        for ferme in ("declaration_engagement", "declarations_engagements"):
-            if ferme in content:
-                raise Failure(piece, f"engagement {ferme} non ouvert par {fmt.OUVERTURES}")
-        contents.append((index, content))
-    return contents
-
-
 def check_story(ctx: Context) -> Iterator[tuple[str, str]]:
     if ctx.type == "registre":
-        yield from _registre(ctx)
+        yield from check_registre(ctx)
     else:
         yield from _acte(ctx)
 
@@ -166,35 +94,12 @@ def _acte(ctx: Context) -> Iterator[tuple[str, str]]:
     yield from _mode(recit, territoire)
     yield from _records(ctx, recit)
     yield from _documents(ctx)
-    yield from _ancrage(ctx)
-
-
-def _ancrage(ctx: Context) -> Iterator[tuple[str, str]]:
-    """The timestamped checkpoint (`horodatages/checkpoint.tsr` over `journal/checkpoint-dernier.txt`,
-    its token checked in step 2): a third party saw that state of the log after every event it
-    covers, so no leaf of the bundle can carry an instant later than the token's."""
-    gen_time = ctx.horodatages.get(fmt.CHECKPOINT_DERNIER)
-    if gen_time is None:
-        yield fmt.CHECKPOINT_DERNIER, "checkpoint non horodaté dans ce lot (format antérieur)"
-        return
-    for index, content in _leaf_contents(ctx):
-        instant = fmt.parse_instant(content.get("instant"), "instant")
-        if instant > gen_time:
-            raise Failure(
-                f"{fmt.FEUILLES} (feuille {index})",
-                f"instant {fmt.rfc3339_utc(instant)} postérieur à l'horodatage du checkpoint "
-                f"({fmt.rfc3339_utc(gen_time)})",
-            )
-    yield (
-        fmt.CHECKPOINT_DERNIER,
-        f"checkpoint horodaté le {fmt.rfc3339_utc(gen_time)}, "
-        f"après chacune des {len(ctx.leaves)} feuilles du lot",
-    )
+    yield from check_ancrage(ctx)
 
 
 def _leaves(ctx: Context, recit: fmt.Recit, territoire: _Territoire) -> Iterator[tuple[str, str]]:
     by_type: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for index, content in _leaf_contents(ctx):
+    for index, content in leaf_contents(ctx):
         piece = f"{fmt.FEUILLES} (feuille {index})"
         if content.get("acte_id") != recit.acte_id:
             raise Failure(piece, f"feuille d'un autre acte ({content.get('acte_id')!r})")
@@ -356,7 +261,7 @@ _CHEMINS_COURANTS = {"avis_reception": fmt.AVIS_RECEPTION_PDF, "certificat": fmt
 def _documents(ctx: Context) -> Iterator[tuple[str, str]]:
     """Each issued version of a sealed document is the one its `document` leaf names (same SHA-256),
     versions run 1..n per type, the current one is the last, and every `document` leaf is listed."""
-    contents = dict(_leaf_contents(ctx))
+    contents = dict(leaf_contents(ctx))
     feuilles = {i for i, c in contents.items() if c.get("type") == "document"}
     if fmt.DOCUMENTS_INDEX not in ctx.files:
         if feuilles:
@@ -415,7 +320,7 @@ def _envois(ctx: Context, envois: object) -> Iterator[tuple[str, str]]:
     and a reason whose SHA-256 is the one the leaf committed to."""
     if not isinstance(envois, list):
         raise Failure(fmt.LETTRE_SIMPLE, "« envois » : liste attendue")
-    contents = dict(_leaf_contents(ctx))
+    contents = dict(leaf_contents(ctx))
     for envoi in envois:
         index = envoi.get("journal_index") if isinstance(envoi, dict) else None
         if not isinstance(envoi, dict) or not isinstance(index, int) or index not in contents:
@@ -443,48 +348,3 @@ def _instant(piece: str, value: object) -> datetime:
         return fmt.parse_instant(value, "instant")
     except fmt.FormatError as exc:
         raise Failure(piece, str(exc)) from exc
-
-
-def _registre(ctx: Context) -> Iterator[tuple[str, str]]:
-    historique = ctx.json(fmt.HISTORIQUE)
-    if historique.get("declaration_id") != ctx.sujet:
-        raise Failure(
-            fmt.HISTORIQUE, f"declaration_id {historique.get('declaration_id')!r} ≠ sujet {ctx.sujet!r}"
-        )
-    entrees = historique.get("entrees")
-    if not isinstance(entrees, list) or not all(isinstance(e, dict) for e in entrees):
-        raise Failure(fmt.HISTORIQUE, "liste « entrees » attendue")
-    contents = dict(_leaf_contents(ctx))
-    seen: set[int] = set()
-    previous: datetime | None = None
-    for entree in sorted(entrees, key=lambda e: e.get("index") if isinstance(e.get("index"), int) else -1):
-        index = entree.get("index")
-        if not isinstance(index, int) or index not in contents or index in seen:
-            raise Failure(fmt.HISTORIQUE, f"entrée sans feuille du journal ou en double : index {index!r}")
-        seen.add(index)
-        piece = f"{fmt.HISTORIQUE} (entrée {index})"
-        if entree.get("feuille") != leaf_hash(ctx.leaves[index]).hex():
-            raise Failure(piece, "l'empreinte de la feuille ne correspond pas au journal")
-        content = contents[index]
-        if content.get("declaration_id") != ctx.sujet:
-            raise Failure(f"{fmt.FEUILLES} (feuille {index})", "feuille d'une autre déclaration")
-        for key in sorted((entree.keys() & content.keys()) - {"index", "feuille"}):
-            if key == "instant":
-                expected = fmt.parse_instant(content[key], key)
-                compare_instant(piece, key, entree[key], expected, source="la feuille")
-            elif entree[key] != content[key]:
-                raise Failure(piece, f"{key} {entree[key]!r}, la feuille dit {content[key]!r}")
-        instant = fmt.parse_instant(content["instant"], "instant")
-        if previous is not None and instant < previous:
-            raise Failure(piece, "instants de l'historique non chronologiques")
-        previous = instant
-    missing = sorted(set(contents) - seen)
-    if missing:
-        raise Failure(fmt.HISTORIQUE, f"feuilles du journal sans entrée : {missing}")
-    if fmt.RECEPISSE in ctx.files:
-        empreinte = sha256_hex(ctx.files[fmt.RECEPISSE].strip())
-        soumises = [i for i, c in contents.items() if c.get("recepisse_sha256") == empreinte]
-        if not soumises:
-            raise Failure(fmt.RECEPISSE, f"aucune feuille du journal ne porte son SHA-256 ({empreinte})")
-        yield fmt.RECEPISSE, f"récépissé tel qu'émis à la soumission (feuille {soumises[0]})"
-    yield fmt.HISTORIQUE, f"{len(seen)} entrées, chacune égale à sa feuille du journal"

@@ -221,7 +221,7 @@ async def _attendre_pret(base: str, service: str, proc: asyncio.subprocess.Proce
         except httpx.HTTPError:
             return False
 
-    await attendre(pret, f"{service} ready", delai=60)
+    await attendre(pret, f"{service} ready", delai=180)
 
 
 async def attendre(condition: Callable[[], Awaitable[bool]], quoi: str, *, delai: float = 20) -> None:

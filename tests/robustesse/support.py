@@ -18,6 +18,7 @@ from shared.http import LimitesHttp
 from shared.issuer import DevIssuer
 from shared.migrate import upgrade
 from shared.serveur import OPTIONS_UVICORN, protocole_borne
+from shared.testing.aiguillage import Aiguillage
 from shared.testing.apps import commissaire_claims, running
 from shared.testing.databases import sqlite_url, temporary_postgres
 from signif.embedded import SERVICES, EmbeddedApp, create_embedded_app
@@ -68,16 +69,16 @@ async def bases(moteur: str, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
 @contextlib.asynccontextmanager
 async def embarque(moteur: str, tmp_path: Path, **extra: Any) -> AsyncIterator[Embarque]:
     async with bases(moteur, tmp_path) as urls:
-        app = create_embedded_app(overrides=reglages(tmp_path, urls, **extra))
-        async with running(app) as client:
-            # The services call each other over HTTP: in process, through the same dispatcher.
-            for runtime in app.runtimes.values():
-                if runtime.http is not None:
-                    await runtime.http.aclose()
-                runtime.http = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), timeout=10.0
-                )
-            yield Embarque(client, app, DevIssuer(tmp_path / "keys", issuer="signif-dev"), urls)
+        # The services call each other over HTTP: in process, each routed to its app.
+        aiguillage = Aiguillage()
+        app = create_embedded_app(overrides=reglages(tmp_path, urls, **extra), http_transport=aiguillage)
+        for nom, service in app.apps.items():
+            aiguillage.brancher(nom, service)
+        try:
+            async with running(app) as client:
+                yield Embarque(client, app, DevIssuer(tmp_path / "keys", issuer="signif-dev"), urls)
+        finally:
+            await aiguillage.fermer()
 
 
 def verifier_probleme(reponse: httpx.Response, statut: int, code: str | None = None) -> dict[str, Any]:

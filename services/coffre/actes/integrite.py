@@ -13,23 +13,22 @@ import logging
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import ActeEvenement
-from shared.app import ServiceRuntime
 
 logger = logging.getLogger(__name__)
 
 
 async def alarme_integrite(
-    runtime: ServiceRuntime, coffre: Coffre, acte_id: str, sha256: str, *, lors: str, piece: str | None = None
+    coffre: Coffre, acte_id: str, sha256: str, *, lors: str, piece: str | None = None
 ) -> None:
     """Record the alarm; `lors` says what was being served (`document`, `retrait`, `preuves`), `piece`
     which piece of a bundle (`acte.pdf`, an annexe) when it is not the acte itself."""
     details = {"lors": lors} | ({"piece": piece} if piece else {})
-    now = runtime.clock.now()
+    now = coffre.clock.now()
     logger.error(
         "integrity alarm: stored bytes do not match their hash, nothing served",
         extra={"acte_id": acte_id, "sha256": sha256, **details},
     )
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         index = await coffre.repertoire.ajouter(
             session,
             {"type": "alerte_integrite", "acte_id": acte_id, "sha256": sha256, "instant": instant(now)},

@@ -13,13 +13,13 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.coffre.actes import repository, vues
 from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.actes.schemas import ActeDetail, PageActes
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.dependencies import CoffreDep
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import CurrentCommissaire
 from shared.blobs.base import IntegrityError
@@ -48,15 +48,14 @@ def _curseur(valeur: str) -> tuple[datetime, str]:
     ),
 )
 async def lister_actes(
-    request: Request,
+    coffre: CoffreDep,
     commissaire: CurrentCommissaire,
     statut: Annotated[str | None, Query(max_length=NATURE_MAX)] = None,
     reference_dossier: Annotated[str | None, Query(max_length=REFERENCE_MAX)] = None,
     apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
     limite: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         actes = await repository.lister(
             session,
             commissaire.office.id,
@@ -86,8 +85,8 @@ async def lister_actes(
         "comme un identifiant inconnu."
     ),
 )
-async def lire_acte(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> dict[str, Any]:
-    async with runtime_of(request).db.transaction() as session:
+async def lire_acte(coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire) -> dict[str, Any]:
+    async with coffre.db.transaction() as session:
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
             raise ActeIntrouvable()
@@ -111,11 +110,9 @@ async def lire_acte(request: Request, acte_id: IdChemin, commissaire: CurrentCom
     ),
 )
 async def telecharger_document(
-    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
+    coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> StreamingResponse:
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
-    async with runtime.db.read() as session:
+    async with coffre.db.read() as session:
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
             raise ActeIntrouvable()
@@ -123,7 +120,7 @@ async def telecharger_document(
     try:
         chunks = await coffre.blobs.open_checked(sha256, size=taille)
     except IntegrityError as exc:
-        await alarme_integrite(runtime, coffre, ident, sha256, lors="document")
+        await alarme_integrite(coffre, ident, sha256, lors="document")
         raise ErreurIntegrite(
             "Le document stocké ne correspond plus à son empreinte ; incident journalisé."
         ) from exc

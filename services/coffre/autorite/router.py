@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.coffre.actes import repository as actes_repository
@@ -19,7 +19,7 @@ from services.coffre.actes import vues
 from services.coffre.actes.schemas import RechercheActes
 from services.coffre.autorite import repository
 from services.coffre.autorite.repository import Critere
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.dependencies import CoffreDep
 from services.coffre.journal.repertoire import instant
 from shared.auth import CurrentAutorite
 
@@ -67,11 +67,9 @@ class Recherche(BaseModel):
         "Chaque recherche est consignée au répertoire (empreinte de la procédure, critère, actes)."
     ),
 )
-async def rechercher(request: Request, autorite: CurrentAutorite, recherche: Recherche) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
-    now = runtime.clock.now()
-    async with runtime.db.transaction() as session:
+async def rechercher(coffre: CoffreDep, autorite: CurrentAutorite, recherche: Recherche) -> dict[str, Any]:
+    now = coffre.clock.now()
+    async with coffre.db.transaction() as session:
         actes = await repository.actes_du_critere(session, recherche.critere, recherche.valeur, MAX_RESULTATS)
         ids = [a.id for a in actes]
         evenements = await actes_repository.evenements_des(session, ids)

@@ -7,7 +7,6 @@ unreachable or malformed registry is a 503, never a silent "no consent" nor a si
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,12 +24,13 @@ class Verification:
     commune_insee: str | None = None
     motif: str | None = None
     version: int | None = None
-    #: The consent's scope as the certificat states it (CPC 662-1 al. 2): version, natures, dates.
+    #: The consent's scope as the certificat states it (CPC 662-1 al. 2): registration number
+    #: (`RC-…`), version, natures, dates.
     portee: dict[str, Any] | None = None
 
 
 class ConsentClient:
-    def __init__(self, base_url: str, http: Callable[[], httpx.AsyncClient], tokens: ServiceTokens) -> None:
+    def __init__(self, base_url: str, http: httpx.AsyncClient, tokens: ServiceTokens) -> None:
         self.url = f"{base_url}/consent/v1/interne/verifications"
         self._http = http
         self._tokens = tokens
@@ -43,7 +43,7 @@ class ConsentClient:
         }
         headers = {"Authorization": f"Bearer {self._tokens.token_for('consent')}"}
         try:
-            response = await self._http().post(self.url, json=body, headers=headers)
+            response = await self._http.post(self.url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise ConsentementIndisponible(
                 f"Le registre des consentements est injoignable ({type(exc).__name__})."
@@ -62,6 +62,7 @@ class ConsentClient:
                     version=data.get("version"),
                     portee={
                         "declaration_id": str(data["declaration_id"]),
+                        "numero": data.get("numero"),
                         "version": data.get("version"),
                         "natures": list(data.get("natures") or []),
                         "declaree_le": data.get("declaree_le"),

@@ -10,7 +10,6 @@ put off to the next legal instant.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from services.coffre.contexte import Coffre
 from services.coffre.depot import controles
@@ -23,9 +22,8 @@ from shared.jobs import Handler, JobContext, RetryLater, emit_event
 logger = logging.getLogger("signif.coffre.programme")
 
 
-def handler_envoi_programme(provider: Callable[[], Coffre]) -> Handler:
+def handler_envoi_programme(coffre: Coffre) -> Handler:
     async def envoyer(ctx: JobContext) -> None:
-        coffre = provider()
         acte = await ctx.session.get(Acte, ctx.payload["acte_id"])
         if acte is None or acte.statut != "programme":
             return

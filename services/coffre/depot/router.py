@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.dependencies import CoffreDep
 from services.coffre.depot import service
 from services.coffre.depot.schemas import ActeCree
 from services.coffre.depot.televersement import METADONNEES_MAX
@@ -111,9 +111,9 @@ _BODY_DOC: dict[str, Any] = {
 )
 async def deposer_acte(
     request: Request,
+    coffre: CoffreDep,
     commissaire: CurrentCommissaire,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
-    runtime = runtime_of(request)
-    body = await service.deposer(request, runtime, coffre_of(runtime), commissaire, idempotency_key)
+    body = await service.deposer(request, coffre, commissaire, idempotency_key)
     return JSONResponse(body, status_code=201, headers={"Location": f"/coffre/v1/actes/{body['id']}"})

@@ -34,8 +34,8 @@ from services.coffre.depot.televersement import Televersement, abandonner, recev
 from services.coffre.errors import MetadonneesInvalides, NatureInconnue
 from services.coffre.journal.repertoire import canonical_json
 from services.coffre.models import Acte, ActeAnnexe, DepotEnCours, Idempotence
-from shared.app import ServiceRuntime
 from shared.auth import Commissaire
+from shared.db import Database
 from shared.errors import IdempotenceConflit, champs_invalides
 
 
@@ -58,10 +58,8 @@ def empreinte(meta: Metadonnees, recu: Televersement) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def _rejouer(
-    runtime: ServiceRuntime, office_id: str, cle: str, empreinte_: str
-) -> dict[str, Any] | None:
-    async with runtime.db.transaction() as session:
+async def _rejouer(db: Database, office_id: str, cle: str, empreinte_: str) -> dict[str, Any] | None:
+    async with db.transaction() as session:
         row = await session.get(Idempotence, (office_id, cle))
         if row is None:
             return None
@@ -71,32 +69,31 @@ async def _rejouer(
 
 
 async def deposer(
-    request: Request, runtime: ServiceRuntime, coffre: Coffre, commissaire: Commissaire, cle: str | None
+    request: Request, coffre: Coffre, commissaire: Commissaire, cle: str | None
 ) -> dict[str, Any]:
-    recu = await recevoir(request, coffre, runtime.db, runtime.clock.now())
+    recu = await recevoir(request, coffre, coffre.db, coffre.clock.now())
     try:
         meta = lire_metadonnees(recu.metadonnees)
         fingerprint = empreinte(meta, recu)
-        if cle is not None and (rejeu := await _rejouer(runtime, commissaire.office.id, cle, fingerprint)):
-            await abandonner(coffre, runtime.db, recu)
+        if cle is not None and (rejeu := await _rejouer(coffre.db, commissaire.office.id, cle, fingerprint)):
+            await abandonner(coffre, coffre.db, recu)
             return rejeu
         try:
-            return await _controler_et_envoyer(runtime, coffre, commissaire, meta, recu, cle, fingerprint)
+            return await _controler_et_envoyer(coffre, commissaire, meta, recu, cle, fingerprint)
         except IntegrityError:
             if cle is None:
                 raise
-            rejeu = await _rejouer(runtime, commissaire.office.id, cle, fingerprint)
+            rejeu = await _rejouer(coffre.db, commissaire.office.id, cle, fingerprint)
             if rejeu is None:
                 raise
-            await abandonner(coffre, runtime.db, recu)
+            await abandonner(coffre, coffre.db, recu)
             return rejeu
     except BaseException:
-        await abandonner(coffre, runtime.db, recu)
+        await abandonner(coffre, coffre.db, recu)
         raise
 
 
 async def _controler_et_envoyer(
-    runtime: ServiceRuntime,
     coffre: Coffre,
     commissaire: Commissaire,
     meta: Metadonnees,
@@ -107,7 +104,7 @@ async def _controler_et_envoyer(
     document = recu.document
     if document is None:  # pragma: no cover - `recevoir` guarantees a document
         raise RuntimeError("deposit without a document")
-    now = runtime.clock.now()
+    now = coffre.clock.now()
     rapport = await controles.controler_document(coffre, document.sha256, at=now, hache_a_l_ecriture=True)
     consentement = await controles.controler_consentement(
         coffre, meta.destinataire.model_dump(mode="json"), nature=meta.nature, at=now
@@ -155,7 +152,7 @@ async def _controler_et_envoyer(
         )
         for i, a in enumerate(recu.annexes)
     ]
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         index = await enregistrer_depot(session, coffre, acte, annexes, now=now, jeton=jeton)
         if decision.mode == "envoyer":
             index = await enregistrer_envoi(

@@ -54,7 +54,6 @@ from services.coffre.models import (
 )
 from services.coffre.reception import documents, emission
 from shared import ouvertures
-from shared.app import ServiceRuntime
 from shared.blobs.base import BlobRef
 from shared.crypto.jws import jwks
 from shared.errors import ErreurIntegrite
@@ -139,10 +138,8 @@ async def _journal(
     return extrait, ouverts
 
 
-async def _lire(
-    runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces, now: datetime
-) -> _Lecture | None:
-    async with runtime.db.transaction() as session:
+async def _lire(coffre: Coffre, acte_id: str, acces: Acces, now: datetime) -> _Lecture | None:
+    async with coffre.db.transaction() as session:
         if acces.office_id is not None:
             acte = await repository.acte_de_l_office(session, acces.office_id, acte_id)
         else:
@@ -222,7 +219,7 @@ def _envoi(envoi: LettreSimpleEnvoi, tous: Sequence[LettreSimpleEnvoi]) -> dict[
     }
 
 
-def _confiance(builder: BundleBuilder, runtime: ServiceRuntime, coffre: Coffre, *, scelles: bool) -> None:
+def _confiance(builder: BundleBuilder, coffre: Coffre, *, scelles: bool) -> None:
     """What the PDF signatures are checked against, offline: the roots the coffre trusts for the
     commissaires' signatures, and (when the bundle holds sealed PDFs) the platform's seal certificate
     followed by its chain up to its root."""
@@ -230,7 +227,7 @@ def _confiance(builder: BundleBuilder, runtime: ServiceRuntime, coffre: Coffre, 
     if racines:
         builder.add_file(RACINES_ACTES, racines)
     if scelles:
-        signer = documents.sceau_pdf(runtime, coffre).signer
+        signer = documents.sceau_pdf(coffre).signer
         chaine = [signer.signing_cert, *(c for c in signer.cert_registry if c != signer.signing_cert)]
         builder.add_file(SCEAU, b"".join(_pem(c.dump()) for c in chaine))
 
@@ -287,9 +284,7 @@ def recit(acte: Acte) -> fmt.Recit:
     )
 
 
-async def _remplir(
-    runtime: ServiceRuntime, coffre: Coffre, lecture: _Lecture, now: datetime
-) -> BundleBuilder:
+async def _remplir(coffre: Coffre, lecture: _Lecture, now: datetime) -> BundleBuilder:
     acte = lecture.acte
     builder = BundleBuilder.acte(acte.id, genere_le=now)
     builder.add_acte_blob(coffre.blobs, BlobRef(acte.sha256, acte.taille))
@@ -316,7 +311,7 @@ async def _remplir(
         )
         jetons += 1
     _documents(builder, coffre, lecture.documents)
-    _confiance(builder, runtime, coffre, scelles=bool(lecture.documents))
+    _confiance(builder, coffre, scelles=bool(lecture.documents))
     if acte.mode is not None and acte.lettre_simple_due_le is not None:
         builder.add_lettre_simple(
             {
@@ -337,18 +332,18 @@ async def _remplir(
     return builder
 
 
-async def _ancrer(runtime: ServiceRuntime, coffre: Coffre, note: str, now: datetime) -> bytes:
+async def _ancrer(coffre: Coffre, note: str, now: datetime) -> bytes:
     """An RFC 3161 token over the SHA-256 of the checkpoint the bundle's proofs lead to, made now
     (or the one already made for that very note), kept in `repertoire_horodatages`: a third party
     dates the log's state, after every event the checkpoint covers."""
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         deja = await session.scalar(
             select(RepertoireHorodatage.jeton).where(RepertoireHorodatage.checkpoint == note).limit(1)
         )
     if deja is not None:
         return bytes(deja)
     jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         session.add(
             RepertoireHorodatage(
                 taille=checkpoint_of(note).size, checkpoint=note, jeton=jeton.response, cree_le=now
@@ -367,11 +362,11 @@ def _fichier_temporaire(repertoire: Path) -> IO[bytes]:
     return tempfile.TemporaryFile(dir=repertoire, prefix="preuves-")
 
 
-async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces: Acces) -> IO[bytes] | None:
+async def assembler(coffre: Coffre, acte_id: str, acces: Acces) -> IO[bytes] | None:
     """The acte's bundle as a ZIP in an anonymous temporary file (at its start; the caller closes it),
     or None when `acces` may not see the acte. `ErreurIntegrite` (after the alarm) if a stored piece
     no longer matches its hash."""
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         if acces.office_id is not None:
             visible = await repository.acte_de_l_office(session, acces.office_id, acte_id)
         else:
@@ -379,13 +374,13 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
     if visible is None:
         return None
     for type_ in emission.applicables(visible):  # issued now if their facts changed since
-        await emission.emettre(runtime, coffre, visible, type_)
-    now = runtime.clock.now()
-    lecture = await _lire(runtime, coffre, acte_id, acces, now)
+        await emission.emettre(coffre, visible, type_)
+    now = coffre.clock.now()
+    lecture = await _lire(coffre, acte_id, acces, now)
     if lecture is None:
         return None
-    ancrage = await _ancrer(runtime, coffre, lecture.journal.latest, now)
-    builder = await _remplir(runtime, coffre, lecture, now)
+    ancrage = await _ancrer(coffre, lecture.journal.latest, now)
+    builder = await _remplir(coffre, lecture, now)
     builder.add_timestamp("checkpoint", ancrage, objet=fmt.CHECKPOINT_DERNIER)
     fichier = await to_thread.run_sync(_fichier_temporaire, repertoire_temporaire(coffre))
     try:
@@ -393,9 +388,7 @@ async def assembler(runtime: ServiceRuntime, coffre: Coffre, acte_id: str, acces
         await to_thread.run_sync(fichier.seek, 0)
     except PieceAlteree as exc:
         fichier.close()
-        await alarme_integrite(
-            runtime, coffre, lecture.acte.id, exc.ref.sha256, lors="preuves", piece=exc.chemin
-        )
+        await alarme_integrite(coffre, lecture.acte.id, exc.ref.sha256, lors="preuves", piece=exc.chemin)
         raise ErreurIntegrite(
             "Une pièce stockée de l'acte ne correspond plus à son empreinte ; incident journalisé."
         ) from exc

@@ -23,7 +23,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.dependencies import CoffreDep
 from services.coffre.dossier.assemblage import Acces, Procedure, assembler
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import Autorite, Commissaire, Principal, TokenVerifier
@@ -115,7 +115,7 @@ exige(
     ),
 )
 async def preuves(
-    request: Request,
+    coffre: CoffreDep,
     acte_id: IdChemin,
     appelant: Annotated[Principal, Depends(_appelant)],
     juridiction: Annotated[str | None, Query(max_length=200)] = None,
@@ -129,8 +129,7 @@ async def preuves(
         acces = Acces(juridiction=appelant.juridiction, procedure=Procedure(juridiction, numero))
     else:  # pragma: no cover - _appelant returns one of the two
         raise Interdit()
-    runtime = runtime_of(request)
-    fichier = await assembler(runtime, coffre_of(runtime), acte_id, acces)
+    fichier = await assembler(coffre, acte_id, acces)
     if fichier is None:
         raise ActeIntrouvable()
     return FichierTemporaireResponse(

@@ -17,11 +17,11 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.coffre.actes import repository
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.dependencies import CoffreDep
 from services.coffre.depot.envoi import evenement
 from services.coffre.errors import ActeIntrouvable, LienImpossible
 from services.coffre.journal.repertoire import instant
@@ -54,13 +54,12 @@ class AvisMiseADisposition(BaseModel):
 
 
 @router.post("/actes/{acte_id}/lien", responses=error_responses(ActeIntrouvable, LienImpossible))
-async def creer_lien(request: Request, acte_id: IdChemin, _service: CurrentService) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    settings = coffre_of(runtime).settings
-    now = runtime.clock.now()
+async def creer_lien(coffre: CoffreDep, acte_id: IdChemin, _service: CurrentService) -> dict[str, Any]:
+    settings = coffre.settings
+    now = coffre.clock.now()
     jeton = new_token()
     expire_le = now + timedelta(days=settings.lien_retrait_jours)
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         acte = await session.get(Acte, acte_id)
         if acte is None:
             raise ActeIntrouvable()
@@ -84,12 +83,10 @@ async def creer_lien(request: Request, acte_id: IdChemin, _service: CurrentServi
 
 @router.post("/actes/{acte_id}/avis-mise-a-disposition", responses=error_responses(ActeIntrouvable))
 async def enregistrer_avis(
-    request: Request, acte_id: IdChemin, avis: AvisMiseADisposition, _service: CurrentService
+    coffre: CoffreDep, acte_id: IdChemin, avis: AvisMiseADisposition, _service: CurrentService
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
-    now = runtime.clock.now()
-    async with runtime.db.transaction() as session:
+    now = coffre.clock.now()
+    async with coffre.db.transaction() as session:
         # Locked: a report retried while its first delivery is still being recorded waits for it.
         acte = await session.get(Acte, acte_id, with_for_update=True)
         if acte is None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -114,17 +113,17 @@ async def nettoyer_orphelins(session: AsyncSession, coffre: Coffre, *, now: date
     return supprimes
 
 
-def handlers(provider: Callable[[], Coffre]) -> dict[str, Handler]:
+def handlers(coffre: Coffre) -> dict[str, Handler]:
     async def checkpoint(ctx: JobContext) -> None:
-        await horodater_checkpoint(ctx.session, provider(), now=ctx.now)
+        await horodater_checkpoint(ctx.session, coffre, now=ctx.now)
         await planifier(ctx.session, CHECKPOINT, now=ctx.now)
 
     async def audit(ctx: JobContext) -> None:
-        await auditer(ctx.session, provider(), now=ctx.now)
+        await auditer(ctx.session, coffre, now=ctx.now)
         await planifier(ctx.session, AUDIT, now=ctx.now)
 
     async def orphelins(ctx: JobContext) -> None:
-        await nettoyer_orphelins(ctx.session, provider(), now=ctx.now)
+        await nettoyer_orphelins(ctx.session, coffre, now=ctx.now)
         await planifier(ctx.session, ORPHELINS, now=ctx.now)
 
     return {CHECKPOINT: checkpoint, AUDIT: audit, ORPHELINS: orphelins}

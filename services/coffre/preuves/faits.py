@@ -43,6 +43,14 @@ class ConsentementFaits:
     natures: tuple[str, ...]  # labels of the natures covered (« Tous les actes » for all)
     debut: date | None
     fin: date | None
+    #: Its registration number (`RC-…`), as the declarant knows it; None for an acte sent before
+    #: the registry returned it (the certificat then names the declaration by its id).
+    numero: str | None = None
+
+    @property
+    def designation(self) -> str:
+        """How the certificat names the declaration: « RC-2026-… », else its id."""
+        return self.numero or self.declaration_id
 
 
 @dataclass(frozen=True, slots=True)

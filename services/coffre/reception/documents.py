@@ -35,19 +35,15 @@ from services.coffre.preuves import (
 )
 from services.coffre.reception.erreurs import SceauIndisponible
 from services.coffre.reception.mode import echeance_mode
-from shared.app import ServiceRuntime
 from shared.crypto.jws import b64url_decode
 from shared.devpki import dev_seal_signer
 from shared.natures import TOUTES_NATURES
 from shared.timestamps.client import EmbeddedTimestampClient
 
-_SCEAU_PDF = "coffre.sceau_pdf"
 
-
-def sceau_pdf(runtime: ServiceRuntime, coffre: Coffre) -> SceauPdf:
-    cached = runtime.extras.get(_SCEAU_PDF)
-    if isinstance(cached, SceauPdf):
-        return cached
+def sceau_pdf(coffre: Coffre) -> SceauPdf:
+    if coffre.sceau_pdf is not None:
+        return coffre.sceau_pdf
     settings = coffre.settings
     if settings.env == "production":
         raise SceauIndisponible("Aucun cachet qualifié de la plateforme n'est configuré.")
@@ -58,7 +54,7 @@ def sceau_pdf(runtime: ServiceRuntime, coffre: Coffre) -> SceauPdf:
     else:  # pragma: no cover - one of the two is always configured
         timestamper = None
     sceau = SceauPdf(signer=dev_seal_signer(settings.var_dir), timestamper=timestamper)
-    runtime.extras[_SCEAU_PDF] = sceau
+    coffre.sceau_pdf = sceau
     return sceau
 
 
@@ -94,7 +90,9 @@ def _consentement(acte: Acte, envoi: ActeEvenement | None) -> ConsentementFaits:
     codes = [str(n) for n in portee.get("natures") or []]
     natures = tuple("Tous les actes" if c == TOUTES_NATURES else NATURES.get(c, c) for c in codes)
     version = portee.get("version")
+    numero = portee.get("numero")
     return ConsentementFaits(
+        numero=numero if isinstance(numero, str) and numero else None,
         declaration_id=acte.declaration_id,
         version=version if isinstance(version, int) else None,
         declaree_le=_instant(portee.get("declaree_le")),

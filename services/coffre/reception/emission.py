@@ -35,7 +35,6 @@ from services.coffre.models import Acte, DepotEnCours, DocumentEmis
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_simple_pdf
 from services.coffre.reception import documents
 from services.coffre.reception.prise import ajouter_evenement
-from shared.app import ServiceRuntime
 
 TypeDocument = Literal["avis_reception", "certificat", "lettre_simple"]
 TYPES: tuple[TypeDocument, ...] = ("avis_reception", "certificat", "lettre_simple")
@@ -85,7 +84,13 @@ async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeD
         evenements = await repository.evenements(session, acte.id)
         envois = await repository.envois_lettre_simple(session, acte.id)
         certificat = documents.certificat(acte, evenements, envois)
-        return _Faits(_empreinte(dataclasses.asdict(certificat)), certificat)
+        faits = dataclasses.asdict(certificat)
+        consentement = faits["formalites"]["consentement"]
+        if consentement is not None and consentement["numero"] is None:
+            # An acte sent before the registry returned the number: its facts, and so its issued
+            # certificat, stay what they were.
+            del consentement["numero"]
+        return _Faits(_empreinte(faits), certificat)
     lettre = documents.lettre(
         acte,
         acces_url=f"{coffre.settings.public_url.rstrip('/')}/coffre/retrait",
@@ -94,10 +99,8 @@ async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeD
     return _Faits(_empreinte(dataclasses.asdict(lettre)), lettre)
 
 
-async def _rendre(
-    runtime: ServiceRuntime, coffre: Coffre, type_: TypeDocument, faits: Any, now: datetime
-) -> bytes:
-    sceau = documents.sceau_pdf(runtime, coffre)
+async def _rendre(coffre: Coffre, type_: TypeDocument, faits: Any, now: datetime) -> bytes:
+    sceau = documents.sceau_pdf(coffre)
     if type_ == "avis_reception":
         return await avis_reception_pdf(faits, sceau=sceau, emis_le=now)
     if type_ == "certificat":
@@ -123,22 +126,22 @@ async def _derniere(session: AsyncSession, acte_id: str, type_: str) -> Document
     return (await session.scalars(query)).first()
 
 
-async def emettre(runtime: ServiceRuntime, coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEmis:
+async def emettre(coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEmis:
     """The current version of the document: the latest one if its facts are unchanged, else a new one."""
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         faits = await _faits(session, coffre, acte, type_)
         derniere = await _derniere(session, acte.id, type_)
     if derniere is not None and derniere.faits_sha256 == faits.empreinte:
         return derniere
-    now = runtime.clock.now()
-    pdf = await _rendre(runtime, coffre, type_, faits.valeur, now)
+    now = coffre.clock.now()
+    pdf = await _rendre(coffre, type_, faits.valeur, now)
     en_cours = DepotEnCours(id=str(uuid.uuid4()), sha256=hashlib.sha256(pdf).hexdigest(), cree_le=now)
-    async with runtime.db.transaction() as session:  # the orphan cleanup spares the blob until commit
+    async with coffre.db.transaction() as session:  # the orphan cleanup spares the blob until commit
         session.add(en_cours)
     ref = await coffre.blobs.put_bytes(pdf)
     version = (derniere.version if derniere is not None else 0) + 1
     try:
-        async with runtime.db.transaction() as session:
+        async with coffre.db.transaction() as session:
             await session.execute(delete(DepotEnCours).where(DepotEnCours.id == en_cours.id))
             index = await coffre.repertoire.ajouter(
                 session,
@@ -173,7 +176,7 @@ async def emettre(runtime: ServiceRuntime, coffre: Coffre, acte: Acte, type_: Ty
                 donnees={"document": type_, "version": version, "sha256": ref.sha256},
             )
     except IntegrityError:
-        async with runtime.db.transaction() as session:
+        async with coffre.db.transaction() as session:
             gagnant = await _derniere(session, acte.id, type_)
         if gagnant is None:  # pragma: no cover - the conflict was on this very row
             raise

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -131,9 +130,9 @@ async def fixer_mode(session: AsyncSession, coffre: Coffre, acte_id: str, *, now
     return mode
 
 
-def handler_mode(coffre: Callable[[], Coffre]) -> Handler:
+def handler_mode(coffre: Coffre) -> Handler:
     async def handle(ctx: JobContext) -> None:
-        await fixer_mode(ctx.session, coffre(), str(ctx.payload["acte_id"]), now=ctx.now)
+        await fixer_mode(ctx.session, coffre, str(ctx.payload["acte_id"]), now=ctx.now)
 
     return handle
 

@@ -33,7 +33,6 @@ from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
 from services.coffre.preuves import PriseDeConnaissance, emettre_avis_reception
-from shared.app import ServiceRuntime
 from shared.blobs.base import CheckedContent, IntegrityError
 from shared.errors import ErreurIntegrite
 from shared.jobs import emit_event
@@ -170,7 +169,6 @@ async def _abandonner(verification: asyncio.Future[CheckedContent]) -> None:
 
 
 async def telecharger(
-    runtime: ServiceRuntime,
     coffre: Coffre,
     acte_id: str,
     *,
@@ -186,15 +184,15 @@ async def telecharger(
     if connu is not None and connu.id == acte_id and connu.declaration_id in declarations:
         sha256, taille = connu.sha256, connu.taille
     else:
-        async with runtime.db.read() as session:
+        async with coffre.db.read() as session:
             acte = await acte_du_destinataire(session, acte_id, declarations)
             sha256, taille = acte.sha256, acte.taille
     # The check hashes the whole file in a worker thread while the transaction does its work; the
     # transaction commits only once the check has passed, so nothing is recorded for altered bytes.
     verification = asyncio.ensure_future(_verifier(coffre, sha256, taille))
     try:
-        now = runtime.clock.now()
-        async with runtime.db.transaction() as session:
+        now = coffre.clock.now()
+        async with coffre.db.transaction() as session:
             acte = await acte_du_destinataire(session, acte_id, declarations, verrou=True)
             premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
             if not premiere:
@@ -207,7 +205,7 @@ async def telecharger(
             raise ActeIntrouvable()
     except ErreurIntegrite:
         await _abandonner(verification)
-        await alarme_integrite(runtime, coffre, acte_id, sha256, lors="retrait")
+        await alarme_integrite(coffre, acte_id, sha256, lors="retrait")
         raise
     except BaseException:
         await _abandonner(verification)

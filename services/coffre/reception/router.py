@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.coffre.actes import repository
 from services.coffre.actes.schemas import DocumentsEmis, EnvoiLettreEnregistre
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.contexte import Coffre
+from services.coffre.dependencies import CoffreDep
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, DocumentEmis
@@ -65,17 +66,15 @@ def _pdf(data: bytes, nom: str, emis: DocumentEmis) -> Response:
     )
 
 
-async def _document(request: Request, acte: Acte, type_: emission.TypeDocument) -> Response:
+async def _document(coffre: Coffre, acte: Acte, type_: emission.TypeDocument) -> Response:
     """The current version of the document, issued now only if its facts changed, served as stored."""
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
-    emis = await emission.emettre(runtime, coffre, acte, type_)
+    emis = await emission.emettre(coffre, acte, type_)
     data = await coffre.blobs.read_bytes(emis.sha256)
     return _pdf(data, f"{emission.NOMS[type_]}-{acte.id}-v{emis.version}.pdf", emis)
 
 
-async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
-    async with runtime_of(request).db.transaction() as session:
+async def _acte(coffre: Coffre, office_id: str, acte_id: str) -> Acte:
+    async with coffre.db.transaction() as session:
         acte = await repository.acte_de_l_office(session, office_id, acte_id)
     if acte is None:
         raise ActeIntrouvable()
@@ -95,14 +94,14 @@ async def _acte(request: Request, office_id: str, acte_id: str) -> Acte:
     ),
 )
 async def avis_de_reception(
-    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
+    request: Request, coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> dict[str, Any] | Response:
-    acte = await _acte(request, commissaire.office.id, acte_id)
+    acte = await _acte(coffre, commissaire.office.id, acte_id)
     if acte.avis_reception_jws is None or acte.pris_connaissance_le is None:
         raise AvisPasEncore("Le destinataire n'a pas encore pris connaissance de l'acte.")
     avis = documents.avis_de(acte.avis_reception_jws)
     if "application/pdf" in request.headers.get("accept", ""):
-        return await _document(request, acte, "avis_reception")
+        return await _document(coffre, acte, "avis_reception")
     return {
         "jws": avis.jws,
         "kid": avis.kid,
@@ -127,11 +126,11 @@ async def avis_de_reception(
         "fixé (409 `mode-non-fixe` avant)."
     ),
 )
-async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
-    acte = await _acte(request, commissaire.office.id, acte_id)
+async def certificat(coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
+    acte = await _acte(coffre, commissaire.office.id, acte_id)
     if acte.mode is None:
         raise ModeNonFixe("Le mode est fixé à la fin du jour de l'envoi.")
-    return await _document(request, acte, "certificat")
+    return await _document(coffre, acte, "certificat")
 
 
 @router.get(
@@ -149,11 +148,11 @@ async def certificat(request: Request, acte_id: IdChemin, commissaire: CurrentCo
         "`pas-de-lettre-simple` pour un autre mode."
     ),
 )
-async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
-    acte = await _acte(request, commissaire.office.id, acte_id)
+async def lettre_simple(coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire) -> Response:
+    acte = await _acte(coffre, commissaire.office.id, acte_id)
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple("Pas de lettre simple : le mode n'est pas « à domicile ».")
-    return await _document(request, acte, "lettre_simple")
+    return await _document(coffre, acte, "lettre_simple")
 
 
 @router.post(
@@ -181,12 +180,10 @@ async def lettre_simple(request: Request, acte_id: IdChemin, commissaire: Curren
     ),
 )
 async def envoi_lettre_simple(
-    request: Request, acte_id: IdChemin, corps: EnvoiLettre, commissaire: CurrentCommissaire
+    coffre: CoffreDep, acte_id: IdChemin, corps: EnvoiLettre, commissaire: CurrentCommissaire
 ) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
-    now = runtime.clock.now()
-    async with runtime.db.transaction() as session:
+    now = coffre.clock.now()
+    async with coffre.db.transaction() as session:
         acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
         if acte is None:
             raise ActeIntrouvable()
@@ -220,14 +217,12 @@ async def envoi_lettre_simple(
     response_model=DocumentsEmis,
 )
 async def documents_emis(
-    request: Request, acte_id: IdChemin, commissaire: CurrentCommissaire
+    coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> dict[str, Any]:
-    acte = await _acte(request, commissaire.office.id, acte_id)
-    runtime = runtime_of(request)
-    coffre = coffre_of(runtime)
+    acte = await _acte(coffre, commissaire.office.id, acte_id)
     for type_ in emission.applicables(acte):
-        await emission.emettre(runtime, coffre, acte, type_)
-    async with runtime.db.transaction() as session:
+        await emission.emettre(coffre, acte, type_)
+    async with coffre.db.transaction() as session:
         emis = await emission.versions(session, acte.id)
     derniere = {e.type: e.version for e in emis}
     return {
@@ -263,20 +258,19 @@ async def documents_emis(
     response_class=Response,
 )
 async def document_version(
-    request: Request,
+    coffre: CoffreDep,
     acte_id: IdChemin,
     type_document: emission.TypeDocument,
     version: Annotated[int, Path(ge=1, le=100_000)],
     commissaire: CurrentCommissaire,
 ) -> Response:
-    acte = await _acte(request, commissaire.office.id, acte_id)
-    runtime = runtime_of(request)
-    async with runtime.db.transaction() as session:
+    acte = await _acte(coffre, commissaire.office.id, acte_id)
+    async with coffre.db.transaction() as session:
         emis = next(
             (e for e in await emission.versions(session, acte.id, type_document) if e.version == version),
             None,
         )
     if emis is None:
         raise DocumentIntrouvable(f"Aucune version {version} de ce document.")
-    data = await coffre_of(runtime).blobs.read_bytes(emis.sha256)
+    data = await coffre.blobs.read_bytes(emis.sha256)
     return _pdf(data, f"{emission.NOMS[type_document]}-{acte.id}-v{version}.pdf", emis)

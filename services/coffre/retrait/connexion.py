@@ -12,7 +12,6 @@ still lives (and the person's declarations now); `terminer(sid)` ends it (sign-o
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,7 +53,7 @@ class SessionVivante:
 
 
 class DestinataireClient:
-    def __init__(self, base_url: str, http: Callable[[], httpx.AsyncClient], tokens: ServiceTokens) -> None:
+    def __init__(self, base_url: str, http: httpx.AsyncClient, tokens: ServiceTokens) -> None:
         self.base = f"{base_url}/consent/v1"
         self._http = http
         self._tokens = tokens
@@ -66,7 +65,7 @@ class DestinataireClient:
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._tokens.token_for('consent')}"}
         try:
-            reponse = await self._http().request(methode, f"{self.base}{path}", json=corps, headers=headers)
+            reponse = await self._http.request(methode, f"{self.base}{path}", json=corps, headers=headers)
         except httpx.HTTPError as exc:
             raise ConsentInjoignable(type(exc).__name__) from exc
         if reponse.status_code == 204:
@@ -121,7 +120,7 @@ class DestinataireClient:
     async def _cles(self, *, now: datetime, forcer: bool = False) -> dict[str, Any]:
         if forcer or self._jwks is None or self._jwks_le is None or now - self._jwks_le > JWKS_TTL:
             try:
-                reponse = await self._http().get(f"{self.base}/.well-known/jwks.json")
+                reponse = await self._http.get(f"{self.base}/.well-known/jwks.json")
                 reponse.raise_for_status()
                 jwks = reponse.json()
             except (httpx.HTTPError, ValueError) as exc:

@@ -30,7 +30,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy import select
 
 from services.coffre.actes.natures import NATURES
-from services.coffre.contexte import coffre_of, runtime_of
+from services.coffre.contexte import Coffre, Retrait
+from services.coffre.dependencies import CoffreDep
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import Acte, ActeAnnexe
 from services.coffre.reception import emission
@@ -39,17 +40,14 @@ from services.coffre.retrait import session as sess
 from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable, SessionVivante
 from services.coffre.retrait.router import (
     MESSAGES,
-    Retrait,
     avec_cookie,
     fermer,
     formulaire,
     limite_connexions,
     page_html,
     post_valide,
-    retrait_de,
     trop,
 )
-from shared.app import ServiceRuntime
 from shared.blobs.base import IntegrityError
 from shared.errors import ErreurIntegrite
 from shared.instants import date_simple, instant_personne
@@ -79,17 +77,17 @@ def _vers(request: Request, erreur: str | None = None, nav: sess.Navigateur | No
     return reponse if nav is None else avec_cookie(request, reponse, nav)
 
 
-async def _navigateur(request: Request, runtime: ServiceRuntime) -> sess.Navigateur:
-    async with runtime.db.read() as session:
+async def _navigateur(request: Request, coffre: Coffre) -> sess.Navigateur:
+    async with coffre.db.read() as session:
         return await sess.navigateur(
-            session, request.cookies.get(sess.COOKIE), sess.ESPACE, runtime.clock.now()
+            session, request.cookies.get(sess.COOKIE), sess.ESPACE, coffre.clock.now()
         )
 
 
-def _page_autorisee(request: Request, runtime: ServiceRuntime, retrait: Retrait) -> bool:
-    reglages = coffre_of(runtime).settings
+def _page_autorisee(request: Request, coffre: Coffre, retrait: Retrait) -> bool:
+    reglages = coffre.settings
     return retrait.limiteur.autoriser(
-        f"page:{adresse_client(request)}", reglages.retrait_pages_par_client, runtime.clock.now()
+        f"page:{adresse_client(request)}", reglages.retrait_pages_par_client, coffre.clock.now()
     )
 
 
@@ -116,8 +114,8 @@ def _jour(valeur: object) -> str:
         return str(valeur)
 
 
-async def _actes(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[str, Any]]:
-    async with runtime.db.read() as session:
+async def _actes(coffre: Coffre, declarations: list[str]) -> list[dict[str, Any]]:
+    async with coffre.db.read() as session:
         actes = (
             await session.scalars(
                 select(Acte)
@@ -163,12 +161,11 @@ async def _actes(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[
 
 
 @router.get("", response_class=HTMLResponse)
-async def espace(request: Request, erreur: str | None = None) -> Response:
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
-    if not _page_autorisee(request, runtime, retrait):
+async def espace(request: Request, coffre: CoffreDep, erreur: str | None = None) -> Response:
+    retrait = coffre.retrait
+    if not _page_autorisee(request, coffre, retrait):
         return trop()
-    nav = await _navigateur(request, runtime)
+    nav = await _navigateur(request, coffre)
     contexte: dict[str, Any] = {
         "titre": "Mon espace destinataire",
         "erreur": MESSAGES.get(erreur or ""),
@@ -183,9 +180,9 @@ async def espace(request: Request, erreur: str | None = None) -> Response:
         if vivante is not None:
             contexte["etape"] = "connecte"
             contexte["declarations"] = [_resume(r) for r in vivante.resumes]
-            contexte["actes"] = await _actes(runtime, vivante.declarations)
+            contexte["actes"] = await _actes(coffre, vivante.declarations)
         else:
-            nav = await fermer(runtime, nav)
+            nav = await fermer(coffre, nav)
             contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
     elif ligne is not None and ligne.defi_id is not None:
         contexte["etape"] = "code"
@@ -194,15 +191,14 @@ async def espace(request: Request, erreur: str | None = None) -> Response:
 
 
 @router.post("/connexion")
-async def connexion(request: Request) -> Response:
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
-    now = runtime.clock.now()
+async def connexion(request: Request, coffre: CoffreDep) -> Response:
+    retrait = coffre.retrait
+    now = coffre.clock.now()
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime)
+    nav = await _navigateur(request, coffre)
     if not post_valide(request, retrait, nav, champs):
         return _vers(request, "csrf")
-    if not limite_connexions(request, retrait, nav, now):
+    if not limite_connexions(request, coffre, nav, now):
         return _vers(request, "trop-de-requetes")
     try:
         defi = await retrait.client.commencer(
@@ -212,22 +208,21 @@ async def connexion(request: Request) -> Response:
         return _vers(request, exc.code if exc.code in MESSAGES else "authentification")
     except ConsentInjoignable:
         return _vers(request, "injoignable")
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         nav = await sess.remplacer(session, nav, sess.ESPACE, now=now, defi_id=defi)
     return _vers(request, nav=nav)
 
 
 @router.post("/code")
-async def code(request: Request) -> Response:
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
-    now = runtime.clock.now()
+async def code(request: Request, coffre: CoffreDep) -> Response:
+    retrait = coffre.retrait
+    now = coffre.clock.now()
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime)
+    nav = await _navigateur(request, coffre)
     defi_id = nav.ligne.defi_id if nav.ligne is not None else None
     if defi_id is None or not post_valide(request, retrait, nav, champs):
         return _vers(request, "csrf")
-    if not limite_connexions(request, retrait, nav, now):
+    if not limite_connexions(request, coffre, nav, now):
         return _vers(request, "trop-de-requetes")
     try:
         _jwt, personne = await retrait.client.confirmer(defi_id, champs.get("code", "")[:32], now=now)
@@ -235,7 +230,7 @@ async def code(request: Request) -> Response:
         return _vers(request, exc.code if exc.code in MESSAGES else "authentification")
     except ConsentInjoignable:
         return _vers(request, "injoignable")
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         nav = await sess.remplacer(
             session,
             nav,
@@ -249,38 +244,36 @@ async def code(request: Request) -> Response:
 
 
 @router.post("/recommencer")
-async def recommencer(request: Request) -> Response:
+async def recommencer(request: Request, coffre: CoffreDep) -> Response:
     """The way back from the code step (a mistyped address or password): the pending step ends."""
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime)
+    nav = await _navigateur(request, coffre)
     if not post_valide(request, retrait, nav, champs):
         return _vers(request, "csrf")
-    return _vers(request, nav=await fermer(runtime, nav))
+    return _vers(request, nav=await fermer(coffre, nav))
 
 
 @router.post("/deconnexion")
-async def deconnexion(request: Request) -> Response:
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
+async def deconnexion(request: Request, coffre: CoffreDep) -> Response:
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime)
+    nav = await _navigateur(request, coffre)
     if not post_valide(request, retrait, nav, champs):
         return _vers(request, "csrf")
     if nav.ligne is not None and nav.ligne.session_consent is not None:
         with contextlib.suppress(ConnexionRefusee, ConsentInjoignable):
             await retrait.client.terminer(nav.ligne.session_consent)
-    return _vers(request, nav=await fermer(runtime, nav))
+    return _vers(request, nav=await fermer(coffre, nav))
 
 
 async def _connectee(
-    request: Request, runtime: ServiceRuntime, retrait: Retrait, champs: dict[str, str]
+    request: Request, coffre: Coffre, retrait: Retrait, champs: dict[str, str]
 ) -> tuple[sess.Navigateur, SessionVivante] | Response:
     """Her signed-in session, still live at consent, on this site's own form; else where to go."""
-    if not _page_autorisee(request, runtime, retrait):
+    if not _page_autorisee(request, coffre, retrait):
         return trop()
-    nav = await _navigateur(request, runtime)
+    nav = await _navigateur(request, coffre)
     ligne = nav.ligne
     if ligne is None or ligne.session_consent is None or not nav.connecte:
         return _vers(request, "session")
@@ -291,7 +284,7 @@ async def _connectee(
     except ConsentInjoignable:
         return _vers(request, "injoignable")
     if vivante is None:
-        return _vers(request, "session", nav=await fermer(runtime, nav))
+        return _vers(request, "session", nav=await fermer(coffre, nav))
     return nav, vivante
 
 
@@ -309,19 +302,17 @@ def _disposition(nom: str) -> str:
 
 
 @router.post("/acte", response_model=None)
-async def telecharger_acte(request: Request) -> Response:
+async def telecharger_acte(request: Request, coffre: CoffreDep) -> Response:
     """The acte's download: the first one is the prise de connaissance (as from a link's page)."""
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    trouve = await _connectee(request, runtime, retrait, champs)
+    trouve = await _connectee(request, coffre, retrait, champs)
     if isinstance(trouve, Response):
         return trouve
     nav, vivante = trouve
     try:
         resultat = await telecharger(
-            runtime,
-            coffre_of(runtime),
+            coffre,
             champs.get("acte_id", "")[:36],
             declarations=vivante.declarations,
             personne=(nav.ligne.sub if nav.ligne is not None else None) or "",
@@ -339,12 +330,11 @@ async def telecharger_acte(request: Request) -> Response:
 
 
 @router.post("/annexe", response_model=None)
-async def telecharger_annexe(request: Request) -> Response:
+async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
     """One annexe of an acte served on her, checked against its SHA-256, its download recorded."""
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    trouve = await _connectee(request, runtime, retrait, champs)
+    trouve = await _connectee(request, coffre, retrait, champs)
     if isinstance(trouve, Response):
         return trouve
     nav, vivante = trouve
@@ -352,8 +342,7 @@ async def telecharger_annexe(request: Request) -> Response:
         position = int(champs.get("position", "")[:6])
     except ValueError:
         return _acte_absent()
-    coffre = coffre_of(runtime)
-    async with runtime.db.read() as session:
+    async with coffre.db.read() as session:
         try:
             acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
         except ActeIntrouvable:
@@ -365,13 +354,13 @@ async def telecharger_annexe(request: Request) -> Response:
         contenu = await coffre.blobs.open_checked(annexe.sha256, size=annexe.taille)
     except IntegrityError:
         return _indisponible()
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         donnees: dict[str, object] = {
             "personne": (nav.ligne.sub if nav.ligne is not None else None) or "",
             "position": annexe.position,
             "sha256": annexe.sha256,
         }
-        ajouter_evenement(session, acte.id, "telechargement_annexe", now=runtime.clock.now(), donnees=donnees)
+        ajouter_evenement(session, acte.id, "telechargement_annexe", now=coffre.clock.now(), donnees=donnees)
     headers = {
         "Content-Length": str(annexe.taille),
         "Content-Disposition": _disposition(annexe.nom),
@@ -386,25 +375,23 @@ async def telecharger_annexe(request: Request) -> Response:
     return StreamingResponse(contenu, media_type=type_servi, headers=headers)
 
 
-async def _document(request: Request, type_: emission.TypeDocument) -> Response:
+async def _document(request: Request, coffre: Coffre, type_: emission.TypeDocument) -> Response:
     """The sealed PDF as issued to the office (`emission.emettre`: issued once per state of its facts,
     the same bytes for her and for the office); never records a prise de connaissance."""
-    runtime = runtime_of(request)
-    retrait = retrait_de(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    trouve = await _connectee(request, runtime, retrait, champs)
+    trouve = await _connectee(request, coffre, retrait, champs)
     if isinstance(trouve, Response):
         return trouve
     _nav, vivante = trouve
-    async with runtime.db.read() as session:
+    async with coffre.db.read() as session:
         try:
             acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
         except ActeIntrouvable:
             return _acte_absent()
     if type_ not in emission.applicables(acte):
         return _acte_absent()
-    coffre = coffre_of(runtime)
-    emis = await emission.emettre(runtime, coffre, acte, type_)
+    emis = await emission.emettre(coffre, acte, type_)
     data = await coffre.blobs.read_bytes(emis.sha256)
     nom = f"{emission.NOMS[type_]}-{acte.id}-v{emis.version}.pdf"
     return Response(
@@ -415,12 +402,12 @@ async def _document(request: Request, type_: emission.TypeDocument) -> Response:
 
 
 @router.post("/avis-de-reception", response_model=None)
-async def avis_de_reception(request: Request) -> Response:
+async def avis_de_reception(request: Request, coffre: CoffreDep) -> Response:
     """Her avis de réception (sealed PDF), once she has taken cognisance."""
-    return await _document(request, "avis_reception")
+    return await _document(request, coffre, "avis_reception")
 
 
 @router.post("/certificat", response_model=None)
-async def certificat(request: Request) -> Response:
+async def certificat(request: Request, coffre: CoffreDep) -> Response:
     """The certificat de signification (sealed PDF), once the mode is fixed."""
-    return await _document(request, "certificat")
+    return await _document(request, coffre, "certificat")

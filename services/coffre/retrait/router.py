@@ -22,7 +22,6 @@ CSP (`shared.http.STRICT_CSP`), no script at all, one same-origin stylesheet, `n
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,20 +33,18 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from services.coffre.actes.natures import NATURES
-from services.coffre.contexte import Coffre, coffre_of, runtime_of
+from services.coffre.contexte import Coffre, Retrait
+from services.coffre.dependencies import CoffreDep, coffre_de
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import Acte, LienRetrait
 from services.coffre.reception.prise import ENVOYES, telecharger
-from services.coffre.retrait import limites
 from services.coffre.retrait import session as sess
-from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable, DestinataireClient
-from shared.app import ServiceRuntime
+from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable
 from shared.crypto.tokens import hash_token
 from shared.errors import ErreurIntegrite
 from shared.http import STRICT_CSP
 from shared.instants import instant_personne
 from shared.pages import (
-    Limiteur,
     adresse_client,
     csrf_valide,
     empreinte,
@@ -61,7 +58,6 @@ _ICI = Path(__file__).parent
 _TEMPLATES = Environment(
     loader=FileSystemLoader(_ICI / "templates"), autoescape=select_autoescape(["html"]), auto_reload=False
 )
-_EXTRA = "coffre.retrait"
 _MAX_FORM = 4096
 MESSAGES = {
     "authentification": "Identifiants ou code incorrects. Vérifiez votre saisie et réessayez.",
@@ -77,31 +73,6 @@ MESSAGES = {
 }
 
 
-@dataclass
-class Retrait:
-    cle: bytes
-    client: DestinataireClient
-    limiteur: Limiteur
-
-
-def retrait_de(runtime: ServiceRuntime) -> Retrait:
-    existant = runtime.extras.get(_EXTRA)
-    if isinstance(existant, Retrait):
-        return existant
-    coffre = coffre_of(runtime)
-
-    def http() -> Any:
-        return runtime.http
-
-    retrait = Retrait(
-        cle=sess.charger_cle(coffre.settings.keys_dir),
-        client=DestinataireClient(coffre.settings.url_of("consent"), http, coffre.tokens),
-        limiteur=Limiteur(limites.FENETRE),
-    )
-    runtime.extras[_EXTRA] = retrait
-    return retrait
-
-
 def avec_cookie(request: Request, reponse: Response, nav: sess.Navigateur) -> Response:
     if nav.neuf:
         poser_cookie(
@@ -111,7 +82,7 @@ def avec_cookie(request: Request, reponse: Response, nav: sess.Navigateur) -> Re
             nav.cookie,
             path=sess.COOKIE_PATH,
             max_age=sess.SESSION_MINUTES * 60,
-            production=runtime_of(request).settings.env == "production",
+            production=coffre_de(request).settings.env == "production",
         )
     return reponse
 
@@ -134,15 +105,15 @@ def trop() -> HTMLResponse:
     return reponse
 
 
-async def _lien(request: Request, runtime: ServiceRuntime, jeton: str) -> tuple[LienRetrait, Acte] | Response:
+async def _lien(request: Request, coffre: Coffre, jeton: str) -> tuple[LienRetrait, Acte] | Response:
     """The link and its acte, or the 404/429 page (same page for unknown, expired and not yet sent)."""
-    limiteur = retrait_de(runtime).limiteur
-    now = runtime.clock.now()
+    limiteur = coffre.retrait.limiteur
+    now = coffre.clock.now()
     client = adresse_client(request)
-    reglages = coffre_of(runtime).settings
+    reglages = coffre.settings
     if not limiteur.autoriser(f"page:{client}", reglages.retrait_pages_par_client, now):
         return trop()
-    async with runtime.db.read() as session:
+    async with coffre.db.read() as session:
         lien = await session.get(LienRetrait, hash_token(jeton)) if len(jeton) <= 200 else None
         acte = await session.get(Acte, lien.acte_id) if lien is not None else None
     if lien is None or acte is None or lien.expire_le <= now or acte.statut not in ENVOYES:
@@ -171,10 +142,10 @@ async def formulaire(request: Request) -> dict[str, str]:
     return {cle: v[0] for cle, v in valeurs.items() if v}
 
 
-async def _navigateur(request: Request, runtime: ServiceRuntime, lien: LienRetrait) -> sess.Navigateur:
-    async with runtime.db.read() as session:
+async def _navigateur(request: Request, coffre: Coffre, lien: LienRetrait) -> sess.Navigateur:
+    async with coffre.db.read() as session:
         return await sess.navigateur(
-            session, request.cookies.get(sess.COOKIE), lien.jeton_hash, runtime.clock.now()
+            session, request.cookies.get(sess.COOKIE), lien.jeton_hash, coffre.clock.now()
         )
 
 
@@ -194,15 +165,15 @@ async def _declarations_vivantes(retrait: Retrait, nav: sess.Navigateur) -> list
     return await retrait.client.session(ligne.session_consent)
 
 
-async def fermer(runtime: ServiceRuntime, nav: sess.Navigateur) -> sess.Navigateur:
+async def fermer(coffre: Coffre, nav: sess.Navigateur) -> sess.Navigateur:
     """End the browser's record; it gets a fresh pre-session."""
-    async with runtime.db.transaction() as session:
-        await sess.terminer(session, nav, now=runtime.clock.now())
+    async with coffre.db.transaction() as session:
+        await sess.terminer(session, nav, now=coffre.clock.now())
     return sess.Navigateur(nouveau_cookie(), True, None)
 
 
-async def _actes_de(runtime: ServiceRuntime, declarations: list[str]) -> list[dict[str, Any]]:
-    async with runtime.db.read() as session:
+async def _actes_de(coffre: Coffre, declarations: list[str]) -> list[dict[str, Any]]:
+    async with coffre.db.read() as session:
         actes = (
             await session.scalars(
                 select(Acte)
@@ -220,14 +191,13 @@ async def feuille_de_style() -> FileResponse:
 
 
 @router.get("/{jeton}", response_class=HTMLResponse)
-async def page(request: Request, jeton: str, erreur: str | None = None) -> Response:
-    runtime = runtime_of(request)
-    trouve = await _lien(request, runtime, jeton)
+async def page(request: Request, coffre: CoffreDep, jeton: str, erreur: str | None = None) -> Response:
+    trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, acte = trouve
-    retrait = retrait_de(runtime)
-    nav = await _navigateur(request, runtime, lien)
+    retrait = coffre.retrait
+    nav = await _navigateur(request, coffre, lien)
     contexte: dict[str, Any] = {
         "titre": "Un acte vous a été signifié",
         "jeton": jeton,
@@ -243,9 +213,9 @@ async def page(request: Request, jeton: str, erreur: str | None = None) -> Respo
             declarations, contexte["erreur"] = None, MESSAGES["injoignable"]
         if declarations is not None and lien.declaration_id in declarations:
             contexte["etape"] = "connecte"
-            contexte["actes"] = await _actes_de(runtime, declarations)
+            contexte["actes"] = await _actes_de(coffre, declarations)
         else:
-            nav = await fermer(runtime, nav)
+            nav = await fermer(coffre, nav)
             contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
     elif ligne is not None and ligne.defi_id is not None:
         contexte["etape"] = "code"
@@ -262,9 +232,9 @@ def _retour(
     return reponse if nav is None else avec_cookie(request, reponse, nav)
 
 
-def limite_connexions(request: Request, retrait: Retrait, nav: sess.Navigateur, now: datetime) -> bool:
+def limite_connexions(request: Request, coffre: Coffre, nav: sess.Navigateur, now: datetime) -> bool:
     """False when this client address or this browser had its sign-in steps for the window."""
-    limiteur, reglages = retrait.limiteur, coffre_of(runtime_of(request)).settings
+    limiteur, reglages = coffre.retrait.limiteur, coffre.settings
     return limiteur.autoriser(
         f"connexion:{adresse_client(request)}", reglages.retrait_connexions_par_client, now
     ) and limiteur.autoriser(
@@ -273,19 +243,18 @@ def limite_connexions(request: Request, retrait: Retrait, nav: sess.Navigateur, 
 
 
 @router.post("/{jeton}/connexion")
-async def connexion(request: Request, jeton: str) -> Response:
-    runtime = runtime_of(request)
-    trouve = await _lien(request, runtime, jeton)
+async def connexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
+    trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = retrait_de(runtime)
-    now = runtime.clock.now()
+    retrait = coffre.retrait
+    now = coffre.clock.now()
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime, lien)
+    nav = await _navigateur(request, coffre, lien)
     if not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
-    if not limite_connexions(request, retrait, nav, now):
+    if not limite_connexions(request, coffre, nav, now):
         return _retour(request, jeton, "trop-de-requetes")
     try:
         defi = await retrait.client.commencer(
@@ -295,26 +264,25 @@ async def connexion(request: Request, jeton: str) -> Response:
         return _retour(request, jeton, exc.code if exc.code in MESSAGES else "authentification")
     except ConsentInjoignable:
         return _retour(request, jeton, "injoignable")
-    async with runtime.db.transaction() as session:
+    async with coffre.db.transaction() as session:
         nav = await sess.remplacer(session, nav, lien.jeton_hash, now=now, defi_id=defi)
     return _retour(request, jeton, nav=nav)
 
 
 @router.post("/{jeton}/code")
-async def code(request: Request, jeton: str) -> Response:
-    runtime = runtime_of(request)
-    trouve = await _lien(request, runtime, jeton)
+async def code(request: Request, coffre: CoffreDep, jeton: str) -> Response:
+    trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = retrait_de(runtime)
-    now = runtime.clock.now()
+    retrait = coffre.retrait
+    now = coffre.clock.now()
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime, lien)
+    nav = await _navigateur(request, coffre, lien)
     defi_id = nav.ligne.defi_id if nav.ligne is not None else None
     if defi_id is None or not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
-    if not limite_connexions(request, retrait, nav, now):
+    if not limite_connexions(request, coffre, nav, now):
         return _retour(request, jeton, "trop-de-requetes")
     try:
         _jwt, personne = await retrait.client.confirmer(defi_id, champs.get("code", "")[:32], now=now)
@@ -324,8 +292,8 @@ async def code(request: Request, jeton: str) -> Response:
         return _retour(request, jeton, "injoignable")
     if lien.declaration_id not in personne.declarations:
         await retrait.client.terminer(personne.sid)
-        return _retour(request, jeton, "autre-destinataire", nav=await fermer(runtime, nav))
-    async with runtime.db.transaction() as session:
+        return _retour(request, jeton, "autre-destinataire", nav=await fermer(coffre, nav))
+    async with coffre.db.transaction() as session:
         nav = await sess.remplacer(
             session,
             nav,
@@ -339,52 +307,48 @@ async def code(request: Request, jeton: str) -> Response:
 
 
 @router.post("/{jeton}/recommencer")
-async def recommencer(request: Request, jeton: str) -> Response:
+async def recommencer(request: Request, coffre: CoffreDep, jeton: str) -> Response:
     """The way back from the code step (a mistyped address or password): the pending step ends."""
-    runtime = runtime_of(request)
-    trouve = await _lien(request, runtime, jeton)
+    trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = retrait_de(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime, lien)
+    nav = await _navigateur(request, coffre, lien)
     if not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
-    return _retour(request, jeton, nav=await fermer(runtime, nav))
+    return _retour(request, jeton, nav=await fermer(coffre, nav))
 
 
 @router.post("/{jeton}/deconnexion")
-async def deconnexion(request: Request, jeton: str) -> Response:
+async def deconnexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
     """Sign-out: the coffre's record and consent's session end now; the old cookie opens nothing."""
-    runtime = runtime_of(request)
-    trouve = await _lien(request, runtime, jeton)
+    trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, _acte = trouve
-    retrait = retrait_de(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime, lien)
+    nav = await _navigateur(request, coffre, lien)
     if not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
     if nav.ligne is not None and nav.ligne.session_consent is not None:
         # The coffre's record ends anyway, and consent's session expires on its own.
         with contextlib.suppress(ConnexionRefusee, ConsentInjoignable):
             await retrait.client.terminer(nav.ligne.session_consent)
-    return _retour(request, jeton, nav=await fermer(runtime, nav))
+    return _retour(request, jeton, nav=await fermer(coffre, nav))
 
 
 @router.post("/{jeton}/telechargement", response_model=None)
-async def telechargement(request: Request, jeton: str) -> Response:
-    runtime = runtime_of(request)
-    trouve = await _lien(request, runtime, jeton)
+async def telechargement(request: Request, coffre: CoffreDep, jeton: str) -> Response:
+    trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
     lien, acte = trouve
-    retrait = retrait_de(runtime)
-    coffre: Coffre = coffre_of(runtime)
+    retrait = coffre.retrait
     champs = await formulaire(request)
-    nav = await _navigateur(request, runtime, lien)
+    nav = await _navigateur(request, coffre, lien)
     if nav.ligne is None or not nav.connecte or not post_valide(request, retrait, nav, champs):
         return _retour(request, jeton, "csrf")
     if lien.declaration_id not in nav.ligne.declarations:
@@ -394,10 +358,9 @@ async def telechargement(request: Request, jeton: str) -> Response:
     except ConsentInjoignable:
         return _retour(request, jeton, "injoignable")
     if declarations is None or lien.declaration_id not in declarations:
-        return _retour(request, jeton, "session", nav=await fermer(runtime, nav))
+        return _retour(request, jeton, "session", nav=await fermer(coffre, nav))
     try:
         resultat = await telecharger(
-            runtime,
             coffre,
             champs.get("acte_id") or acte.id,
             declarations=declarations,

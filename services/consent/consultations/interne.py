@@ -23,7 +23,7 @@ from services.consent.declarations.vue import contenu_version
 from services.consent.dependencies import NowDep, SessionDep
 from services.consent.identite import territoire_legal
 from services.consent.journal.service import consigner
-from services.consent.models import Version
+from services.consent.models import Declaration, Version
 from services.consent.registre import RegistreDep
 from shared.auth import CurrentService
 from shared.bornes import IdChemin
@@ -64,17 +64,20 @@ async def verifier(
     declaration, faits = verdict.declaration, verdict.version
     if not verdict.consentement or declaration is None or faits is None:
         return ConsentementNon(consentement=False, motif=verdict.motif or "absent")
-    version = (
+    version, numero = (
         await session.execute(
-            select(Version).where(Version.declaration_id == declaration.id, Version.numero == faits.numero)
+            select(Version, Declaration.numero)
+            .join(Declaration, Declaration.id == Version.declaration_id)
+            .where(Version.declaration_id == declaration.id, Version.numero == faits.numero)
         )
-    ).scalar_one()
+    ).one()
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     contenu = contenu_version(dek, version)
     territoire = territoire_legal(contenu["personne"])
     return VerificationOui(
         consentement=True,
         declaration_id=declaration.id,
+        numero=numero,
         version=version.numero,
         natures=version.natures,
         declaree_le=declaration.declaree_le,

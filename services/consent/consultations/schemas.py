@@ -95,6 +95,10 @@ class Canal(BaseModel):
 class VerificationOui(BaseModel):
     consentement: Literal[True]
     declaration_id: str
+    numero: str = Field(
+        description="Numéro d'enregistrement de la déclaration (`RC-…`), celui que le certificat de "
+        "signification cite."
+    )
     version: int
     natures: list[str]
     declaree_le: datetime | None = Field(

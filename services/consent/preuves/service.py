@@ -12,6 +12,9 @@ carried `instant`, or a search over several declarations, cannot be shown in suc
 
 Proofs: inclusion proofs to the first stored checkpoint covering those leaves, a consistency proof
 from it to a checkpoint signed now (which covers the export leaf), the log's vkey and the seal JWKS.
+That latest checkpoint is RFC 3161-timestamped (`horodatages/checkpoint.tsr` over
+`journal/checkpoint-dernier.txt`, with the TSA chain in `tsa/`): a third party dates the registry's
+state after every leaf of the bundle (`journal.horodatage`).
 
 Threat model: the bundle is read by a judge years later without the platform; it asserts nothing the
 log does not (each `historique.json` entry repeats fields of its leaf, plus the event's actor).
@@ -26,6 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.journal.horodatage import ancrer
 from services.consent.journal.service import consigner_maintenant
 from services.consent.models import OUVERTURES, Consultation, Declaration, Evenement, RechercheAutorite
 from services.consent.registre import Registre
@@ -33,8 +37,9 @@ from shared import ouvertures
 from shared.crypto.tokens import blind_index
 from shared.evidence.bundle import BundleBuilder
 from shared.evidence.engagements import Ouverture, engagements_de, ouvrir
-from shared.evidence.format import RECEPISSE
+from shared.evidence.format import CHECKPOINT_DERNIER, RECEPISSE
 from shared.evidence.journal import extract_journal
+from shared.timestamps.configuration import chaine_tsa
 
 TYPE_EXPORT = "autorite.preuves"
 
@@ -153,6 +158,11 @@ async def exporter(
     )
     builder = BundleBuilder.registre(declaration.id, genere_le=now)
     builder.set_journal(extrait)
+    # The checkpoint the proofs lead to, dated by the TSA after every leaf it covers.
+    builder.add_timestamp(
+        "checkpoint", await ancrer(session, registre, dernier, now=now), objet=CHECKPOINT_DERNIER
+    )
+    builder.set_tsa_chain(*chaine_tsa(registre.horodatage, registre.settings.keys_dir))
     builder.set_ouvertures(ouverts)
     builder.set_historique(declaration.id, entrees)
     builder.set_jwks({"keys": [{**registre.sceau.jwk, "alg": "EdDSA", "use": "sig"}]})

@@ -60,7 +60,7 @@ async def creer_abonnement(
         types=corps.types,
         settings=notify.settings,
         keys=notify.keys,
-        now=notify.base.clock.now(),
+        now=notify.clock.now(),
     )
     return AbonnementAvecSecret(**_lu(abonnement).model_dump(), secret=secret)
 
@@ -95,6 +95,6 @@ async def supprimer_abonnement(
     abonnement_id: IdChemin, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
 ) -> Response:
     await service.supprimer(
-        session, office_id=commissaire.office.id, abonnement_id=abonnement_id, now=notify.base.clock.now()
+        session, office_id=commissaire.office.id, abonnement_id=abonnement_id, now=notify.clock.now()
     )
     return Response(status_code=204)

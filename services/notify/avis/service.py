@@ -113,7 +113,7 @@ async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: da
     )
     octets = message.as_bytes()
     await notify.mailer.send(message, lien=lien.url)
-    remis_le = notify.base.clock.now()
+    remis_le = notify.clock.now()
     if canal.mobile:
         texte = "Un acte de commissaire de justice vous a été signifié : consultez votre messagerie."
         try:
@@ -131,7 +131,7 @@ async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: da
 
 def make_envoyer(notify: NotifyRuntime) -> Handler:
     async def envoyer(ctx: JobContext) -> None:
-        async with notify.base.db.transaction() as lecture:
+        async with notify.db.transaction() as lecture:
             evenement = await lecture.scalar(
                 select(Evenement).where(Evenement.id == ctx.payload["evenement_id"])
             )
@@ -186,7 +186,7 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
 
 def make_rapporter(notify: NotifyRuntime) -> Handler:
     async def rapporter(ctx: JobContext) -> None:
-        async with notify.base.db.transaction() as lecture:
+        async with notify.db.transaction() as lecture:
             avis = await lecture.scalar(
                 select(AvisMiseADisposition).where(AvisMiseADisposition.acte_id == ctx.payload["acte_id"])
             )

@@ -54,7 +54,7 @@ class CodeEnvoye(BaseModel):
 async def envoyer_code(
     corps: CodeAEnvoyer, _service: CurrentService, session: SessionDep, notify: NotifyDep
 ) -> CodeEnvoye:
-    now = notify.base.clock.now()
+    now = notify.clock.now()
     message = code_a_usage_unique(
         code=corps.code,
         objet=corps.objet,
@@ -103,7 +103,7 @@ class Verrouillage(BaseModel):
 async def prevenir_verrouillage(
     corps: Verrouillage, _service: CurrentService, session: SessionDep, notify: NotifyDep
 ) -> CodeEnvoye:
-    now = notify.base.clock.now()
+    now = notify.clock.now()
     message = compte_verrouille(
         jusqu_au=corps.jusqu_au,
         expediteur=notify.settings.mail_from,
@@ -148,7 +148,7 @@ async def avis_au_declarant(
 ) -> CodeEnvoye:
     """E-mail the declarant: her declaration accepted, rejected (with the motif and what to do), ending
     in 30 days, or revoked. Sent now (a transport failure is a 503: consent's job retries)."""
-    now = notify.base.clock.now()
+    now = notify.clock.now()
     base = notify.settings.public_url.rstrip("/")
     message = avis_declaration(
         AvisDeclaration(

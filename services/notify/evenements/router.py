@@ -34,7 +34,7 @@ router = APIRouter(prefix="/notify/v1/evenements", tags=["événements"])
 async def recevoir_evenement(
     corps: EvenementRecu, _service: CurrentService, session: SessionDep, notify: NotifyDep, response: Response
 ) -> EvenementAccepte:
-    evenement, deja = await service.recevoir(session, corps, now=notify.base.clock.now())
+    evenement, deja = await service.recevoir(session, corps, now=notify.clock.now())
     if deja:
         response.status_code = 200
     return EvenementAccepte(id=evenement.id, recu_le=evenement.recu_le, deja_recu=deja)

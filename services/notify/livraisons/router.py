@@ -112,7 +112,7 @@ async def lister_livraisons(
 async def relivrer(
     livraison_id: IdChemin, commissaire: CurrentCommissaire, session: SessionDep, notify: NotifyDep
 ) -> RelivraisonPlanifiee:
-    now = notify.base.clock.now()
+    now = notify.clock.now()
     livraison = await service.relivrer(
         session, office_id=commissaire.office.id, livraison_id=livraison_id, now=now
     )

@@ -87,7 +87,7 @@ class _AEnvoyer:
 
 
 async def _charger(notify: NotifyRuntime, livraison_id: str) -> _AEnvoyer | None:
-    async with notify.base.db.transaction() as session:
+    async with notify.db.transaction() as session:
         row = (
             await session.execute(
                 select(Livraison, Evenement, Abonnement)

@@ -23,7 +23,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.coffre.app import create_app
-from services.coffre.contexte import Coffre, coffre_of
+from services.coffre.contexte import Coffre
 from services.coffre.documents import signer_pdf_octets
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime
@@ -108,7 +108,8 @@ class CoffreEnTest:
 
     @property
     def coffre(self) -> Coffre:
-        return coffre_of(self.runtime)
+        coffre: Coffre = self.app.state.coffre
+        return coffre
 
     def jeton(self, **claims: Any) -> dict[str, str]:
         role = claims.pop("role", "commissaire")

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from services.consent.app import create_app as consent_app
 from services.consent.comptes.connexion import ISSUER as ISSUER_CONSENT
-from services.consent.models import Consultation, Defi
+from services.consent.models import Consultation, Declaration, Defi
 from services.consent.registre import Registre
 from services.consent.settings import ConsentSettings
 from services.notify.app import create_app as notify_app
@@ -184,6 +184,13 @@ class Voisins:
         async with self.consent.db.transaction() as session:
             query = select(Consultation).where(Consultation.origine == "service").order_by(Consultation.id)
             return list((await session.scalars(query)).all())
+
+    async def numero(self, cle: str) -> str:
+        """The registration number (`RC-…`) of the standard declaration `cle`."""
+        async with self.consent.db.transaction() as session:
+            numero = await session.scalar(select(Declaration.numero).where(Declaration.id == DECL[cle]))
+        assert numero is not None
+        return numero
 
     async def feuille_du_registre(self, index: int) -> dict[str, Any]:
         """One leaf of consent's registry log (a verification's is `Consultation.leaf_index`), its

@@ -183,9 +183,12 @@ async def test_internal_verification_and_channel(consent_db: Consent) -> None:
         json={"destinataire": {"declaration_id": d.id}, "nature": "assignation", "a": "2026-03-02T10:00:00Z"},
         headers=service,
     )
+    numero = (await env.client.get(f"/consent/v1/declarations/{d.id}", headers=d.entetes)).json()["numero"]
+    assert numero.startswith("RC-")
     assert by_id.json() == {
         "consentement": True,
         "declaration_id": d.id,
+        "numero": numero,
         "version": 1,
         "natures": ["*"],
         "declaree_le": "2026-03-02T09:00:00Z",

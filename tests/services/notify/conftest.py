@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from services.notify.app import create_app
-from services.notify.runtime import NotifyRuntime, notify_runtime
+from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 from shared.app import ServiceRuntime
 from shared.issuer import DevIssuer
@@ -46,7 +46,8 @@ class Notify:
 
     @property
     def notify(self) -> NotifyRuntime:
-        return notify_runtime(self.runtime)
+        notify: NotifyRuntime = self.client._transport.app.state.notify  # type: ignore[attr-defined]
+        return notify
 
     def service(self) -> dict[str, str]:
         token = self.issuer.token(role="service", sub="service:coffre", audience="notify")

@@ -45,7 +45,7 @@ async def _signification_complete(t: CoffreEnTest, pdf: bytes, annexe: bytes) ->
     assert depot.json()["statut"] == "envoye"
     await _avis_envoye(t, acte_id, "2026-03-02T09:00:05Z")
     _regler(t, NOW + timedelta(hours=3))
-    retrait = await telecharger(t.runtime, t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1")
+    retrait = await telecharger(t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1")
     assert retrait.premiere
     assert b"".join([chunk async for chunk in retrait.contenu]) == pdf
     _regler(t, MINUIT_PARIS + timedelta(seconds=1))

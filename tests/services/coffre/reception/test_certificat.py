@@ -91,13 +91,15 @@ async def test_certificat_a_domicile_toutes_les_formalites(
         assert correction.status_code == 200
         detail = (await t.client.get(f"/coffre/v1/actes/{acte_id}", headers=t.jeton())).json()
         pdf = await _pdf(t, f"/coffre/v1/actes/{acte_id}/certificat")
+        numero = await t.voisins.numero("paris")
     (tmp_path / "certificat-a-domicile.pdf").write_bytes(pdf)
     await valider_independamment(pdf, tmp_path, "certificat.pdf")
     texte = texte_normalise(pdf)
     index = {e["type"]: e["journal_index"] for e in detail["evenements"]}
     attendus = [
-        # the consent: declaration, its scope and dates, verified at the envoi
-        f"Déclaration n° {DECL['paris']}, version 1",
+        # the consent: declaration (by its registration number), its scope and dates, verified at the envoi
+        f"(déclaration n° {numero}).",
+        f"Déclaration n° {numero}, version 1",
         "Actes couverts : Tous les actes",
         "vérifié au registre à l'instant de l'envoi",
         # the envoi (664-1) with its timestamp
@@ -126,6 +128,8 @@ async def test_certificat_a_domicile_toutes_les_formalites(
     ]
     manquants = [a for a in attendus if a not in texte]
     assert not manquants, (manquants, texte)
+    assert numero.startswith("RC-")
+    assert DECL["paris"] not in texte
 
 
 async def test_certificat_a_personne_et_derogation(
@@ -138,9 +142,7 @@ async def test_certificat_a_personne_et_derogation(
         acte_id = depot.json()["id"]
         await _avis(t, acte_id)
         _regler(t, NOW + timedelta(hours=3))
-        retrait = await telecharger(
-            t.runtime, t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1"
-        )
+        retrait = await telecharger(t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1")
         assert b"".join([c async for c in retrait.contenu]) == pdf_signe
         _regler(t, MINUIT_PARIS + timedelta(seconds=1))
         assert t.runtime.runner is not None

@@ -28,7 +28,7 @@ async def test_deux_premiers_telechargements_simultanes(
         runtime, coffre = b.t.runtime, b.t.coffre
         resultats = await asyncio.gather(
             *(
-                telecharger(runtime, coffre, acte_id, declarations=[DECL["paris"]], personne="personne-1")
+                telecharger(coffre, acte_id, declarations=[DECL["paris"]], personne="personne-1")
                 for _ in range(2)
             )
         )
@@ -51,6 +51,6 @@ async def test_deux_premiers_telechargements_simultanes(
 
         # Someone else's declarations never reach it.
         with pytest.raises(ActeIntrouvable):
-            await telecharger(runtime, coffre, acte_id, declarations=[DECL["lyon"]], personne="x")
+            await telecharger(coffre, acte_id, declarations=[DECL["lyon"]], personne="x")
         async with runtime.db.transaction() as session:
             assert await session.scalar(select(func.count()).select_from(ActeEvenement)) == 4

@@ -117,9 +117,7 @@ async def test_avis_de_reception_pdf_identique(
     async with coffre_factory(database_url=database_url) as t:
         acte_id = (await t.deposer(pdf_signe)).json()["id"]
         _regler(t, NOW + timedelta(hours=2))
-        retrait = await telecharger(
-            t.runtime, t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1"
-        )
+        retrait = await telecharger(t.coffre, acte_id, declarations=[DECL["paris"]], personne="p-1")
         assert b"".join([c async for c in retrait.contenu]) == pdf_signe
         url = f"/coffre/v1/actes/{acte_id}/avis-de-reception"
         premier, _ = await _get(t, url)

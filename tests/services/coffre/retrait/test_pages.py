@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
 from services.coffre.preuves import verifier_avis_reception
 from services.coffre.retrait.connexion import ConnexionRefusee
-from services.coffre.retrait.router import retrait_de
 from shared.http import STRICT_CSP
 from tests.services.coffre.retrait.outils import (
     PERSONNE_AUTRE,
@@ -222,7 +221,7 @@ async def test_csrf_mauvais_code_et_jetons_commissaire(banc: BancFactory, pdf_si
 
         # A token with role commissaire, even signed by consent's key, or a destinataire token signed by
         # another key, never verifies as a destinataire.
-        retrait = retrait_de(b.t.runtime)
+        retrait = b.t.coffre.retrait
         now = b.t.runtime.clock.now()
         v = b.voisins
         for mauvais_jeton in (
