@@ -18,11 +18,14 @@ from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
 from services.consent.consultations.router import router as consultations_router
 from services.consent.declarations import avis
+from services.consent.declarations.rectification import PIECES_MAX
+from services.consent.declarations.rectification_router import router as rectification_router
 from services.consent.declarations.router import router as declarations_router
 from services.consent.journal import horodatage
 from services.consent.journal.router import router as journal_router
 from services.consent.mentions.router import router as mentions_router
 from services.consent.models import JOB_TABLES
+from services.consent.operateur.rectifications import router as rectifications_operateur
 from services.consent.operateur.router import router as operateur_router
 from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
@@ -49,7 +52,9 @@ ROUTERS = [
     interne_router,
     mentions_router,
     declarations_router,
+    rectification_router,
     operateur_router,
+    rectifications_operateur,
     autorite_router,
     conservation_router,
     preuves_router,
@@ -105,9 +110,10 @@ def create_app(
         },
         clock=clock,
         http_transport=http_transport,
+        # A rectification carries up to `PIECES_MAX` proofs in one body.
         body_limits={
-            "/consent/v1/declarations/": settings.max_piece_bytes + 64 * 1024,
-            "/consent/espace/": settings.max_piece_bytes + 64 * 1024,
+            "/consent/v1/declarations/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
+            "/consent/espace/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
         },
         lifespan=lifespan,
     )

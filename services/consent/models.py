@@ -7,8 +7,11 @@ by the master key in `consent_cles` (`shared.crypto.aead`). Identity matching us
 (`identite_index`, `email_index`), never decryption. Destroying the `consent_cles` row (the retention
 purge) makes whatever copy of the other rows survives unreadable.
 
-A declaration is never edited in place: each contact change adds a `consent_versions` row; the current
-one has the highest `numero`.
+A declaration is never edited in place: each contact change adds a `consent_versions` row, and so
+does each rectification of the identity or domicile (`declarations.rectification`). The version in
+force is `Declaration.version_courante` (the one the registry answers from); a rectification's row
+waits, `examen` = `en_attente_verification`, until the operator accepts it (it then comes into
+force) or rejects it (it stays in the history, never in force).
 
 `leaf_index` (events, consultations, authority searches): the registry log leaf that records the row.
 The leaf is queued with the row and integrated right after the commit, which sets the column; it is
@@ -125,6 +128,13 @@ class Version(Base):
     fuseau: Mapped[str] = mapped_column(String(64))
     donnees: Mapped[bytes] = mapped_column(LargeBinary)
     engagement: Mapped[str] = mapped_column(String(_HEX))
+    #: Null for a version in force from its creation (the declaration, a contact change); for a
+    #: rectification: `en_attente_verification`, then `acceptee` or `rejetee` (the operator's review).
+    examen: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    soumise_le: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    decidee_le: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    #: The operator's motif of a rectification's decision (envelope `.../versions/<n>/motif`).
+    motif_chiffre: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Piece(Base):
@@ -140,6 +150,8 @@ class Piece(Base):
     sha256: Mapped[str] = mapped_column(String(_HEX))
     contenu: Mapped[bytes] = mapped_column(LargeBinary)
     deposee_le: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: The rectification (version `numero`) this proof supports; null for the declaration's own proofs.
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Evenement(Base):

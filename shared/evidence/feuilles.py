@@ -79,6 +79,24 @@ class PieceDeposee(_Registre):
     piece_id: Ident
     type_piece: Ident
     sha256: Sha256
+    #: The rectification (version number) the proof supports; absent for the declaration's own.
+    version: int | None = Field(None, ge=1)
+
+
+class Rectification(_Registre):
+    """A rectification of the identity or domicile (`declarations.rectification`): asked for (with
+    the new version's commitment and what it changes), then accepted or rejected by the operator."""
+
+    type: Literal[
+        "declaration.rectification_demandee",
+        "declaration.rectification_acceptee",
+        "declaration.rectification_rejetee",
+    ]
+    declaration_engagement: Engagement
+    version: int = Field(ge=1)
+    engagement: Sha256 | None = None
+    changements: list[Literal["identite", "domicile"]] | None = None
+    version_en_vigueur: int | None = Field(None, ge=1)
 
 
 class PieceLue(_Registre):
@@ -145,6 +163,7 @@ REGISTRE: tuple[type[_Feuille], ...] = (
     DeclarationRevoquee,
     Conservation,
     PieceDeposee,
+    Rectification,
     PieceLue,
     SessionsTerminees,
     Consultation,

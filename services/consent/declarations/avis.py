@@ -1,5 +1,6 @@
 """E-mails to the declarant about her declaration: accepted, rejected (with the operator's motif and
-what to do), ending in 30 days (a fixed-term declaration), revoked.
+what to do), ending in 30 days (a fixed-term declaration), revoked; and the operator's decision on a
+rectification of her identity or domicile (`declarations.rectification`), with its motif.
 
 Durable jobs (`KIND`), enqueued in the transaction that decides or revokes, so a crash loses none and
 a notify outage only delays them (retried with back-off). The job holds only the declaration's id and
@@ -30,6 +31,8 @@ KIND = "consent.avis.declarant"
 JOURS_AVANT_FIN = 30
 HEURE_AVIS_FIN = time(9, 0)
 SUJETS = ("acceptee", "rejetee", "fin_prochaine", "revoquee")
+#: The decision on a rectification: one message per rectified version (key `rectification:<n>`).
+SUJETS_RECTIFICATION = ("rectification_acceptee", "rectification_rejetee")
 
 
 def cle_unique(declaration_id: str, sujet: str) -> str:
@@ -45,10 +48,15 @@ async def planifier(
     now: datetime,
     run_at: datetime | None = None,
     fin: date | None = None,
+    version: int | None = None,
 ) -> None:
-    payload = {"declaration_id": declaration.id, "sujet": sujet}
+    payload: dict[str, object] = {"declaration_id": declaration.id, "sujet": sujet}
     if fin is not None:
         payload["fin"] = fin.isoformat()
+    cle = cle_unique(declaration.id, sujet)
+    if version is not None:  # a rectification's decision
+        payload["version"] = version
+        cle = cle_unique(declaration.id, f"rectification:{version}")
     await enqueue(
         session,
         JOB_TABLES,
@@ -56,7 +64,7 @@ async def planifier(
         payload,
         run_at=run_at or now,
         now=now,
-        unique_key=cle_unique(declaration.id, sujet),
+        unique_key=cle,
         max_attempts=20,
     )
 
@@ -76,7 +84,7 @@ def make_handler(registre: Registre) -> Handler:
     async def handler(ctx: JobContext) -> None:
         declaration = await ctx.session.get(Declaration, str(ctx.payload["declaration_id"]))
         sujet = str(ctx.payload["sujet"])
-        if declaration is None or sujet not in SUJETS:
+        if declaration is None or sujet not in SUJETS + SUJETS_RECTIFICATION:
             return  # purged meanwhile: nobody to tell, nothing to read
         version = await repository.version_courante(ctx.session, declaration)
         if sujet == "fin_prochaine" and (
@@ -94,6 +102,15 @@ def make_handler(registre: Registre) -> Handler:
             contexte = chiffrement.contexte(declaration.id, "motif")
             motif = decrypt(dek, declaration.motif_chiffre, context=contexte).decode()
         instant = {"acceptee": declaration.decidee_le, "rejetee": declaration.decidee_le}.get(sujet)
+        if sujet in SUJETS_RECTIFICATION:
+            rectifiee = await repository.version(
+                ctx.session, declaration.id, int(str(ctx.payload["version"]))
+            )
+            if rectifiee is None or rectifiee.motif_chiffre is None:
+                return
+            contexte = chiffrement.contexte(declaration.id, "versions", str(rectifiee.numero), "motif")
+            motif = decrypt(dek, rectifiee.motif_chiffre, context=contexte).decode()
+            instant = rectifiee.decidee_le
         if sujet == "revoquee":
             instant = declaration.revoquee_le
         try:

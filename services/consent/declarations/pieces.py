@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
 from services.consent import chiffrement
 from services.consent.declarations.service import evenement
@@ -31,6 +32,15 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 _CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Lue:
+    """A proof read and checked, not yet stored."""
+
+    type: str
+    media_type: str
+    contenu: bytes
 
 
 def type_media(debut: bytes) -> str | None:
@@ -51,19 +61,11 @@ async def lire_borne(fichier: UploadFile, limite: int) -> bytes:
     return b"".join(morceaux)
 
 
-async def deposer(
-    session: AsyncSession,
-    registre: Registre,
-    declaration: Declaration,
-    *,
-    type_piece: str,
-    fichier: UploadFile,
-    now: datetime,
-) -> Piece:
-    if declaration.statut != "en_attente_confirmation":
-        raise EtatIncompatible("Les pièces se déposent avant la soumission.")
+async def lire_piece(registre: Registre, type_personne: str, type_piece: str, fichier: UploadFile) -> Lue:
+    """Check one proof before anything is stored: its type fits this declarant, its size is bounded
+    (413), its first bytes are a PDF, JPEG or PNG (415)."""
     personne = CODES_PIECES.get(type_piece)
-    if personne is None or personne != declaration.type_personne:
+    if personne is None or personne != type_personne:
         raise Unprocessable(
             "Type de pièce inconnu ou inadapté à ce déclarant (voir GET /mentions, types_pieces).",
             extra={
@@ -74,20 +76,36 @@ async def deposer(
     media_type = type_media(contenu[:16])
     if media_type is None:
         raise TypeNonSupporte("Seuls les fichiers PDF, JPEG et PNG sont acceptés.")
+    return Lue(type_piece, media_type, contenu)
+
+
+async def enregistrer(
+    session: AsyncSession,
+    registre: Registre,
+    declaration: Declaration,
+    lue: Lue,
+    *,
+    now: datetime,
+    version: int | None = None,
+) -> Piece:
+    """Store a checked proof, encrypted under the declaration's data key, and log its deposit;
+    `version`: the rectification it supports (null for the declaration's own proofs)."""
     piece_id = str(uuid.uuid4())
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
-    sha256 = hashlib.sha256(contenu).hexdigest()
+    sha256 = hashlib.sha256(lue.contenu).hexdigest()
     piece = Piece(
         id=piece_id,
         declaration_id=declaration.id,
-        type=type_piece,
-        media_type=media_type,
-        taille=len(contenu),
+        type=lue.type,
+        media_type=lue.media_type,
+        taille=len(lue.contenu),
         sha256=sha256,
-        contenu=encrypt(dek, contenu, context=chiffrement.contexte(declaration.id, "pieces", piece_id)),
+        contenu=encrypt(dek, lue.contenu, context=chiffrement.contexte(declaration.id, "pieces", piece_id)),
         deposee_le=now,
+        version=version,
     )
     session.add(piece)
+    detail = {"version": version} if version is not None else {}
     await evenement(
         session,
         registre,
@@ -96,10 +114,27 @@ async def deposer(
         now=now,
         acteur="declarant",
         piece_id=piece_id,
-        type_piece=type_piece,
+        type_piece=lue.type,
         sha256=sha256,
+        **detail,
     )
     return piece
+
+
+async def deposer(
+    session: AsyncSession,
+    registre: Registre,
+    declaration: Declaration,
+    *,
+    type_piece: str,
+    fichier: UploadFile,
+    now: datetime,
+) -> Piece:
+    """A proof of the declaration itself, deposited before its submission."""
+    if declaration.statut != "en_attente_confirmation":
+        raise EtatIncompatible("Les pièces se déposent avant la soumission.")
+    lue = await lire_piece(registre, declaration.type_personne, type_piece, fichier)
+    return await enregistrer(session, registre, declaration, lue, now=now)
 
 
 async def contenu_clair(session: AsyncSession, registre: Registre, piece: Piece) -> bytes:

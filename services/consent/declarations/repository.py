@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.models import Declaration, Piece, Version
@@ -44,6 +44,19 @@ async def de_la_personne(session: AsyncSession, personne_id: str) -> Sequence[De
 async def versions(session: AsyncSession, declaration_id: str) -> Sequence[Version]:
     stmt = select(Version).where(Version.declaration_id == declaration_id).order_by(Version.numero)
     return (await session.execute(stmt)).scalars().all()
+
+
+async def version(session: AsyncSession, declaration_id: str, numero: int) -> Version | None:
+    stmt = select(Version).where(Version.declaration_id == declaration_id, Version.numero == numero)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def prochain_numero(session: AsyncSession, declaration_id: str) -> int:
+    """The next version's number (after every version, a rectification under review included)."""
+    dernier = await session.scalar(
+        select(func.max(Version.numero)).where(Version.declaration_id == declaration_id)
+    )
+    return int(dernier or 0) + 1
 
 
 async def version_courante(session: AsyncSession, declaration: Declaration) -> Version:

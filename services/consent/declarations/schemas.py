@@ -145,6 +145,10 @@ class PieceLue(BaseModel):
     taille: int
     sha256: str
     deposee_le: datetime
+    version: int | None = Field(
+        None,
+        description="La rectification (numéro de version) que la pièce justifie ; null : la déclaration.",
+    )
 
 
 class Recepisse(BaseModel):
@@ -189,6 +193,14 @@ class VersionLue(BaseModel):
     debut: date
     fin: date | None
     engagement: str
+    examen: str | None = Field(
+        None,
+        description="null : version en vigueur dès sa création (déclaration, coordonnées). Une "
+        "rectification : `en_attente_verification` (pas en vigueur ; le registre répond d'après la "
+        "version en vigueur), puis `acceptee` ou `rejetee` par l'opérateur.",
+    )
+    decidee_le: datetime | None = Field(None, description="La décision de l'opérateur sur la rectification.")
+    motif: str | None = Field(None, description="Le motif de cette décision.")
 
 
 #: The stored identity and contact are the declaration's own bodies, as declared (documented by the
@@ -205,6 +217,22 @@ PERSONNE_LUE = WithJsonSchema(
 CONTACT_LU = WithJsonSchema(
     {"allOf": [{"$ref": "#/components/schemas/Contact"}], "description": "Les coordonnées déclarées."}
 )
+
+
+class RectificationLue(BaseModel):
+    """A rectification of the identity or domicile, waiting for the operator (not in force)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Une rectification de l'identité ou du domicile, en attente de vérification : "
+            "elle n'est pas en vigueur tant que l'opérateur ne l'a pas acceptée."
+        }
+    )
+
+    numero: int = Field(description="Son numéro de version.")
+    soumise_le: datetime
+    personne: Annotated[dict[str, object], PERSONNE_LUE]
+    changements: list[str] = Field(description="`identite`, `domicile` (ou siège).")
 
 
 class DeclarationLue(BaseModel):
@@ -226,6 +254,9 @@ class DeclarationLue(BaseModel):
     decidee_le: datetime | None
     revoquee_le: datetime | None
     destruction_le: date | None
-    version: int
+    version: int = Field(description="La version en vigueur : celle d'après laquelle le registre répond.")
     versions: list[VersionLue]
     pieces: list[PieceLue]
+    rectification: RectificationLue | None = Field(
+        None, description="La rectification en attente de vérification par l'opérateur, s'il y en a une."
+    )

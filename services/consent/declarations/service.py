@@ -373,7 +373,7 @@ async def _nouvelle_version_contact(
     version = nouvelle_version(
         dek=dek,
         declaration_id=declaration.id,
-        numero=courante.numero + 1,
+        numero=await repo.prochain_numero(session, declaration.id),
         personne=ancien["personne"],
         contact=contact,
         natures=courante.natures,

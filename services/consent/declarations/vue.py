@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
 from services.consent.declarations import repository as repo
-from services.consent.declarations.schemas import DeclarationLue, PieceLue, VersionLue
+from services.consent.declarations.schemas import DeclarationLue, PieceLue, RectificationLue, VersionLue
 from services.consent.models import Declaration, Version
 from services.consent.registre import Registre
-from shared.crypto.aead import DataKey
+from shared.crypto.aead import DataKey, decrypt
 
 
 def contenu_version(dek: DataKey, version: Version) -> dict[str, Any]:
@@ -25,13 +25,42 @@ def contenu_version(dek: DataKey, version: Version) -> dict[str, Any]:
     return donnees
 
 
+def motif_examen(dek: DataKey, version: Version) -> str | None:
+    """The operator's motif of a rectification's decision, decrypted (`declarations.rectification`)."""
+    if version.motif_chiffre is None:
+        return None
+    contexte = chiffrement.contexte(version.declaration_id, "versions", str(version.numero), "motif")
+    return decrypt(dek, version.motif_chiffre, context=contexte).decode()
+
+
+def changements(ancienne: dict[str, Any], nouvelle: dict[str, Any]) -> list[str]:
+    """What a rectification changes: `identite` (everything but the address), `domicile` (or seat)."""
+    cle = "siege" if nouvelle.get("type") == "morale" else "domicile"
+    resultat = []
+    if {k: v for k, v in ancienne.items() if k != cle} != {k: v for k, v in nouvelle.items() if k != cle}:
+        resultat.append("identite")
+    if ancienne.get(cle) != nouvelle.get(cle):
+        resultat.append("domicile")
+    return resultat
+
+
 async def vue(
     session: AsyncSession, registre: Registre, declaration: Declaration, now: datetime
 ) -> DeclarationLue:
     versions = await repo.versions(session, declaration.id)
-    courante = versions[-1]
+    courante = next(v for v in versions if v.numero == declaration.version_courante)
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     contenu = contenu_version(dek, courante)
+    rectification = None
+    for v in versions:
+        if v.examen == "en_attente_verification":
+            proposee = contenu_version(dek, v)["personne"]
+            rectification = RectificationLue(
+                numero=v.numero,
+                soumise_le=v.soumise_le or v.creee_le,
+                personne=proposee,
+                changements=changements(contenu["personne"], proposee),
+            )
     return DeclarationLue(
         id=declaration.id,
         numero=declaration.numero,
@@ -57,9 +86,13 @@ async def vue(
                 debut=v.debut,
                 fin=v.fin,
                 engagement=v.engagement,
+                examen=v.examen,
+                decidee_le=v.decidee_le,
+                motif=motif_examen(dek, v),
             )
             for v in versions
         ],
+        rectification=rectification,
         pieces=[
             PieceLue(
                 id=p.id,
@@ -68,6 +101,7 @@ async def vue(
                 taille=p.taille,
                 sha256=p.sha256,
                 deposee_le=p.deposee_le,
+                version=p.version,
             )
             for p in await repo.pieces(session, declaration.id)
         ],

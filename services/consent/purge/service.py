@@ -93,11 +93,18 @@ async def _detruire(
     appended to the registry's log (its head row locked until the caller's commit)."""
     dialecte = session.get_bind().dialect.name
     ids = [declaration_id for declaration_id, _ in lot]
+    # The notices of rectification decisions are keyed by version: found before the versions go.
+    rectifiees = await session.execute(
+        select(Version.declaration_id, Version.numero).where(
+            _parmi(Version.__table__.c.declaration_id, dialecte, ids), Version.examen.is_not(None)
+        )
+    )
+    cles = [avis.cle_unique(i, f"rectification:{n}") for i, n in rectifiees]
     for table in _TABLES:
         await session.execute(delete(table).where(_parmi(table.c.declaration_id, dialecte, ids)))
     await session.execute(delete(_DECLARATIONS).where(_parmi(_DECLARATIONS.c.id, dialecte, ids)))
     # The notices to the declarant (`declarations.avis`), sent or not, name the declaration: gone too.
-    cles = [avis.cle_unique(i, sujet) for i in ids for sujet in avis.SUJETS]
+    cles += [avis.cle_unique(i, sujet) for i in ids for sujet in avis.SUJETS]
     await session.execute(delete(JOB_TABLES.jobs).where(_parmi(JOB_TABLES.jobs.c.unique_key, dialecte, cles)))
     restante = select(_DECLARATIONS.c.id).where(_DECLARATIONS.c.personne_id == _COMPTES.c.personne_id)
     personnes = {personne for _, personne in lot}

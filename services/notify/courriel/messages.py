@@ -170,6 +170,8 @@ SUJETS_DECLARATION = {
     "rejetee": "Votre déclaration de consentement n'a pas été acceptée",
     "fin_prochaine": "Votre consentement à la signification électronique prend fin dans 30 jours",
     "revoquee": "Votre consentement à la signification électronique est révoqué",
+    "rectification_acceptee": "Votre rectification est acceptée",
+    "rectification_rejetee": "Votre rectification n'a pas été acceptée",
 }
 
 
@@ -222,6 +224,22 @@ def _paragraphes_declaration(a: AvisDeclaration) -> list[str]:
             f"destinataire : {a.adresse_espace}",
             "Si vous n'êtes pas à l'origine de cette révocation, changez votre mot de passe depuis "
             "votre espace.",
+        ]
+    if a.sujet == "rectification_acceptee":
+        return [
+            f"La rectification de votre identité ou de votre domicile (déclaration n° {a.numero}) a été "
+            f"vérifiée et acceptée le {quand} : elle est en vigueur depuis cet instant.",
+            f"Motif de l'opérateur : {a.motif or 'non précisé'}.",
+            f"Votre espace destinataire : {a.adresse_espace}",
+        ]
+    if a.sujet == "rectification_rejetee":
+        return [
+            f"La rectification de votre identité ou de votre domicile (déclaration n° {a.numero}) n'a "
+            f"pas été acceptée le {quand}.",
+            f"Motif : {a.motif or 'non précisé'}.",
+            "Votre déclaration reste en vigueur telle qu'elle était. Ce que vous pouvez faire : "
+            "demander une nouvelle rectification, avec des pièces lisibles, à jour et à votre nom, "
+            f"depuis votre espace : {a.adresse_espace}",
         ]
     raise ValueError(f"unknown subject: {a.sujet}")
 

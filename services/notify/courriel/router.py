@@ -120,7 +120,9 @@ class AvisAuDeclarant(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
-    sujet: Literal["acceptee", "rejetee", "fin_prochaine", "revoquee"]
+    sujet: Literal[
+        "acceptee", "rejetee", "fin_prochaine", "revoquee", "rectification_acceptee", "rectification_rejetee"
+    ]
     numero: str = Field(max_length=32)
     instant: datetime
     fuseau: str = Field(FUSEAU_METROPOLE, max_length=64)
