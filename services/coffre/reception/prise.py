@@ -195,7 +195,9 @@ async def telecharger(
             premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
             if not premiere:
                 ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
-            pris_le = await session.scalar(select(Acte.pris_connaissance_le).where(Acte.id == acte.id))
+            # The row was read under the writer's lock (BEGIN IMMEDIATE / FOR UPDATE): when this call
+            # did not record the prise de connaissance, the instant read then is the recorded one.
+            pris_le = now if premiere else acte.pris_connaissance_le
             contenu = await verification
         if pris_le is None:  # pragma: no cover - set above or before
             raise ActeIntrouvable()
