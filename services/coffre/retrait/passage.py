@@ -16,29 +16,28 @@ from fastapi.responses import Response
 from services.coffre.dependencies import CoffreDep
 from services.coffre.retrait.connexion import ConsentInjoignable
 from services.coffre.retrait.espace import _connectee, _vers
-from services.coffre.retrait.router import formulaire, page_html
+from services.coffre.retrait.pages import formulaire, page_html
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 
 
 @router.post("/declarations")
 async def vers_declarations(request: Request, coffre: CoffreDep) -> Response:
-    retrait = coffre.retrait
     champs = await formulaire(request)
-    connectee = await _connectee(request, coffre, retrait, champs)
+    connectee = await _connectee(request, coffre, champs)
     if isinstance(connectee, Response):
         return connectee
     nav, _vivante = connectee
     ligne = nav.ligne
     sid = ligne.session_consent if ligne is not None else None
     if sid is None:  # _connectee checked it; kept for the type checker
-        return _vers(request, "session")
+        return _vers(request, coffre, "session")
     try:
-        ticket = await retrait.client.passage(sid)
+        ticket = await coffre.retrait.client.passage(sid)
     except ConsentInjoignable:
-        return _vers(request, "injoignable")
+        return _vers(request, coffre, "injoignable")
     if ticket is None:
-        return _vers(request, "session")
+        return _vers(request, coffre, "session")
     reponse = page_html("passage.html", titre="Mes déclarations", ticket=ticket)
     reponse.headers["Cache-Control"] = "no-store"
     return reponse

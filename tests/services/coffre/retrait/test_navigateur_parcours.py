@@ -4,7 +4,8 @@
 the first focused; postal code then commune; one identity block at a time), the code, the proofs, the
 récépissé, the personal space and the revocation's confirmation, « mot de passe oublié », and the
 destinataire's space at `/coffre/retrait` (sign-in, way back from the code step, her actes with their
-annexes), then her declarations' management at consent without a second sign-in. The three services run together under uvicorn on 127.0.0.1 (the embedded dispatcher); codes
+annexes), then her declarations' management at consent without a second sign-in. The three services
+run together under uvicorn on 127.0.0.1 (the embedded dispatcher); codes
 are the ones notify e-mailed to a real SMTP server."""
 
 from __future__ import annotations
