@@ -31,13 +31,11 @@ from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
+from services.coffre.models import ENVOYES, JOB_TABLES, Acte, ActeEvenement
 from services.coffre.preuves import PriseDeConnaissance, emettre_avis_reception
 from shared.blobs.base import CheckedContent, IntegrityError
 from shared.errors import ErreurIntegrite
 from shared.jobs import emit_event
-
-ENVOYES = ("envoye", "pris_connaissance")
 
 
 @dataclass(frozen=True)
