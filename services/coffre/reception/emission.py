@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.actes import repository as actes
 from services.coffre.contexte import Coffre
+from services.coffre.depot import repository as depot
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, DepotEnCours, DocumentEmis
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_simple_pdf
@@ -124,12 +125,12 @@ async def emettre(coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEm
     pdf = await _rendre(coffre, type_, faits.valeur, now)
     en_cours = DepotEnCours(id=str(uuid.uuid4()), sha256=hashlib.sha256(pdf).hexdigest(), cree_le=now)
     async with coffre.db.transaction() as session:  # the orphan cleanup spares the blob until commit
-        repository.annoncer_blob(session, en_cours)
+        depot.annoncer_blob(session, en_cours)
     ref = await coffre.blobs.put_bytes(pdf)
     version = (derniere.version if derniere is not None else 0) + 1
     try:
         async with coffre.db.transaction() as session:
-            await repository.retirer_annonce(session, en_cours.id)
+            await depot.retirer_annonces(session, [en_cours.id])
             index = await coffre.repertoire.ajouter(
                 session,
                 {

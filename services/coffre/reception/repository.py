@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.coffre.models import ENVOYES, Acte, ActeEvenement, DepotEnCours, DocumentEmis, LettreSimpleEnvoi
+from services.coffre.models import ENVOYES, Acte, ActeEvenement, DocumentEmis, LettreSimpleEnvoi
 
 
 def ajouter_evenement(
@@ -140,12 +140,3 @@ async def derniere_version(session: AsyncSession, acte_id: str, type_: str) -> D
 
 def ajouter_document(session: AsyncSession, emis: DocumentEmis) -> None:
     session.add(emis)
-
-
-def annoncer_blob(session: AsyncSession, en_cours: DepotEnCours) -> None:
-    """A blob about to be stored: the orphan cleanup spares it until the record that names it commits."""
-    session.add(en_cours)
-
-
-async def retirer_annonce(session: AsyncSession, en_cours_id: str) -> None:
-    await session.execute(delete(DepotEnCours).where(DepotEnCours.id == en_cours_id))
