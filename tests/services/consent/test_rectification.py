@@ -137,6 +137,7 @@ async def test_a_rejected_rectification_changes_nothing_and_tells_why(consent: C
     [courriel] = _courriels(consent, "rectification_rejetee")
     assert "Justificatif illisible" in courriel
     assert "reste en vigueur" in courriel
+    assert "/consent/espace" in courriel
     # The judicial authority sees the rejected rectification as such: never in force.
     trouvees = await consent.client.post(
         "/consent/v1/autorite/recherches",
