@@ -2,8 +2,9 @@
 retrieval sessions long expired).
 
 - `repertoire.checkpoint` (hourly): sign the répertoire's current head and obtain an RFC 3161 token
-  over the SHA-256 of the signed note, kept in `repertoire_horodatages`: the log's state at that hour
-  is dated by a third party, so a later rewrite of history would contradict a timestamped checkpoint.
+  over the SHA-256 of the signed note (`shared.translog.horodatages`, as consent's registry log), kept
+  in `repertoire_horodatages`: the log's state at that hour is dated by a third party, so a later
+  rewrite of history would contradict a timestamped checkpoint.
 - `repertoire.audit` (daily): re-hash every blob an acte, an annexe or an issued document names; the
   result (counts and the hashes of altered or missing blobs, nothing else) is appended to the
   répertoire as an `audit_integrite` leaf, and any failure is logged at ERROR.
@@ -16,9 +17,9 @@ never double a periodic job.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,8 @@ from services.coffre.models import (
 )
 from shared.blobs.base import BlobNotFound, IntegrityError
 from shared.jobs import Handler, JobContext, enqueue
+from shared.translog import horodatages
+from shared.translog.api import JournalPublic
 
 logger = logging.getLogger("signif.coffre.taches")
 
@@ -67,12 +70,10 @@ async def planifier_tout(session: AsyncSession, *, now: datetime) -> None:
 async def horodater_checkpoint(
     session: AsyncSession, coffre: Coffre, *, now: datetime
 ) -> RepertoireHorodatage:
-    note = await coffre.repertoire.signer_checkpoint(session, now=now)
-    jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
-    taille = await coffre.repertoire.log.size(session)
-    row = RepertoireHorodatage(taille=taille, checkpoint=note, jeton=jeton.response, cree_le=now)
-    session.add(row)
-    return row
+    repertoire = coffre.repertoire
+    journal = JournalPublic(repertoire.log, repertoire.signer, repertoire.origin)
+    ligne = await horodatages.horodater(session, journal, coffre.horodatage, RepertoireHorodatage, now=now)
+    return cast(RepertoireHorodatage, ligne)
 
 
 async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> dict[str, object]:
