@@ -2,9 +2,8 @@
 retrieval sessions long expired).
 
 - `repertoire.checkpoint` (hourly): sign the répertoire's current head and obtain an RFC 3161 token
-  over the SHA-256 of the signed note (`shared.translog.horodatages`, as consent's registry log), kept
-  in `repertoire_horodatages`: the log's state at that hour is dated by a third party, so a later
-  rewrite of history would contradict a timestamped checkpoint.
+  over the SHA-256 of the signed note, kept in `repertoire_horodatages`: the log's state at that hour
+  is dated by a third party, so a later rewrite of history would contradict a timestamped checkpoint.
 - `repertoire.audit` (daily): re-hash every blob an acte, an annexe or an issued document names; the
   result (counts and the hashes of altered or missing blobs, nothing else) is appended to the
   répertoire as an `audit_integrite` leaf, and any failure is logged at ERROR.
@@ -17,29 +16,19 @@ never double a periodic job.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.contexte import Coffre
 from services.coffre.depot.televersement import blob_reference
+from services.coffre.journal import repository
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import (
-    JOB_TABLES,
-    Acte,
-    ActeAnnexe,
-    DepotEnCours,
-    DocumentEmis,
-    RepertoireHorodatage,
-    SessionRetrait,
-)
+from services.coffre.models import JOB_TABLES, RepertoireHorodatage
 from shared.blobs.base import BlobNotFound, IntegrityError
 from shared.jobs import Handler, JobContext, enqueue
-from shared.translog import horodatages
-from shared.translog.api import JournalPublic
 
 logger = logging.getLogger("signif.coffre.taches")
 
@@ -70,16 +59,16 @@ async def planifier_tout(session: AsyncSession, *, now: datetime) -> None:
 async def horodater_checkpoint(
     session: AsyncSession, coffre: Coffre, *, now: datetime
 ) -> RepertoireHorodatage:
-    repertoire = coffre.repertoire
-    journal = JournalPublic(repertoire.log, repertoire.signer, repertoire.origin)
-    ligne = await horodatages.horodater(session, journal, coffre.horodatage, RepertoireHorodatage, now=now)
-    return cast(RepertoireHorodatage, ligne)
+    note = await coffre.repertoire.signer_checkpoint(session, now=now)
+    jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
+    taille = await coffre.repertoire.log.size(session)
+    row = RepertoireHorodatage(taille=taille, checkpoint=note, jeton=jeton.response, cree_le=now)
+    repository.ajouter_horodatage(session, row)
+    return row
 
 
 async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> dict[str, object]:
-    shas = set((await session.scalars(select(Acte.sha256))).all())
-    shas |= set((await session.scalars(select(ActeAnnexe.sha256))).all())
-    shas |= set((await session.scalars(select(DocumentEmis.sha256))).all())
+    shas = await repository.empreintes_nommees(session)
     alteres: list[str] = []
     manquants: list[str] = []
     for sha256 in sorted(shas):
@@ -104,8 +93,7 @@ async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> di
 
 async def nettoyer_orphelins(session: AsyncSession, coffre: Coffre, *, now: datetime) -> int:
     limite = now - timedelta(minutes=coffre.settings.orphelins_delai_minutes)
-    await session.execute(delete(DepotEnCours).where(DepotEnCours.cree_le < limite))
-    await session.execute(delete(SessionRetrait).where(SessionRetrait.expire_le < limite))
+    await repository.purger_avant(session, limite)
     supprimes = 0
     async for ref in coffre.blobs.iter_all():
         if not await blob_reference(session, ref.sha256) and await coffre.blobs.delete(ref.sha256):

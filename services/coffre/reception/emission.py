@@ -8,6 +8,10 @@ document is rendered and sealed now, stored as a blob, and recorded as the next 
 lettre simple posted or corrected, a later avis report) thus issues a new version; earlier ones stay
 retrievable (`versions`, `octets`) and all go into the evidence bundle.
 
+Sequence (no transaction is open while the PDF is rendered, sealed and timestamped, RFC 3161): the
+facts are read in one short transaction; the document is rendered; its blob is announced
+(`DepotEnCours`) in a second, stored, then recorded in a third with its leaf and event.
+
 Two requests issuing the same new version race on the unique (acte, type, version): the loser's
 transaction fails, it reads the winner's row and serves it (its own blob is left to the orphan
 cleanup).

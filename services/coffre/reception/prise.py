@@ -31,13 +31,11 @@ from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, ActeEvenement
+from services.coffre.models import ENVOYES, JOB_TABLES, Acte, ActeEvenement
 from services.coffre.preuves import PriseDeConnaissance, emettre_avis_reception
 from shared.blobs.base import CheckedContent, IntegrityError
 from shared.errors import ErreurIntegrite
 from shared.jobs import emit_event
-
-ENVOYES = ("envoye", "pris_connaissance")
 
 
 @dataclass(frozen=True)
@@ -197,7 +195,9 @@ async def telecharger(
             premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
             if not premiere:
                 ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
-            pris_le = await session.scalar(select(Acte.pris_connaissance_le).where(Acte.id == acte.id))
+            # The row was read under the writer's lock (BEGIN IMMEDIATE / FOR UPDATE): when this call
+            # did not record the prise de connaissance, the instant read then is the recorded one.
+            pris_le = now if premiere else acte.pris_connaissance_le
             contenu = await verification
         if pris_le is None:  # pragma: no cover - set above or before
             raise ActeIntrouvable()

@@ -83,6 +83,13 @@ class VersionComplete(BaseModel):
     creee_le: datetime
     engagement: str
     contenu: Annotated[dict[str, Any], _CONTENU]
+    examen: str | None = Field(
+        None,
+        description="null : version en vigueur dès sa création. Une rectification d'identité ou de "
+        "domicile : `en_attente_verification` (jamais en vigueur tant qu'elle attend), `acceptee` (en "
+        "vigueur depuis `decidee_le`) ou `rejetee` (jamais en vigueur).",
+    )
+    decidee_le: datetime | None = None
 
 
 class EvenementLu(BaseModel):
@@ -177,7 +184,12 @@ async def _complete(
         motif_decision=motif,
         historique=[
             VersionComplete(
-                numero=v.numero, creee_le=v.creee_le, engagement=v.engagement, contenu=contenu_version(dek, v)
+                numero=v.numero,
+                creee_le=v.creee_le,
+                engagement=v.engagement,
+                contenu=contenu_version(dek, v),
+                examen=v.examen,
+                decidee_le=v.decidee_le,
             )
             for v in await repository.versions(session, declaration.id)
         ],

@@ -137,6 +137,18 @@ async def test_a_rejected_rectification_changes_nothing_and_tells_why(consent: C
     [courriel] = _courriels(consent, "rectification_rejetee")
     assert "Justificatif illisible" in courriel
     assert "reste en vigueur" in courriel
+    assert "/consent/espace" in courriel
+    # The judicial authority sees the rejected rectification as such: never in force.
+    trouvees = await consent.client.post(
+        "/consent/v1/autorite/recherches",
+        json={"procedure": {"juridiction": "TJ Paris", "numero": "RG 26/01234"}, "declaration_id": d.id},
+        headers=consent.bearer("autorite_judiciaire"),
+    )
+    historique = trouvees.json()["declarations"][0]["historique"]
+    assert [(v["numero"], v["examen"]) for v in historique] == [(1, None), (2, "rejetee")]
+    assert "declaration.rectification_rejetee" in [
+        e["type"] for e in trouvees.json()["declarations"][0]["evenements"]
+    ]
     # A new rectification may follow the rejected one.
     again = await _rectifier(consent, d, physique(domicile=_marseille()), "justificatif_domicile")
     assert again.status_code == 201
