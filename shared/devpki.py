@@ -170,9 +170,10 @@ def load_or_create_seal(directory: Path, *, now: dt.datetime | None = None) -> D
     return pki
 
 
-def dev_seal_signer(var_dir: Path) -> SimpleSigner:
-    """The platform seal's pyHanko signer (development, non-qualified); created if missing."""
-    return load_or_create_seal(devpki_directory(var_dir)).seal_signer()
+def dev_seal_signer(var_dir: Path, *, now: dt.datetime | None = None) -> SimpleSigner:
+    """The platform seal's pyHanko signer (development, non-qualified); created if missing, valid from
+    `now` (the service's clock: what it seals is dated by that clock, and checked at that date)."""
+    return load_or_create_seal(devpki_directory(var_dir), now=now).seal_signer()
 
 
 # -- certificate building, shared with shared.testing.pki ---------------------------------------------

@@ -15,6 +15,8 @@ Two forms of the same sentence:
     lundi 16 mars 2026 à 10 h 30 min 05 s (heure légale de la Guadeloupe, UTC−04:00)
     2026-03-16 14:30:05 UTC
 
+  (in a table whose heading names the zone, `instant_local_court` gives the offset alone).
+
 The local time comes from `shared.legal_time` (IANA zone of the destinataire's domicile, CPC 664-1 and
 legal.md H3/H5), so the documents and the JWS always agree on the local calendar day.
 """
@@ -107,6 +109,13 @@ def instant_local(instant: datetime, fuseau: str) -> str:
     """« lundi 16 mars 2026 à 10 h 30 min 05 s (heure légale de la Guadeloupe, UTC−04:00) »."""
     local = legal_time.local(instant, Fuseau(fuseau))
     return f"{date_longue(local.date())} à {heure(local)} ({nom_heure_legale(fuseau)}, {decalage(local)})"
+
+
+def instant_local_court(instant: datetime, fuseau: str) -> str:
+    """« lundi 16 mars 2026 à 10 h 30 min 05 s (UTC−04:00) »: `instant_local` without the zone's name,
+    for a table whose heading names it once (the certificat's formalités)."""
+    local = legal_time.local(instant, Fuseau(fuseau))
+    return f"{date_longue(local.date())} à {heure(local)} ({decalage(local)})"
 
 
 def nom_heure(fuseau: str) -> str:

@@ -183,7 +183,7 @@ async def main(args: argparse.Namespace) -> None:
     coffre = await asyncio.create_subprocess_exec(python, *uvicorn_args, env=env, cwd=ROOT)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{coffre_port}", timeout=120) as client:
-            for _ in range(100):
+            for _ in range(600):  # up to a minute: it starts slowly on a loaded machine
                 try:
                     if (await client.get("/coffre/healthz")).status_code == 200:
                         break

@@ -54,6 +54,10 @@ JOURNAL_TABLES = define_translog_tables(Base.metadata, prefix="journal")
 OUVERTURES = define_ouvertures_table(Base.metadata, "repertoire_ouvertures")
 
 
+#: The statuses of an acte that was sent: its links open, it is listed and downloadable.
+ENVOYES = ("envoye", "pris_connaissance")
+
+
 class Acte(Base):
     __tablename__ = "actes"
 

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from services.consent.autorite.conservation import router as conservation_router
 from services.consent.autorite.router import router as autorite_router
 from services.consent.cles import router as cles_router
+from services.consent.comptes.passage import interne as passage_interne
 from services.consent.comptes.router import interne as comptes_interne
 from services.consent.comptes.router import public as comptes_public
 from services.consent.consultations.interne import router as interne_router
@@ -64,6 +65,7 @@ ROUTERS = [
     conservation_router,
     preuves_router,
     comptes_interne,
+    passage_interne,
     comptes_public,
     journal_router,
     horodatage.router,

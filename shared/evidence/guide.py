@@ -204,8 +204,10 @@ Une autorité « non qualifiée » (développement) ne vaut pas horodatage quali
      modifié dans la plage signée donne `Digest Mismatch`) ;
    - le certificat du cachet est le premier de `confiance/sceau.pem`, sa racine le dernier :
      `openssl x509 -in confiance/sceau.pem -noout -subject -fingerprint -sha256`, puis
-     `openssl verify -CAfile confiance/sceau.pem confiance/sceau.pem` doit afficher `OK` ; le nom
-     affiché par `pdfsig` (`Signer Certificate Common Name`) doit être ce sujet ;
+     `openssl verify -CAfile confiance/sceau.pem confiance/sceau.pem` doit afficher `OK` (le cachet
+     expiré depuis : ajouter `-attime <instant de l'horodatage du cachet, en secondes Unix>`, car un
+     cachet se vérifie à l'instant où il a été apposé, ce que fait `signif verify`) ; le nom affiché par
+     `pdfsig` (`Signer Certificate Common Name`) doit être ce sujet ;
    - la signature de l'acte remonte à une racine de `confiance/actes-racines.pem` : avec une base NSS
      qui la contient (`certutil -A -d sql:nss -n racine -t C,, -i confiance/actes-racines.pem`),
      `pdfsig -nssdir sql:nss acte/document.pdf` affiche `Certificate is Trusted.` ; `signif verify` le
@@ -244,7 +246,9 @@ qualifiée" (development) authority is not a qualified timestamp (eIDAS art. 42)
    every sealed PDF must print `Signature Validation: Signature is Valid.` and, for the last signature,
    `Total document signed` (a changed byte gives `Digest Mismatch`). The seal certificate is the first
    of `confiance/sceau.pem`, its root the last: `openssl verify -CAfile confiance/sceau.pem
-   confiance/sceau.pem` must print `OK`, and its subject is the `Signer Certificate Common Name`
+   confiance/sceau.pem` must print `OK` (once the seal has expired, add `-attime <the seal's timestamp, Unix
+   seconds>`: a seal is checked at the instant it was applied, as `signif verify` does), and its subject
+   is the `Signer Certificate Common Name`
    `pdfsig` shows. The acte's signature chains to a root of `confiance/actes-racines.pem`: with an NSS
    database holding it (`certutil -A -d sql:nss -n racine -t C,, -i confiance/actes-racines.pem`),
    `pdfsig -nssdir sql:nss acte/document.pdf` prints `Certificate is Trusted.`; `signif verify` checks it

@@ -6,11 +6,12 @@
   deposit's RFC 3161 token); the last one covers the whole file.
 - every sealed PDF of the platform (`avis/reception.pdf`, `certificat/certificat.pdf`,
   `documents/*.pdf`): one signature, by the seal certificate `confiance/sceau.pem` names first, chaining
-  to the root that file ends with (the certificate checked valid at verification time; the seal's
-  signing time is reported), covering the whole file, intact. A byte changed inside such a PDF
-  breaks its signature even when the manifest and `SHA256SUMS` are rewritten to match.
-- the signature timestamps embedded in those seals (PAdES B-T) are checked against the bundle's TSA
-  root (`tsa/racine.pem`).
+  to the root that file ends with, covering the whole file, intact. The certificate is checked valid
+  at the signing instant, not at verification time (a seal certificate expires; what it sealed while
+  valid stays sealed): the instant of the signature timestamp embedded in the seal (PAdES B-T), which
+  must itself verify against the bundle's TSA root (`tsa/racine.pem`), else the signing time the seal
+  states. A byte changed inside such a PDF breaks its signature even when the manifest and
+  `SHA256SUMS` are rewritten to match.
 
 Revocation is not checked (no network; development certificates carry no CRL/OCSP pointers).
 pyHanko's validation is asynchronous: it runs on its own event loop in a worker thread, so the
@@ -30,7 +31,9 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
+from pyhanko.sign.validation import EmbeddedPdfSignature, SignatureCoverageLevel, async_validate_pdf_signature
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from shared.evidence import format as fmt
@@ -49,6 +52,30 @@ class Signature:
     de_confiance: bool
     tout_le_fichier: bool
     signe_le: datetime | None
+    #: The instant of the embedded signature timestamp, and whether that token verified (intact,
+    #: valid, chaining to the TSA roots given); None without a timestamp.
+    horodatee_le: datetime | None = None
+    horodatage_valide: bool | None = None
+    #: The instant the signer's certificate was checked at (None: verification time).
+    verifiee_au: datetime | None = None
+
+
+def _horodatage_valide(
+    validite: TimestampSignatureStatus | None, horodatee_le: datetime | None
+) -> bool | None:
+    if horodatee_le is None:
+        return None
+    return validite is not None and bool(validite.intact and validite.valid and validite.trusted)
+
+
+def _heure_horodatage(embarquee: EmbeddedPdfSignature) -> datetime | None:
+    """genTime of the signature timestamp token in the CMS's unsigned attributes (PAdES B-T), read
+    before validation so the certificate can be checked at that instant; the token itself is verified
+    by the validation."""
+    for jeton in extract_tst_data_iter(embarquee.signer_info, signed=False):
+        heure = jeton["encap_content_info"]["content"].parsed["gen_time"].native
+        return heure if isinstance(heure, datetime) else None
+    return None
 
 
 def _asn1(certificats: Sequence[x509.Certificate]) -> list[asn1_x509.Certificate]:
@@ -61,13 +88,19 @@ async def _valider(
     lecteur = PdfFileReader(io.BytesIO(data), strict=False)
     resultats = []
     for embarquee in lecteur.embedded_regular_signatures:
+        horodatee_le = _heure_horodatage(embarquee)
+        instant = moment or horodatee_le or embarquee.self_reported_timestamp
         contexte = ValidationContext(
             trust_roots=_asn1(racines),
-            moment=moment,
+            moment=instant,
             allow_fetching=False,
             revocation_mode="soft-fail",
         )
-        contexte_tsa = ValidationContext(trust_roots=_asn1(tsa), allow_fetching=False) if tsa else None
+        contexte_tsa = (
+            ValidationContext(trust_roots=_asn1(tsa), moment=horodatee_le, allow_fetching=False)
+            if tsa
+            else None
+        )
         try:
             statut = await async_validate_pdf_signature(
                 embarquee, signer_validation_context=contexte, ts_validation_context=contexte_tsa
@@ -85,6 +118,9 @@ async def _valider(
                 de_confiance=bool(statut.trusted),
                 tout_le_fichier=statut.coverage == SignatureCoverageLevel.ENTIRE_FILE,
                 signe_le=statut.signer_reported_dt,
+                horodatee_le=horodatee_le,
+                horodatage_valide=_horodatage_valide(statut.timestamp_validity, horodatee_le),
+                verifiee_au=instant,
             )
         )
     return resultats
@@ -97,7 +133,9 @@ def signatures_pdf(
     tsa: Sequence[x509.Certificate] = (),
     moment: datetime | None = None,
 ) -> list[Signature]:
-    """Every regular signature of the PDF, validated offline (see the module docstring)."""
+    """Every regular signature of the PDF, validated offline (see the module docstring): at `moment`
+    when given (the acte: its deposit), else at its signature timestamp, else at its stated signing
+    time."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pades") as pool:
         return pool.submit(asyncio.run, _valider(data, racines, tsa, moment)).result()
 
@@ -171,5 +209,20 @@ def check_pdf_signatures(ctx: Context) -> Iterator[tuple[str, str]]:
         derniere = _juger(chemin, signatures_pdf(ctx.file(chemin), [racine], tsa=tsa))
         if derniere.signataire != sceau:
             raise Failure(chemin, f"scellé par « {_nom(derniere.signataire)} », pas par le cachet de {SCEAU}")
+        if derniere.horodatage_valide is False:
+            raise Failure(
+                chemin,
+                f"signature « {derniere.champ} » : son horodatage ne se vérifie pas ({fmt.TSA_RACINE})",
+            )
         quand = fmt.rfc3339_utc(derniere.signe_le) if derniere.signe_le else "?"
-        yield chemin, f"cachet de la plateforme intact et valide (signé le {quand}), couvre tout le fichier"
+        if derniere.horodatee_le is not None:
+            au = f"à son horodatage du {fmt.rfc3339_utc(derniere.horodatee_le)}"
+        elif derniere.verifiee_au is not None:
+            au = f"à sa date de signature déclarée ({fmt.rfc3339_utc(derniere.verifiee_au)})"
+        else:
+            au = "à la date de la vérification"
+        yield (
+            chemin,
+            f"cachet de la plateforme intact (signé le {quand}), certificat valide {au}, "
+            "couvre tout le fichier",
+        )

@@ -14,6 +14,7 @@ from shared.instants import (
     date_simple,
     decalage,
     instant_local,
+    instant_local_court,
     instant_personne,
     instant_utc,
     jour_local,
@@ -49,6 +50,11 @@ def test_instant_local_names_the_legal_zone() -> None:
     )
     assert jour_local(instant, "America/Guadeloupe") == date(2026, 3, 16)
     assert nom_heure_legale("Asia/Tokyo") == "heure légale locale (Asia/Tokyo)"
+    # In a table whose heading names the zone: the same local time, the offset alone.
+    assert (
+        instant_local_court(instant, "America/Guadeloupe")
+        == "lundi 16 mars 2026 à 23 h 59 min 59 s (UTC−04:00)"
+    )
 
 
 def test_every_served_zone_has_a_french_name() -> None:

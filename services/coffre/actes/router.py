@@ -17,12 +17,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from services.coffre.actes import repository, vues
-from services.coffre.actes.integrite import alarme_integrite
+from services.coffre.actes.integrite import document_de_l_office
 from services.coffre.actes.schemas import ActeDetail, PageActes
-from services.coffre.dependencies import CoffreDep
+from services.coffre.dependencies import CoffreDep, LectureDep
 from services.coffre.errors import ActeIntrouvable
 from shared.auth import CurrentCommissaire
-from shared.blobs.base import IntegrityError
 from shared.bornes import CURSEUR_MAX, NATURE_MAX, REFERENCE_MAX, IdChemin
 from shared.errors import BadRequest, ErreurIntegrite, error_responses
 from shared.openapi import fichier
@@ -48,22 +47,21 @@ def _curseur(valeur: str) -> tuple[datetime, str]:
     ),
 )
 async def lister_actes(
-    coffre: CoffreDep,
+    session: LectureDep,
     commissaire: CurrentCommissaire,
     statut: Annotated[str | None, Query(max_length=NATURE_MAX)] = None,
     reference_dossier: Annotated[str | None, Query(max_length=REFERENCE_MAX)] = None,
     apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
     limite: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    async with coffre.db.transaction() as session:
-        actes = await repository.lister(
-            session,
-            commissaire.office.id,
-            statut=statut,
-            reference_dossier=reference_dossier,
-            apres=_curseur(apres) if apres else None,
-            limite=limite + 1,
-        )
+    actes = await repository.lister(
+        session,
+        commissaire.office.id,
+        statut=statut,
+        reference_dossier=reference_dossier,
+        apres=_curseur(apres) if apres else None,
+        limite=limite + 1,
+    )
     suivant = None
     if len(actes) > limite:
         actes = actes[:limite]
@@ -85,14 +83,15 @@ async def lister_actes(
         "comme un identifiant inconnu."
     ),
 )
-async def lire_acte(coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire) -> dict[str, Any]:
-    async with coffre.db.transaction() as session:
-        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
-        if acte is None:
-            raise ActeIntrouvable()
-        return vues.detail(
-            acte, await repository.evenements(session, acte.id), await repository.annexes(session, acte.id)
-        )
+async def lire_acte(
+    session: LectureDep, acte_id: IdChemin, commissaire: CurrentCommissaire
+) -> dict[str, Any]:
+    acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
+    if acte is None:
+        raise ActeIntrouvable()
+    return vues.detail(
+        acte, await repository.evenements(session, acte.id), await repository.annexes(session, acte.id)
+    )
 
 
 @router.get(
@@ -112,22 +111,12 @@ async def lire_acte(coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCo
 async def telecharger_document(
     coffre: CoffreDep, acte_id: IdChemin, commissaire: CurrentCommissaire
 ) -> StreamingResponse:
-    async with coffre.db.read() as session:
-        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
-        if acte is None:
-            raise ActeIntrouvable()
-        sha256, taille, ident = acte.sha256, acte.taille, acte.id
-    try:
-        chunks = await coffre.blobs.open_checked(sha256, size=taille)
-    except IntegrityError as exc:
-        await alarme_integrite(coffre, ident, sha256, lors="document")
-        raise ErreurIntegrite(
-            "Le document stocké ne correspond plus à son empreinte ; incident journalisé."
-        ) from exc
+    document = await document_de_l_office(coffre, commissaire.office.id, acte_id)
+    sha256, taille, ident = document.sha256, document.taille, document.acte_id
     headers = {
         "Content-Length": str(taille),
         "Content-Disposition": f'attachment; filename="acte-{ident}.pdf"',
         "Digest": "sha-256=" + base64.b64encode(bytes.fromhex(sha256)).decode(),
         "Cache-Control": "no-store",
     }
-    return StreamingResponse(chunks, media_type="application/pdf", headers=headers)
+    return StreamingResponse(document.contenu, media_type="application/pdf", headers=headers)

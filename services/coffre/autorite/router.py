@@ -8,29 +8,29 @@ in the same transaction as nothing else: no answer without its log entry.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.coffre.actes import repository as actes_repository
-from services.coffre.actes import vues
 from services.coffre.actes.schemas import RechercheActes
-from services.coffre.autorite import repository
+from services.coffre.autorite import service
 from services.coffre.autorite.repository import Critere
-from services.coffre.dependencies import CoffreDep
-from services.coffre.journal.repertoire import instant
+from services.coffre.dependencies import CoffreDep, TransactionDep
 from shared.auth import CurrentAutorite
 
 router = APIRouter(prefix="/coffre/v1", tags=["autorité judiciaire"])
-MAX_RESULTATS = 200
 
 
 class Procedure(BaseModel):
     model_config = ConfigDict(extra="forbid")
     juridiction: str = Field(min_length=1, max_length=200)
     numero: str = Field(min_length=1, max_length=100)
+
+    @property
+    def cle(self) -> str:
+        """What the leaf hashes: juridiction and numéro, one per line."""
+        return f"{self.juridiction}\n{self.numero}"
 
 
 class Recherche(BaseModel):
@@ -67,25 +67,15 @@ class Recherche(BaseModel):
         "Chaque recherche est consignée au répertoire (empreinte de la procédure, critère, actes)."
     ),
 )
-async def rechercher(coffre: CoffreDep, autorite: CurrentAutorite, recherche: Recherche) -> dict[str, Any]:
-    now = coffre.clock.now()
-    async with coffre.db.transaction() as session:
-        actes = await repository.actes_du_critere(session, recherche.critere, recherche.valeur, MAX_RESULTATS)
-        ids = [a.id for a in actes]
-        evenements = await actes_repository.evenements_des(session, ids)
-        annexes = await actes_repository.annexes_des(session, ids)
-        resultats = [vues.detail(a, evenements[a.id], annexes[a.id]) for a in actes]
-        procedure = f"{recherche.procedure.juridiction}\n{recherche.procedure.numero}"
-        index = await coffre.repertoire.ajouter(
-            session,
-            {
-                "type": "recherche_autorite",
-                "procedure_sha256": hashlib.sha256(procedure.encode("utf-8")).hexdigest(),
-                "juridiction": autorite.juridiction,
-                "critere": recherche.critere,
-                "actes": [a.id for a in actes],
-                "instant": instant(now),
-            },
-            now=now,
-        )
-    return {"actes": resultats, "journal_index": index}
+async def rechercher(
+    coffre: CoffreDep, session: TransactionDep, autorite: CurrentAutorite, recherche: Recherche
+) -> dict[str, Any]:
+    return await service.rechercher(
+        session,
+        coffre,
+        juridiction=autorite.juridiction,
+        procedure=recherche.procedure.cle,
+        critere=recherche.critere,
+        valeur=recherche.valeur,
+        now=coffre.clock.now(),
+    )

@@ -38,6 +38,7 @@ from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 
 from shared.errors import TropVolumineux
 
+from . import acceleration
 from .errors import DocumentRefuse, PdfInvalide
 from .inspection import (
     check_header,
@@ -54,6 +55,8 @@ logger = logging.getLogger("signif.coffre.documents")
 MIB = 1024 * 1024
 
 TrustRoot = x509.Certificate | Path
+
+acceleration.installer()  # two of pyHanko's per-document fixed costs, same results (see the module)
 
 
 def default_decode_limits() -> DecodeLimits:

@@ -36,12 +36,13 @@ from typing import IO, Any
 from anyio import to_thread
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.actes import repository
 from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
+from services.coffre.dossier import repository as lots
+from services.coffre.journal import repository as horodatages
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import (
     OUVERTURES,
@@ -97,15 +98,6 @@ class _Lecture:
     documents: Sequence[DocumentEmis]
 
 
-async def _checkpoint_couvrant(session: AsyncSession, coffre: Coffre, dernier_index: int) -> str | None:
-    """The first stored checkpoint whose tree holds `dernier_index`."""
-    table = coffre.repertoire.log.tables.checkpoints
-    note = await session.scalar(
-        select(table.c.note).where(table.c.size > dernier_index).order_by(table.c.size).limit(1)
-    )
-    return str(note) if note is not None else None
-
-
 async def _journal(
     session: AsyncSession, coffre: Coffre, acte_id: str, indexes: set[int], now: datetime
 ) -> tuple[JournalExtract, list[tuple[int, Ouverture]]]:
@@ -126,7 +118,8 @@ async def _journal(
         dernier = await repertoire.signer_checkpoint(session, now=now)
     else:
         dernier = stored.note
-    checkpoint = await _checkpoint_couvrant(session, coffre, max(feuilles)) or dernier
+    checkpoints = repertoire.log.tables.checkpoints
+    checkpoint = await lots.checkpoint_couvrant(session, checkpoints, max(feuilles)) or dernier
     extrait = await extract_journal(
         session,
         repertoire.log,
@@ -140,10 +133,7 @@ async def _journal(
 
 async def _lire(coffre: Coffre, acte_id: str, acces: Acces, now: datetime) -> _Lecture | None:
     async with coffre.db.transaction() as session:
-        if acces.office_id is not None:
-            acte = await repository.acte_de_l_office(session, acces.office_id, acte_id)
-        else:
-            acte = await session.get(Acte, acte_id)
+        acte = await lots.acte_visible(session, acte_id, office_id=acces.office_id)
         if acte is None:
             return None
         indexes: set[int] = set()
@@ -336,18 +326,17 @@ async def _ancrer(coffre: Coffre, note: str, now: datetime) -> bytes:
     """An RFC 3161 token over the SHA-256 of the checkpoint the bundle's proofs lead to, made now
     (or the one already made for that very note), kept in `repertoire_horodatages`: a third party
     dates the log's state, after every event the checkpoint covers."""
-    async with coffre.db.transaction() as session:
-        deja = await session.scalar(
-            select(RepertoireHorodatage.jeton).where(RepertoireHorodatage.checkpoint == note).limit(1)
-        )
+    async with coffre.db.read() as session:
+        deja = await horodatages.jeton_du_checkpoint(session, note)
     if deja is not None:
-        return bytes(deja)
+        return deja
     jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
     async with coffre.db.transaction() as session:
-        session.add(
+        horodatages.ajouter_horodatage(
+            session,
             RepertoireHorodatage(
                 taille=checkpoint_of(note).size, checkpoint=note, jeton=jeton.response, cree_le=now
-            )
+            ),
         )
     return jeton.response
 
@@ -366,11 +355,8 @@ async def assembler(coffre: Coffre, acte_id: str, acces: Acces) -> IO[bytes] | N
     """The acte's bundle as a ZIP in an anonymous temporary file (at its start; the caller closes it),
     or None when `acces` may not see the acte. `ErreurIntegrite` (after the alarm) if a stored piece
     no longer matches its hash."""
-    async with coffre.db.transaction() as session:
-        if acces.office_id is not None:
-            visible = await repository.acte_de_l_office(session, acces.office_id, acte_id)
-        else:
-            visible = await session.get(Acte, acte_id)
+    async with coffre.db.read() as session:
+        visible = await lots.acte_visible(session, acte_id, office_id=acces.office_id)
     if visible is None:
         return None
     for type_ in emission.applicables(visible):  # issued now if their facts changed since

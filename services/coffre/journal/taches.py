@@ -20,21 +20,13 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.contexte import Coffre
 from services.coffre.depot.televersement import blob_reference
+from services.coffre.journal import repository
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import (
-    JOB_TABLES,
-    Acte,
-    ActeAnnexe,
-    DepotEnCours,
-    DocumentEmis,
-    RepertoireHorodatage,
-    SessionRetrait,
-)
+from services.coffre.models import JOB_TABLES, RepertoireHorodatage
 from shared.blobs.base import BlobNotFound, IntegrityError
 from shared.jobs import Handler, JobContext, enqueue
 
@@ -71,14 +63,12 @@ async def horodater_checkpoint(
     jeton = await coffre.horodatage.timestamp(hashlib.sha256(note.encode("utf-8")).digest())
     taille = await coffre.repertoire.log.size(session)
     row = RepertoireHorodatage(taille=taille, checkpoint=note, jeton=jeton.response, cree_le=now)
-    session.add(row)
+    repository.ajouter_horodatage(session, row)
     return row
 
 
 async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> dict[str, object]:
-    shas = set((await session.scalars(select(Acte.sha256))).all())
-    shas |= set((await session.scalars(select(ActeAnnexe.sha256))).all())
-    shas |= set((await session.scalars(select(DocumentEmis.sha256))).all())
+    shas = await repository.empreintes_nommees(session)
     alteres: list[str] = []
     manquants: list[str] = []
     for sha256 in sorted(shas):
@@ -103,8 +93,7 @@ async def auditer(session: AsyncSession, coffre: Coffre, *, now: datetime) -> di
 
 async def nettoyer_orphelins(session: AsyncSession, coffre: Coffre, *, now: datetime) -> int:
     limite = now - timedelta(minutes=coffre.settings.orphelins_delai_minutes)
-    await session.execute(delete(DepotEnCours).where(DepotEnCours.cree_le < limite))
-    await session.execute(delete(SessionRetrait).where(SessionRetrait.expire_le < limite))
+    await repository.purger_avant(session, limite)
     supprimes = 0
     async for ref in coffre.blobs.iter_all():
         if not await blob_reference(session, ref.sha256) and await coffre.blobs.delete(ref.sha256):

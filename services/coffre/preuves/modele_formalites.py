@@ -3,12 +3,13 @@ legal time and in UTC, and the répertoire entry that inscribes it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph
 
-from shared.instants import date_longue, date_simple, instant_local, instant_utc, nom_heure_legale
+from shared.instants import date_longue, date_simple, instant_local_court, instant_utc, nom_heure_legale
 
 from .faits import CertificatSignification
 from .gabarit import Styles, tableau, texte
@@ -17,9 +18,10 @@ _CANAUX = {"email": "courrier électronique", "sms": "SMS"}
 
 
 def _quand(valeur: datetime, fuseau: str) -> str:
-    """Local legal time and UTC, as escaped markup for a table cell."""
+    """Local legal time (with its offset; the heading names the zone) and UTC, as escaped markup for
+    a table cell."""
     utc = texte(instant_utc(valeur))
-    return f"{texte(instant_local(valeur, fuseau))}<br/><font color='#4A4A4A'>soit {utc}</font>"
+    return f"{texte(instant_local_court(valeur, fuseau))}<br/><font color='#4A4A4A'>soit {utc}</font>"
 
 
 def _rep(index: int | None) -> str:
@@ -30,9 +32,12 @@ def _cellule(morceaux: list[str], styles: Styles) -> Paragraph:
     return Paragraph("<br/>".join(morceaux), styles.valeur)
 
 
-def formalites(cert: CertificatSignification, styles: Styles) -> list[Flowable]:
+def formalites(
+    cert: CertificatSignification, styles: Styles, *, conclusion: Sequence[Flowable] = ()
+) -> list[Flowable]:
     """Every formalité with its date and hour in the destinataire's legal time and in UTC, and the
-    répertoire entry that inscribes it: what CPC 663 asks the original to mention."""
+    répertoire entry that inscribes it: what CPC 663 asks the original to mention. `conclusion` (the
+    closing line) is kept on the page of the table's last row, never alone on a page of its own."""
     s, f = cert.signification, cert.formalites
     fuseau = s.fuseau
     rangees: list[tuple[str, Flowable | str]] = []
@@ -41,6 +46,11 @@ def formalites(cert: CertificatSignification, styles: Styles) -> list[Flowable]:
         morceaux = [
             texte(f"Déclaration n° {c.designation}" + (f", version {c.version}" if c.version else ""))
         ]
+        if c.numero is not None:  # the id the avis de réception and the evidence bundle name it by
+            morceaux.append(
+                f"<font color='#4A4A4A'>identifiant au registre : </font>"
+                f"<font face='Courier' size='8'>{texte(c.declaration_id)}</font>"
+            )
         if c.declaree_le is not None:
             morceaux.append(f"déposée le {_quand(c.declaree_le, fuseau)}")
         if c.natures:
@@ -97,7 +107,13 @@ def formalites(cert: CertificatSignification, styles: Styles) -> list[Flowable]:
             f"{'À personne' if cert.mode == 'a_personne' else 'À domicile'} : {pourquoi} (art. 662-1, al. 3)"
         )
     ]
-    if f.mode_acquis_le is not None:
+    if f.mode_acquis_le is not None and cert.mode == "a_personne":
+        # À personne rests on the prise de connaissance itself; the end of the day only closes it.
+        mode.append(
+            "établi par la prise de connaissance du jour même ; constaté à la fin du jour de la "
+            f"transmission, le {_quand(f.mode_acquis_le, fuseau)}"
+        )
+    elif f.mode_acquis_le is not None:
         mode.append(f"acquis à la fin du jour de la transmission, le {_quand(f.mode_acquis_le, fuseau)}")
     if f.mode_fixe_le is not None:
         mode.append(f"décision enregistrée le {_quand(f.mode_fixe_le, fuseau)}")
@@ -116,7 +132,7 @@ def formalites(cert: CertificatSignification, styles: Styles) -> list[Flowable]:
             else:
                 ligne = (
                     f"Correction de l'entrée n° {e.corrige_index} : postée le {date_longue(e.envoyee_le)} "
-                    f"(motif : « {e.motif} ») ; correction enregistrée le "
+                    f"(motif\u00a0: «\u00a0{e.motif}\u00a0») ; correction enregistrée le "
                 )
             etat = (
                 f" — corrigée par l'entrée n° {corrige_par[e.repertoire_index]}"
@@ -150,5 +166,6 @@ def formalites(cert: CertificatSignification, styles: Styles) -> list[Flowable]:
             ),
             styles.note,
         ),
-        tableau(rangees, styles, largeur_etiquette=48 * mm),
+        tableau(rangees[:-1], styles, largeur_etiquette=48 * mm),
+        KeepTogether([tableau(rangees[-1:], styles, largeur_etiquette=48 * mm), *conclusion]),
     ]

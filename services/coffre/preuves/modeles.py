@@ -188,15 +188,14 @@ def certificat(cert: CertificatSignification, styles: Styles, *, emis_le: dateti
             )
         )
     histoire += [Paragraph("Mode de signification", styles.section), *_mode(cert, styles)]
-    histoire += formalites(cert, styles)
-    histoire += [
+    conclusion = [
         Spacer(1, 6 * mm),
         Paragraph(
             texte(f"Certificat établi par la plateforme Signif le {instant_local(emis_le, s.fuseau)}."),
             styles.corps,
         ),
     ]
-    return histoire
+    return histoire + formalites(cert, styles, conclusion=conclusion)
 
 
 def _declaration(cert: CertificatSignification) -> str:

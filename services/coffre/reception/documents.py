@@ -53,7 +53,8 @@ def sceau_pdf(coffre: Coffre) -> SceauPdf:
         timestamper = HTTPTimeStamper(settings.tsa_url)
     else:  # pragma: no cover - one of the two is always configured
         timestamper = None
-    sceau = SceauPdf(signer=dev_seal_signer(settings.var_dir), timestamper=timestamper)
+    signer = dev_seal_signer(settings.var_dir, now=coffre.clock.now())
+    sceau = SceauPdf(signer=signer, timestamper=timestamper)
     coffre.sceau_pdf = sceau
     return sceau
 

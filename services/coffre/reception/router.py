@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.coffre.actes import repository
 from services.coffre.actes.schemas import DocumentsEmis, EnvoiLettreEnregistre
 from services.coffre.contexte import Coffre
-from services.coffre.dependencies import CoffreDep
+from services.coffre.dependencies import CoffreDep, TransactionDep
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, DocumentEmis
@@ -74,7 +74,9 @@ async def _document(coffre: Coffre, acte: Acte, type_: emission.TypeDocument) ->
 
 
 async def _acte(coffre: Coffre, office_id: str, acte_id: str) -> Acte:
-    async with coffre.db.transaction() as session:
+    """The office's acte, read in a snapshot that ends at once: issuing a document timestamps and seals
+    it outside any transaction (`emission.emettre`)."""
+    async with coffre.db.read() as session:
         acte = await repository.acte_de_l_office(session, office_id, acte_id)
     if acte is None:
         raise ActeIntrouvable()
@@ -180,23 +182,25 @@ async def lettre_simple(coffre: CoffreDep, acte_id: IdChemin, commissaire: Curre
     ),
 )
 async def envoi_lettre_simple(
-    coffre: CoffreDep, acte_id: IdChemin, corps: EnvoiLettre, commissaire: CurrentCommissaire
+    coffre: CoffreDep,
+    session: TransactionDep,
+    acte_id: IdChemin,
+    corps: EnvoiLettre,
+    commissaire: CurrentCommissaire,
 ) -> dict[str, Any]:
-    now = coffre.clock.now()
-    async with coffre.db.transaction() as session:
-        acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
-        if acte is None:
-            raise ActeIntrouvable()
-        envoi = await enregistrer_lettre_simple(
-            session,
-            coffre,
-            acte,
-            corps.envoyee_le,
-            now=now,
-            commissaire_sub=commissaire.sub,
-            motif=corps.motif,
-            office_commune=commissaire.office.commune_insee,
-        )
+    acte = await repository.acte_de_l_office(session, commissaire.office.id, acte_id)
+    if acte is None:
+        raise ActeIntrouvable()
+    envoi = await enregistrer_lettre_simple(
+        session,
+        coffre,
+        acte,
+        corps.envoyee_le,
+        now=coffre.clock.now(),
+        commissaire_sub=commissaire.sub,
+        motif=corps.motif,
+        office_commune=commissaire.office.commune_insee,
+    )
     return {
         "envoyee_le": envoi.envoyee_le.isoformat(),
         "journal_index": envoi.journal_index,
@@ -222,7 +226,7 @@ async def documents_emis(
     acte = await _acte(coffre, commissaire.office.id, acte_id)
     for type_ in emission.applicables(acte):
         await emission.emettre(coffre, acte, type_)
-    async with coffre.db.transaction() as session:
+    async with coffre.db.read() as session:
         emis = await emission.versions(session, acte.id)
     derniere = {e.type: e.version for e in emis}
     return {
@@ -265,7 +269,7 @@ async def document_version(
     commissaire: CurrentCommissaire,
 ) -> Response:
     acte = await _acte(coffre, commissaire.office.id, acte_id)
-    async with coffre.db.transaction() as session:
+    async with coffre.db.read() as session:
         emis = next(
             (e for e in await emission.versions(session, acte.id, type_document) if e.version == version),
             None,

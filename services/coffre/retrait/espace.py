@@ -20,30 +20,30 @@ Rate limits: the retrieval pages' (`limites.py`).
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.coffre.actes.natures import NATURES
-from services.coffre.contexte import Coffre, Retrait
+from services.coffre.contexte import Coffre
 from services.coffre.dependencies import CoffreDep
 from services.coffre.errors import ActeIntrouvable
-from services.coffre.models import Acte, ActeAnnexe
 from services.coffre.reception import emission
-from services.coffre.reception.prise import ENVOYES, acte_du_destinataire, ajouter_evenement, telecharger
+from services.coffre.reception.prise import acte_du_destinataire, telecharger
+from services.coffre.retrait import parcours, repository, service
 from services.coffre.retrait import session as sess
-from services.coffre.retrait.connexion import ConnexionRefusee, ConsentInjoignable, SessionVivante
-from services.coffre.retrait.router import (
+from services.coffre.retrait.connexion import ConsentInjoignable, SessionVivante
+from services.coffre.retrait.pages import (
     MESSAGES,
     avec_cookie,
     fermer,
     formulaire,
-    limite_connexions,
+    indisponible,
+    navigateur,
+    page_autorisee,
     page_html,
     post_valide,
     trop,
@@ -53,7 +53,7 @@ from shared.errors import ErreurIntegrite
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES as NATURES_DECLARATION
 from shared.natures import TOUTES_NATURES
-from shared.pages import adresse_client, taille_lisible
+from shared.pages import taille_lisible
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 ADRESSE = "/coffre/retrait"
@@ -70,25 +70,14 @@ STATUTS_DECLARATION = {
 }
 
 
-def _vers(request: Request, erreur: str | None = None, nav: sess.Navigateur | None = None) -> Response:
-    url = ADRESSE + (f"?erreur={erreur}" if erreur else "")
-    reponse = RedirectResponse(url, status_code=303)
-    reponse.headers["Cache-Control"] = "no-store"
-    return reponse if nav is None else avec_cookie(request, reponse, nav)
+#: The space's sign-in steps (`parcours.py`): bound to no link.
+PORTE = parcours.Porte(cle=sess.ESPACE, adresse=ADRESSE)
 
 
-async def _navigateur(request: Request, coffre: Coffre) -> sess.Navigateur:
-    async with coffre.db.read() as session:
-        return await sess.navigateur(
-            session, request.cookies.get(sess.COOKIE), sess.ESPACE, coffre.clock.now()
-        )
-
-
-def _page_autorisee(request: Request, coffre: Coffre, retrait: Retrait) -> bool:
-    reglages = coffre.settings
-    return retrait.limiteur.autoriser(
-        f"page:{adresse_client(request)}", reglages.retrait_pages_par_client, coffre.clock.now()
-    )
+def _vers(
+    request: Request, coffre: Coffre, erreur: str | None = None, nav: sess.Navigateur | None = None
+) -> Response:
+    return parcours.retour(request, coffre, PORTE, erreur, nav)
 
 
 def _resume(r: dict[str, Any]) -> dict[str, str]:
@@ -116,21 +105,8 @@ def _jour(valeur: object) -> str:
 
 async def _actes(coffre: Coffre, declarations: list[str]) -> list[dict[str, Any]]:
     async with coffre.db.read() as session:
-        actes = (
-            await session.scalars(
-                select(Acte)
-                .where(Acte.declaration_id.in_(declarations), Acte.statut.in_(ENVOYES))
-                .order_by(Acte.envoye_le.desc())
-                .limit(200)
-            )
-        ).all()
-        annexes = (
-            await session.scalars(
-                select(ActeAnnexe)
-                .where(ActeAnnexe.acte_id.in_([a.id for a in actes]))
-                .order_by(ActeAnnexe.acte_id, ActeAnnexe.position)
-            )
-        ).all()
+        actes = await repository.actes_servis(session, declarations)
+        annexes = await repository.annexes_de(session, [a.id for a in actes])
     par_acte: dict[str, list[dict[str, Any]]] = {}
     for annexe in annexes:
         par_acte.setdefault(annexe.acte_id, []).append(
@@ -162,10 +138,9 @@ async def _actes(coffre: Coffre, declarations: list[str]) -> list[dict[str, Any]
 
 @router.get("", response_class=HTMLResponse)
 async def espace(request: Request, coffre: CoffreDep, erreur: str | None = None) -> Response:
-    retrait = coffre.retrait
-    if not _page_autorisee(request, coffre, retrait):
+    if not page_autorisee(request, coffre):
         return trop()
-    nav = await _navigateur(request, coffre)
+    nav = await navigateur(request, coffre, sess.ESPACE)
     contexte: dict[str, Any] = {
         "titre": "Mon espace destinataire",
         "erreur": MESSAGES.get(erreur or ""),
@@ -174,7 +149,7 @@ async def espace(request: Request, coffre: CoffreDep, erreur: str | None = None)
     ligne = nav.ligne
     if nav.connecte and ligne is not None and ligne.session_consent is not None:
         try:
-            vivante = await retrait.client.espace(ligne.session_consent)
+            vivante = await coffre.retrait.client.espace(ligne.session_consent)
         except ConsentInjoignable:
             vivante, contexte["erreur"] = None, MESSAGES["injoignable"]
         if vivante is not None:
@@ -186,110 +161,50 @@ async def espace(request: Request, coffre: CoffreDep, erreur: str | None = None)
             contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
     elif ligne is not None and ligne.defi_id is not None:
         contexte["etape"] = "code"
-    contexte["csrf"] = nav.csrf(retrait.cle)
-    return avec_cookie(request, page_html("espace.html", **contexte), nav)
+    contexte["csrf"] = nav.csrf(coffre.retrait.cle)
+    return avec_cookie(request, coffre, page_html("espace.html", **contexte), nav)
 
 
 @router.post("/connexion")
 async def connexion(request: Request, coffre: CoffreDep) -> Response:
-    retrait = coffre.retrait
-    now = coffre.clock.now()
-    champs = await formulaire(request)
-    nav = await _navigateur(request, coffre)
-    if not post_valide(request, retrait, nav, champs):
-        return _vers(request, "csrf")
-    if not limite_connexions(request, coffre, nav, now):
-        return _vers(request, "trop-de-requetes")
-    try:
-        defi = await retrait.client.commencer(
-            champs.get("email", "")[:320], champs.get("mot_de_passe", "")[:512]
-        )
-    except ConnexionRefusee as exc:
-        return _vers(request, exc.code if exc.code in MESSAGES else "authentification")
-    except ConsentInjoignable:
-        return _vers(request, "injoignable")
-    async with coffre.db.transaction() as session:
-        nav = await sess.remplacer(session, nav, sess.ESPACE, now=now, defi_id=defi)
-    return _vers(request, nav=nav)
+    return await parcours.connexion(request, coffre, PORTE)
 
 
 @router.post("/code")
 async def code(request: Request, coffre: CoffreDep) -> Response:
-    retrait = coffre.retrait
-    now = coffre.clock.now()
-    champs = await formulaire(request)
-    nav = await _navigateur(request, coffre)
-    defi_id = nav.ligne.defi_id if nav.ligne is not None else None
-    if defi_id is None or not post_valide(request, retrait, nav, champs):
-        return _vers(request, "csrf")
-    if not limite_connexions(request, coffre, nav, now):
-        return _vers(request, "trop-de-requetes")
-    try:
-        _jwt, personne = await retrait.client.confirmer(defi_id, champs.get("code", "")[:32], now=now)
-    except ConnexionRefusee as exc:
-        return _vers(request, exc.code if exc.code in MESSAGES else "authentification")
-    except ConsentInjoignable:
-        return _vers(request, "injoignable")
-    async with coffre.db.transaction() as session:
-        nav = await sess.remplacer(
-            session,
-            nav,
-            sess.ESPACE,
-            now=now,
-            sub=personne.sub,
-            declarations=personne.declarations,
-            session_consent=personne.sid,
-        )
-    return _vers(request, nav=nav)
+    return await parcours.code(request, coffre, PORTE)
 
 
 @router.post("/recommencer")
 async def recommencer(request: Request, coffre: CoffreDep) -> Response:
     """The way back from the code step (a mistyped address or password): the pending step ends."""
-    retrait = coffre.retrait
-    champs = await formulaire(request)
-    nav = await _navigateur(request, coffre)
-    if not post_valide(request, retrait, nav, champs):
-        return _vers(request, "csrf")
-    return _vers(request, nav=await fermer(coffre, nav))
+    return await parcours.recommencer(request, coffre, PORTE)
 
 
 @router.post("/deconnexion")
 async def deconnexion(request: Request, coffre: CoffreDep) -> Response:
-    retrait = coffre.retrait
-    champs = await formulaire(request)
-    nav = await _navigateur(request, coffre)
-    if not post_valide(request, retrait, nav, champs):
-        return _vers(request, "csrf")
-    if nav.ligne is not None and nav.ligne.session_consent is not None:
-        with contextlib.suppress(ConnexionRefusee, ConsentInjoignable):
-            await retrait.client.terminer(nav.ligne.session_consent)
-    return _vers(request, nav=await fermer(coffre, nav))
+    return await parcours.deconnexion(request, coffre, PORTE)
 
 
 async def _connectee(
-    request: Request, coffre: Coffre, retrait: Retrait, champs: dict[str, str]
+    request: Request, coffre: Coffre, champs: dict[str, str]
 ) -> tuple[sess.Navigateur, SessionVivante] | Response:
     """Her signed-in session, still live at consent, on this site's own form; else where to go."""
-    if not _page_autorisee(request, coffre, retrait):
+    if not page_autorisee(request, coffre):
         return trop()
-    nav = await _navigateur(request, coffre)
+    nav = await navigateur(request, coffre, sess.ESPACE)
     ligne = nav.ligne
     if ligne is None or ligne.session_consent is None or not nav.connecte:
-        return _vers(request, "session")
-    if not post_valide(request, retrait, nav, champs):
-        return _vers(request, "csrf")
+        return _vers(request, coffre, "session")
+    if not post_valide(request, coffre, nav, champs):
+        return _vers(request, coffre, "csrf")
     try:
-        vivante = await retrait.client.espace(ligne.session_consent)
+        vivante = await coffre.retrait.client.espace(ligne.session_consent)
     except ConsentInjoignable:
-        return _vers(request, "injoignable")
+        return _vers(request, coffre, "injoignable")
     if vivante is None:
-        return _vers(request, "session", nav=await fermer(coffre, nav))
+        return _vers(request, coffre, "session", nav=await fermer(coffre, nav))
     return nav, vivante
-
-
-def _indisponible() -> HTMLResponse:
-    return page_html("introuvable.html", 500, titre="Document momentanément indisponible", integrite=True)
 
 
 def _acte_absent() -> HTMLResponse:
@@ -304,9 +219,8 @@ def _disposition(nom: str) -> str:
 @router.post("/acte", response_model=None)
 async def telecharger_acte(request: Request, coffre: CoffreDep) -> Response:
     """The acte's download: the first one is the prise de connaissance (as from a link's page)."""
-    retrait = coffre.retrait
     champs = await formulaire(request)
-    trouve = await _connectee(request, coffre, retrait, champs)
+    trouve = await _connectee(request, coffre, champs)
     if isinstance(trouve, Response):
         return trouve
     nav, vivante = trouve
@@ -320,7 +234,7 @@ async def telecharger_acte(request: Request, coffre: CoffreDep) -> Response:
     except ActeIntrouvable:
         return _acte_absent()
     except ErreurIntegrite:
-        return _indisponible()
+        return indisponible()
     headers = {
         "Content-Length": str(resultat.taille),
         "Content-Disposition": f'attachment; filename="acte-{resultat.acte_id}.pdf"',
@@ -332,9 +246,8 @@ async def telecharger_acte(request: Request, coffre: CoffreDep) -> Response:
 @router.post("/annexe", response_model=None)
 async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
     """One annexe of an acte served on her, checked against its SHA-256, its download recorded."""
-    retrait = coffre.retrait
     champs = await formulaire(request)
-    trouve = await _connectee(request, coffre, retrait, champs)
+    trouve = await _connectee(request, coffre, champs)
     if isinstance(trouve, Response):
         return trouve
     nav, vivante = trouve
@@ -342,25 +255,19 @@ async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
         position = int(champs.get("position", "")[:6])
     except ValueError:
         return _acte_absent()
-    async with coffre.db.read() as session:
-        try:
-            acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
-        except ActeIntrouvable:
-            return _acte_absent()
-        annexe = await session.get(ActeAnnexe, (acte.id, position))
-    if annexe is None:
-        return _acte_absent()
     try:
-        contenu = await coffre.blobs.open_checked(annexe.sha256, size=annexe.taille)
+        servie = await service.telecharger_annexe(
+            coffre,
+            champs.get("acte_id", "")[:36],
+            position,
+            declarations=vivante.declarations,
+            personne=(nav.ligne.sub if nav.ligne is not None else None) or "",
+        )
+    except ActeIntrouvable:
+        return _acte_absent()
     except IntegrityError:
-        return _indisponible()
-    async with coffre.db.transaction() as session:
-        donnees: dict[str, object] = {
-            "personne": (nav.ligne.sub if nav.ligne is not None else None) or "",
-            "position": annexe.position,
-            "sha256": annexe.sha256,
-        }
-        ajouter_evenement(session, acte.id, "telechargement_annexe", now=coffre.clock.now(), donnees=donnees)
+        return indisponible()
+    annexe = servie.annexe
     headers = {
         "Content-Length": str(annexe.taille),
         "Content-Disposition": _disposition(annexe.nom),
@@ -372,15 +279,14 @@ async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
     type_servi = (
         annexe.type_contenu if annexe.type_contenu in TYPES_ANNEXE_AFFICHABLES else "application/octet-stream"
     )
-    return StreamingResponse(contenu, media_type=type_servi, headers=headers)
+    return StreamingResponse(servie.contenu, media_type=type_servi, headers=headers)
 
 
 async def _document(request: Request, coffre: Coffre, type_: emission.TypeDocument) -> Response:
     """The sealed PDF as issued to the office (`emission.emettre`: issued once per state of its facts,
     the same bytes for her and for the office); never records a prise de connaissance."""
-    retrait = coffre.retrait
     champs = await formulaire(request)
-    trouve = await _connectee(request, coffre, retrait, champs)
+    trouve = await _connectee(request, coffre, champs)
     if isinstance(trouve, Response):
         return trouve
     _nav, vivante = trouve

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.models import SessionRetrait
+from services.coffre.retrait import repository
 from shared.crypto.keys import directory_lock, write_atomic
 from shared.pages import empreinte, jeton_csrf, nouveau_cookie
 
@@ -80,7 +80,7 @@ async def navigateur(session: AsyncSession, valeur: str | None, lien_hash: str, 
     """The browser's state on this link; a missing or oversized cookie gets a fresh pre-session."""
     if not valeur or len(valeur) > 200:
         return Navigateur(nouveau_cookie(), True, None)
-    ligne = await session.get(SessionRetrait, empreinte(valeur))
+    ligne = await repository.session_navigateur(session, empreinte(valeur))
     return Navigateur(valeur, False, ligne if _active(ligne, lien_hash, now) else None)
 
 
@@ -108,15 +108,11 @@ async def remplacer(
         cree_le=now,
         expire_le=now + timedelta(minutes=SESSION_MINUTES),
     )
-    session.add(ligne)
+    repository.ouvrir_session(session, ligne)
     return Navigateur(valeur, True, ligne)
 
 
 async def terminer(session: AsyncSession, nav: Navigateur, *, now: datetime) -> None:
     """End the browser's record now (its cookie then opens nothing)."""
     if nav.ligne is not None:
-        await session.execute(
-            update(SessionRetrait)
-            .where(SessionRetrait.id == nav.ligne.id, SessionRetrait.terminee_le.is_(None))
-            .values(terminee_le=now)
-        )
+        await repository.terminer_session(session, nav.ligne.id, now=now)

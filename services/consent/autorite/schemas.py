@@ -58,6 +58,13 @@ class VersionComplete(BaseModel):
     creee_le: datetime
     engagement: str
     contenu: Annotated[dict[str, Any], _CONTENU]
+    examen: str | None = Field(
+        None,
+        description="null : version en vigueur dès sa création. Une rectification d'identité ou de "
+        "domicile : `en_attente_verification` (jamais en vigueur tant qu'elle attend), `acceptee` (en "
+        "vigueur depuis `decidee_le`) ou `rejetee` (jamais en vigueur).",
+    )
+    decidee_le: datetime | None = None
 
 
 class EvenementLu(BaseModel):

@@ -104,6 +104,8 @@ async def completes(
                         creee_le=v.creee_le,
                         engagement=v.engagement,
                         contenu=contenu_version(dek, v),
+                        examen=v.examen,
+                        decidee_le=v.decidee_le,
                     )
                     for v in dossier.versions
                 ],

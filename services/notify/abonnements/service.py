@@ -1,7 +1,8 @@
 """Webhook subscriptions of an office: create (secret shown once), list, delete, read for signing.
 
-Every query is scoped by the caller's office. The `whsec_` secret is encrypted under a per-record
-data key, itself wrapped by `NOTIFY_SECRET_KEY`, with the record's address as associated data.
+Every query is scoped by the caller's office (`repository.py`). The `whsec_` secret is encrypted
+under a per-record data key, itself wrapped by `NOTIFY_SECRET_KEY`, with the record's address as
+associated data.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify.abonnements import repository
 from services.notify.abonnements.url import est_courriel, reseaux, valider_url, verifier
 from services.notify.livraisons.signature import new_secret
 from services.notify.models import Abonnement
@@ -53,8 +54,7 @@ async def creer(
         cree_par=cree_par,
         desactive_le=None,
     )
-    session.add(abonnement)
-    await session.flush()
+    await repository.ajouter(session, abonnement)
     return abonnement, secret
 
 
@@ -65,25 +65,11 @@ def secret_de(abonnement: Abonnement, keys: KeyProvider) -> str:
 
 
 async def lister(session: AsyncSession, *, office_id: str, apres: int, limite: int) -> list[Abonnement]:
-    # Subscriptions have UUID ids: paginate on (cree_le, id) through the row offset encoded in apres.
-    query = (
-        select(Abonnement)
-        .where(Abonnement.office_id == office_id, Abonnement.statut != "supprime")
-        .order_by(Abonnement.cree_le, Abonnement.id)
-        .offset(apres)
-        .limit(limite)
-    )
-    return list((await session.scalars(query)).all())
+    return list(await repository.page_de_l_office(session, office_id=office_id, apres=apres, limite=limite))
 
 
 async def lire(session: AsyncSession, *, office_id: str, abonnement_id: str) -> Abonnement:
-    abonnement = await session.scalar(
-        select(Abonnement).where(
-            Abonnement.id == abonnement_id,
-            Abonnement.office_id == office_id,
-            Abonnement.statut != "supprime",
-        )
-    )
+    abonnement = await repository.de_l_office(session, office_id=office_id, abonnement_id=abonnement_id)
     if abonnement is None:
         raise Introuvable("Abonnement introuvable.")
     return abonnement
@@ -96,9 +82,4 @@ async def supprimer(session: AsyncSession, *, office_id: str, abonnement_id: str
 
 
 async def actifs_pour(session: AsyncSession, *, office_id: str, type_: str) -> list[Abonnement]:
-    rows = await session.scalars(
-        select(Abonnement)
-        .where(Abonnement.office_id == office_id, Abonnement.statut == "actif")
-        .order_by(Abonnement.cree_le, Abonnement.id)
-    )
-    return [a for a in rows.all() if type_ in a.types]
+    return [a for a in await repository.actifs_de_l_office(session, office_id=office_id) if type_ in a.types]

@@ -25,10 +25,9 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notify.avis import clients
+from services.notify.avis import clients, repository
 from services.notify.courriel.mailer import EnvoiImpossible
 from services.notify.courriel.messages import AvisContenu, avis_mise_a_disposition
 from services.notify.models import JOB_TABLES, AvisMiseADisposition, Evenement
@@ -132,18 +131,10 @@ async def _envoyer_courriel(notify: NotifyRuntime, evenement: Evenement, now: da
 def make_envoyer(notify: NotifyRuntime) -> Handler:
     async def envoyer(ctx: JobContext) -> None:
         async with notify.db.transaction() as lecture:
-            evenement = await lecture.scalar(
-                select(Evenement).where(Evenement.id == ctx.payload["evenement_id"])
-            )
+            evenement = await repository.evenement(lecture, ctx.payload["evenement_id"])
             acte_id = evenement.donnees.get("acte_id") if evenement is not None else None
-            deja = (
-                await lecture.scalar(
-                    select(AvisMiseADisposition.id).where(AvisMiseADisposition.acte_id == acte_id)
-                )
-                if isinstance(acte_id, str)
-                else None
-            )
-        if evenement is None or deja is not None:
+            deja = isinstance(acte_id, str) and await repository.deja_envoye(lecture, acte_id)
+        if evenement is None or deja:
             return
         acte_key = acte_id if isinstance(acte_id, str) else evenement.id
         statut, detail, remis = "envoye", None, None
@@ -155,7 +146,8 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
             if ctx.attempt < TENTATIVES_ENVOI:
                 raise RetryLater(f"avis: {type(exc).__name__}") from exc
             statut, detail = "echec", f"échec après {ctx.attempt} tentatives ({type(exc).__name__})"
-        ctx.session.add(
+        repository.ajouter(
+            ctx.session,
             AvisMiseADisposition(
                 id=str(uuid.uuid4()),
                 acte_id=acte_key,
@@ -168,7 +160,7 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
                 adresse_masquee=remis.adresse_masquee if remis else None,
                 detail=detail[:1000] if detail else None,
                 rapporte_le=None,
-            )
+            ),
         )
         await enqueue(
             ctx.session,
@@ -187,9 +179,7 @@ def make_envoyer(notify: NotifyRuntime) -> Handler:
 def make_rapporter(notify: NotifyRuntime) -> Handler:
     async def rapporter(ctx: JobContext) -> None:
         async with notify.db.transaction() as lecture:
-            avis = await lecture.scalar(
-                select(AvisMiseADisposition).where(AvisMiseADisposition.acte_id == ctx.payload["acte_id"])
-            )
+            avis = await repository.avis_de_l_acte(lecture, ctx.payload["acte_id"])
         if avis is None or avis.rapporte_le is not None:
             return
         corps = {
@@ -205,8 +195,6 @@ def make_rapporter(notify: NotifyRuntime) -> Handler:
             await clients.rapporter(notify, avis.acte_id, corps)
         except (clients.Transitoire, httpx.HTTPError) as exc:
             raise RetryLater(f"rapport: {type(exc).__name__}") from exc
-        await ctx.session.execute(
-            update(AvisMiseADisposition).where(AvisMiseADisposition.id == avis.id).values(rapporte_le=ctx.now)
-        )
+        await repository.marquer_rapporte(ctx.session, avis.id, now=ctx.now)
 
     return rapporter

@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notify.courriel import repository
 from services.notify.courriel.mailer import EnvoiImpossible
 from services.notify.courriel.messages import (
     AvisDeclaration,
@@ -25,7 +26,6 @@ from services.notify.courriel.messages import (
     compte_verrouille,
 )
 from services.notify.dependencies import NotifyDep
-from services.notify.models import EnvoiCode
 from services.notify.runtime import NotifyRuntime
 from shared.auth import CurrentService
 from shared.bornes import Email
@@ -73,7 +73,9 @@ async def _envoyer(
         await notify.mailer.send(message)
     except EnvoiImpossible as exc:
         raise ServiceIndisponible("Le message n'a pas pu être envoyé ; réessayez.") from exc
-    session.add(EnvoiCode(objet=objet, envoye_le=now, message_id=str(message["Message-ID"]).strip("<>")))
+    repository.noter_envoi(
+        session, objet=objet, envoye_le=now, message_id=str(message["Message-ID"]).strip("<>")
+    )
     return CodeEnvoye(envoye_le=now)
 
 
@@ -160,6 +162,7 @@ async def avis_au_declarant(
             fuseau=corps.fuseau,
             adresse_espace=f"{base}/coffre/retrait",
             adresse_declaration=f"{base}/consent/declaration",
+            adresse_gestion=f"{base}/consent/espace",
             motif=corps.motif,
             fin=corps.fin,
         ),

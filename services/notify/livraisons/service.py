@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.abonnements.service import secret_de
 from services.notify.abonnements.url import est_courriel
-from services.notify.livraisons import courriel, envoi
+from services.notify.livraisons import courriel, envoi, repository
 from services.notify.models import JOB_TABLES, Abonnement, Evenement, Livraison, TentativeLivraison
 from services.notify.runtime import NotifyRuntime
 from shared.errors import Conflit, Introuvable
@@ -73,8 +72,7 @@ async def planifier(
             livree_le=None,
             prochaine_tentative_le=now,
         )
-        session.add(livraison)
-        await session.flush()
+        await repository.ajouter(session, livraison)
         await _planifier_tentative(session, livraison.id, rang=1, run_at=now, now=now)
 
 
@@ -88,14 +86,7 @@ class _AEnvoyer:
 
 async def _charger(notify: NotifyRuntime, livraison_id: str) -> _AEnvoyer | None:
     async with notify.db.transaction() as session:
-        row = (
-            await session.execute(
-                select(Livraison, Evenement, Abonnement)
-                .join(Evenement, Evenement.id == Livraison.evenement_id)
-                .join(Abonnement, Abonnement.id == Livraison.abonnement_id)
-                .where(Livraison.id == livraison_id)
-            )
-        ).one_or_none()
+        row = await repository.avec_evenement_et_abonnement(session, livraison_id)
         if row is None:
             return None
         livraison, evenement, abonnement = row
@@ -115,11 +106,7 @@ def make_handler(notify: NotifyRuntime) -> Any:
         if rang is not None and livraison.statut != "en_attente":
             return  # delivered meanwhile (e.g. by hand), given up or abandoned
         if found.abonnement.statut != "actif":
-            await ctx.session.execute(
-                update(Livraison)
-                .where(Livraison.id == livraison.id, Livraison.statut == "en_attente")
-                .values(statut="abandonnee", prochaine_tentative_le=None)
-            )
+            await repository.abandonner_si_en_attente(ctx.session, livraison.id)
             return
         if est_courriel(found.abonnement.url):
             message = courriel.message_office(
@@ -158,9 +145,10 @@ def make_handler(notify: NotifyRuntime) -> Any:
 async def _enregistrer(
     session: AsyncSession, found: _AEnvoyer, resultat: envoi.Resultat, *, rang: int | None, now: datetime
 ) -> None:
-    livraison = await session.get_one(Livraison, found.livraison.numero)
+    livraison = await repository.par_numero(session, found.livraison.numero)
     livraison.tentatives += 1
-    session.add(
+    repository.ajouter_tentative(
+        session,
         TentativeLivraison(
             livraison_id=livraison.id,
             numero=livraison.tentatives,
@@ -172,17 +160,13 @@ async def _enregistrer(
             classe_erreur=resultat.classe_erreur,
             octets_lus=resultat.octets_lus,
             reponse_tronquee=resultat.reponse_tronquee,
-        )
+        ),
     )
     if resultat.succes:
         livraison.statut, livraison.livree_le, livraison.prochaine_tentative_le = "livree", now, None
         return
     if resultat.gone:
-        await session.execute(
-            update(Abonnement)
-            .where(Abonnement.id == found.abonnement.id, Abonnement.statut == "actif")
-            .values(statut="desactive", desactive_le=now)
-        )
+        await repository.desactiver_abonnement(session, found.abonnement.id, now=now)
         livraison.statut, livraison.prochaine_tentative_le = "abandonnee", None
         return
     if rang is None:
@@ -198,36 +182,16 @@ async def _enregistrer(
 async def lister(
     session: AsyncSession, *, office_id: str, statut: str | None, apres: int, limite: int
 ) -> list[tuple[Livraison, Evenement, list[TentativeLivraison]]]:
-    query = (
-        select(Livraison, Evenement)
-        .join(Evenement, Evenement.id == Livraison.evenement_id)
-        .where(Livraison.office_id == office_id, Livraison.numero > apres)
-        .order_by(Livraison.numero)
-        .limit(limite)
+    return await repository.page_de_l_office(
+        session, office_id=office_id, statut=statut, apres=apres, limite=limite
     )
-    if statut is not None:
-        query = query.where(Livraison.statut == statut)
-    rows = [(livraison, evenement) for livraison, evenement in (await session.execute(query)).all()]
-    ids = [livraison.id for livraison, _ in rows]
-    tentatives: dict[str, list[TentativeLivraison]] = {i: [] for i in ids}
-    if ids:
-        found = await session.scalars(
-            select(TentativeLivraison)
-            .where(TentativeLivraison.livraison_id.in_(ids))
-            .order_by(TentativeLivraison.livraison_id, TentativeLivraison.numero)
-        )
-        for tentative in found.all():
-            tentatives[tentative.livraison_id].append(tentative)
-    return [(livraison, evenement, tentatives[livraison.id]) for livraison, evenement in rows]
 
 
 async def relivrer(session: AsyncSession, *, office_id: str, livraison_id: str, now: datetime) -> Livraison:
-    livraison = await session.scalar(
-        select(Livraison).where(Livraison.id == livraison_id, Livraison.office_id == office_id)
-    )
+    livraison = await repository.de_l_office(session, office_id=office_id, livraison_id=livraison_id)
     if livraison is None:
         raise Introuvable("Livraison introuvable.")
-    abonnement = await session.get_one(Abonnement, livraison.abonnement_id)
+    abonnement = await repository.abonnement(session, livraison.abonnement_id)
     if abonnement.statut != "actif":
         raise Conflit("L'abonnement de cette livraison est désactivé ou supprimé.")
     await _planifier_tentative(session, livraison.id, rang=None, run_at=now, now=now)

@@ -7,11 +7,15 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from shared import devpki
+from shared.crypto import keys
 from shared.evidence import format as fmt
 from shared.evidence.pades import RACINES_ACTES, SCEAU, signatures_pdf
 from shared.evidence.verify import verify_bundle
@@ -52,7 +56,10 @@ async def test_signatures_verifiees_hors_ligne(
     assert "valide au dépôt (2026-03-02T09:00:00Z)" in etape6[fmt.ACTE]
     assert "cachet" in etape6[SCEAU]
     for chemin in (fmt.CERTIFICAT, "documents/certificat-v1.pdf", "documents/lettre-simple-v1.pdf"):
-        assert "cachet de la plateforme intact et valide" in etape6[chemin], chemin
+        assert (
+            "cachet de la plateforme intact (signé le 2026-03-02T23:00:00Z), certificat valide à son "
+            in etape6[chemin]
+        )
 
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         certificat = archive.read(fmt.CERTIFICAT)
@@ -117,3 +124,52 @@ async def test_pdf_scelle_par_un_autre_certificat_refuse(
     assert not rapport.ok
     assert rapport.failure is not None
     assert rapport.failure.numero == 6
+
+
+def _cachet_ephemere(var_dir: Path, *, du: datetime, au: datetime) -> x509.Certificate:
+    """The coffre's development PKI made beforehand, with a seal certificate valid only [du, au]."""
+    dossier = devpki.devpki_directory(var_dir)
+    devpki.load_or_create(dossier, now=du - timedelta(days=1))
+    ca = x509.load_pem_x509_certificate((dossier / devpki.CA_CERT_FILE).read_bytes())
+    cle_ca = serialization.load_pem_private_key((dossier / devpki.CA_KEY_FILE).read_bytes(), password=None)
+    assert isinstance(cle_ca, ec.EllipticCurvePrivateKey)
+    cle = devpki.new_key()
+    cachet = devpki.issue_signing_certificate(
+        devpki.DEV_SEAL_NAME, cle.public_key(), issuer=ca, issuer_key=cle_ca, not_before=du, not_after=au
+    )
+    (dossier / devpki.SEAL_CERT_FILE).write_bytes(cachet.public_bytes(serialization.Encoding.PEM))
+    keys.write_dev_private_key(dossier / devpki.SEAL_KEY_FILE, cle)
+    return cachet
+
+
+async def test_pdfs_scelles_verifies_a_leur_signature_apres_expiration_du_cachet(
+    coffre_factory: CoffreFactory, pdf_signe: bytes, database_url: str, tmp_path: Path
+) -> None:
+    """A seal certificate expires; what it sealed while valid stays sealed. The seal here is valid two
+    days around the acte's story (March 2026); the bundle is verified afterwards, by the real clock,
+    long after it expired: each sealed PDF is checked at its signature timestamp, and passes. Checked
+    at a later instant, the same seal is refused: the moment is what makes it valid."""
+    debut = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    cachet = _cachet_ephemere(tmp_path, du=debut, au=debut + timedelta(days=2))
+    async with coffre_factory(database_url=database_url) as t:
+        bundle = await _lot_a_domicile(t, pdf_signe)
+    assert cachet.not_valid_after_utc < datetime.now(UTC)  # verified after the seal expired
+    rapport = verify_bundle(bundle)
+    assert rapport.ok, "\n".join(str(c) for c in rapport.checks)
+    etape6 = {c.piece: c.message for c in rapport.checks if c.numero == 6}
+    for chemin in (fmt.CERTIFICAT, "documents/certificat-v1.pdf", "documents/lettre-simple-v1.pdf"):
+        assert "certificat valide à son horodatage du 2026-03-02T23:00:00Z" in etape6[chemin], etape6[chemin]
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        certificat = archive.read(fmt.CERTIFICAT)
+        chaine = list(x509.load_pem_x509_certificates(archive.read(SCEAU)))
+        tsa = list(x509.load_pem_x509_certificates(archive.read(fmt.TSA_RACINE)))
+    assert chaine[0] == cachet
+    [signature] = signatures_pdf(certificat, [chaine[-1]], tsa=tsa)
+    assert signature.de_confiance
+    assert signature.horodatage_valide
+    assert signature.verifiee_au == MINUIT_PARIS
+    [apres] = signatures_pdf(certificat, [chaine[-1]], tsa=tsa, moment=debut + timedelta(days=3))
+    assert not apres.de_confiance
+    # Without the TSA root, the seal's timestamp does not verify, and signif verify says so.
+    [sans_tsa] = signatures_pdf(certificat, [chaine[-1]])
+    assert sans_tsa.horodatage_valide is False

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from services.coffre.reception.prise import telecharger
 from shared.clock import TestClock
+from shared.testing.browser import artifacts_dir
 from tests.services.coffre.conftest import NOW, CoffreEnTest, CoffreFactory, metadonnees
 from tests.services.coffre.preuves.texte_pdf import texte_normalise
 from tests.services.coffre.voisins import DECL
@@ -69,6 +70,27 @@ async def valider_independamment(pdf: bytes, dossier: Path, nom: str) -> str:
     return sortie
 
 
+async def rendre_png(pdf: bytes, dossier: Path, nom: str) -> list[str]:
+    """The pages rendered by poppler (`pdftoppm -png`) into `test-artifacts/` to be looked at, and
+    each page's text: a page holding only the closing line (« Certificat établi … ») fails."""
+    chemin = dossier / f"{nom}.pdf"
+    chemin.write_bytes(pdf)
+    for ancienne in artifacts_dir().glob(f"{nom}-*.png"):
+        ancienne.unlink()
+    code, sortie = await _outil("pdftoppm", "-png", "-r", "80", str(chemin), str(artifacts_dir() / nom))
+    assert code == 0, sortie
+    code, sortie = await _outil("pdftotext", "-layout", str(chemin), "-")
+    assert code == 0, sortie
+    pages = sortie.split("\f")
+    if not pages[-1].strip():
+        pages.pop()
+    for page in pages:
+        lignes = [ligne.strip() for ligne in page.splitlines() if ligne.strip()]
+        corps = [ligne for ligne in lignes if not ligne.startswith(("SIGNIF", "Document scellé", "Page "))]
+        assert len(corps) > 3, (nom, lignes)
+    return pages
+
+
 async def test_certificat_a_domicile_toutes_les_formalites(
     coffre_factory: CoffreFactory, pdf_signe: bytes, database_url: str, tmp_path: Path
 ) -> None:
@@ -94,6 +116,7 @@ async def test_certificat_a_domicile_toutes_les_formalites(
         numero = await t.voisins.numero("paris")
     (tmp_path / "certificat-a-domicile.pdf").write_bytes(pdf)
     await valider_independamment(pdf, tmp_path, "certificat.pdf")
+    await rendre_png(pdf, tmp_path, "certificat-a-domicile")
     texte = texte_normalise(pdf)
     index = {e["type"]: e["journal_index"] for e in detail["evenements"]}
     attendus = [
@@ -129,7 +152,9 @@ async def test_certificat_a_domicile_toutes_les_formalites(
     manquants = [a for a in attendus if a not in texte]
     assert not manquants, (manquants, texte)
     assert numero.startswith("RC-")
-    assert DECL["paris"] not in texte
+    # The id the avis de réception and the bundle use appears once, as the registry's identifier.
+    assert texte.count(DECL["paris"]) == 1
+    assert f"identifiant au registre : {DECL['paris']}" in texte
 
 
 async def test_certificat_a_personne_et_derogation(
@@ -154,6 +179,8 @@ async def test_certificat_a_personne_et_derogation(
     (tmp_path / "avis-de-reception.pdf").write_bytes(avis)
     await valider_independamment(certificat, tmp_path, "certificat.pdf")
     await valider_independamment(avis, tmp_path, "avis.pdf")
+    await rendre_png(certificat, tmp_path, "certificat-a-personne")
+    assert len(await rendre_png(avis, tmp_path, "avis-de-reception")) == 1
     texte = texte_normalise(certificat)
     index = {e["type"]: e["journal_index"] for e in detail["evenements"]}
     attendus = [
@@ -161,6 +188,7 @@ async def test_certificat_a_personne_et_derogation(
         "lundi 2 mars 2026 à 13 h 00",
         f"répertoire n° {index['prise_connaissance']}",
         "À personne : le destinataire a pris connaissance de l'acte le jour de sa transmission",
+        "établi par la prise de connaissance du jour même ; constaté à la fin du jour de la transmission",
         "Ordonnance Ord. 26/0042, TJ Paris, du 27 février 2026",
     ]
     manquants = [a for a in attendus if a not in texte]
