@@ -11,13 +11,13 @@ from pydantic import ValidationError
 
 from services.consent.declarations import service, vue
 from services.consent.declarations.schemas import ContactChange
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
 from services.consent.pages.contexte import STATUTS, Csrf, Pages, PagesDep
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.errors import ServiceError
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
@@ -110,11 +110,9 @@ async def confirmer_contact(
     if declaration is None:
         return p.acces_refuse()
     try:
-        resultat = await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
+        await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
     except ServiceError as exc:
         return await espace_page(p, session, registre, declaration, now, erreurs=[exc.detail])
-    if isinstance(resultat, ServiceError):
-        return await espace_page(p, session, registre, declaration, now, erreurs=[resultat.detail])
     return await espace_page(
         p, session, registre, declaration, now, message="Vos coordonnées ont été mises à jour."
     )
