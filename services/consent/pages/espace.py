@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from services.consent.declarations import contact as changement
-from services.consent.declarations import service, vue
+from services.consent.declarations import repository, service, vue
+from services.consent.declarations.recepisse_pdf import recepisse_pdf as recepisse_pdf_scelle
 from services.consent.declarations.schemas import ContactChange
 from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.identite import territoire_legal
@@ -156,3 +157,26 @@ async def revoquer(
     p.nav = await nav_.fermer(session, registre, p.nav, now=now)
     message = "Votre consentement est révoqué. Par sécurité, vos sessions sont fermées."
     return await espace_page(p, session, registre, declaration, now, message=message, ferme=True)
+
+
+@router.get("/espace/{declaration_id}/recepisse.pdf", response_model=None)
+async def recepisse_pdf(
+    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    """The récépissé as a sealed PDF (`declarations.recepisse_pdf`), for this browser's declaration."""
+    declaration = await p.declaration(session, declaration_id)
+    if declaration is None:
+        return p.acces_refuse()
+    if declaration.recepisse_jws is None:
+        message = "Le récépissé est émis quand la déclaration est envoyée pour vérification."
+        return await espace_page(p, session, registre, declaration, now, 404, erreurs=[message])
+    fuseau = (await repository.version_courante(session, declaration)).fuseau
+    pdf = await recepisse_pdf_scelle(registre, declaration, fuseau, now=now)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="recepisse-{declaration.numero}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
