@@ -24,6 +24,7 @@ from services.coffre.models import JOB_TABLES
 from services.coffre.reception.mode import MODE_KIND, handler_mode
 from services.coffre.reception.router import router as reception_router
 from services.coffre.retrait.espace import router as espace_router
+from services.coffre.retrait.passage import router as passage_router
 from services.coffre.retrait.router import router as retrait_router
 from services.coffre.settings import CoffreSettings
 from shared.app import ServiceRuntime, build_service_app, make_clock, make_http
@@ -72,6 +73,7 @@ def create_app(
             actes_router,
             reception_router,
             espace_router,
+            passage_router,
             retrait_router,
             journal_router,
             cles_router,

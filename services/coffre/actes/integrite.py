@@ -15,7 +15,7 @@ from services.coffre.actes import repository
 from services.coffre.contexte import Coffre
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import ActeEvenement
+from services.coffre.reception.repository import ajouter_evenement
 from shared.blobs.base import CheckedContent, IntegrityError
 from shared.errors import ErreurIntegrite
 
@@ -39,11 +39,7 @@ async def alarme_integrite(
             {"type": "alerte_integrite", "acte_id": acte_id, "sha256": sha256, "instant": instant(now)},
             now=now,
         )
-        session.add(
-            ActeEvenement(
-                acte_id=acte_id, type="alerte_integrite", instant=now, journal_index=index, donnees=details
-            )
-        )
+        ajouter_evenement(session, acte_id, "alerte_integrite", now=now, journal_index=index, donnees=details)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.actes.natures import libelle
 from services.coffre.contexte import Coffre
+from services.coffre.depot import repository
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, ActeAnnexe, ActeEvenement
+from services.coffre.models import JOB_TABLES, Acte, ActeAnnexe
 from services.coffre.reception.mode import programmer_mode
+from services.coffre.reception.repository import ajouter_evenement
 from shared.jobs import emit_event, enqueue
 from shared.timestamps.token import TimestampToken
 
@@ -42,11 +44,7 @@ async def evenement(
     journal_index: int | None,
     donnees: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        ActeEvenement(
-            acte_id=acte_id, type=type_, instant=now, journal_index=journal_index, donnees=donnees or {}
-        )
-    )
+    ajouter_evenement(session, acte_id, type_, now=now, journal_index=journal_index, donnees=donnees)
 
 
 async def enregistrer_depot(
@@ -61,9 +59,7 @@ async def enregistrer_depot(
     acte.horodatage_jeton = jeton.response
     acte.horodatage_date = jeton.gen_time
     acte.horodatage_tsa = jeton.tsa_name
-    session.add(acte)
-    await session.flush()  # annexes and events reference the acte row
-    session.add_all(annexes)
+    await repository.ajouter_acte(session, acte, annexes)
     index = await coffre.repertoire.ajouter(
         session,
         {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from services.coffre.contexte import Coffre
-from services.coffre.depot import controles
+from services.coffre.depot import controles, repository
 from services.coffre.depot.envoi import enregistrer_envoi, evenement
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import JOB_TABLES, Acte
@@ -24,7 +24,7 @@ logger = logging.getLogger("signif.coffre.programme")
 
 def handler_envoi_programme(coffre: Coffre) -> Handler:
     async def envoyer(ctx: JobContext) -> None:
-        acte = await ctx.session.get(Acte, ctx.payload["acte_id"])
+        acte = await repository.acte(ctx.session, ctx.payload["acte_id"])
         if acte is None or acte.statut != "programme":
             return
         now = ctx.now

@@ -21,19 +21,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 
 from services.coffre.actes.natures import NATURES
 from services.coffre.contexte import Coffre
-from services.coffre.depot import controles
+from services.coffre.depot import controles, repository
 from services.coffre.depot.envoi import enregistrer_depot, enregistrer_envoi, programmer_envoi
 from services.coffre.depot.schemas import ActeCree, Metadonnees
 from services.coffre.depot.televersement import Televersement, abandonner, recevoir
 from services.coffre.errors import MetadonneesInvalides, NatureInconnue
 from services.coffre.journal.repertoire import canonical_json
-from services.coffre.models import Acte, ActeAnnexe, DepotEnCours, Idempotence
+from services.coffre.models import Acte, ActeAnnexe, Idempotence
 from shared.auth import Commissaire
 from shared.db import Database
 from shared.errors import IdempotenceConflit, champs_invalides
@@ -60,7 +59,7 @@ def empreinte(meta: Metadonnees, recu: Televersement) -> str:
 
 async def _rejouer(db: Database, office_id: str, cle: str, empreinte_: str) -> dict[str, Any] | None:
     async with db.transaction() as session:
-        row = await session.get(Idempotence, (office_id, cle))
+        row = await repository.idempotence(session, office_id, cle)
         if row is None:
             return None
         if row.empreinte != empreinte_:
@@ -174,10 +173,11 @@ async def _controler_et_envoyer(
                 zone_justifiee=zone,
             )
         preuve = await coffre.repertoire.preuve(session, index, now=now)
-        await session.execute(delete(DepotEnCours).where(DepotEnCours.id.in_(recu.en_cours)))
+        await repository.retirer_annonces(session, recu.en_cours)
         reponse = reponse_depot(acte, rapport_signature(acte), jeton_b64(acte), preuve.as_json(), annexes)
         if cle is not None:
-            session.add(
+            repository.ajouter_idempotence(
+                session,
                 Idempotence(
                     office_id=commissaire.office.id,
                     cle=cle,
@@ -185,7 +185,7 @@ async def _controler_et_envoyer(
                     acte_id=acte.id,
                     reponse=reponse,
                     cree_le=now,
-                )
+                ),
             )
     recu.en_cours.clear()
     return reponse

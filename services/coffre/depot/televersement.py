@@ -17,14 +17,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect, Request
 
 from services.coffre.contexte import Coffre
+from services.coffre.depot import repository
 from services.coffre.depot.multipart import MultipartReader, boundary_of
 from services.coffre.errors import DepotInterrompu, MultipartInvalide
-from services.coffre.models import Acte, ActeAnnexe, DepotEnCours, DocumentEmis
+from services.coffre.models import DepotEnCours
 from shared.blobs.base import BlobRef
 from shared.bornes import ANNEXES_MAX
 from shared.db import Database
@@ -57,7 +56,7 @@ class Televersement:
 async def _enregistrer(db: Database, ref: BlobRef, now: datetime) -> str:
     ident = str(uuid.uuid4())
     async with db.transaction() as session:
-        session.add(DepotEnCours(id=ident, sha256=ref.sha256, cree_le=now))
+        repository.annoncer_blob(session, DepotEnCours(id=ident, sha256=ref.sha256, cree_le=now))
     return ident
 
 
@@ -105,8 +104,7 @@ async def abandonner(coffre: Coffre, db: Database, recu: Televersement) -> None:
     """Forget an unfinished deposit: registrations, then every blob no acte or other deposit uses."""
     a_supprimer: list[str] = []
     async with db.transaction() as session:
-        if recu.en_cours:
-            await session.execute(delete(DepotEnCours).where(DepotEnCours.id.in_(recu.en_cours)))
+        await repository.retirer_annonces(session, recu.en_cours)
         for sha256 in set(recu.blobs):
             if not await blob_reference(session, sha256):
                 a_supprimer.append(sha256)
@@ -115,14 +113,5 @@ async def abandonner(coffre: Coffre, db: Database, recu: Televersement) -> None:
         await coffre.blobs.delete(sha256)
 
 
-async def blob_reference(session: AsyncSession, sha256: str) -> bool:
-    """Whether an acte, an annexe, an issued document or a write in progress still names this blob."""
-    query = select(
-        or_(
-            exists().where(Acte.sha256 == sha256),
-            exists().where(ActeAnnexe.sha256 == sha256),
-            exists().where(DocumentEmis.sha256 == sha256),
-            exists().where(DepotEnCours.sha256 == sha256),
-        )
-    )
-    return bool(await session.scalar(query))
+#: Whether a stored record still names the blob (`repository.blob_reference`).
+blob_reference = repository.blob_reference

@@ -46,6 +46,11 @@ def formalites(
         morceaux = [
             texte(f"Déclaration n° {c.designation}" + (f", version {c.version}" if c.version else ""))
         ]
+        if c.numero is not None:  # the id the avis de réception and the evidence bundle name it by
+            morceaux.append(
+                f"<font color='#4A4A4A'>identifiant au registre : </font>"
+                f"<font face='Courier' size='8'>{texte(c.declaration_id)}</font>"
+            )
         if c.declaree_le is not None:
             morceaux.append(f"déposée le {_quand(c.declaree_le, fuseau)}")
         if c.natures:
@@ -127,7 +132,7 @@ def formalites(
             else:
                 ligne = (
                     f"Correction de l'entrée n° {e.corrige_index} : postée le {date_longue(e.envoyee_le)} "
-                    f"(motif : « {e.motif} ») ; correction enregistrée le "
+                    f"(motif\u00a0: «\u00a0{e.motif}\u00a0») ; correction enregistrée le "
                 )
             etat = (
                 f" — corrigée par l'entrée n° {corrige_par[e.repertoire_index]}"

@@ -23,22 +23,20 @@ import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.coffre.actes import repository
+from services.coffre.actes import repository as actes
 from services.coffre.contexte import Coffre
+from services.coffre.depot import repository as depot
 from services.coffre.journal.repertoire import instant
 from services.coffre.models import Acte, DepotEnCours, DocumentEmis
 from services.coffre.preuves import avis_reception_pdf, certificat_pdf, lettre_simple_pdf
-from services.coffre.reception import documents
-from services.coffre.reception.prise import ajouter_evenement
+from services.coffre.reception import documents, repository
 
 TypeDocument = Literal["avis_reception", "certificat", "lettre_simple"]
 TYPES: tuple[TypeDocument, ...] = ("avis_reception", "certificat", "lettre_simple")
@@ -85,8 +83,8 @@ async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeD
         avis = documents.avis_de(acte.avis_reception_jws)
         return _Faits(_empreinte({"jws": avis.jws}), avis)
     if type_ == "certificat":
-        evenements = await repository.evenements(session, acte.id)
-        envois = await repository.envois_lettre_simple(session, acte.id)
+        evenements = await actes.evenements(session, acte.id)
+        envois = await actes.envois_lettre_simple(session, acte.id)
         certificat = documents.certificat(acte, evenements, envois)
         faits = dataclasses.asdict(certificat)
         consentement = faits["formalites"]["consentement"]
@@ -112,41 +110,27 @@ async def _rendre(coffre: Coffre, type_: TypeDocument, faits: Any, now: datetime
     return await lettre_simple_pdf(faits, sceau=sceau, emis_le=now)
 
 
-async def versions(session: AsyncSession, acte_id: str, type_: str | None = None) -> Sequence[DocumentEmis]:
-    """Every issued version of the acte's documents (of one type), oldest first."""
-    query = select(DocumentEmis).where(DocumentEmis.acte_id == acte_id)
-    if type_ is not None:
-        query = query.where(DocumentEmis.type == type_)
-    return (await session.scalars(query.order_by(DocumentEmis.type, DocumentEmis.version))).all()
-
-
-async def _derniere(session: AsyncSession, acte_id: str, type_: str) -> DocumentEmis | None:
-    query = (
-        select(DocumentEmis)
-        .where(DocumentEmis.acte_id == acte_id, DocumentEmis.type == type_)
-        .order_by(DocumentEmis.version.desc())
-        .limit(1)
-    )
-    return (await session.scalars(query)).first()
+#: Every issued version of an acte's documents (of one type), oldest first.
+versions = repository.versions
 
 
 async def emettre(coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEmis:
     """The current version of the document: the latest one if its facts are unchanged, else a new one."""
     async with coffre.db.transaction() as session:
         faits = await _faits(session, coffre, acte, type_)
-        derniere = await _derniere(session, acte.id, type_)
+        derniere = await repository.derniere_version(session, acte.id, type_)
     if derniere is not None and derniere.faits_sha256 == faits.empreinte:
         return derniere
     now = coffre.clock.now()
     pdf = await _rendre(coffre, type_, faits.valeur, now)
     en_cours = DepotEnCours(id=str(uuid.uuid4()), sha256=hashlib.sha256(pdf).hexdigest(), cree_le=now)
     async with coffre.db.transaction() as session:  # the orphan cleanup spares the blob until commit
-        session.add(en_cours)
+        depot.annoncer_blob(session, en_cours)
     ref = await coffre.blobs.put_bytes(pdf)
     version = (derniere.version if derniere is not None else 0) + 1
     try:
         async with coffre.db.transaction() as session:
-            await session.execute(delete(DepotEnCours).where(DepotEnCours.id == en_cours.id))
+            await depot.retirer_annonces(session, [en_cours.id])
             index = await coffre.repertoire.ajouter(
                 session,
                 {
@@ -170,8 +154,8 @@ async def emettre(coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEm
                 emis_le=now,
                 journal_index=index,
             )
-            session.add(emis)
-            ajouter_evenement(
+            repository.ajouter_document(session, emis)
+            repository.ajouter_evenement(
                 session,
                 acte.id,
                 "document_emis",
@@ -181,7 +165,7 @@ async def emettre(coffre: Coffre, acte: Acte, type_: TypeDocument) -> DocumentEm
             )
     except IntegrityError:
         async with coffre.db.transaction() as session:
-            gagnant = await _derniere(session, acte.id, type_)
+            gagnant = await repository.derniere_version(session, acte.id, type_)
         if gagnant is None:  # pragma: no cover - the conflict was on this very row
             raise
         return gagnant

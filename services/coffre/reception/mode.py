@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.contexte import Coffre
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import JOB_TABLES, Acte, ActeEvenement, LettreSimpleEnvoi
+from services.coffre.models import JOB_TABLES, Acte, LettreSimpleEnvoi
+from services.coffre.reception import repository
 from services.coffre.reception.erreurs import (
     CorrectionSansEnvoi,
     LettreAvantEnvoi,
@@ -35,7 +35,6 @@ from services.coffre.reception.erreurs import (
     LettreDejaEnvoyee,
     PasDeLettreSimple,
 )
-from services.coffre.reception.prise import ajouter_evenement
 from shared import legal_time
 from shared.jobs import Handler, JobContext, emit_event, enqueue
 from shared.territoire import Territoire, TerritoireInvalide, territoire_de
@@ -82,26 +81,16 @@ def decider(acte: Acte) -> tuple[str, date | None]:
 
 async def fixer_mode(session: AsyncSession, coffre: Coffre, acte_id: str, *, now: datetime) -> str | None:
     """Fix the mode if not fixed yet; returns the mode fixed by this call, or None."""
-    acte = await session.get(Acte, acte_id, with_for_update=True)
+    acte = await repository.acte_verrouille(session, acte_id)
     if acte is None or acte.mode is not None or acte.envoye_le is None:
         return None
     mode, due = decider(acte)
-    resultat = await session.execute(
-        update(Acte)
-        .where(Acte.id == acte.id, Acte.mode.is_(None))
-        .values(mode=mode, mode_fixe_le=now, lettre_simple_due_le=due)
-        .execution_options(synchronize_session=False)
-    )
-    if resultat.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.fixer_mode(session, acte.id, mode, now=now, due=due):
         return None
     due_txt = due.isoformat() if due else None
-    evenement = ActeEvenement(
-        acte_id=acte.id,
-        type="mode_fixe",
-        instant=now,
-        donnees={"mode": mode, "lettre_simple_due_le": due_txt},
+    evenement = repository.ajouter_evenement(
+        session, acte.id, "mode_fixe", now=now, donnees={"mode": mode, "lettre_simple_due_le": due_txt}
     )
-    session.add(evenement)
     await coffre.repertoire.consigner(
         session,
         {
@@ -201,17 +190,11 @@ async def enregistrer_lettre_simple(
     """
     # Concurrent records of one acte's posting wait for each other (the acte's row is locked): each sees
     # the previous one's record, so two corrections at once chain instead of both correcting the same.
-    await session.refresh(acte, with_for_update=True)
+    await repository.verrouiller(session, acte)
     if acte.mode != "a_domicile":
         raise PasDeLettreSimple()
     _controler_date(acte, envoyee_le, now=now, office_commune=office_commune)
-    courant = await session.scalar(
-        select(LettreSimpleEnvoi)
-        .where(LettreSimpleEnvoi.acte_id == acte.id)
-        .order_by(LettreSimpleEnvoi.id.desc())
-        .limit(1)
-        .with_for_update()
-    )
+    courant = await repository.dernier_envoi_lettre(session, acte.id)
     if courant is None and motif is not None:
         raise CorrectionSansEnvoi("Aucun envoi enregistré : enregistrez-le d'abord, sans motif.")
     if courant is not None and motif is None:
@@ -221,18 +204,7 @@ async def enregistrer_lettre_simple(
             extra={"envoyee_le": courant.envoyee_le.isoformat()},
         )
     precedente = acte.lettre_simple_envoyee_le
-    condition = (
-        Acte.lettre_simple_envoyee_le.is_(None)
-        if precedente is None
-        else Acte.lettre_simple_envoyee_le == precedente
-    )
-    resultat = await session.execute(
-        update(Acte)
-        .where(Acte.id == acte.id, condition)
-        .values(lettre_simple_envoyee_le=envoyee_le)
-        .execution_options(synchronize_session=False)
-    )
-    if resultat.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.noter_lettre_envoyee(session, acte.id, envoyee_le, precedente=precedente):
         raise LettreDejaEnvoyee()
     feuille: dict[str, Any] = {
         "type": "lettre_simple",
@@ -244,7 +216,8 @@ async def enregistrer_lettre_simple(
         feuille["corrige"] = courant.journal_index
         feuille["motif_sha256"] = hashlib.sha256(motif.encode("utf-8")).hexdigest()
     index = await coffre.repertoire.ajouter(session, feuille, now=now)
-    session.add(
+    repository.ajouter_envoi_lettre(
+        session,
         LettreSimpleEnvoi(
             acte_id=acte.id,
             envoyee_le=envoyee_le,
@@ -253,12 +226,12 @@ async def enregistrer_lettre_simple(
             corrige_id=courant.id if courant is not None else None,
             motif=motif,
             journal_index=index,
-        )
+        ),
     )
     donnees: dict[str, object] = {"envoyee_le": envoyee_le.isoformat()}
     if courant is not None:
         donnees.update(corrige=courant.journal_index, precedente=courant.envoyee_le.isoformat(), motif=motif)
-    ajouter_evenement(
+    repository.ajouter_evenement(
         session,
         acte.id,
         "lettre_simple_corrigee" if courant is not None else "lettre_simple_envoyee",

@@ -24,15 +24,15 @@ from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.coffre.actes.integrite import alarme_integrite
 from services.coffre.contexte import Coffre
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.journal.repertoire import instant
-from services.coffre.models import ENVOYES, JOB_TABLES, Acte, ActeEvenement
+from services.coffre.models import JOB_TABLES, Acte
 from services.coffre.preuves import PriseDeConnaissance, emettre_avis_reception
+from services.coffre.reception import repository
 from shared.blobs.base import CheckedContent, IntegrityError
 from shared.errors import ErreurIntegrite
 from shared.jobs import emit_event
@@ -48,32 +48,11 @@ class Telechargement:
     contenu: AsyncIterator[bytes]
 
 
-def ajouter_evenement(
-    session: AsyncSession,
-    acte_id: str,
-    type_: str,
-    *,
-    now: datetime,
-    journal_index: int | None = None,
-    donnees: dict[str, object] | None = None,
-) -> None:
-    session.add(
-        ActeEvenement(
-            acte_id=acte_id, type=type_, instant=now, journal_index=journal_index, donnees=donnees or {}
-        )
-    )
-
-
 async def acte_du_destinataire(
     session: AsyncSession, acte_id: str, declarations: Collection[str], *, verrou: bool = False
 ) -> Acte:
     """The acte if it was served on one of these declarations, else `ActeIntrouvable`."""
-    query = select(Acte).where(
-        Acte.id == acte_id, Acte.declaration_id.in_(list(declarations)), Acte.statut.in_(ENVOYES)
-    )
-    if verrou:
-        query = query.with_for_update()
-    acte = await session.scalar(query)
+    acte = await repository.acte_du_destinataire(session, acte_id, declarations, verrou=verrou)
     if acte is None:
         raise ActeIntrouvable()
     return acte
@@ -83,13 +62,7 @@ async def _enregistrer(
     session: AsyncSession, coffre: Coffre, acte: Acte, *, now: datetime, personne: str
 ) -> bool:
     """Record the prise de connaissance if none is recorded yet; True when this call recorded it."""
-    resultat = await session.execute(
-        update(Acte)
-        .where(Acte.id == acte.id, Acte.pris_connaissance_le.is_(None))
-        .values(pris_connaissance_le=now, statut="pris_connaissance")
-        .execution_options(synchronize_session=False)
-    )
-    if resultat.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.noter_prise_de_connaissance(session, acte.id, now=now):
         return False
     if acte.envoye_le is None:  # pragma: no cover - ENVOYES implies envoye_le
         raise ActeIntrouvable()
@@ -120,13 +93,8 @@ async def _enregistrer(
         sceau=coffre.sceau,
         horodatage=coffre.horodatage,
     )
-    await session.execute(
-        update(Acte)
-        .where(Acte.id == acte.id)
-        .values(avis_reception_jws=avis.jws)
-        .execution_options(synchronize_session=False)
-    )
-    ajouter_evenement(
+    await repository.garder_avis_reception(session, acte.id, avis.jws)
+    repository.ajouter_evenement(
         session,
         acte.id,
         "prise_connaissance",
@@ -194,7 +162,9 @@ async def telecharger(
             acte = await acte_du_destinataire(session, acte_id, declarations, verrou=True)
             premiere = await _enregistrer(session, coffre, acte, now=now, personne=personne)
             if not premiere:
-                ajouter_evenement(session, acte.id, "telechargement", now=now, donnees={"personne": personne})
+                repository.ajouter_evenement(
+                    session, acte.id, "telechargement", now=now, donnees={"personne": personne}
+                )
             # The row was read under the writer's lock (BEGIN IMMEDIATE / FOR UPDATE): when this call
             # did not record the prise de connaissance, the instant read then is the recorded one.
             pris_le = now if premiere else acte.pris_connaissance_le

@@ -113,6 +113,16 @@ class DestinataireClient:
             resumes=[r for r in resumes if isinstance(r, dict)] if isinstance(resumes, list) else [],
         )
 
+    async def passage(self, sid: str) -> str | None:
+        """A one-time ticket to her personal space at consent for the live session `sid`, else None
+        (`services.consent.comptes.passage`)."""
+        try:
+            donnees = await self._post(f"/interne/destinataires/sessions/{sid}/passage", None)
+        except ConnexionRefusee:
+            return None
+        ticket = donnees.get("ticket")
+        return ticket if isinstance(ticket, str) else None
+
     async def terminer(self, sid: str) -> None:
         """End consent's session `sid` (the coffre's sign-out)."""
         await self._post(f"/interne/destinataires/sessions/{sid}/fin", None)

@@ -11,6 +11,7 @@ an error code in the query string when it failed.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -38,6 +39,10 @@ class Porte:
     adresse: str
     #: On a link: the declaration the signed-in person must hold (else `autre-destinataire`).
     declaration: str | None = None
+
+
+#: A step: what a POST of its form does.
+Etape = Callable[[Request, Coffre, Porte], Awaitable[Response]]
 
 
 def retour(

@@ -149,36 +149,32 @@ async def page(request: Request, coffre: CoffreDep, jeton: str, erreur: str | No
     return avec_cookie(request, coffre, page_html("retrait.html", **contexte), nav)
 
 
-@router.post("/{jeton}/connexion")
-async def connexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
+async def _etape(request: Request, coffre: Coffre, jeton: str, etape: parcours.Etape) -> Response:
+    """A sign-in step (`parcours.py`) on a link that opens (else its 404/429 page)."""
     trouve = await _lien(request, coffre, jeton)
     if isinstance(trouve, Response):
         return trouve
-    return await parcours.connexion(request, coffre, _porte(jeton, trouve[0]))
+    return await etape(request, coffre, _porte(jeton, trouve[0]))
+
+
+@router.post("/{jeton}/connexion")
+async def connexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
+    return await _etape(request, coffre, jeton, parcours.connexion)
 
 
 @router.post("/{jeton}/code")
 async def code(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    trouve = await _lien(request, coffre, jeton)
-    if isinstance(trouve, Response):
-        return trouve
-    return await parcours.code(request, coffre, _porte(jeton, trouve[0]))
+    return await _etape(request, coffre, jeton, parcours.code)
 
 
 @router.post("/{jeton}/recommencer")
 async def recommencer(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    trouve = await _lien(request, coffre, jeton)
-    if isinstance(trouve, Response):
-        return trouve
-    return await parcours.recommencer(request, coffre, _porte(jeton, trouve[0]))
+    return await _etape(request, coffre, jeton, parcours.recommencer)
 
 
 @router.post("/{jeton}/deconnexion")
 async def deconnexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    trouve = await _lien(request, coffre, jeton)
-    if isinstance(trouve, Response):
-        return trouve
-    return await parcours.deconnexion(request, coffre, _porte(jeton, trouve[0]))
+    return await _etape(request, coffre, jeton, parcours.deconnexion)
 
 
 @router.post("/{jeton}/telechargement", response_model=None)

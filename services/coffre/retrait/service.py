@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from services.coffre.contexte import Coffre
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import ActeAnnexe
-from services.coffre.reception.prise import acte_du_destinataire, ajouter_evenement
+from services.coffre.reception.prise import acte_du_destinataire
+from services.coffre.reception.repository import ajouter_evenement
 from services.coffre.retrait import repository
 from shared.blobs.base import CheckedContent
 

@@ -4,7 +4,10 @@ Three kinds, never interchangeable: `espace` (the personal space's cookie, `shar
 (`Authorization: Bearer` on the declarant's API, from `POST /consent/v1/comptes/connexion/{defi}/code`)
 and `coffre` (a retrieval session of the coffre: its id travels in the destinataire token's `sid`
 claim and the coffre asks `GET /consent/v1/interne/destinataires/sessions/{sid}` before each use).
-A page cookie presented as a bearer token is refused, and the other way round.
+A page cookie presented as a bearer token is refused, and the other way round. A fourth, `passage`,
+is no session to use but a one-time ticket (`comptes.passage`): the coffre asks for one for a live
+`coffre` session, and the browser hands it to the personal space, which ends it and opens her
+`espace` session (one sign-in for both spaces).
 
 The secret (256 random bits) is given once; only its SHA-256 is stored, as the row's id. Lifetimes
 are on the service's clock (`session_ttl_seconds`, absolute). Ended by: sign-out (that session),
@@ -24,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.consent.models import Declaration, SessionDestinataire
 from shared.crypto.tokens import hash_token, new_token
 
-Genre = Literal["espace", "api", "coffre"]
+Genre = Literal["espace", "api", "coffre", "passage"]
 
 
 async def ouvrir(

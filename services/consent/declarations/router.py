@@ -6,12 +6,13 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.comptes import sessions
 from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
+from services.consent.declarations.recepisse_pdf import recepisse_pdf as recepisse_pdf_scelle
 from services.consent.declarations.schemas import (
     Code,
     CodeRenvoye,
@@ -27,7 +28,7 @@ from services.consent.declarations.schemas import (
     Soumise,
     VersionLue,
 )
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import (
     CodeInvalide,
     DeclarationIncomplete,
@@ -37,22 +38,20 @@ from services.consent.errors import (
     MentionsPerimees,
 )
 from services.consent.models import Declaration
-from services.consent.registre import RegistreDep
 from shared.bornes import JETON_MAX, EnteteAutorisation, IdChemin
 from shared.crypto.tokens import blind_index, verify_token
 from shared.errors import (
     Authentification,
     IdempotenceConflit,
     Introuvable,
-    ServiceError,
+    ServiceIndisponible,
     TropDeRequetes,
     TropVolumineux,
     TypeNonSupporte,
     Unprocessable,
     error_responses,
-    problem_response,
 )
-from shared.openapi import Exigence, exige
+from shared.openapi import Exigence, exige, fichier
 
 router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 
@@ -166,11 +165,9 @@ async def confirmer(
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-) -> Confirmee | JSONResponse:
+) -> Confirmee:
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
-    erreur = await service.confirmer(session, registre, declaration, corps.code, now=now)
-    if erreur is not None:
-        return problem_response(erreur)  # the attempt counter still commits
+    await service.confirmer(session, registre, declaration, corps.code, now=now)
     return Confirmee(id=declaration.id, statut=declaration.statut, email_confirme=True)
 
 
@@ -283,6 +280,32 @@ async def recepisse(declaration_id: IdChemin, jeton: JetonDep, session: SessionD
     return RecepisseEmis(jws=jws, sha256=hashlib.sha256(jws.encode("ascii")).hexdigest())
 
 
+@router.get(
+    "/{declaration_id}/recepisse.pdf",
+    summary="Le récépissé en PDF scellé",
+    response_class=Response,
+    responses={
+        **fichier("application/pdf", description="Le récépissé, scellé par le cachet PAdES de la plateforme"),
+        **error_responses(JetonGestionInvalide, Introuvable, ServiceIndisponible),
+    },
+    description=(
+        "Le récépissé émis à la soumission mis en page (numéro, instant dans l'heure légale du déclarant, "
+        "natures, période, version et empreinte des dispositions légales, le JWS en entier) et scellé à "
+        "l'instant de la demande. 404 `introuvable` avant la soumission ; 503 sans cachet configuré. "
+        "Sans effet."
+    ),
+)
+async def recepisse_pdf(
+    declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    declaration = await _charger(session, declaration_id, jeton)
+    if declaration.recepisse_jws is None:
+        raise Introuvable("Aucun récépissé conservé pour cette déclaration.")
+    fuseau = (await repository.version_courante(session, declaration)).fuseau
+    pdf = await recepisse_pdf_scelle(registre, declaration, fuseau, now=now)
+    return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
+
+
 @router.post(
     "/{declaration_id}/revocation",
     summary=("Révoquer le consentement"),
@@ -355,10 +378,8 @@ async def confirmer_contact(
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-) -> VersionLue | JSONResponse:
+) -> VersionLue:
     """The code sent to the new e-mail address: the waiting contact change becomes the new version."""
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
-    resultat = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
-    if isinstance(resultat, ServiceError):
-        return problem_response(resultat)  # the attempt counter still commits
-    return VersionLue.model_validate(resultat, from_attributes=True)
+    version = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
+    return VersionLue.model_validate(version, from_attributes=True)

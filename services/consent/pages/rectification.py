@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from services.consent.declarations import rectification, vue
 from services.consent.declarations.schemas import Personne
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.mentions.textes import TYPES_PIECES
 from services.consent.models import Declaration
 from services.consent.pages.contexte import Pages, PagesDep
@@ -27,7 +27,6 @@ from services.consent.pages.formulaire import (
     erreurs_par_champ,
     premier_en_erreur,
 )
-from services.consent.registre import RegistreDep
 from shared.communes import communes_du_code_postal
 from shared.errors import ServiceError
 
@@ -80,7 +79,9 @@ def _page(
         f=f,
         e=erreurs,
         libelles=LIBELLES,
-        premier=premier_en_erreur(erreurs) or ("commune_insee" if vers_commune else None),
+        premier=premier_en_erreur(erreurs)
+        or ("fichier_1" if "pieces" in erreurs else None)
+        or ("commune_insee" if vers_commune else None),
         generales=generales or [],
         communes=communes_du_code_postal(str(f.get("code_postal", ""))),
         pieces=PIECES_PAGE[declaration.type_personne],
@@ -171,11 +172,11 @@ async def _rectifier(
     try:
         await rectification.rectifier(session, registre, declaration, personne, fichiers, now=now)
     except ServiceError as exc:
-        generales = [
-            exc.detail,
-            "Par sécurité, le navigateur ne garde pas les fichiers : joignez-les de nouveau.",
-        ]
-        return _page(p, declaration, champs, generales=generales, status_code=exc.status_code)
+        rejoindre = "Par sécurité, le navigateur ne garde pas les fichiers : joignez-les de nouveau."
+        if exc.status_code in (409, 413, 415):  # about the proofs: said beside them too, focused there
+            erreur = {"pieces": f"{exc.detail} {rejoindre}"}
+            return _page(p, declaration, champs, erreur, [exc.detail, rejoindre], exc.status_code)
+        return _page(p, declaration, champs, generales=[exc.detail, rejoindre], status_code=exc.status_code)
     message = (
         "Votre rectification est envoyée à l'opérateur du registre, avec vos pièces. Jusqu'à sa décision, "
         "votre déclaration reste en vigueur telle qu'elle était. Un courriel vous dira sa décision."

@@ -185,6 +185,7 @@ class AvisDeclaration:
     fuseau: str
     adresse_espace: str  # the destinataire's space, absolute
     adresse_declaration: str  # the declaration form, absolute
+    adresse_gestion: str = ""  # the personal space where declarations are managed and rectified, absolute
     motif: str | None = None
     fin: date | None = None
 
@@ -230,7 +231,7 @@ def _paragraphes_declaration(a: AvisDeclaration) -> list[str]:
             f"La rectification de votre identité ou de votre domicile (déclaration n° {a.numero}) a été "
             f"vérifiée et acceptée le {quand} : elle est en vigueur depuis cet instant.",
             f"Motif de l'opérateur : {a.motif or 'non précisé'}.",
-            f"Votre espace destinataire : {a.adresse_espace}",
+            f"Vos données et leur historique, dans votre espace personnel : {a.adresse_gestion}",
         ]
     if a.sujet == "rectification_rejetee":
         return [
@@ -239,7 +240,7 @@ def _paragraphes_declaration(a: AvisDeclaration) -> list[str]:
             f"Motif : {a.motif or 'non précisé'}.",
             "Votre déclaration reste en vigueur telle qu'elle était. Ce que vous pouvez faire : "
             "demander une nouvelle rectification, avec des pièces lisibles, à jour et à votre nom, "
-            f"depuis votre espace : {a.adresse_espace}",
+            f"depuis votre espace personnel : {a.adresse_gestion}",
         ]
     raise ValueError(f"unknown subject: {a.sujet}")
 

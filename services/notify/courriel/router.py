@@ -162,6 +162,7 @@ async def avis_au_declarant(
             fuseau=corps.fuseau,
             adresse_espace=f"{base}/coffre/retrait",
             adresse_declaration=f"{base}/consent/declaration",
+            adresse_gestion=f"{base}/consent/espace",
             motif=corps.motif,
             fin=corps.fin,
         ),

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.abonnements.service import actifs_pour
 from services.notify.avis import service as avis
 from services.notify.errors import EvenementDivergent
+from services.notify.evenements import repository
 from services.notify.evenements.schemas import EvenementRecu
 from services.notify.livraisons import service as livraisons
 from services.notify.models import Evenement
@@ -29,7 +29,7 @@ def _office_of(recu: EvenementRecu) -> str | None:
 
 
 async def _existant(session: AsyncSession, recu: EvenementRecu) -> Evenement | None:
-    found = await session.scalar(select(Evenement).where(Evenement.id == recu.id))
+    found = await repository.par_id(session, recu.id)
     if found is not None and (found.type != recu.type or found.donnees != recu.donnees):
         raise EvenementDivergent("Un événement de même identifiant a déjà été reçu avec un autre contenu.")
     return found
@@ -51,7 +51,7 @@ async def recevoir(session: AsyncSession, recu: EvenementRecu, *, now: datetime)
     )
     try:
         async with session.begin_nested():
-            session.add(evenement)
+            repository.ajouter(session, evenement)
     except IntegrityError:
         existing = await _existant(session, recu)
         if existing is None:  # pragma: no cover - the unique index is the only constraint
@@ -66,10 +66,4 @@ async def recevoir(session: AsyncSession, recu: EvenementRecu, *, now: datetime)
 
 
 async def flux(session: AsyncSession, *, office_id: str, apres: int, limite: int) -> list[Evenement]:
-    query = (
-        select(Evenement)
-        .where(Evenement.office_id == office_id, Evenement.numero > apres)
-        .order_by(Evenement.numero)
-        .limit(limite)
-    )
-    return list((await session.scalars(query)).all())
+    return list(await repository.flux_de_l_office(session, office_id=office_id, apres=apres, limite=limite))

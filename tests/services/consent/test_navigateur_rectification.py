@@ -90,6 +90,9 @@ async def test_rectifier_son_domicile_dans_chromium(tmp_path: Path) -> None:
                 alerte = page.get_by_role("alert")
                 await alerte.wait_for()
                 assert "justificatif de domicile" in await alerte.inner_text()
+                # Beside the proofs too, each file field described by it, the first one focused.
+                assert "justificatif de domicile" in await page.locator("#pieces-erreur").inner_text()
+                assert await page.evaluate("document.activeElement.id") == "fichier_1"
                 await verifier_page_largeurs(page, "consent-rectification-2-piece-manquante")
 
                 await page.get_by_label(

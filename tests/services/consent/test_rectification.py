@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.consent.models import Version
 from services.notify.courriel.messages import SUJETS_DECLARATION
@@ -137,6 +137,7 @@ async def test_a_rejected_rectification_changes_nothing_and_tells_why(consent: C
     [courriel] = _courriels(consent, "rectification_rejetee")
     assert "Justificatif illisible" in courriel
     assert "reste en vigueur" in courriel
+    assert "/consent/espace" in courriel
     # The judicial authority sees the rejected rectification as such: never in force.
     trouvees = await consent.client.post(
         "/consent/v1/autorite/recherches",
@@ -217,3 +218,24 @@ async def test_a_company_rectifies_its_seat_but_not_its_siren(consent: Consent) 
     assert siren.status_code == 422
     siege = await _rectifier(consent, d, morale(siege=_marseille()), "justificatif_siege")
     assert siege.status_code == 201, siege.text
+
+
+async def test_the_purge_leaves_no_rectification_notice_behind(consent: Consent) -> None:
+    d = await activer(consent)
+    assert (
+        await _rectifier(consent, d, physique(domicile=_marseille()), "justificatif_domicile")
+    ).status_code == 201
+    assert (await _decider(consent, d, 2, "rejetee", "Illisible")).status_code == 200
+    await _executer(consent)  # the notice leaves; its job stays, keyed by the rectified version
+    revoque = await consent.client.post(f"{BASE}/{d.id}/revocation", headers=d.entetes)
+    assert revoque.status_code == 200, revoque.text
+
+    async def cles() -> list[str]:
+        async with consent.runtime.db.transaction() as session:
+            lignes = await session.execute(text("SELECT unique_key FROM jobs WHERE unique_key IS NOT NULL"))
+            return [str(k) for (k,) in lignes if d.id in str(k)]
+
+    assert any(k.endswith(":rectification:2") for k in await cles())
+    await consent.horloge("2031-03-02T01:00:00Z")  # five years after the revocation, in Paris
+    await _executer(consent)
+    assert await cles() == []

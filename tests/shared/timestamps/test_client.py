@@ -8,10 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from shared.clock import TestClock
+from shared.crypto.keys import DevelopmentKeyRefusedError
 from shared.timestamps.authority import TsaCredentials
 from shared.timestamps.client import EmbeddedTimestampClient, HttpTimestampClient
+from shared.timestamps.configuration import chaine_tsa, client_horodatage
 from shared.timestamps.token import TimestampError
 from shared.timestamps.tsa import TimeStampAuthority
 from shared.timestamps.verify import verify_timestamp
@@ -181,3 +184,44 @@ async def test_digest_length_must_match_the_algorithm(authority: TimeStampAuthor
         await client.timestamp(DIGEST[:16])
     with pytest.raises(ValueError, match="md5"):
         await client.timestamp(DIGEST, hash_alg="md5")
+
+
+async def test_configured_tsa_url_gives_a_verifying_http_client(
+    server: _TsaServer, http: httpx.AsyncClient, authority: TimeStampAuthority, credentials: TsaCredentials,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """`COFFRE_TSA_URL` / `CONSENT_TSA_URL`: the external TSA over HTTP, its tokens verified against the
+    chain provisioned in `<keys>/tsa/tsa-chain.pem`, which is also what the bundles carry."""
+    server.serve(authority)
+    keys_dir = tmp_path / "keys"
+    (keys_dir / "tsa").mkdir(parents=True)
+    chaine = [credentials.certificate, *credentials.chain]
+    (keys_dir / "tsa" / "tsa-chain.pem").write_bytes(b"".join(c.public_bytes(Encoding.PEM) for c in chaine))
+    client = client_horodatage(
+        keys_dir, tsa_url=server.url, production=True, http=lambda: http, clock=lambda: NOW
+    )
+    assert isinstance(client, HttpTimestampClient)
+    token = await client.timestamp(DIGEST)
+    assert token.gen_time == NOW
+    assert chaine_tsa(client, keys_dir) == (credentials.certificate, list(credentials.chain))
+    # Another TSA at that URL: its token does not chain to the provisioned roots, refused.
+    server.serve(TimeStampAuthority(make_credentials(), clock=lambda: NOW))
+    with pytest.raises(TimestampError):
+        await client.timestamp(DIGEST)
+
+
+def test_without_tsa_url_the_embedded_tsa_and_never_its_development_key_in_production(
+    tmp_path: Path,
+) -> None:
+    clock = TestClock(NOW)
+    client = client_horodatage(tmp_path, tsa_url=None, production=False, http=_pas_de_http, clock=clock.now)
+    assert isinstance(client, EmbeddedTimestampClient)
+    certificat, chaine = chaine_tsa(client, tmp_path)
+    assert certificat == client.authority.credentials.certificate
+    assert chaine[-1] == client.authority.credentials.root
+    with pytest.raises(DevelopmentKeyRefusedError):
+        client_horodatage(tmp_path, tsa_url=None, production=True, http=_pas_de_http, clock=clock.now)
+
+
+def _pas_de_http() -> httpx.AsyncClient:
+    raise AssertionError("the embedded TSA needs no HTTP client")

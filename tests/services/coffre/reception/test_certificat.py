@@ -152,7 +152,9 @@ async def test_certificat_a_domicile_toutes_les_formalites(
     manquants = [a for a in attendus if a not in texte]
     assert not manquants, (manquants, texte)
     assert numero.startswith("RC-")
-    assert DECL["paris"] not in texte
+    # The id the avis de réception and the bundle use appears once, as the registry's identifier.
+    assert texte.count(DECL["paris"]) == 1
+    assert f"identifiant au registre : {DECL['paris']}" in texte
 
 
 async def test_certificat_a_personne_et_derogation(

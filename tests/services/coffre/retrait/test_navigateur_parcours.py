@@ -4,7 +4,8 @@
 the first focused; postal code then commune; one identity block at a time), the code, the proofs, the
 récépissé, the personal space and the revocation's confirmation, « mot de passe oublié », and the
 destinataire's space at `/coffre/retrait` (sign-in, way back from the code step, her actes with their
-annexes). The three services run together under uvicorn on 127.0.0.1 (the embedded dispatcher); codes
+annexes), then her declarations' management at consent without a second sign-in. The three services
+run together under uvicorn on 127.0.0.1 (the embedded dispatcher); codes
 are the ones notify e-mailed to a real SMTP server."""
 
 from __future__ import annotations
@@ -242,3 +243,15 @@ async def _espace_destinataire(page: Page, base: str, codes: NotifyReel) -> None
     assert "Décompte des sommes dues.pdf" in texte
     assert "Non consulté" in texte
     await verifier_page_largeurs(page, "parcours-18-espace-actes")
+
+    # One sign-in for both spaces: her declarations' management, with the keyboard, no new sign-in.
+    await page.get_by_role("button", name="Gérer mes déclarations").focus()
+    await page.keyboard.press("Enter")
+    continuer = page.get_by_role("button", name="Continuer vers mes déclarations")
+    await continuer.wait_for()
+    await verifier_page_largeurs(page, "parcours-19-passage")
+    await continuer.focus()
+    await page.keyboard.press("Enter")
+    await page.get_by_role("table", name="Vos déclarations de consentement").wait_for()
+    assert page.url == f"{base}/consent/espace/declarations"
+    await verifier_page_largeurs(page, "parcours-20-declarations-sans-nouvelle-connexion")
