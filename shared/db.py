@@ -12,7 +12,8 @@ other waiters, so relaying what was committed does not queue behind new requests
 write nothing use `Database.read()`: a deferred transaction on a WAL snapshot that neither waits for
 the turn nor blocks the writer, and refuses writes. Another process on the same file still meets
 `busy_timeout`. Only the session dependency commits; repositories and
-services never do.
+services never do. A failure that must be remembered (a wrong code counts an attempt) is raised like
+any other, as a `ServiceError` whose class `commits`: the transaction commits, then lets it through.
 
 Work that must follow a commit (integrating queued log leaves, `shared.translog.store`) registers an
 asyncio future with `after_commit_tasks(session)` from an `after_commit` event; `Database.transaction`
@@ -38,6 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
+
+from shared.errors import ServiceError
 
 _AFTER_COMMIT = "signif.db.after_commit"
 _WRITER = "signif.db.sqlite_writer"
@@ -190,17 +193,27 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any exception.
+        """A session inside one transaction: committed on success, rolled back on any exception but
+        a `ServiceError` whose class `commits` (a wrong code whose attempt must count), which is
+        raised on once committed: services raise every failure, callers only `except`.
 
         After the commit, waits for the futures the commit registered (`after_commit_tasks`); a
         cancelled caller does not cancel them.
         """
+        failure: ServiceError | None = None
         async with self.sessionmaker() as session:
             async with session.begin():
-                yield session
+                try:
+                    yield session
+                except ServiceError as exc:
+                    if not exc.commits:
+                        raise
+                    failure = exc  # leaves the `begin` block normally: committed
             tasks = session.info.pop(_AFTER_COMMIT, [])
         if tasks:
             await asyncio.wait(tasks)
+        if failure is not None:
+            raise failure
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

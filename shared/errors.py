@@ -35,6 +35,9 @@ class ServiceError(Exception):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "requete-invalide"
     title: ClassVar[str] = "Requête invalide"
+    #: A failure that is itself a fact to keep (a wrong code counts an attempt): `Database.transaction`
+    #: commits the work done so far before letting the error through, where any other error rolls back.
+    commits: ClassVar[bool] = False
 
     def __init__(self, detail: str | None = None, *, extra: Mapping[str, Any] | None = None) -> None:
         super().__init__(detail or self.title)

@@ -56,7 +56,7 @@ def port_libre() -> int:
         return int(s.getsockname()[1])
 
 
-def _no_http() -> httpx.AsyncClient:  # pragma: no cover - loading sends nothing
+def _no_http(_request: httpx.Request) -> httpx.Response:  # pragma: no cover - loading sends nothing
     raise RuntimeError("no HTTP while loading")
 
 
@@ -104,10 +104,11 @@ async def banc(declarations: int, echantillon: int, *, prefix: str = "bench_cons
             }
             await upgrade("consent", url)
             settings = ConsentSettings(env="development", var_dir=work, database_url=url)
-            registre = build_registre(settings, _no_http)
             DevIssuer(work / "keys")  # the issuer key and JWKS the service trusts
             start = time.perf_counter()
-            identites = await charger_echantillon(url, registre, echantillon, maintenant())
+            async with httpx.AsyncClient(transport=httpx.MockTransport(_no_http)) as http:
+                registre = build_registre(settings, http)
+                identites = await charger_echantillon(url, registre, echantillon, maintenant())
             print(
                 f"échantillon : {echantillon} déclarations en {time.perf_counter() - start:.1f} s", flush=True
             )

@@ -1,4 +1,9 @@
-"""The consent service: `create_app(settings)` builds it; `main.py` is the only reader of the environment."""
+"""The consent service: `create_app(settings)` builds it; `main.py` is the only reader of the environment.
+
+`create_app` builds the service's one state object (`state.ConsentState`: database, clock, HTTP
+client, keys, log, consultations' batches), gives it to the job handlers and to the routes'
+dependencies (`dependencies.py`), and the lifespan closes it.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +37,9 @@ from services.consent.pages.router import accueil as accueil_router
 from services.consent.pages.router import router as pages_router
 from services.consent.preuves.router import router as preuves_router
 from services.consent.purge import service as purge
-from services.consent.registre import build_registre
 from services.consent.settings import ConsentSettings
-from shared.app import ServiceRuntime, build_service_app
+from services.consent.state import build_state
+from shared.app import ServiceRuntime, build_service_app, make_clock, make_http
 from shared.clock import Clock
 
 TITLE = "Signif — registre des consentements"
@@ -76,27 +81,18 @@ def create_app(
     clock: Clock | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    holder: dict[str, ServiceRuntime] = {}
-
-    def http() -> httpx.AsyncClient:
-        client = holder["runtime"].http
-        if client is None:  # pragma: no cover - only before the lifespan started
-            raise RuntimeError("the HTTP client exists only inside the app's lifespan")
-        return client
-
-    registre = build_registre(settings, http)
+    state = build_state(settings, clock=clock or make_clock(settings), http=make_http(http_transport))
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI, _runtime: ServiceRuntime) -> AsyncIterator[None]:
         # Leaves a crash left queued between a commit and its integration (shared.translog.store).
-        await registre.journal.integrate_pending(runtime.db.engine)
-        horodatage.demarrer(registre, runtime)
+        await state.registre.journal.integrate_pending(state.db.engine)
         if settings.purge_quotidienne:
-            async with runtime.db.transaction() as session:
-                await purge.amorcer(session, now=runtime.clock.now())
+            async with state.db.transaction() as session:
+                await purge.amorcer(session, now=state.clock.now())
         if settings.horodatage_horaire:
-            async with runtime.db.transaction() as session:
-                await horodatage.planifier(session, now=runtime.clock.now())
+            async with state.db.transaction() as session:
+                await horodatage.planifier(session, now=state.clock.now())
         yield
 
     app = build_service_app(
@@ -106,12 +102,14 @@ def create_app(
         routers=ROUTERS,
         job_tables=JOB_TABLES,
         job_handlers={
-            purge.KIND: purge.make_handler(registre),
-            avis.KIND: avis.make_handler(registre),
-            horodatage.KIND: horodatage.make_handler(registre),
+            purge.KIND: purge.make_handler(state.registre),
+            avis.KIND: avis.make_handler(state.registre),
+            horodatage.KIND: horodatage.make_handler(state.registre),
         },
-        clock=clock,
-        http_transport=http_transport,
+        # The runtime runs on the state's database, clock and client, and its lifespan closes them.
+        clock=state.clock,
+        http=state.http,
+        db=state.db,
         # A rectification carries up to `PIECES_MAX` proofs in one body.
         body_limits={
             "/consent/v1/declarations/": PIECES_MAX * settings.max_piece_bytes + 64 * 1024,
@@ -119,8 +117,6 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    runtime: ServiceRuntime = app.state.runtime
-    holder["runtime"] = runtime
-    runtime.extras["registre"] = registre
+    app.state.consent = state
     app.mount("/consent/static", StaticFiles(directory=STATIC), name="consent-static")
     return app

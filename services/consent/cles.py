@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.consent.registre import RegistreDep
+from services.consent.dependencies import RegistreDep
 from shared.schemas import Jwks
 
 router = APIRouter(prefix="/consent/v1/.well-known", tags=["clés"])

@@ -1,4 +1,8 @@
-"""Stable error codes of the consent service (docs/fr/contrat.md, docs/fr/erreurs.md)."""
+"""Stable error codes of the consent service (docs/fr/contrat.md, docs/fr/erreurs.md).
+
+The errors of a wrong code (`commits = True`) are raised like the others; the request's transaction
+still commits the attempt they count before the error is rendered.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ class JetonGestionInvalide(Interdit):
 class CodeInvalide(Unprocessable):
     code = "code-invalide"
     title = "Code de confirmation invalide ou expiré"
+    commits = True  # the attempt counter it raised over is kept (`shared.db.Database.transaction`)
 
 
 class MentionsPerimees(Unprocessable):
@@ -38,11 +43,13 @@ class DejaRevoquee(Conflit):
 class CompteVerrouille(TropDeRequetes):
     code = "compte-verrouille"
     title = "Compte verrouillé après trop de tentatives"
+    commits = True  # the failure counter and the lock are kept
 
 
 class AuthentificationDestinataire(Authentification):
     code = "authentification"
     title = "Identifiants ou code invalides"
+    commits = True  # the challenge's and the account's failure counters are kept
 
 
 class ProcedureRequise(Unprocessable):

@@ -1,4 +1,7 @@
-"""The consent service's long-lived singletons: keys, blind indexer, log, seals, notify client.
+"""The consent service's keys and instruments: keys, blind indexer, log, seals, notify client.
+
+Built once in `create_app(settings)` as part of the service's state (`services.consent.state`) and
+handed to the services that need it; it opens no transaction (its callers hand it their session).
 
 Key files (Ed25519, generated in development, refused when generated in production):
 - `consent-log.ed25519.pem`: signs the registry log's checkpoints (C2SP note);
@@ -8,13 +11,11 @@ Key files (Ed25519, generated in development, refused when generated in producti
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import Depends, Request
 
 from services.consent.identite import Indexeur
 from services.consent.models import JOURNAL_TABLES, Consultation, Evenement, RechercheAutorite
@@ -40,26 +41,23 @@ class Registre:
     sceau: JwsSigner
     destinataire: JwsSigner
     tokens: ServiceTokens
-    http: Callable[[], httpx.AsyncClient]
+    #: The service's HTTP client (`shared.app.make_http`, closed with the app).
+    http: httpx.AsyncClient
     #: Challenges per client address on the public routes (`comptes.limites`).
     limiteur: Limiteur = field(default_factory=lambda: Limiteur(timedelta(hours=1)))
-    #: The RFC 3161 client dating the log's checkpoints (`shared.timestamps.configuration`), set
-    #: when the service starts (`journal.horodatage.demarrer`).
+    #: The RFC 3161 client dating the log's checkpoints (`journal.horodatage.client_tsa`), given by
+    #: `create_app`; absent where nothing is timestamped (the purge command, bench loaders).
     _horodatage: TimestampClient | None = None
 
     @property
     def horodatage(self) -> TimestampClient:
-        if self._horodatage is None:  # pragma: no cover - set by the lifespan before any request
-            raise RuntimeError("the timestamp client exists only inside the app's lifespan")
+        if self._horodatage is None:  # pragma: no cover - the service's registry always has one
+            raise RuntimeError("this registry was built without a timestamp client")
         return self._horodatage
-
-    @horodatage.setter
-    def horodatage(self, client: TimestampClient) -> None:
-        self._horodatage = client
 
     async def _courriel(self, chemin: str, corps: dict[str, Any]) -> None:
         try:
-            response = await self.http().post(
+            response = await self.http.post(
                 f"{self.settings.url_of('notify')}/notify/v1/interne/{chemin}",
                 json=corps,
                 headers={"Authorization": f"Bearer {self.tokens.token_for('notify')}"},
@@ -87,7 +85,9 @@ class Registre:
         await self._courriel("verrouillages", corps)
 
 
-def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClient]) -> Registre:
+def build_registre(
+    settings: ConsentSettings, http: httpx.AsyncClient, *, horodatage: TimestampClient | None = None
+) -> Registre:
     production = settings.env == "production"
     keys_dir = settings.keys_dir
 
@@ -115,17 +115,5 @@ def build_registre(settings: ConsentSettings, http: Callable[[], httpx.AsyncClie
             production=production,
         ),
         http=http,
+        _horodatage=horodatage,
     )
-
-
-def registre_of(request: Request) -> Registre:
-    registre: Registre = request.app.state.runtime.extras["registre"]
-    return registre
-
-
-async def _registre(request: Request) -> Registre:
-    """`registre_of` as a coroutine dependency (a plain `def` one would run in a worker thread)."""
-    return registre_of(request)
-
-
-RegistreDep = Annotated[Registre, Depends(_registre)]

@@ -14,11 +14,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from services.consent.autorite.router import Procedure
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
 from services.consent.models import Conservation
 from services.consent.purge import conservation as regle
-from services.consent.registre import RegistreDep
 from shared.auth import CurrentAutorite
 from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses

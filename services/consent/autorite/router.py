@@ -24,10 +24,10 @@ from services.consent.consultations.service import forme
 from services.consent.declarations import pieces, repository
 from services.consent.declarations.schemas import DeclarationLue
 from services.consent.declarations.vue import contenu_version, vue
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.journal.service import consigner
 from services.consent.models import Declaration, Evenement, Piece, RechercheAutorite
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.auth import Autorite, CurrentAutorite
 from shared.bornes import IdChemin
 from shared.crypto.aead import decrypt

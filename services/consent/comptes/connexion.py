@@ -10,7 +10,8 @@ Threat model: an online attacker guessing passwords or codes, or probing which e
   challenges per e-mail address and per client address.
 - A challenge accepts `code_max_attempts` tries within `code_ttl_seconds`, once; codes have
   `code_compte_chiffres` digits (8 by default).
-- Failures are *returned* (not raised) by `verifier_defi` so the request still commits the counters.
+- `verifier_defi` raises its failures as errors whose transaction still commits the counters
+  (`commits`, `shared.db.Database.transaction`).
 
 Destinataire token (for the coffre): JWT EdDSA signed with consent's destinataire key (JWKS at
 `/consent/v1/.well-known/jwks.json`), `iss` "signif-consent", `aud` "coffre", `role` "destinataire",
@@ -35,7 +36,6 @@ from services.consent.errors import AuthentificationDestinataire, CompteVerrouil
 from services.consent.models import Compte, Declaration, Defi
 from services.consent.registre import Registre
 from shared.crypto.tokens import hash_code, new_code, verify_code
-from shared.errors import ServiceError
 
 ISSUER = "signif-consent"
 _DUMMY_HASH = hasher.hash("mot de passe factice pour un compte inconnu")
@@ -101,28 +101,30 @@ async def commencer(
 
 async def verifier_defi(
     session: AsyncSession, registre: Registre, defi_id: str, code: str, objet: str, *, now: datetime
-) -> Compte | ServiceError:
+) -> Compte:
     """Check a challenge's code; on success the challenge is spent and the account returned. A wrong
-    code counts against the account (`limites.echec`); a locked account's codes are not checked."""
+    code counts against the account (`limites.echec`); a locked account's codes are not checked.
+    Failures raise `AuthentificationDestinataire` or `CompteVerrouille`, the counters committed all
+    the same."""
     defi = await session.get(Defi, defi_id, with_for_update=True) if len(defi_id) <= 36 else None
     echec = AuthentificationDestinataire("Code invalide ou expiré.")
     if defi is None or defi.objet != objet or defi.utilise:
-        return echec
+        raise echec
     compte = await session.get(Compte, defi.compte_id) if defi.compte_id is not None else None
     if limites.verrouille(compte, now):
-        return CompteVerrouille("Compte verrouillé après trop de tentatives ; réessayez plus tard.")
+        raise CompteVerrouille("Compte verrouillé après trop de tentatives ; réessayez plus tard.")
     if now >= defi.expire_le or defi.tentatives >= registre.settings.code_max_attempts:
-        return echec
+        raise echec
     defi.tentatives += 1
     ok = verify_code(
         code, defi.code_hash, pepper=registre.settings.effective_code_pepper, context=f"{objet}/{defi.id}"
     )
     if compte is None:
-        return echec
+        raise echec
     if not ok:
         if await limites.echec(session, registre, compte, now=now):
-            return CompteVerrouille("Trop de tentatives : compte verrouillé.")
-        return echec
+            raise CompteVerrouille("Trop de tentatives : compte verrouillé.")
+        raise echec
     defi.utilise = True
     limites.reussite(compte)
     return compte

@@ -18,7 +18,7 @@ The resulting model (8-digit codes, defaults) is written down in the README's se
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -36,22 +36,28 @@ logger = logging.getLogger("signif.consent.comptes")
 _EXPOSANT_MAX = 16
 
 
-Envoi = Callable[[], Awaitable[None]]
+@dataclass(frozen=True)
+class Envoi:
+    """The code's e-mail, to send once the answer is gone (`BackgroundTasks`): the answer then takes
+    the same time whether a code goes out or not, so its latency tells neither that the password was
+    right nor that an address has an account. The code stays in memory only (never in a `repr`); a
+    failure is logged (the person asks again)."""
+
+    registre: Registre = field(repr=False)
+    email: str = field(repr=False)
+    code: str = field(repr=False)
+    objet: str
+
+    async def __call__(self) -> None:
+        try:
+            await self.registre.envoyer_code(self.email, self.code, self.objet)
+        except ServiceIndisponible:
+            logger.warning("one-time code not sent", extra={"objet": self.objet})
 
 
 def envoi_differe(registre: Registre, email: str, code: str, objet: str) -> Envoi:
-    """The code's e-mail, to send once the answer is gone (`BackgroundTasks`): the answer then takes
-    the same time whether a code goes out or not, so its latency tells neither that the password was
-    right nor that an address has an account. The code stays in memory only; a failure is logged
-    (the person asks again)."""
-
-    async def envoyer() -> None:
-        try:
-            await registre.envoyer_code(email, code, objet)
-        except ServiceIndisponible:
-            logger.warning("one-time code not sent", extra={"objet": objet})
-
-    return envoyer
+    """The code's e-mail to send after the answer (`Envoi`)."""
+    return Envoi(registre, email, code, objet)
 
 
 def verrouille(compte: Compte | None, now: datetime) -> bool:

@@ -23,7 +23,6 @@ from services.consent.declarations.vue import contenu_version
 from services.consent.journal.service import consigner
 from services.consent.models import Compte, Declaration
 from services.consent.registre import Registre
-from shared.errors import ServiceError
 
 
 async def _preuve_identite(
@@ -72,13 +71,9 @@ async def demander(
 
 async def terminer(
     session: AsyncSession, registre: Registre, defi_id: str, code: str, mot_de_passe: str, *, now: datetime
-) -> ServiceError | None:
-    resultat = await verifier_defi(session, registre, defi_id, code, "reinitialisation", now=now)
-    if isinstance(resultat, ServiceError):
-        return resultat
-    resultat.mot_de_passe_hash = hasher.hash(mot_de_passe)
-    await sessions.terminer_toutes(
-        session, now=now, motif="reinitialisation", personne_id=resultat.personne_id
-    )
-    await consigner(session, registre, "compte.reinitialise", now=now, compte_id=resultat.id)
-    return None
+) -> None:
+    """The new password, once the challenge's code is right (`verifier_defi`'s failures raised)."""
+    compte = await verifier_defi(session, registre, defi_id, code, "reinitialisation", now=now)
+    compte.mot_de_passe_hash = hasher.hash(mot_de_passe)
+    await sessions.terminer_toutes(session, now=now, motif="reinitialisation", personne_id=compte.personne_id)
+    await consigner(session, registre, "compte.reinitialise", now=now, compte_id=compte.id)

@@ -7,26 +7,23 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from services.consent.comptes import connexion, limites, reinitialisation, sessions
 from services.consent.declarations import repository
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.identite import siren_valide
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.auth import CurrentService
 from shared.bornes import Email, EnteteAutorisation, IdChemin, Siren
 from shared.errors import (
     Authentification,
     Interdit,
     Introuvable,
-    ServiceError,
     TropDeRequetes,
     Unprocessable,
     error_responses,
-    problem_response,
 )
 from shared.pages import adresse_client
 
@@ -142,10 +139,8 @@ async def saisir_code(
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-) -> JetonDestinataire | JSONResponse:
+) -> JetonDestinataire:
     compte = await connexion.verifier_defi(session, registre, defi_id, corps.code, "connexion", now=now)
-    if isinstance(compte, ServiceError):
-        return problem_response(compte)
     return JetonDestinataire(jeton=await connexion.jeton_destinataire(session, registre, compte, now=now))
 
 
@@ -230,11 +225,9 @@ async def demander_reinitialisation(
 async def reinitialiser(
     defi_id: IdChemin, corps: NouveauMotDePasse, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
-    erreur = await reinitialisation.terminer(
+    await reinitialisation.terminer(
         session, registre, defi_id, corps.code, corps.mot_de_passe.get_secret_value(), now=now
     )
-    if erreur is not None:
-        return problem_response(erreur)
     return Response(status_code=204)
 
 
@@ -279,12 +272,10 @@ async def ouvrir_session(
 )
 async def valider_session(
     defi_id: IdChemin, corps: CodeSaisi, session: SessionDep, registre: RegistreDep, now: NowDep
-) -> JetonDestinataire | JSONResponse:
+) -> JetonDestinataire:
     """The session's secret (opaque, 256 bits; a server-side record, `sessions.py`): send it as
     `Authorization: Bearer`; it ends at sign-out, password reset, revocation or by an operator."""
     compte = await connexion.verifier_defi(session, registre, defi_id, corps.code, "connexion", now=now)
-    if isinstance(compte, ServiceError):
-        return problem_response(compte)
     _sid, secret = await connexion.ouvrir_session(session, registre, compte, "api", now=now)
     return JetonDestinataire(jeton=secret)
 

@@ -20,11 +20,10 @@ from services.consent.consultations.schemas import (
 )
 from services.consent.declarations import repository
 from services.consent.declarations.vue import contenu_version
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.identite import territoire_legal
 from services.consent.journal.service import consigner
 from services.consent.models import Declaration, Version
-from services.consent.registre import RegistreDep
 from shared.auth import CurrentService
 from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses

@@ -10,9 +10,8 @@ from pydantic import TypeAdapter, ValidationError
 from services.consent.declarations import rectification
 from services.consent.declarations.router import JetonDep, _charger
 from services.consent.declarations.schemas import Personne, VersionLue
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import DeclarationIncomplete, EtatIncompatible, JetonGestionInvalide
-from services.consent.registre import RegistreDep
 from shared.bornes import IdChemin
 from shared.errors import TropVolumineux, TypeNonSupporte, Unprocessable, champs_invalides, error_responses
 

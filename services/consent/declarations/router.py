@@ -27,7 +27,7 @@ from services.consent.declarations.schemas import (
     Soumise,
     VersionLue,
 )
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import (
     CodeInvalide,
     DeclarationIncomplete,
@@ -37,20 +37,17 @@ from services.consent.errors import (
     MentionsPerimees,
 )
 from services.consent.models import Declaration
-from services.consent.registre import RegistreDep
 from shared.bornes import JETON_MAX, EnteteAutorisation, IdChemin
 from shared.crypto.tokens import blind_index, verify_token
 from shared.errors import (
     Authentification,
     IdempotenceConflit,
     Introuvable,
-    ServiceError,
     TropDeRequetes,
     TropVolumineux,
     TypeNonSupporte,
     Unprocessable,
     error_responses,
-    problem_response,
 )
 from shared.openapi import Exigence, exige
 
@@ -166,11 +163,9 @@ async def confirmer(
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-) -> Confirmee | JSONResponse:
+) -> Confirmee:
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
-    erreur = await service.confirmer(session, registre, declaration, corps.code, now=now)
-    if erreur is not None:
-        return problem_response(erreur)  # the attempt counter still commits
+    await service.confirmer(session, registre, declaration, corps.code, now=now)
     return Confirmee(id=declaration.id, statut=declaration.statut, email_confirme=True)
 
 
@@ -355,10 +350,8 @@ async def confirmer_contact(
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-) -> VersionLue | JSONResponse:
+) -> VersionLue:
     """The code sent to the new e-mail address: the waiting contact change becomes the new version."""
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
-    resultat = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
-    if isinstance(resultat, ServiceError):
-        return problem_response(resultat)  # the attempt counter still commits
-    return VersionLue.model_validate(resultat, from_attributes=True)
+    version = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
+    return VersionLue.model_validate(version, from_attributes=True)

@@ -1,8 +1,8 @@
 """The declarant's rules: declare, confirm the e-mail, submit, revoke, change contact details.
 
-Each state change appends an `Evenement` and a log leaf in the same transaction. Failures that must
-be remembered (wrong confirmation codes) are *returned* as errors rather than raised, so the request
-still commits the attempt counter.
+Each state change appends an `Evenement` and a log leaf in the same transaction. Every failure is
+raised; a wrong confirmation code raises `CodeInvalide`, whose transaction still commits the attempt
+counter (`commits`, `shared.db.Database.transaction`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from services.consent.models import Declaration, Evenement, Version
 from services.consent.registre import Registre
 from shared.crypto.aead import DataKey
 from shared.crypto.tokens import hash_code, hash_token, new_code, new_token, verify_code, verify_token
-from shared.errors import ServiceError, TropDeRequetes, Unprocessable
+from shared.errors import TropDeRequetes, Unprocessable
 from shared.legal_time import date_destruction
 
 hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
@@ -96,18 +96,18 @@ def _nouveau_code(
 
 def _verifier_code(
     declaration: Declaration, registre: Registre, code: str, objet: str, *, now: datetime, expire: str
-) -> ServiceError | None:
-    """None when `code` is the live code for `objet`; else the error, a wrong code counting an attempt."""
+) -> None:
+    """Spend `code` if it is the live code for `objet`; else `CodeInvalide`, a wrong code counting an
+    attempt (committed all the same: `CodeInvalide.commits`)."""
     settings = registre.settings
     perime = declaration.code_expire_le is None or now >= declaration.code_expire_le
     if perime or declaration.code_tentatives >= settings.code_max_attempts or declaration.code_hash is None:
-        return CodeInvalide(expire)
+        raise CodeInvalide(expire)
     contexte = f"{objet}/{declaration.id}"
     if not verify_code(code, declaration.code_hash, pepper=settings.effective_code_pepper, context=contexte):
         declaration.code_tentatives += 1
-        return CodeInvalide()
+        raise CodeInvalide()
     declaration.code_hash = None
-    return None
 
 
 async def evenement(
@@ -237,23 +237,21 @@ async def declarer(
 
 async def confirmer(
     session: AsyncSession, registre: Registre, declaration: Declaration, code: str, *, now: datetime
-) -> ServiceError | None:
-    """Check the e-mail code; a wrong code counts an attempt and is returned, not raised."""
+) -> None:
+    """Check the e-mail code (idempotent once confirmed); a wrong code raises `CodeInvalide`, its
+    attempt counted all the same."""
     if declaration.confirmee_le is not None:
-        return None
+        return
     if declaration.statut != "en_attente_confirmation" or declaration.code_hash is None:
         raise EtatIncompatible()
-    erreur = _verifier_code(
+    _verifier_code(
         declaration, registre, code, "confirmation", now=now, expire="Code expiré ou trop de tentatives."
     )
-    if erreur is not None:
-        return erreur
     declaration.confirmee_le = now
     await ouvrir_compte(session, declaration, now=now)
     await evenement(
         session, registre, declaration.id, "declaration.email_confirme", now=now, acteur="declarant"
     )
-    return None
 
 
 async def revoquer(
@@ -335,17 +333,15 @@ async def changer_contact(
 
 async def confirmer_contact(
     session: AsyncSession, registre: Registre, declaration: Declaration, code: str, *, now: datetime
-) -> Version | ServiceError:
+) -> Version:
     """Apply the waiting contact change once the code sent to the new address is given back.
 
-    A wrong code counts an attempt and is returned, not raised (the counter must commit).
+    A wrong code raises `CodeInvalide`, its attempt counted all the same.
     """
     if declaration.contact_attente is None or declaration.code_hash is None:
         raise EtatIncompatible("Aucun changement d'adresse électronique n'est en attente.")
     expire = "Code expiré ou trop de tentatives : demandez à nouveau le changement."
-    erreur = _verifier_code(declaration, registre, code, "contact", now=now, expire=expire)
-    if erreur is not None:
-        return erreur
+    _verifier_code(declaration, registre, code, "contact", now=now, expire=expire)
     courante = await repo.version_courante(session, declaration)
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     ancien = chiffrement.dechiffrer_json(

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.models import JOB_TABLES, JournalHorodatage
 from services.consent.registre import Registre
-from shared.app import ServiceRuntime
+from services.consent.settings import ConsentSettings
+from shared.clock import Clock
 from shared.jobs import Handler, JobContext, enqueue
 from shared.outbox import rfc3339
+from shared.timestamps.client import TimestampClient
 from shared.timestamps.configuration import client_horodatage
 from shared.translog import horodatages
 from shared.translog.api import JournalPublic
@@ -36,21 +38,14 @@ def journal_public(registre: Registre) -> JournalPublic:
     return JournalPublic(registre.journal, registre.journal_signer, registre.settings.journal_origin)
 
 
-def demarrer(registre: Registre, runtime: ServiceRuntime) -> None:
-    """Give the registry its TSA client (the embedded TSA runs on the service's clock)."""
-
-    def http() -> httpx.AsyncClient:
-        if runtime.http is None:  # pragma: no cover - set by the lifespan before this runs
-            raise RuntimeError("HTTP client not started")
-        return runtime.http
-
-    settings = registre.settings
-    registre.horodatage = client_horodatage(
+def client_tsa(settings: ConsentSettings, http: httpx.AsyncClient, clock: Clock) -> TimestampClient:
+    """The registry's TSA client, built with the app (the embedded TSA runs on the service's clock)."""
+    return client_horodatage(
         settings.keys_dir,
         tsa_url=settings.tsa_url,
         production=settings.env == "production",
-        http=http,
-        clock=runtime.clock.now,
+        http=lambda: http,
+        clock=clock.now,
     )
 
 

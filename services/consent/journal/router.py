@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from services.consent.registre import registre_of
+from services.consent.dependencies import state_of
 from shared.translog.api import JournalPublic, journal_router
 
 
 def _journal(request: Request) -> JournalPublic:
-    registre = registre_of(request)
+    registre = state_of(request).registre
     return JournalPublic(registre.journal, registre.journal_signer, registre.settings.journal_origin)
 
 

@@ -17,10 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, tuple_
 
 from services.consent.declarations import rectification, repository
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
 from services.consent.models import Declaration, Version
-from services.consent.registre import RegistreDep
 from shared.auth import CurrentOperateur
 from shared.bornes import CURSEUR_MAX, IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses

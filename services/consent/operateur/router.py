@@ -18,10 +18,9 @@ from services.consent.declarations import avis, pieces, repository
 from services.consent.declarations.schemas import DeclarationLue
 from services.consent.declarations.service import evenement
 from services.consent.declarations.vue import vue
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
 from services.consent.models import Declaration, Piece
-from services.consent.registre import RegistreDep
 from shared.auth import CurrentOperateur
 from shared.bornes import CURSEUR_MAX, IdChemin
 from shared.crypto.aead import encrypt

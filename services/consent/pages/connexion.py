@@ -13,10 +13,10 @@ from starlette.background import BackgroundTask
 from services.consent.comptes import connexion, reinitialisation
 from services.consent.comptes.router import Reinitialisation, limiter_client
 from services.consent.declarations import repository, service, vue
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
+from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.pages import navigateur as nav_
 from services.consent.pages.contexte import STATUTS, Csrf, Pages, PagesDep
-from services.consent.registre import RegistreDep
 from shared.errors import ServiceError
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
@@ -86,16 +86,17 @@ async def saisir_code_connexion(
 ) -> Response:
     if not p.valide(csrf):
         return p.formulaire_refuse()
-    compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
-    if isinstance(compte, ServiceError):
-        if compte.status_code == 429:  # the lock page: what happened and what she can still do
+    try:
+        compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
+    except (AuthentificationDestinataire, CompteVerrouille) as echec:  # counters still commit
+        if echec.status_code == 429:  # the lock page: what happened and what she can still do
             return p.page("acces_code.html", 429, titre="Compte verrouillé", defi_id=defi_id, verrouille=True)
         return p.page(
             "acces_code.html",
-            compte.status_code,
+            echec.status_code,
             titre="Code de connexion",
             defi_id=defi_id,
-            erreurs=[compte.detail],
+            erreurs=[echec.detail],
         )
     p.nav = await nav_.ouvrir_espace(session, registre, p.nav, now=now, personne_id=compte.personne_id)
     return p.vers("/consent/espace/declarations")
@@ -175,10 +176,9 @@ async def reinitialiser(
     if len(mot_de_passe) < 12:
         erreur = "Le nouveau mot de passe doit compter 12 caractères au moins."
         return _reinitialisation(p, 422, etape="code", defi_id=defi_id[:36], erreurs=[erreur])
-    erreur_code = await reinitialisation.terminer(
-        session, registre, defi_id[:36], code.strip(), mot_de_passe, now=now
-    )
-    if erreur_code is not None:
+    try:
+        await reinitialisation.terminer(session, registre, defi_id[:36], code.strip(), mot_de_passe, now=now)
+    except (AuthentificationDestinataire, CompteVerrouille) as erreur_code:
         return _reinitialisation(
             p, erreur_code.status_code, etape="code", defi_id=defi_id[:36], erreurs=[erreur_code.detail]
         )

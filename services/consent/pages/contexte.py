@@ -16,11 +16,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.consent.declarations import repository, service
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
 from services.consent.pages.navigateur import Navigateur
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.instants import date_simple, instant_personne

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from services.consent.declarations import pieces, repository, service, soumission
 from services.consent.declarations.schemas import DeclarationCreate
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
+from services.consent.errors import CodeInvalide
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
@@ -22,7 +23,6 @@ from services.consent.pages.formulaire import (
     erreurs_par_champ,
     premier_en_erreur,
 )
-from services.consent.registre import RegistreDep
 from shared.communes import commune, communes_du_code_postal, normaliser_code_postal
 from shared.errors import ServiceError
 from shared.http import STRICT_CSP
@@ -151,8 +151,9 @@ async def code(
     declaration = await p.declaration(session, declaration_id, verrou=True)
     if declaration is None:
         return p.acces_refuse()
-    erreur = await service.confirmer(session, registre, declaration, code.strip(), now=now)
-    if erreur is not None:
+    try:
+        await service.confirmer(session, registre, declaration, code.strip(), now=now)
+    except CodeInvalide as erreur:  # its attempt still commits: the handler returns normally
         return p.page(
             "code.html", 422, titre="Confirmer mon adresse", id=declaration_id, erreurs=[erreur.detail]
         )

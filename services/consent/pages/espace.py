@@ -9,15 +9,16 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from services.consent.declarations import service, vue
+from services.consent.declarations import repository, service, vue
+from services.consent.declarations.recepisse_pdf import recepisse_pdf as recepisse_pdf_scelle
 from services.consent.declarations.schemas import ContactChange
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
 from services.consent.pages.contexte import STATUTS, Csrf, Pages, PagesDep
-from services.consent.registre import Registre, RegistreDep
+from services.consent.registre import Registre
 from shared.errors import ServiceError
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
@@ -110,11 +111,9 @@ async def confirmer_contact(
     if declaration is None:
         return p.acces_refuse()
     try:
-        resultat = await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
+        await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
     except ServiceError as exc:
         return await espace_page(p, session, registre, declaration, now, erreurs=[exc.detail])
-    if isinstance(resultat, ServiceError):
-        return await espace_page(p, session, registre, declaration, now, erreurs=[resultat.detail])
     return await espace_page(
         p, session, registre, declaration, now, message="Vos coordonnées ont été mises à jour."
     )
@@ -157,3 +156,26 @@ async def revoquer(
     p.nav = await nav_.fermer(session, registre, p.nav, now=now)
     message = "Votre consentement est révoqué. Par sécurité, vos sessions sont fermées."
     return await espace_page(p, session, registre, declaration, now, message=message, ferme=True)
+
+
+@router.get("/espace/{declaration_id}/recepisse.pdf", response_model=None)
+async def recepisse_pdf(
+    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    """The récépissé as a sealed PDF (`declarations.recepisse_pdf`), for this browser's declaration."""
+    declaration = await p.declaration(session, declaration_id)
+    if declaration is None:
+        return p.acces_refuse()
+    if declaration.recepisse_jws is None:
+        message = "Le récépissé est émis quand la déclaration est envoyée pour vérification."
+        return await espace_page(p, session, registre, declaration, now, 404, erreurs=[message])
+    fuseau = (await repository.version_courante(session, declaration)).fuseau
+    pdf = await recepisse_pdf_scelle(registre, declaration, fuseau, now=now)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="recepisse-{declaration.numero}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

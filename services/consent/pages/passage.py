@@ -9,10 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.consent.comptes import sessions
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.pages import navigateur as nav_
 from services.consent.pages.contexte import PagesDep
-from services.consent.registre import RegistreDep
 from shared.pages import origine_refusee
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from services.consent.declarations import rectification, vue
 from services.consent.declarations.schemas import Personne
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.mentions.textes import TYPES_PIECES
 from services.consent.models import Declaration
 from services.consent.pages.contexte import Pages, PagesDep
@@ -27,7 +27,6 @@ from services.consent.pages.formulaire import (
     erreurs_par_champ,
     premier_en_erreur,
 )
-from services.consent.registre import RegistreDep
 from shared.communes import communes_du_code_postal
 from shared.errors import ServiceError
 

@@ -14,10 +14,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.consent.autorite.router import Procedure
-from services.consent.dependencies import NowDep, SessionDep
+from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.models import Declaration
 from services.consent.preuves.service import exporter
-from services.consent.registre import RegistreDep
 from shared.auth import CurrentAutorite
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.openapi import fichier

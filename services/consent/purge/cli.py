@@ -16,12 +16,9 @@ from shared.app import make_clock
 from shared.db import Database
 
 
-def _no_http() -> httpx.AsyncClient:  # pragma: no cover - the purge sends nothing
-    raise RuntimeError("the purge makes no HTTP call")
-
-
 async def executer(settings: ConsentSettings, *, simulation: bool, pause: float = 0.0) -> list[str]:
-    registre = build_registre(settings, _no_http)
+    http = httpx.AsyncClient()  # the purge sends nothing: the registry's client stays unused
+    registre = build_registre(settings, http)
     db = Database(settings.effective_database_url)
     now = make_clock(settings).now()
     bilan: Bilan
@@ -33,6 +30,7 @@ async def executer(settings: ConsentSettings, *, simulation: bool, pause: float 
             bilan = await purger_par_lots(db, registre, now=now, pause=pause)
     finally:
         await db.dispose()
+        await http.aclose()
     verbe = "à détruire" if simulation else "détruites"
     print(f"Purge du {bilan.jour:%d/%m/%Y} : {len(bilan.declarations)} déclaration(s) {verbe}.")  # noqa: T201
     for declaration_id in bilan.declarations:

@@ -18,6 +18,7 @@ from services.consent.app import create_app
 from services.consent.mentions.textes import SHA256, VERSION
 from services.consent.models import OUVERTURES
 from services.consent.settings import ConsentSettings
+from services.consent.state import ConsentState
 from services.notify.app import create_app as notify_app
 from services.notify.courriel.messages import OBJETS_CODE
 from services.notify.settings import NotifySettings
@@ -76,6 +77,8 @@ class Consent:
     settings: ConsentSettings
     notify: NotifyReel
     issuer: DevIssuer
+    #: The service's state (`services.consent.state`), as `create_app` built it.
+    state: ConsentState
 
     def bearer(self, role: str, **claims: Any) -> dict[str, str]:
         sub = claims.pop("sub", f"{role}-1")
@@ -109,7 +112,9 @@ async def demarrer(settings: ConsentSettings) -> AsyncIterator[Consent]:
     async with smtp_server() as smtp, _notify(settings, smtp) as notify_app:
         app = create_app(settings, http_transport=httpx.ASGITransport(app=notify_app))
         async with running(app, base_url=BASE) as client:
-            yield Consent(client, app.state.runtime, settings, NotifyReel(smtp), issuer_for(settings))
+            yield Consent(
+                client, app.state.runtime, settings, NotifyReel(smtp), issuer_for(settings), app.state.consent
+            )
 
 
 @asynccontextmanager

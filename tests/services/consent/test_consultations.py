@@ -71,7 +71,7 @@ async def test_active_consent_matches_the_normalised_identity(consent_db: Consen
     assert {r.office_id for r in rows} == {"office-paris-1"}
     assert {r.reference_dossier for r in rows} == {"DOS-2026-0042"}
     # Answered once logged; on PostgreSQL the leaves' integration follows in the background.
-    await env.runtime.extras["registre"].journal.integrated(env.runtime.db.engine)
+    await env.state.registre.journal.integrated(env.runtime.db.engine)
     leaves = (await env.client.get("/consent/v1/journal/entrees")).json()["elements"]
     assert sum('"type":"consultation"' in e["donnees"] for e in leaves) == 4
     assert all("DOS-2026-0042" not in e["donnees"] for e in leaves)

@@ -24,7 +24,7 @@ J = "/consent/v1/journal"
 
 
 def _lots(env: Consent) -> Lots:
-    lots = env.runtime.extras["consultations.lots"]
+    lots = env.state.lots
     assert isinstance(lots, Lots)
     return lots
 
@@ -49,7 +49,7 @@ async def test_concurrent_consultations_share_transactions(consent_db: Consent) 
     assert _lots(env).transactions - avant < 24  # at most 2 batches in flight: the others gathered
     # The leaves were durable in the log's queue when the answers left; their indexes reach the rows
     # once this process's integration loop has taken them.
-    await env.runtime.extras["registre"].journal.integrated(env.runtime.db.engine)
+    await env.state.registre.journal.integrated(env.runtime.db.engine)
     async with env.runtime.db.transaction() as session:
         rows = (await session.execute(select(Consultation).order_by(Consultation.id))).scalars().all()
     assert len(rows) == 25
@@ -74,7 +74,7 @@ async def test_a_batch_that_cannot_be_logged_answers_503_and_logs_nothing(consen
     await activer(env)
     headers = env.bearer("commissaire")
     assert (await env.client.post(C, json=demande(), headers=headers)).status_code == 200
-    journal = env.runtime.extras["registre"].journal
+    journal = env.state.registre.journal
     await journal.integrated(env.runtime.db.engine)  # its leaf is in the log, not still queued
     leaves_before = len(await _leaves(env))
     async with env.runtime.db.transaction() as session:

@@ -102,7 +102,7 @@ async def test_rows_name_their_leaves_once_integrated(consent_db: Consent) -> No
         headers=env.bearer("commissaire"),
     )
     assert reponse.status_code == 200, reponse.text
-    registre = env.runtime.extras["registre"]
+    registre = env.state.registre
 
     # The answer leaves once its batch has committed, the leaf durable in the queue; on PostgreSQL the
     # consultation batches do not wait for its integration (services/consent/consultations/lots.py).
@@ -154,7 +154,7 @@ async def test_a_leaf_a_crash_left_queued_is_integrated_at_start_up(
         assert (await env.client.get(J + "/entrees")).json()["elements"][-1]["index"] == 0
     async with demarrer(settings) as env:
         async with env.runtime.db.transaction() as session:
-            assert not await env.runtime.extras["registre"].journal.has_pending(session)
+            assert not await env.state.registre.journal.has_pending(session)
             assert (await session.scalars(select(Evenement.leaf_index))).one() == 1
         entrees = (await env.client.get(J + "/entrees")).json()["elements"]
         premiere = await ouverte(env.runtime, json.loads(entrees[0]["donnees"]))

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,8 +55,9 @@ async def test_one_transaction_per_batch(
     monkeypatch.setattr(CountingDatabase, "transactions", 0)
     monkeypatch.setattr(CountingDatabase, "spans", [])
     db = CountingDatabase(settings.effective_database_url)
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda _request: pytest.fail("no HTTP")))
     try:
-        registre = build_registre(settings, lambda: pytest.fail("no HTTP"))
+        registre = build_registre(settings, http)
         bilan = await purge.purger_par_lots(db, registre, now=instant("2029-03-02T09:00:00Z"), pause=pause)
         assert sorted(bilan.declarations) == sorted(ids)
         assert CountingDatabase.transactions == 2  # a full batch of 2, then the last one (1 left)
@@ -68,6 +70,7 @@ async def test_one_transaction_per_batch(
                 assert await session.scalar(select(func.count()).select_from(model)) == 0
     finally:
         await db.dispose()
+        await http.aclose()
 
 
 async def test_the_daily_job_destroys_one_batch_per_transaction_and_continues(

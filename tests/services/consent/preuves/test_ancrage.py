@@ -167,6 +167,6 @@ async def test_job_horaire_sur_les_deux_moteurs(consent_db: Consent) -> None:
 
 
 def registre_of_env(env: Consent) -> Registre:
-    registre = env.runtime.extras["registre"]
+    registre = env.state.registre
     assert isinstance(registre, Registre)
     return registre

@@ -112,7 +112,7 @@ async def test_purged_declaration_is_404(consent: Consent) -> None:
         f"/consent/v1/declarations/{declaration.id}/revocation", headers=declaration.entetes
     )
     assert revoked.status_code == 200
-    registre = consent.runtime.extras["registre"]
+    registre = consent.state.registre
     async with consent.runtime.db.transaction() as session:
         bilan = await purge.purger(session, registre, now=datetime(2031, 3, 3, 9, tzinfo=UTC))
     assert bilan.declarations == [declaration.id]
