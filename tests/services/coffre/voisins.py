@@ -32,6 +32,7 @@ from services.consent.comptes.connexion import ISSUER as ISSUER_CONSENT
 from services.consent.models import Consultation, Declaration, Defi
 from services.consent.registre import Registre
 from services.consent.settings import ConsentSettings
+from services.consent.state import ConsentState
 from services.notify.app import create_app as notify_app
 from services.notify.settings import NotifySettings
 from shared.app import ServiceRuntime
@@ -169,6 +170,7 @@ class Voisins:
     aiguillage: Aiguillage
     issuer: DevIssuer
     modele: Modele
+    consent_etat: ConsentState
     _courriels: NotifyReel = field(init=False)
 
     def __post_init__(self) -> None:
@@ -176,8 +178,7 @@ class Voisins:
 
     @property
     def registre(self) -> Registre:
-        registre: Registre = self.consent.extras["registre"]
-        return registre
+        return self.consent_etat.registre
 
     async def verifications(self) -> list[Consultation]:
         """consent's records of the verifications services asked for (the coffre's, at sending)."""
@@ -316,6 +317,7 @@ async def voisins(modele: Modele, var_dir: Path, clock: Clock) -> AsyncIterator[
                     aiguillage,
                     issuer_for(consent.state.runtime.settings),
                     modele,
+                    consent.state.consent,
                 )
     finally:
         await aiguillage.fermer()
