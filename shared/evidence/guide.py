@@ -193,7 +193,7 @@ Une autorité « non qualifiée » (développement) ne vaut pas horodatage quali
    Le checkpoint auquel mènent les preuves est horodaté : `horodatages/checkpoint.tsr` porte sur
    `journal/checkpoint-dernier.txt` (commande `openssl ts -verify` ci-dessus) ; son instant (`openssl ts
    -reply -in horodatages/checkpoint.tsr -text`, ligne `Time stamp`) doit suivre le champ `instant` de
-   chaque feuille ; la plateforme publie les mêmes note et jeton
+   chaque feuille (à la seconde près) ; la plateforme publie les mêmes note et jeton
    (`/{service}/v1/journal/horodatages/couvrant?taille=<taille>`). Les documents scellés émis
    (`documents/index.json`) sont chacun égaux (`sha256sum`) au SHA-256 de leur feuille `document` ;
    la version `en_vigueur` est la dernière.
@@ -238,10 +238,11 @@ qualifiée" (development) authority is not a qualified timestamp (eIDAS art. 42)
 5. **Coherent story**: {story_en}
    The checkpoint the proofs lead to is timestamped: `horodatages/checkpoint.tsr` is over
    `journal/checkpoint-dernier.txt` (`openssl ts -verify` above); its instant (`openssl ts -reply -in
-   horodatages/checkpoint.tsr -text`, `Time stamp`) must follow every leaf's `instant`; the platform
-   publishes the same note and token (`/{service}/v1/journal/horodatages/couvrant?taille=<size>`). Each issued
-   sealed document (`documents/index.json`) hashes (`sha256sum`) to the SHA-256 of its `document` leaf;
-   the `en_vigueur` version is the last one.
+   horodatages/checkpoint.tsr -text`, `Time stamp`) must follow every leaf's `instant` (to the second);
+   the platform publishes the same note and token
+   (`/{service}/v1/journal/horodatages/couvrant?taille=<size>`). Each issued sealed document
+   (`documents/index.json`) hashes (`sha256sum`) to the SHA-256 of its `document` leaf; the
+   `en_vigueur` version is the last one.
 6. **PDF signatures** (poppler `pdfsig`, openssl): `pdfsig -nocert <pdf>` on `acte/document.pdf` and on
    every sealed PDF must print `Signature Validation: Signature is Valid.` and, for the last signature,
    `Total document signed` (a changed byte gives `Digest Mismatch`). The seal certificate is the first

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.evidence import format as fmt
@@ -91,18 +91,23 @@ def leaf_contents(ctx: Context) -> list[tuple[int, dict[str, Any]]]:
     return contents
 
 
+#: How much later than a checkpoint's timestamp a leaf's instant may be: the token's second.
+PRECISION_HORODATAGE = timedelta(seconds=1)
+
+
 def check_ancrage(ctx: Context) -> Iterator[tuple[str, str]]:
     """The timestamped checkpoint (`horodatages/checkpoint.tsr` over `journal/checkpoint-dernier.txt`,
     its token checked in step 2): a third party saw that state of the log (the répertoire or the
     registry) after every event it covers, so no leaf of the bundle can carry an instant later than
-    the token's."""
+    the token's, beyond `PRECISION_HORODATAGE` (a TSA commonly states genTime to the second, and the
+    embedded one declares an accuracy of one second)."""
     gen_time = ctx.horodatages.get(fmt.CHECKPOINT_DERNIER)
     if gen_time is None:
         yield fmt.CHECKPOINT_DERNIER, "checkpoint non horodaté dans ce lot (format antérieur)"
         return
     for index, content in leaf_contents(ctx):
         instant = fmt.parse_instant(content.get("instant"), "instant")
-        if instant > gen_time:
+        if instant > gen_time + PRECISION_HORODATAGE:
             raise Failure(
                 f"{fmt.FEUILLES} (feuille {index})",
                 f"instant {fmt.rfc3339_utc(instant)} postérieur à l'horodatage du checkpoint "

@@ -6,12 +6,13 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.comptes import sessions
 from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
+from services.consent.declarations.recepisse_pdf import recepisse_pdf as recepisse_pdf_scelle
 from services.consent.declarations.schemas import (
     Code,
     CodeRenvoye,
@@ -43,13 +44,14 @@ from shared.errors import (
     Authentification,
     IdempotenceConflit,
     Introuvable,
+    ServiceIndisponible,
     TropDeRequetes,
     TropVolumineux,
     TypeNonSupporte,
     Unprocessable,
     error_responses,
 )
-from shared.openapi import Exigence, exige
+from shared.openapi import Exigence, exige, fichier
 
 router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 
@@ -276,6 +278,32 @@ async def recepisse(declaration_id: IdChemin, jeton: JetonDep, session: SessionD
         raise Introuvable("Aucun récépissé conservé pour cette déclaration.")
     jws = declaration.recepisse_jws
     return RecepisseEmis(jws=jws, sha256=hashlib.sha256(jws.encode("ascii")).hexdigest())
+
+
+@router.get(
+    "/{declaration_id}/recepisse.pdf",
+    summary="Le récépissé en PDF scellé",
+    response_class=Response,
+    responses={
+        **fichier("application/pdf", description="Le récépissé, scellé par le cachet PAdES de la plateforme"),
+        **error_responses(JetonGestionInvalide, Introuvable, ServiceIndisponible),
+    },
+    description=(
+        "Le récépissé émis à la soumission mis en page (numéro, instant dans l'heure légale du déclarant, "
+        "natures, période, version et empreinte des dispositions légales, le JWS en entier) et scellé à "
+        "l'instant de la demande. 404 `introuvable` avant la soumission ; 503 sans cachet configuré. "
+        "Sans effet."
+    ),
+)
+async def recepisse_pdf(
+    declaration_id: IdChemin, jeton: JetonDep, session: SessionDep, registre: RegistreDep, now: NowDep
+) -> Response:
+    declaration = await _charger(session, declaration_id, jeton)
+    if declaration.recepisse_jws is None:
+        raise Introuvable("Aucun récépissé conservé pour cette déclaration.")
+    fuseau = (await repository.version_courante(session, declaration)).fuseau
+    pdf = await recepisse_pdf_scelle(registre, declaration, fuseau, now=now)
+    return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
 
 
 @router.post(

@@ -170,6 +170,7 @@ class Voisins:
     aiguillage: Aiguillage
     issuer: DevIssuer
     modele: Modele
+    #: consent's state (`services.consent.state`), as its `create_app` built it.
     consent_etat: ConsentState
     _courriels: NotifyReel = field(init=False)
 

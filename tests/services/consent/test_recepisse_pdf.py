@@ -43,3 +43,20 @@ async def test_the_recepisse_is_a_sealed_pdf(consent: Consent, tmp_path: Path) -
     await _ouvrir(client, brouillon.id, brouillon.jeton)
     assert (await client.get(f"/consent/espace/{brouillon.id}/recepisse.pdf")).status_code == 404
     assert (await client.get(f"/consent/espace/{d.id}/recepisse.pdf")).status_code == 403
+
+
+async def test_the_api_serves_the_same_sealed_pdf(consent: Consent, tmp_path: Path) -> None:
+    brouillon = await declarer(consent)
+    avant = await consent.client.get(
+        f"/consent/v1/declarations/{brouillon.id}/recepisse.pdf", headers=brouillon.entetes
+    )
+    assert (avant.status_code, avant.json()["code"]) == (404, "introuvable")
+    d = await soumettre(consent)
+    r = await consent.client.get(f"/consent/v1/declarations/{d.id}/recepisse.pdf", headers=d.entetes)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    await valider_independamment(r.content, tmp_path, "recepisse-api.pdf")
+    autre = await consent.client.get(
+        f"/consent/v1/declarations/{d.id}/recepisse.pdf", headers=brouillon.entetes
+    )
+    assert autre.status_code == 403

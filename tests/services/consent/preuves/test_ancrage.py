@@ -138,16 +138,25 @@ async def test_horodatage_anterieur_a_une_feuille_refuse(consent_db: Consent) ->
     assert verify_bundle(bundle).ok
     client = registre_of_env(env).horodatage
     assert isinstance(client, EmbeddedTimestampClient)
-    en_retard = EmbeddedTimestampClient(
-        TimeStampAuthority(client.authority.credentials, clock=lambda: datetime(2026, 3, 3, tzinfo=UTC))
-    )
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         note = archive.read(fmt.CHECKPOINT_DERNIER)
-    jeton = await en_retard.timestamp(hashlib.sha256(note).digest())
-    rapport = verify_bundle(forge(bundle, {"horodatages/checkpoint.tsr": jeton.response}))
-    assert not rapport.ok
-    assert rapport.failure is not None
-    assert "postérieur à l'horodatage du checkpoint" in rapport.failure.message
+
+    async def jeton_a(heure: datetime) -> bytes:
+        tsa = EmbeddedTimestampClient(TimeStampAuthority(client.authority.credentials, clock=lambda: heure))
+        return (await tsa.timestamp(hashlib.sha256(note).digest())).response
+
+    # The export leaf is at 09:00:00; a token in the same second (a TSA's genTime is often truncated
+    # to the second) is accepted, one two seconds earlier or a day earlier is not.
+    export = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    meme_seconde = forge(
+        bundle, {"horodatages/checkpoint.tsr": await jeton_a(export - timedelta(seconds=0.5))}
+    )
+    assert verify_bundle(meme_seconde).ok
+    for avance in (timedelta(seconds=2), timedelta(days=1)):
+        rapport = verify_bundle(forge(bundle, {"horodatages/checkpoint.tsr": await jeton_a(export - avance)}))
+        assert not rapport.ok
+        assert rapport.failure is not None
+        assert "postérieur à l'horodatage du checkpoint" in rapport.failure.message
 
 
 async def test_job_horaire_sur_les_deux_moteurs(consent_db: Consent) -> None:
