@@ -3,7 +3,8 @@
 Steps (one run, one throw-away database dropped at the end):
 1. create a database on the local PostgreSQL server, migrate it (`shared.migrate.upgrade`);
 2. load `--declarations` rows (`charge.py`: a sample built with the service's own crypto and blind
-   indexes, the rest generated server-side with the same shapes and indexes);
+   indexes, the rest generated server-side with the same shapes and indexes; from 1,000,000 filler
+   rows on, the tables' indexes and constraints are dropped during the load and rebuilt after it);
 3. start consent as real processes (development settings, jobs off): `--workers` uvicorn workers of
    `services.consent.main:app` (2 by default: two replicas of `signif serve consent` on one box;
    `--workers 1` runs `signif serve consent` itself), then the bare endpoint
@@ -17,6 +18,7 @@ The client processes and PostgreSQL run on the same cores as the server (2 on th
 the figures are what the whole machine does, not the server alone. Nothing is asserted.
 
     .venv/bin/python -m bench.consultations.run --declarations 1000000
+    .venv/bin/python -m bench.consultations.run --declarations 10000000
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ async def banc(declarations: int, echantillon: int, *, prefix: str = "bench_cons
                 f"échantillon : {echantillon} déclarations en {time.perf_counter() - start:.1f} s", flush=True
             )
             masse = max(0, declarations - echantillon)
-            secondes = await charger_masse(url, masse)
+            secondes = await charger_masse(url, masse, sans_index=masse >= 1_000_000)
             print(f"masse : {masse} déclarations en {secondes:.1f} s", flush=True)
             yield Banc(url, work, env, identites)
     finally:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from services.coffre.depot.consentement import ConsentClient
@@ -37,9 +36,8 @@ from shared.db import Database
 from shared.devpki import ca_certificate_path
 from shared.pages import Limiteur
 from shared.service_tokens import ServiceTokens
-from shared.timestamps.authority import load_or_create_dev_tsa, load_tsa
-from shared.timestamps.client import EmbeddedTimestampClient, HttpTimestampClient, TimestampClient
-from shared.timestamps.tsa import TimeStampAuthority
+from shared.timestamps.client import TimestampClient
+from shared.timestamps.configuration import client_horodatage
 from shared.translog.note import Signer
 from shared.translog.store import TransparencyLog
 
@@ -85,15 +83,14 @@ def _ed25519(path: Path, settings: CoffreSettings) -> ed25519.Ed25519PrivateKey:
 
 
 def _horodatage(settings: CoffreSettings, clock: Clock, http: httpx.AsyncClient) -> TimestampClient:
-    tsa_dir = settings.keys_dir / "tsa"
-    if settings.tsa_url:
-        chain = tsa_dir / "tsa-chain.pem"
-        roots = x509.load_pem_x509_certificates(chain.read_bytes()) if chain.exists() else None
-        return HttpTimestampClient(settings.tsa_url, http, trust_roots=roots)
-    credentials = load_tsa(tsa_dir) if _production(settings) else load_or_create_dev_tsa(tsa_dir)
-    if _production(settings) and credentials.development:
-        refuse_development_key(tsa_dir / "tsa.key.pem")
-    return EmbeddedTimestampClient(TimeStampAuthority(credentials, clock=clock.now))
+    """`COFFRE_TSA_URL`, else the embedded TSA (`shared.timestamps.configuration`, as consent)."""
+    return client_horodatage(
+        settings.keys_dir,
+        tsa_url=settings.tsa_url,
+        production=_production(settings),
+        http=lambda: http,
+        clock=clock.now,
+    )
 
 
 def trust_roots(settings: CoffreSettings) -> list[Path]:

@@ -115,5 +115,11 @@ async def deposer_acte(
     commissaire: CurrentCommissaire,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> JSONResponse:
-    body = await service.deposer(request, coffre, commissaire, idempotency_key)
+    body = await service.deposer(
+        coffre,
+        commissaire,
+        idempotency_key,
+        corps=request.stream(),
+        content_type=request.headers.get("content-type"),
+    )
     return JSONResponse(body, status_code=201, headers={"Location": f"/coffre/v1/actes/{body['id']}"})

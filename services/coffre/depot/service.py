@@ -16,13 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from starlette.requests import Request
 
 from services.coffre.actes.natures import NATURES
 from services.coffre.contexte import Coffre
@@ -68,14 +68,19 @@ async def _rejouer(db: Database, office_id: str, cle: str, empreinte_: str) -> d
 
 
 async def deposer(
-    request: Request, coffre: Coffre, commissaire: Commissaire, cle: str | None
+    coffre: Coffre,
+    commissaire: Commissaire,
+    cle: str | None,
+    *,
+    corps: AsyncIterator[bytes],
+    content_type: str | None,
 ) -> dict[str, Any]:
-    recu = await recevoir(request, coffre, coffre.db, coffre.clock.now())
+    recu = await recevoir(coffre, corps, content_type, now=coffre.clock.now())
     try:
         meta = lire_metadonnees(recu.metadonnees)
         fingerprint = empreinte(meta, recu)
         if cle is not None and (rejeu := await _rejouer(coffre.db, commissaire.office.id, cle, fingerprint)):
-            await abandonner(coffre, coffre.db, recu)
+            await abandonner(coffre, recu)
             return rejeu
         try:
             return await _controler_et_envoyer(coffre, commissaire, meta, recu, cle, fingerprint)
@@ -85,10 +90,10 @@ async def deposer(
             rejeu = await _rejouer(coffre.db, commissaire.office.id, cle, fingerprint)
             if rejeu is None:
                 raise
-            await abandonner(coffre, coffre.db, recu)
+            await abandonner(coffre, recu)
             return rejeu
     except BaseException:
-        await abandonner(coffre, coffre.db, recu)
+        await abandonner(coffre, recu)
         raise
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 
 from services.coffre.contexte import Coffre
 from services.coffre.depot import repository
@@ -26,7 +27,6 @@ from services.coffre.errors import DepotInterrompu, MultipartInvalide
 from services.coffre.models import DepotEnCours
 from shared.blobs.base import BlobRef
 from shared.bornes import ANNEXES_MAX
-from shared.db import Database
 
 logger = logging.getLogger("signif.coffre.depot")
 
@@ -53,20 +53,23 @@ class Televersement:
         return refs + [a.ref.sha256 for a in self.annexes]
 
 
-async def _enregistrer(db: Database, ref: BlobRef, now: datetime) -> str:
+async def _enregistrer(coffre: Coffre, ref: BlobRef, now: datetime) -> str:
     ident = str(uuid.uuid4())
-    async with db.transaction() as session:
+    async with coffre.db.transaction() as session:
         repository.annoncer_blob(session, DepotEnCours(id=ident, sha256=ref.sha256, cree_le=now))
     return ident
 
 
-async def recevoir(request: Request, coffre: Coffre, db: Database, now: datetime) -> Televersement:
-    """Stream the request body into blob storage; on failure leave nothing behind and re-raise."""
-    boundary = boundary_of(request.headers.get("content-type"))
+async def recevoir(
+    coffre: Coffre, corps: AsyncIterator[bytes], content_type: str | None, *, now: datetime
+) -> Televersement:
+    """Stream the request body (`corps`, multipart/form-data) into blob storage; on failure leave
+    nothing behind and re-raise (`ClientDisconnect`, raised by the body, becomes `DepotInterrompu`)."""
+    boundary = boundary_of(content_type)
     recu = Televersement()
     budget = coffre.settings.max_acte_bytes
     try:
-        async for part in MultipartReader(request.stream(), boundary).parts():
+        async for part in MultipartReader(corps, boundary).parts():
             if part.name == "metadonnees":
                 if recu.metadonnees:
                     raise MultipartInvalide("Une seule partie « metadonnees » est attendue.")
@@ -78,7 +81,7 @@ async def recevoir(request: Request, coffre: Coffre, db: Database, now: datetime
                     raise MultipartInvalide(f"Au plus {ANNEXES_MAX} parties « annexes » sont acceptées.")
                 ref = await coffre.blobs.put_stream(part.chunks(), max_bytes=budget)
                 budget -= ref.size
-                recu.en_cours.append(await _enregistrer(db, ref, now))
+                recu.en_cours.append(await _enregistrer(coffre, ref, now))
                 if part.name == "document":
                     recu.document = ref
                 else:
@@ -92,18 +95,18 @@ async def recevoir(request: Request, coffre: Coffre, db: Database, now: datetime
             raise MultipartInvalide("La partie « document » est absente.")
     except ClientDisconnect as exc:
         logger.info("deposit abandoned: client disconnected")
-        await abandonner(coffre, db, recu)
+        await abandonner(coffre, recu)
         raise DepotInterrompu("Le client s'est déconnecté pendant l'envoi du document.") from exc
     except BaseException:
-        await abandonner(coffre, db, recu)
+        await abandonner(coffre, recu)
         raise
     return recu
 
 
-async def abandonner(coffre: Coffre, db: Database, recu: Televersement) -> None:
+async def abandonner(coffre: Coffre, recu: Televersement) -> None:
     """Forget an unfinished deposit: registrations, then every blob no acte or other deposit uses."""
     a_supprimer: list[str] = []
-    async with db.transaction() as session:
+    async with coffre.db.transaction() as session:
         await repository.retirer_annonces(session, recu.en_cours)
         for sha256 in set(recu.blobs):
             if not await blob_reference(session, sha256):

@@ -64,7 +64,7 @@ from shared.evidence.engagements import Ouverture, engagements_de
 from shared.evidence.journal import JournalExtract, checkpoint_of, extract_journal
 from shared.evidence.pades import RACINES_ACTES, SCEAU
 from shared.territoire import territoire_de
-from shared.timestamps.client import EmbeddedTimestampClient
+from shared.timestamps.configuration import chaine_tsa
 
 
 @dataclass(frozen=True)
@@ -159,18 +159,6 @@ async def _lire(coffre: Coffre, acte_id: str, acces: Acces, now: datetime) -> _L
         indexes.update(e.journal_index for e in envois)
         journal, ouverts = await _journal(session, coffre, acte.id, indexes, now)
     return _Lecture(acte, annexes, evenements, journal, ouverts, envois, emis)
-
-
-def _tsa(builder: BundleBuilder, coffre: Coffre) -> None:
-    horodatage = coffre.horodatage
-    if isinstance(horodatage, EmbeddedTimestampClient):
-        credentials = horodatage.authority.credentials
-        builder.set_tsa_chain(credentials.certificate, credentials.chain)
-        return
-    chaine = x509.load_pem_x509_certificates(
-        (coffre.settings.keys_dir / "tsa" / "tsa-chain.pem").read_bytes()
-    )
-    builder.set_tsa_chain(chaine[0], chaine[1:])
 
 
 def _jeton(evenement: ActeEvenement) -> bytes | None:
@@ -314,7 +302,7 @@ async def _remplir(coffre: Coffre, lecture: _Lecture, now: datetime) -> BundleBu
             }
         )
     if jetons:
-        _tsa(builder, coffre)
+        builder.set_tsa_chain(*chaine_tsa(coffre.horodatage, coffre.settings.keys_dir))
     builder.set_jwks(jwks([coffre.sceau.private_key.public_key(), *coffre.sceaux_retires]))
     builder.set_journal(lecture.journal)
     builder.set_ouvertures(lecture.ouvertures)
