@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.models import Compte, Declaration, Defi
+from services.consent.models import Compte, Declaration, Defi, SessionDestinataire
 
 
 async def compte_par_email(session: AsyncSession, email_index: str) -> Compte | None:
@@ -71,3 +71,27 @@ async def declarations_de_la_personne(session: AsyncSession, personne_id: str) -
         .scalars()
         .all()
     )
+
+
+async def session_destinataire(session: AsyncSession, ident: str) -> SessionDestinataire | None:
+    """The session row of this id (the SHA-256 of its secret), live or not."""
+    return await session.get(SessionDestinataire, ident)
+
+
+async def terminer_sessions(
+    session: AsyncSession, *, now: datetime, motif: str, personne_id: str | None, declaration_id: str | None
+) -> int:
+    """End every live session of the person and/or opened with the declaration's management token
+    (at least one of the two given); how many ended."""
+    criteres = []
+    if personne_id is not None:
+        criteres.append(SessionDestinataire.personne_id == personne_id)
+    if declaration_id is not None:
+        criteres.append(SessionDestinataire.declaration_id == declaration_id)
+    resultat = await session.execute(
+        update(SessionDestinataire)
+        .where(or_(*criteres), SessionDestinataire.terminee_le.is_(None), SessionDestinataire.expire_le > now)
+        .values(terminee_le=now, motif_fin=motif)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(resultat, "rowcount", 0) or 0)

@@ -21,9 +21,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.comptes import repository
 from services.consent.models import Declaration, SessionDestinataire
 from shared.crypto.tokens import hash_token, new_token
 
@@ -64,14 +64,14 @@ async def par_secret(
     """The live session of that kind whose secret this is, else None."""
     if not secret or len(secret) > 200:
         return None
-    ligne = await session.get(SessionDestinataire, hash_token(secret))
+    ligne = await repository.session_destinataire(session, hash_token(secret))
     return ligne if active(ligne, now) and ligne is not None and ligne.genre == genre else None
 
 
 async def par_id(
     session: AsyncSession, sid: str, *, genre: Genre, now: datetime
 ) -> SessionDestinataire | None:
-    ligne = await session.get(SessionDestinataire, sid) if len(sid) <= 64 else None
+    ligne = await repository.session_destinataire(session, sid) if len(sid) <= 64 else None
     return ligne if active(ligne, now) and ligne is not None and ligne.genre == genre else None
 
 
@@ -97,17 +97,8 @@ async def terminer_toutes(
     declaration_id: str | None = None,
 ) -> int:
     """End every live session of the person and/or opened with the declaration's management token."""
-    criteres = []
-    if personne_id is not None:
-        criteres.append(SessionDestinataire.personne_id == personne_id)
-    if declaration_id is not None:
-        criteres.append(SessionDestinataire.declaration_id == declaration_id)
-    if not criteres:
+    if personne_id is None and declaration_id is None:
         return 0
-    resultat = await session.execute(
-        update(SessionDestinataire)
-        .where(or_(*criteres), SessionDestinataire.terminee_le.is_(None), SessionDestinataire.expire_le > now)
-        .values(terminee_le=now, motif_fin=motif)
-        .execution_options(synchronize_session="fetch")
+    return await repository.terminer_sessions(
+        session, now=now, motif=motif, personne_id=personne_id, declaration_id=declaration_id
     )
-    return int(getattr(resultat, "rowcount", 0) or 0)
