@@ -91,9 +91,8 @@ def _consentement(acte: Acte, envoi: ActeEvenement | None) -> ConsentementFaits:
     codes = [str(n) for n in portee.get("natures") or []]
     natures = tuple("Tous les actes" if c == TOUTES_NATURES else NATURES.get(c, c) for c in codes)
     version = portee.get("version")
-    numero = portee.get("numero")
     return ConsentementFaits(
-        numero=numero if isinstance(numero, str) and numero else None,
+        numero=_consentement_numero(envoi),
         declaration_id=acte.declaration_id,
         version=version if isinstance(version, int) else None,
         declaree_le=_instant(portee.get("declaree_le")),
@@ -101,6 +100,18 @@ def _consentement(acte: Acte, envoi: ActeEvenement | None) -> ConsentementFaits:
         debut=_jour(portee.get("debut")),
         fin=_jour(portee.get("fin")),
     )
+
+
+def numero_consentement(evenements: Sequence[ActeEvenement]) -> str | None:
+    """The registration number (`RC-…`) of the consent verified at the envoi; None before it was kept."""
+    envoi = next((e for e in evenements if e.type == "envoi"), None)
+    return _consentement_numero(envoi)
+
+
+def _consentement_numero(envoi: ActeEvenement | None) -> str | None:
+    portee = envoi.donnees.get("consentement") if envoi is not None else None
+    numero = portee.get("numero") if isinstance(portee, dict) else None
+    return numero if isinstance(numero, str) and numero else None
 
 
 def _avis_mad(evenements: Sequence[ActeEvenement]) -> AvisMiseADispositionFaits | None:
