@@ -81,9 +81,9 @@ class ServiceRuntime:
     http: httpx.AsyncClient
     runner: JobRunner | None = None
     readiness: list[ReadinessCheck] = field(default_factory=list)
-    #: consent's collaborators until it builds its own typed state (coffre's and notify's are
-    #: `services.coffre.contexte.Coffre` and `services.notify.runtime.NotifyRuntime`, in `app.state`).
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Each service's own collaborators live in its typed state, in `app.state` beside this runtime:
+    # `services.consent.state.ConsentState`, `services.coffre.contexte.Coffre`,
+    # `services.notify.runtime.NotifyRuntime`.
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

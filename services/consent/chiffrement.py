@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.declarations import repository
 from services.consent.models import CleDeclaration
 from shared.crypto.aead import DataKey, KeyProvider, decrypt, encrypt
 from shared.errors import Introuvable
@@ -28,10 +29,15 @@ def nouvelle_cle(session: AsyncSession, keys: KeyProvider, declaration_id: str) 
 
 
 async def cle_de(session: AsyncSession, keys: KeyProvider, declaration_id: str) -> DataKey:
-    row = await session.get(CleDeclaration, declaration_id)
-    if row is None:
+    cle = await repository.cle_enveloppee(session, declaration_id)
+    if cle is None:
         raise Introuvable("Déclaration introuvable.")
-    return keys.unwrap(row.cle_enveloppee, context=contexte(declaration_id))
+    return ouvrir_cle(keys, declaration_id, cle)
+
+
+def ouvrir_cle(keys: KeyProvider, declaration_id: str, cle_enveloppee: bytes) -> DataKey:
+    """A declaration's data key, unwrapped from its row (read with others: `repository.dossiers`)."""
+    return keys.unwrap(cle_enveloppee, context=contexte(declaration_id))
 
 
 def chiffrer_json(dek: DataKey, valeur: Any, *, context: str) -> bytes:

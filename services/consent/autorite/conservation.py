@@ -13,7 +13,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from services.consent.autorite.router import Procedure
+from services.consent.autorite.schemas import Procedure
 from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
 from services.consent.models import Conservation

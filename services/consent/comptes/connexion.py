@@ -27,13 +27,12 @@ from datetime import datetime, timedelta
 
 import jwt
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.consent.comptes import limites, sessions
+from services.consent.comptes import limites, repository, sessions
 from services.consent.declarations.service import hasher
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
-from services.consent.models import Compte, Declaration, Defi
+from services.consent.models import Compte, Defi
 from services.consent.registre import Registre
 from shared.crypto.tokens import hash_code, new_code, verify_code
 
@@ -49,8 +48,7 @@ def mot_de_passe_valide(hash_: str, mot_de_passe: str) -> bool:
 
 
 async def compte_par_email(session: AsyncSession, registre: Registre, email: str) -> Compte | None:
-    index = registre.indexeur.email(email)
-    return (await session.execute(select(Compte).where(Compte.email_index == index))).scalar_one_or_none()
+    return await repository.compte_par_email(session, registre.indexeur.email(email))
 
 
 async def nouveau_defi(
@@ -106,11 +104,11 @@ async def verifier_defi(
     code counts against the account (`limites.echec`); a locked account's codes are not checked.
     Failures raise `AuthentificationDestinataire` or `CompteVerrouille`, the counters committed all
     the same."""
-    defi = await session.get(Defi, defi_id, with_for_update=True) if len(defi_id) <= 36 else None
+    defi = await repository.defi_verrouille(session, defi_id)
     echec = AuthentificationDestinataire("Code invalide ou expiré.")
     if defi is None or defi.objet != objet or defi.utilise:
         raise echec
-    compte = await session.get(Compte, defi.compte_id) if defi.compte_id is not None else None
+    compte = await repository.compte(session, defi.compte_id) if defi.compte_id is not None else None
     if limites.verrouille(compte, now):
         raise CompteVerrouille("Compte verrouillé après trop de tentatives ; réessayez plus tard.")
     if now >= defi.expire_le or defi.tentatives >= registre.settings.code_max_attempts:
@@ -147,10 +145,7 @@ async def ouvrir_session(
 
 async def declarations_de(session: AsyncSession, personne_id: str) -> list[str]:
     """Every declaration id of the person, oldest first."""
-    ids = await session.scalars(
-        select(Declaration.id).where(Declaration.personne_id == personne_id).order_by(Declaration.declaree_le)
-    )
-    return list(ids.all())
+    return await repository.ids_des_declarations(session, personne_id)
 
 
 async def jeton_destinataire(

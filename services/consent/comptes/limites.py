@@ -21,14 +21,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
+from services.consent.comptes import repository as comptes
 from services.consent.declarations import repository
 from services.consent.declarations.vue import contenu_version
 from services.consent.journal.service import consigner
-from services.consent.models import Compte, Declaration, Defi
+from services.consent.models import Compte
 from services.consent.registre import Registre
 from shared.errors import ServiceIndisponible, TropDeRequetes
 
@@ -74,15 +74,8 @@ def duree_verrouillage(registre: Registre, rang: int) -> timedelta:
 async def defis_permis(session: AsyncSession, registre: Registre, email_index: str, *, now: datetime) -> None:
     """Raise 429 `trop-de-requetes` when the address had its challenges for the hour or the day."""
     settings = registre.settings
-    depuis = (
-        await session.execute(
-            select(
-                func.count().filter(Defi.cree_le > now - timedelta(hours=1)),
-                func.count(),
-            ).where(Defi.email_index == email_index, Defi.cree_le > now - timedelta(days=1))
-        )
-    ).one()
-    if depuis[0] >= settings.defis_par_heure or depuis[1] >= settings.defis_par_jour:
+    heure, jour = await comptes.defis_recents(session, email_index, now=now)
+    if heure >= settings.defis_par_heure or jour >= settings.defis_par_jour:
         raise TropDeRequetes("Trop de demandes de code pour cette adresse ; réessayez plus tard.")
 
 
@@ -129,12 +122,7 @@ async def adresse_et_fuseau_du_compte(
     session: AsyncSession, registre: Registre, compte: Compte
 ) -> tuple[str, str] | None:
     """Her declared e-mail address and legal time zone (her latest declaration's current version)."""
-    declaration = await session.scalar(
-        select(Declaration)
-        .where(Declaration.personne_id == compte.personne_id, Declaration.email_index == compte.email_index)
-        .order_by(Declaration.declaree_le.desc())
-        .limit(1)
-    )
+    declaration = await comptes.derniere_declaration_a_l_adresse(session, compte)
     if declaration is None:
         return None
     version = await repository.version_courante(session, declaration)

@@ -11,28 +11,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
 from services.consent.comptes import limites, sessions
+from services.consent.comptes import repository as comptes
 from services.consent.comptes.connexion import compte_par_email, nouveau_defi, verifier_defi
 from services.consent.declarations import repository
 from services.consent.declarations.service import hasher
 from services.consent.declarations.vue import contenu_version
 from services.consent.journal.service import consigner
-from services.consent.models import Compte, Declaration
+from services.consent.models import Compte
 from services.consent.registre import Registre
 
 
 async def _preuve_identite(
     session: AsyncSession, registre: Registre, compte: Compte, date_naissance: date | None, siren: str | None
 ) -> bool:
-    declarations = (
-        (await session.execute(select(Declaration).where(Declaration.personne_id == compte.personne_id)))
-        .scalars()
-        .all()
-    )
+    declarations = await comptes.declarations_de_la_personne(session, compte.personne_id)
     for declaration in declarations:
         version = await repository.version_courante(session, declaration)
         personne = contenu_version(await chiffrement.cle_de(session, registre.keys, declaration.id), version)[

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from services.consent.comptes import connexion, limites, reinitialisation, sessions
 from services.consent.declarations import repository
-from services.consent.dependencies import NowDep, RegistreDep, SessionDep
+from services.consent.dependencies import LectureDep, NowDep, RegistreDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.identite import siren_valide
 from services.consent.registre import Registre
@@ -146,7 +146,7 @@ async def saisir_code(
 
 @interne.get("/sessions/{sid}", response_model=SessionLue, responses=error_responses(Introuvable, Interdit))
 async def lire_session(
-    sid: IdChemin, _service: CurrentService, session: SessionDep, now: NowDep
+    sid: IdChemin, _service: CurrentService, session: LectureDep, now: NowDep
 ) -> SessionLue:
     """A coffre retrieval session still live (not ended, not expired), with the person's declarations
     now; 404 otherwise (the coffre then ends its own)."""

@@ -5,17 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.comptes import repository
 from services.consent.models import Compte, Declaration
 from shared.errors import Conflit
-
-
-async def _par_email(session: AsyncSession, email_index: str) -> Compte | None:
-    return (
-        await session.execute(select(Compte).where(Compte.email_index == email_index))
-    ).scalar_one_or_none()
 
 
 async def ouvrir_compte(session: AsyncSession, declaration: Declaration, *, now: datetime) -> Compte:
@@ -25,12 +19,10 @@ async def ouvrir_compte(session: AsyncSession, declaration: Declaration, *, now:
     """
     if declaration.mot_de_passe_attente is None:
         raise Conflit("Aucun mot de passe en attente pour cette déclaration.")
-    autre = await _par_email(session, declaration.email_index)
+    autre = await repository.compte_par_email(session, declaration.email_index)
     if autre is not None and autre.personne_id != declaration.personne_id:
         raise Conflit("Cette adresse électronique est déjà celle d'un autre compte.")
-    compte = (
-        await session.execute(select(Compte).where(Compte.personne_id == declaration.personne_id))
-    ).scalar_one_or_none()
+    compte = await repository.compte_de_la_personne(session, declaration.personne_id)
     if compte is None:
         compte = Compte(
             id=str(uuid.uuid4()),
@@ -52,12 +44,10 @@ async def ouvrir_compte(session: AsyncSession, declaration: Declaration, *, now:
 
 async def suivre_email(session: AsyncSession, declaration: Declaration) -> None:
     """After a contact change, the person's account signs in with the new address."""
-    compte = (
-        await session.execute(select(Compte).where(Compte.personne_id == declaration.personne_id))
-    ).scalar_one_or_none()
+    compte = await repository.compte_de_la_personne(session, declaration.personne_id)
     if compte is None or compte.email_index == declaration.email_index:
         return
-    autre = await _par_email(session, declaration.email_index)
+    autre = await repository.compte_par_email(session, declaration.email_index)
     if autre is not None:
         raise Conflit("Cette adresse électronique est déjà celle d'un autre compte.")
     compte.email_index = declaration.email_index

@@ -6,7 +6,6 @@ They return what the caller needs and nothing more (contracts: consent internal 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 
 from services.consent import chiffrement
 from services.consent.consultations import service
@@ -23,7 +22,6 @@ from services.consent.declarations.vue import contenu_version
 from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.identite import territoire_legal
 from services.consent.journal.service import consigner
-from services.consent.models import Declaration, Version
 from shared.auth import CurrentService
 from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
@@ -63,13 +61,7 @@ async def verifier(
     declaration, faits = verdict.declaration, verdict.version
     if not verdict.consentement or declaration is None or faits is None:
         return ConsentementNon(consentement=False, motif=verdict.motif or "absent")
-    version, numero = (
-        await session.execute(
-            select(Version, Declaration.numero)
-            .join(Declaration, Declaration.id == Version.declaration_id)
-            .where(Version.declaration_id == declaration.id, Version.numero == faits.numero)
-        )
-    ).one()
+    version, numero = await repository.version_et_numero(session, declaration.id, faits.numero)
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     contenu = contenu_version(dek, version)
     territoire = territoire_legal(contenu["personne"])

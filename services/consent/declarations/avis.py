@@ -82,7 +82,7 @@ async def planifier_fin(
 
 def make_handler(registre: Registre) -> Handler:
     async def handler(ctx: JobContext) -> None:
-        declaration = await ctx.session.get(Declaration, str(ctx.payload["declaration_id"]))
+        declaration = await repository.trouver(ctx.session, str(ctx.payload["declaration_id"]))
         sujet = str(ctx.payload["sujet"])
         if declaration is None or sujet not in SUJETS + SUJETS_RECTIFICATION:
             return  # purged meanwhile: nobody to tell, nothing to read

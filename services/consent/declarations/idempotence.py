@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
+from services.consent.declarations import repository
 from services.consent.declarations.schemas import DeclarationCreee
-from services.consent.models import Declaration, Idempotence
+from services.consent.models import Idempotence
 from services.consent.registre import Registre
 from shared.crypto.aead import decrypt, encrypt
 from shared.errors import IdempotenceConflit
@@ -26,12 +27,12 @@ def _cle(valeur: str) -> str:
 async def rejouer(
     session: AsyncSession, registre: Registre, cle: str, empreinte: str
 ) -> DeclarationCreee | None:
-    vue = await session.get(Idempotence, _cle(cle))
+    vue = await repository.idempotence(session, _cle(cle))
     if vue is None:
         return None
     if vue.empreinte != empreinte:
         raise IdempotenceConflit()
-    declaration = await session.get(Declaration, vue.declaration_id)
+    declaration = await repository.trouver(session, vue.declaration_id)
     if declaration is None:  # pragma: no cover - cascade removes both
         return None
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
@@ -69,8 +68,7 @@ def pieces_requises(ancienne: dict[str, Any], nouvelle: dict[str, Any]) -> list[
 
 async def en_examen(session: AsyncSession, declaration_id: str) -> Version | None:
     """The rectification waiting for the operator, if any."""
-    stmt = select(Version).where(Version.declaration_id == declaration_id, Version.examen == ATTENTE)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return await repo.en_examen(session, declaration_id, ATTENTE)
 
 
 async def rectifier(
@@ -156,9 +154,7 @@ async def decider(
 ) -> Version:
     """The operator's decision on a rectification: `acceptee` brings it into force now, `rejetee`
     keeps the version in force. The declarant is told by e-mail, with the motif."""
-    version = await session.scalar(
-        select(Version).where(Version.declaration_id == declaration.id, Version.numero == numero)
-    )
+    version = await repo.version(session, declaration.id, numero)
     if version is None:
         raise Introuvable("Rectification introuvable.")
     if version.examen != ATTENTE:

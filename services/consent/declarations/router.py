@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.comptes import sessions
-from services.consent.declarations import idempotence, pieces, repository, service, soumission, vue
+from services.consent.declarations import contact, idempotence, pieces, repository, service, soumission, vue
 from services.consent.declarations.recepisse_pdf import recepisse_pdf as recepisse_pdf_scelle
 from services.consent.declarations.schemas import (
     Code,
@@ -353,8 +353,8 @@ async def changer_contact(
     address: 202, a code goes to that address and nothing changes until it comes back through
     `POST /{id}/versions/confirmation`; avis keep going to the declared address meanwhile."""
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
-    resultat = await service.changer_contact(session, registre, declaration, corps, now=now)
-    if isinstance(resultat, service.ContactEnAttente):
+    resultat = await contact.changer_contact(session, registre, declaration, corps, now=now)
+    if isinstance(resultat, contact.ContactEnAttente):
         lu = ContactEnAttenteLu(email=resultat.email, code_expire_le=resultat.code_expire_le)
         return JSONResponse(lu.model_dump(mode="json"), status_code=202)
     return VersionLue.model_validate(resultat, from_attributes=True)
@@ -381,5 +381,5 @@ async def confirmer_contact(
 ) -> VersionLue:
     """The code sent to the new e-mail address: the waiting contact change becomes the new version."""
     declaration = await _charger(session, declaration_id, jeton, verrou=True)
-    version = await service.confirmer_contact(session, registre, declaration, corps.code, now=now)
+    version = await contact.confirmer_contact(session, registre, declaration, corps.code, now=now)
     return VersionLue.model_validate(version, from_attributes=True)

@@ -1,4 +1,5 @@
-"""The declarant's rules: declare, confirm the e-mail, submit, revoke, change contact details.
+"""The declarant's rules: declare, confirm the e-mail, revoke, ask for a new code (submission:
+`soumission.py`; contact changes: `contact.py`; the codes themselves: `codes.py`).
 
 Each state change appends an `Evenement` and a log leaf in the same transaction. Every failure is
 raised; a wrong confirmation code raises `CodeInvalide`, whose transaction still commits the attempt
@@ -17,17 +18,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent import chiffrement
 from services.consent.comptes import sessions
-from services.consent.comptes.service import ouvrir_compte, suivre_email
-from services.consent.declarations import avis
+from services.consent.comptes.service import ouvrir_compte
+from services.consent.declarations import avis, codes
 from services.consent.declarations import repository as repo
-from services.consent.declarations.schemas import ContactChange, DeclarationCreate, PersonnePhysique
+from services.consent.declarations.schemas import DeclarationCreate, PersonnePhysique
 from services.consent.errors import (
-    CodeInvalide,
     DejaRevoquee,
     EtatIncompatible,
     JetonGestionInvalide,
@@ -39,7 +38,7 @@ from services.consent.mentions import textes
 from services.consent.models import Declaration, Evenement, Version
 from services.consent.registre import Registre
 from shared.crypto.aead import DataKey
-from shared.crypto.tokens import hash_code, hash_token, new_code, new_token, verify_code, verify_token
+from shared.crypto.tokens import hash_token, new_token, verify_token
 from shared.errors import TropDeRequetes, Unprocessable
 from shared.legal_time import date_destruction
 
@@ -75,39 +74,6 @@ def autoriser(declaration: Declaration, preuve: Proprietaire | str | None) -> No
         return
     if not preuve.jeton or not verify_token(preuve.jeton, declaration.jeton_hash):
         raise refus_proprietaire()
-
-
-def _nouveau_code(
-    declaration: Declaration, registre: Registre, objet: str, *, now: datetime
-) -> tuple[str, datetime]:
-    """A fresh one-time code for `objet` ("confirmation" of the address, "contact" change): stored
-    hashed with the pepper and bound to this declaration; the previous one dies, attempts restart.
-    Returns the code (to send) and its expiry."""
-    settings = registre.settings
-    code = new_code()
-    declaration.code_hash = hash_code(
-        code, pepper=settings.effective_code_pepper, context=f"{objet}/{declaration.id}"
-    )
-    expire_le = now + timedelta(seconds=settings.code_ttl_seconds)
-    declaration.code_expire_le = expire_le
-    declaration.code_tentatives = 0
-    return code, expire_le
-
-
-def _verifier_code(
-    declaration: Declaration, registre: Registre, code: str, objet: str, *, now: datetime, expire: str
-) -> None:
-    """Spend `code` if it is the live code for `objet`; else `CodeInvalide`, a wrong code counting an
-    attempt (committed all the same: `CodeInvalide.commits`)."""
-    settings = registre.settings
-    perime = declaration.code_expire_le is None or now >= declaration.code_expire_le
-    if perime or declaration.code_tentatives >= settings.code_max_attempts or declaration.code_hash is None:
-        raise CodeInvalide(expire)
-    contexte = f"{objet}/{declaration.id}"
-    if not verify_code(code, declaration.code_hash, pepper=settings.effective_code_pepper, context=contexte):
-        declaration.code_tentatives += 1
-        raise CodeInvalide()
-    declaration.code_hash = None
 
 
 async def evenement(
@@ -204,7 +170,7 @@ async def declarer(
         version_courante=1,
         destruction_le=repo.jour_local(now, fuseau) + timedelta(days=JOURS_ABANDON),
     )
-    code, _ = _nouveau_code(declaration, registre, "confirmation", now=now)
+    code, _ = codes.nouveau_code(declaration, registre, "confirmation", now=now)
     session.add(declaration)
     await session.flush()
     dek = chiffrement.nouvelle_cle(session, registre.keys, declaration_id)
@@ -244,7 +210,7 @@ async def confirmer(
         return
     if declaration.statut != "en_attente_confirmation" or declaration.code_hash is None:
         raise EtatIncompatible()
-    _verifier_code(
+    codes.verifier_code(
         declaration, registre, code, "confirmation", now=now, expire="Code expiré ou trop de tentatives."
     )
     declaration.confirmee_le = now
@@ -283,117 +249,6 @@ async def revoquer(
     return declaration
 
 
-@dataclass(frozen=True)
-class ContactEnAttente:
-    """A new e-mail address waits for the code sent to it; nothing has changed yet."""
-
-    email: str
-    code_expire_le: datetime
-
-
-async def changer_contact(
-    session: AsyncSession,
-    registre: Registre,
-    declaration: Declaration,
-    corps: ContactChange,
-    *,
-    now: datetime,
-) -> Version | ContactEnAttente:
-    """Change the contact details; the old version stays readable (R8).
-
-    The e-mail address is where avis de mise à disposition go, so a new address only counts once
-    proven: a code goes to it and the change waits (`ContactEnAttente`) until `confirmer_contact`;
-    until then the declared address keeps receiving everything. A change of the mobile number alone
-    makes the new version at once.
-    """
-    if declaration.statut in ("revoquee", "rejetee"):
-        raise EtatIncompatible("Cette déclaration n'est plus modifiable.")
-    courante = await repo.version_courante(session, declaration)
-    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
-    ancien = chiffrement.dechiffrer_json(
-        dek, courante.donnees, context=chiffrement.contexte(declaration.id, "versions", str(courante.numero))
-    )
-    nouveau = corps.contact.model_dump(mode="json")
-    if str(nouveau["email"]).casefold() == str(ancien["contact"]["email"]).casefold():
-        return await _nouvelle_version_contact(
-            session, registre, declaration, courante, dek, ancien, nouveau, now
-        )
-    if declaration.confirmee_le is None:
-        raise EtatIncompatible("Confirmez d'abord votre adresse actuelle avec le code reçu.")
-    declaration.contact_attente = chiffrement.chiffrer_json(
-        dek, nouveau, context=chiffrement.contexte(declaration.id, "contact_attente")
-    )
-    code, expire_le = _nouveau_code(declaration, registre, "contact", now=now)
-    await evenement(
-        session, registre, declaration.id, "declaration.contact_demande", now=now, acteur="declarant"
-    )
-    await registre.envoyer_code(str(nouveau["email"]), code, "confirmation")
-    return ContactEnAttente(str(nouveau["email"]), expire_le)
-
-
-async def confirmer_contact(
-    session: AsyncSession, registre: Registre, declaration: Declaration, code: str, *, now: datetime
-) -> Version:
-    """Apply the waiting contact change once the code sent to the new address is given back.
-
-    A wrong code raises `CodeInvalide`, its attempt counted all the same.
-    """
-    if declaration.contact_attente is None or declaration.code_hash is None:
-        raise EtatIncompatible("Aucun changement d'adresse électronique n'est en attente.")
-    expire = "Code expiré ou trop de tentatives : demandez à nouveau le changement."
-    _verifier_code(declaration, registre, code, "contact", now=now, expire=expire)
-    courante = await repo.version_courante(session, declaration)
-    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
-    ancien = chiffrement.dechiffrer_json(
-        dek, courante.donnees, context=chiffrement.contexte(declaration.id, "versions", str(courante.numero))
-    )
-    nouveau = chiffrement.dechiffrer_json(
-        dek, declaration.contact_attente, context=chiffrement.contexte(declaration.id, "contact_attente")
-    )
-    declaration.contact_attente = None
-    return await _nouvelle_version_contact(
-        session, registre, declaration, courante, dek, ancien, nouveau, now
-    )
-
-
-async def _nouvelle_version_contact(
-    session: AsyncSession,
-    registre: Registre,
-    declaration: Declaration,
-    courante: Version,
-    dek: DataKey,
-    ancien: dict[str, Any],
-    contact: dict[str, Any],
-    now: datetime,
-) -> Version:
-    version = nouvelle_version(
-        dek=dek,
-        declaration_id=declaration.id,
-        numero=await repo.prochain_numero(session, declaration.id),
-        personne=ancien["personne"],
-        contact=contact,
-        natures=courante.natures,
-        debut=courante.debut,
-        fin=courante.fin,
-        now=now,
-    )
-    session.add(version)
-    declaration.version_courante = version.numero
-    declaration.email_index = registre.indexeur.email(str(contact["email"]))
-    await suivre_email(session, declaration)
-    await evenement(
-        session,
-        registre,
-        declaration.id,
-        "declaration.version",
-        now=now,
-        acteur="declarant",
-        version=version.numero,
-        engagement=version.engagement,
-    )
-    return version
-
-
 #: How many new confirmation codes a declarant may ask for, and how long to wait between two.
 RENVOIS_MAX = 5
 RENVOI_INTERVALLE = timedelta(seconds=60)
@@ -412,19 +267,15 @@ async def renvoyer_code(
         raise EtatIncompatible("L'adresse électronique de cette déclaration est déjà confirmée.")
     settings = registre.settings
     envoye_le = (declaration.code_expire_le or now) - timedelta(seconds=settings.code_ttl_seconds)
-    renvois = await session.scalar(
-        select(func.count())
-        .select_from(Evenement)
-        .where(Evenement.declaration_id == declaration.id, Evenement.type == "declaration.code_renvoye")
-    )
-    if (renvois or 0) >= RENVOIS_MAX or now < envoye_le + RENVOI_INTERVALLE:
+    renvois = await repo.nombre_evenements(session, declaration.id, "declaration.code_renvoye")
+    if renvois >= RENVOIS_MAX or now < envoye_le + RENVOI_INTERVALLE:
         raise TropDeRequetes("Patientez une minute avant de demander un nouveau code (5 demandes au plus).")
     version = await repo.version_courante(session, declaration)
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
     contact = chiffrement.dechiffrer_json(
         dek, version.donnees, context=chiffrement.contexte(declaration.id, "versions", str(version.numero))
     )["contact"]
-    code, expire_le = _nouveau_code(declaration, registre, "confirmation", now=now)
+    code, expire_le = codes.nouveau_code(declaration, registre, "confirmation", now=now)
     await evenement(
         session, registre, declaration.id, "declaration.code_renvoye", now=now, acteur="declarant"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.consent import chiffrement
 from services.consent.declarations import repository as repo
 from services.consent.declarations.schemas import DeclarationLue, PieceLue, RectificationLue, VersionLue
-from services.consent.models import Declaration, Version
+from services.consent.models import Declaration, Piece, Version
 from services.consent.registre import Registre
 from shared.crypto.aead import DataKey, decrypt
 
@@ -48,8 +49,20 @@ async def vue(
     session: AsyncSession, registre: Registre, declaration: Declaration, now: datetime
 ) -> DeclarationLue:
     versions = await repo.versions(session, declaration.id)
-    courante = next(v for v in versions if v.numero == declaration.version_courante)
     dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
+    return composer(declaration, versions, await repo.pieces(session, declaration.id), dek, now)
+
+
+def composer(
+    declaration: Declaration,
+    versions: Sequence[Version],
+    pieces: Sequence[Piece],
+    dek: DataKey,
+    now: datetime,
+) -> DeclarationLue:
+    """The full view out of rows already read (`vue` reads them for one declaration,
+    `repository.dossiers` for a list)."""
+    courante = next(v for v in versions if v.numero == declaration.version_courante)
     contenu = contenu_version(dek, courante)
     rectification = None
     for v in versions:
@@ -103,6 +116,6 @@ async def vue(
                 deposee_le=p.deposee_le,
                 version=p.version,
             )
-            for p in await repo.pieces(session, declaration.id)
+            for p in pieces
         ],
     )

@@ -7,21 +7,19 @@ The rectification's content and proofs are read with the declaration (`GET /oper
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, tuple_
 
-from services.consent.declarations import rectification, repository
-from services.consent.dependencies import NowDep, RegistreDep, SessionDep
+from services.consent.declarations import rectification
+from services.consent.dependencies import LectureDep, NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
-from services.consent.models import Declaration, Version
+from services.consent.operateur import repository, service
+from shared import pagination
 from shared.auth import CurrentOperateur
-from shared.bornes import CURSEUR_MAX, IdChemin
+from shared.bornes import IdChemin
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 
 router = APIRouter(prefix="/consent/v1/operateur", tags=["opérateur"])
@@ -53,19 +51,6 @@ class RectificationDecidee(BaseModel):
     version_en_vigueur: int = Field(description="La version d'après laquelle le registre répond désormais.")
 
 
-def _curseur(v: Version) -> str:
-    instant = v.soumise_le or v.creee_le
-    return base64.urlsafe_b64encode(f"{instant.isoformat()}|{v.id}".encode()).decode()
-
-
-def _lire_curseur(curseur: str) -> tuple[datetime, int]:
-    try:
-        instant, _, ident = base64.urlsafe_b64decode(curseur.encode()).decode().partition("|")
-        return datetime.fromisoformat(instant), int(ident)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise Unprocessable("Curseur invalide.") from exc
-
-
 @router.get(
     "/rectifications",
     summary="File des rectifications à vérifier",
@@ -78,27 +63,27 @@ def _lire_curseur(curseur: str) -> tuple[datetime, int]:
 )
 async def file_rectifications(
     operateur: CurrentOperateur,
-    session: SessionDep,
-    apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
-    limite: Annotated[int, Query(ge=1, le=200)] = 50,
+    session: LectureDep,
+    apres: pagination.Apres = None,
+    limite: pagination.Limite = 50,
 ) -> PageRectifications:
-    stmt = (
-        select(Version, Declaration.numero)
-        .join(Declaration, Declaration.id == Version.declaration_id)
-        .where(Version.examen == rectification.ATTENTE)
+    lignes = await repository.file_rectifications(
+        session,
+        examen=rectification.ATTENTE,
+        apres=pagination.lire(apres, int) if apres else None,
+        limite=limite + 1,
     )
-    if apres:
-        stmt = stmt.where(tuple_(Version.soumise_le, Version.id) > tuple_(*_lire_curseur(apres)))
-    lignes = (await session.execute(stmt.order_by(Version.soumise_le, Version.id).limit(limite + 1))).all()
-    page = lignes[:limite]
+    elements, suivant = pagination.page(
+        lignes, limite, lambda ligne: (ligne[0].soumise_le or ligne[0].creee_le, ligne[0].id)
+    )
     return PageRectifications(
         elements=[
             RectificationAVerifier(
                 declaration_id=v.declaration_id, numero=numero, version=v.numero, soumise_le=v.soumise_le
             )
-            for v, numero in page
+            for v, numero in elements
         ],
-        suivant=_curseur(page[-1][0]) if len(lignes) > limite else None,
+        suivant=suivant,
     )
 
 
@@ -122,16 +107,15 @@ async def decider_rectification(
     registre: RegistreDep,
     now: NowDep,
 ) -> RectificationDecidee:
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    decidee = await rectification.decider(
+    declaration, decidee = await service.decider_rectification(
         session,
         registre,
-        declaration,
+        declaration_id,
         version,
         corps.decision,
         corps.motif,
-        now=now,
         acteur=f"operateur:{operateur.sub}",
+        now=now,
     )
     return RectificationDecidee(
         id=declaration.id,

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, tuple_
 
-from services.consent import chiffrement
-from services.consent.comptes import sessions
-from services.consent.declarations import avis, pieces, repository
 from services.consent.declarations.schemas import DeclarationLue
-from services.consent.declarations.service import evenement
-from services.consent.declarations.vue import vue
-from services.consent.dependencies import NowDep, RegistreDep, SessionDep
+from services.consent.dependencies import LectureDep, NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
-from services.consent.models import Declaration, Piece
+from services.consent.operateur import repository, service
+from shared import pagination
 from shared.auth import CurrentOperateur
-from shared.bornes import CURSEUR_MAX, IdChemin
-from shared.crypto.aead import encrypt
-from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
-from shared.legal_time import date_destruction
+from shared.bornes import IdChemin
+from shared.errors import Authentification, Interdit, Introuvable, error_responses
 from shared.openapi import fichier
 
 router = APIRouter(prefix="/consent/v1/operateur", tags=["opérateur"])
@@ -58,18 +49,6 @@ class Decidee(BaseModel):
     decidee_le: datetime
 
 
-def _curseur(d: Declaration) -> str:
-    return base64.urlsafe_b64encode(f"{d.declaree_le.isoformat()}|{d.id}".encode()).decode()
-
-
-def _lire_curseur(curseur: str) -> tuple[datetime, str]:
-    try:
-        instant, _, ident = base64.urlsafe_b64decode(curseur.encode()).decode().partition("|")
-        return datetime.fromisoformat(instant), ident
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise Unprocessable("Curseur invalide.") from exc
-
-
 @router.get(
     "/declarations",
     summary=("File des déclarations à vérifier"),
@@ -82,24 +61,16 @@ def _lire_curseur(curseur: str) -> tuple[datetime, str]:
 )
 async def file(
     operateur: CurrentOperateur,
-    session: SessionDep,
+    session: LectureDep,
     statut: Statut = "en_attente_verification",
-    apres: Annotated[str | None, Query(max_length=CURSEUR_MAX)] = None,
-    limite: Annotated[int, Query(ge=1, le=200)] = 50,
+    apres: pagination.Apres = None,
+    limite: pagination.Limite = 50,
 ) -> Page:
-    stmt = select(Declaration).where(Declaration.statut == statut)
-    if apres:
-        stmt = stmt.where(tuple_(Declaration.declaree_le, Declaration.id) > tuple_(*_lire_curseur(apres)))
-    rows = (
-        (await session.execute(stmt.order_by(Declaration.declaree_le, Declaration.id).limit(limite + 1)))
-        .scalars()
-        .all()
+    lignes = await repository.file_declarations(
+        session, statut=statut, apres=pagination.lire(apres, str) if apres else None, limite=limite + 1
     )
-    page = list(rows[:limite])
-    return Page(
-        elements=[Resume.model_validate(d, from_attributes=True) for d in page],
-        suivant=_curseur(page[-1]) if len(rows) > limite else None,
-    )
+    elements, suivant = pagination.page(lignes, limite, lambda d: (d.declaree_le, d.id))
+    return Page(elements=[Resume.model_validate(d, from_attributes=True) for d in elements], suivant=suivant)
 
 
 @router.get(
@@ -119,11 +90,7 @@ async def detail(
     registre: RegistreDep,
     now: NowDep,
 ) -> DeclarationLue:
-    declaration = await repository.charger(session, declaration_id)
-    await evenement(
-        session, registre, declaration.id, "operateur.lecture", now=now, acteur=f"operateur:{operateur.sub}"
-    )
-    return await vue(session, registre, declaration, now)
+    return await service.lire(session, registre, declaration_id, acteur=f"operateur:{operateur.sub}", now=now)
 
 
 @router.get(
@@ -144,18 +111,8 @@ async def piece(
     registre: RegistreDep,
     now: NowDep,
 ) -> Response:
-    row = await session.get(Piece, piece_id)
-    if row is None or row.declaration_id != declaration_id:
-        raise Introuvable("Pièce introuvable.")
-    contenu = await pieces.contenu_clair(session, registre, row)
-    await evenement(
-        session,
-        registre,
-        declaration_id,
-        "operateur.piece",
-        now=now,
-        acteur=f"operateur:{operateur.sub}",
-        piece_id=piece_id,
+    row, contenu = await service.lire_piece(
+        session, registre, declaration_id, piece_id, acteur=f"operateur:{operateur.sub}", now=now
     )
     return Response(contenu, media_type=row.media_type, headers={"Cache-Control": "no-store"})
 
@@ -179,31 +136,14 @@ async def decider(
     registre: RegistreDep,
     now: NowDep,
 ) -> Decidee:
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    if declaration.statut != "en_attente_verification":
-        raise EtatIncompatible("Seule une déclaration en attente de vérification peut être décidée.")
-    version = await repository.version_courante(session, declaration)
-    dek = await chiffrement.cle_de(session, registre.keys, declaration.id)
-    declaration.decision = corps.decision
-    declaration.decidee_le = now
-    declaration.motif_chiffre = encrypt(
-        dek, corps.motif.encode(), context=chiffrement.contexte(declaration.id, "motif")
-    )
-    if corps.decision == "acceptee":
-        declaration.statut = "active"
-        declaration.destruction_le = date_destruction(version.fin) if version.fin else None
-        await avis.planifier_fin(session, declaration, version, now=now)
-    else:
-        declaration.statut = "rejetee"
-        declaration.destruction_le = date_destruction(repository.jour_local(now, version.fuseau))
-    await avis.planifier(session, declaration, corps.decision, now=now)
-    await evenement(
+    declaration = await service.decider(
         session,
         registre,
-        declaration.id,
-        f"declaration.{corps.decision}",
-        now=now,
+        declaration_id,
+        corps.decision,
+        corps.motif,
         acteur=f"operateur:{operateur.sub}",
+        now=now,
     )
     return Decidee(id=declaration.id, statut=declaration.statut, decidee_le=now)
 
@@ -232,15 +172,7 @@ async def terminer_sessions(
 ) -> SessionsTerminees:
     """End at once every session on this declaration: those opened with its management token and
     every session of its declarant (personal space, API, coffre retrieval pages). Logged."""
-    declaration = await repository.charger(session, declaration_id, verrou=True)
-    nombre = await sessions.terminer_sur(session, declaration, now=now, motif="operateur")
-    await evenement(
-        session,
-        registre,
-        declaration.id,
-        "sessions.terminees",
-        now=now,
-        acteur=f"operateur:{operateur.sub}",
-        nombre=nombre,
+    nombre = await service.terminer_sessions(
+        session, registre, declaration_id, acteur=f"operateur:{operateur.sub}", now=now
     )
-    return SessionsTerminees(id=declaration.id, sessions_terminees=nombre)
+    return SessionsTerminees(id=declaration_id, sessions_terminees=nombre)

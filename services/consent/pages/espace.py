@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from services.consent.declarations import contact as changement
 from services.consent.declarations import repository, service, vue
 from services.consent.declarations.recepisse_pdf import recepisse_pdf as recepisse_pdf_scelle
 from services.consent.declarations.schemas import ContactChange
@@ -79,12 +80,12 @@ async def contact(
         return p.acces_refuse()
     try:
         corps = ContactChange.model_validate({"contact": {"email": email, "mobile": mobile or None}})
-        resultat = await service.changer_contact(session, registre, declaration, corps, now=now)
+        resultat = await changement.changer_contact(session, registre, declaration, corps, now=now)
     except ValidationError:
         return await espace_page(p, session, registre, declaration, now, erreurs=["Coordonnées invalides."])
     except ServiceError as exc:
         return await espace_page(p, session, registre, declaration, now, erreurs=[exc.detail])
-    if isinstance(resultat, service.ContactEnAttente):
+    if isinstance(resultat, changement.ContactEnAttente):
         message = (
             f"Un code vient d'être envoyé à {resultat.email}. Saisissez-le ci-dessous : vos avis continuent "
             "d'être envoyés à l'adresse actuelle tant que la nouvelle n'est pas confirmée."
@@ -111,7 +112,7 @@ async def confirmer_contact(
     if declaration is None:
         return p.acces_refuse()
     try:
-        await service.confirmer_contact(session, registre, declaration, code.strip(), now=now)
+        await changement.confirmer_contact(session, registre, declaration, code.strip(), now=now)
     except ServiceError as exc:
         return await espace_page(p, session, registre, declaration, now, erreurs=[exc.detail])
     return await espace_page(

@@ -13,10 +13,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.consent.autorite.router import Procedure
+from services.consent.autorite.schemas import Procedure
 from services.consent.dependencies import NowDep, RegistreDep, SessionDep
-from services.consent.models import Declaration
-from services.consent.preuves.service import exporter
+from services.consent.preuves import service
 from shared.auth import CurrentAutorite
 from shared.errors import Authentification, Interdit, Introuvable, Unprocessable, error_responses
 from shared.openapi import fichier
@@ -47,10 +46,8 @@ class DemandePreuves(BaseModel):
 async def preuves(
     corps: DemandePreuves, autorite: CurrentAutorite, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
-    declaration = await session.get(Declaration, corps.declaration_id)
-    if declaration is None:
-        raise Introuvable("Déclaration introuvable ou purgée.")
-    contenu = await exporter(
+    declaration = await service.a_exporter(session, corps.declaration_id)
+    contenu = await service.exporter(
         session,
         registre,
         declaration,

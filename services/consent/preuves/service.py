@@ -26,15 +26,17 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.declarations import repository as declarations
 from services.consent.journal.horodatage import ancrer
 from services.consent.journal.service import consigner_maintenant
-from services.consent.models import OUVERTURES, Consultation, Declaration, Evenement, RechercheAutorite
+from services.consent.models import OUVERTURES, Declaration
+from services.consent.preuves import repository
 from services.consent.registre import Registre
 from shared import ouvertures
 from shared.crypto.tokens import blind_index
+from shared.errors import Introuvable
 from shared.evidence.bundle import BundleBuilder
 from shared.evidence.engagements import Ouverture, engagements_de, ouvrir
 from shared.evidence.format import CHECKPOINT_DERNIER, RECEPISSE
@@ -44,54 +46,20 @@ from shared.timestamps.configuration import chaine_tsa
 TYPE_EXPORT = "autorite.preuves"
 
 
-async def _indexes(session: AsyncSession, declaration_id: str) -> dict[int, dict[str, Any]]:
-    """Candidate leaf indexes with what the tables add to them (the event's actor).
-
-    A row whose leaf is not integrated yet (`leaf_index` null) has no proof to give and is left out.
-    """
-    found: dict[int, dict[str, Any]] = {}
-    evenements = await session.execute(
-        select(Evenement.leaf_index, Evenement.acteur).where(
-            Evenement.declaration_id == declaration_id, Evenement.leaf_index.is_not(None)
-        )
-    )
-    for index, acteur in evenements:
-        if index is not None:
-            found[index] = {"acteur": acteur}
-    consultations = await session.scalars(
-        select(Consultation.leaf_index).where(
-            Consultation.declaration_id == declaration_id, Consultation.leaf_index.is_not(None)
-        )
-    )
-    for index in consultations:
-        if index is not None:
-            found.setdefault(index, {})
-    recherches = await session.execute(
-        select(RechercheAutorite.leaf_index, RechercheAutorite.declaration_ids).where(
-            RechercheAutorite.leaf_index.is_not(None)
-        )
-    )
-    for index, ids in recherches:
-        if index is not None and ids == [declaration_id]:
-            found.setdefault(index, {})
-    return found
-
-
-async def _checkpoint_couvrant(session: AsyncSession, registre: Registre, dernier_index: int) -> str | None:
-    """The first stored checkpoint whose tree holds `dernier_index`."""
-    table = registre.journal.tables.checkpoints
-    note = await session.scalar(
-        select(table.c.note).where(table.c.size > dernier_index).order_by(table.c.size).limit(1)
-    )
-    return str(note) if note is not None else None
-
-
 def _entree(index: int, contenu: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     entree: dict[str, Any] = {"index": index, "type": contenu["type"], "instant": contenu["instant"]}
     for key in ("declaration_id", "version", "engagement", "motif", "consentement", "nature"):
         if key in contenu:
             entree[key] = contenu[key]
     return {**entree, **extra}
+
+
+async def a_exporter(session: AsyncSession, declaration_id: str) -> Declaration:
+    """The declaration to export; 404 once purged (only its `declaration.purgee` leaf remains)."""
+    try:
+        return await declarations.charger(session, declaration_id)
+    except Introuvable:
+        raise Introuvable("Déclaration introuvable ou purgée.") from None
 
 
 async def exporter(
@@ -119,7 +87,7 @@ async def exporter(
         autorite=autorite,
         procedure=reference,
     )
-    candidats = await _indexes(session, declaration.id)
+    candidats = await repository.feuilles_candidates(session, declaration.id)
     candidats[propre] = {}
     journal = registre.journal
     dernier = await journal.sign_checkpoint(
@@ -147,7 +115,10 @@ async def exporter(
             entrees.append(_entree(index, vue, candidats[index]))
             ouverts.extend((index, o) for o in propres)
     indexes = [e["index"] for e in entrees]
-    checkpoint = await _checkpoint_couvrant(session, registre, max(indexes)) or dernier
+    checkpoint = (
+        await repository.checkpoint_couvrant(session, registre.journal.tables.checkpoints, max(indexes))
+        or dernier
+    )
     extrait = await extract_journal(
         session,
         journal,

@@ -1,34 +1,19 @@
-"""The purge itself, in batches, inside the caller's transaction; and its daily durable job."""
+"""The purge itself, in batches, inside the caller's transaction; and its daily durable job (the SQL:
+`repository.py`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, any_, delete, func, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.declarations import avis
 from services.consent.journal.service import feuille
-from services.consent.models import (
-    JOB_TABLES,
-    OUVERTURES,
-    CleDeclaration,
-    Compte,
-    Conservation,
-    Declaration,
-    Evenement,
-    Idempotence,
-    Piece,
-    SessionDestinataire,
-    Version,
-)
-from services.consent.purge.conservation import retenue
+from services.consent.models import JOB_TABLES, OUVERTURES
+from services.consent.purge import repository
 from services.consent.registre import Registre
 from shared import ouvertures
 from shared.db import Database
@@ -51,85 +36,23 @@ def jour_paris(instant: datetime) -> date:
     return instant.astimezone(PARIS).date()
 
 
-def _dues(jour: date) -> Select[str, str]:
-    """Declarations due for destruction on `jour` (id, personne_id), oldest first; a legal hold keeps one."""
-    return (
-        select(Declaration.id, Declaration.personne_id)
-        .where(Declaration.destruction_le <= jour, ~retenue())
-        .order_by(Declaration.destruction_le, Declaration.id)
-    )
-
-
-async def dues(session: AsyncSession, jour: date, limite: int | None = None) -> list[str]:
-    stmt = _dues(jour)
-    if limite is not None:
-        stmt = stmt.limit(limite)
-    return [declaration_id for declaration_id, _ in await session.execute(stmt)]
-
-
-#: The rows of a declaration, children first; the key row is what makes every envelope unreadable.
-_TABLES = [
-    cast(Table, model.__table__)
-    for model in (Idempotence, Evenement, Piece, Version, Conservation, CleDeclaration, SessionDestinataire)
-]
-_DECLARATIONS = cast(Table, Declaration.__table__)
-_COMPTES = cast(Table, Compte.__table__)
-
-
-def _parmi(colonne: ColumnElement[str], dialecte: str, valeurs: Collection[str]) -> ColumnElement[bool]:
-    """`colonne IN valeurs`; on PostgreSQL one array parameter (`= ANY`) rather than one parameter
-    per value: a batch's statement is then sent, parsed and planned at the same cost whatever its size
-    (bench/purge: ~4 ms of client time per statement of 1,000 parameters)."""
-    if dialecte == "postgresql":
-        return colonne == any_(literal(list(valeurs), ARRAY(colonne.type)))
-    return colonne.in_(valeurs)
-
-
 async def _detruire(
     session: AsyncSession, registre: Registre, lot: list[tuple[str, str]], now: datetime
 ) -> None:
     """Destroy a batch: set-based Core deletes (one statement per table, no ORM bookkeeping), then the
     accounts no remaining declaration uses, then one `declaration.purgee` leaf per declaration,
     appended to the registry's log (its head row locked until the caller's commit)."""
-    dialecte = session.get_bind().dialect.name
     ids = [declaration_id for declaration_id, _ in lot]
     # The notices of rectification decisions are keyed by version: found before the versions go.
-    rectifiees = await session.execute(
-        select(Version.declaration_id, Version.numero).where(
-            _parmi(Version.__table__.c.declaration_id, dialecte, ids), Version.examen.is_not(None)
-        )
-    )
-    cles = [avis.cle_unique(i, f"rectification:{n}") for i, n in rectifiees]
-    for table in _TABLES:
-        await session.execute(delete(table).where(_parmi(table.c.declaration_id, dialecte, ids)))
-    await session.execute(delete(_DECLARATIONS).where(_parmi(_DECLARATIONS.c.id, dialecte, ids)))
+    cles = [avis.cle_unique(i, f"rectification:{n}") for i, n in await repository.rectifiees(session, ids)]
     # The notices to the declarant (`declarations.avis`), sent or not, name the declaration: gone too.
     cles += [avis.cle_unique(i, sujet) for i in ids for sujet in avis.SUJETS]
-    await session.execute(delete(JOB_TABLES.jobs).where(_parmi(JOB_TABLES.jobs.c.unique_key, dialecte, cles)))
-    restante = select(_DECLARATIONS.c.id).where(_DECLARATIONS.c.personne_id == _COMPTES.c.personne_id)
-    personnes = {personne for _, personne in lot}
-    await session.execute(
-        delete(_COMPTES).where(_parmi(_COMPTES.c.personne_id, dialecte, personnes), ~restante.exists())
-    )
+    await repository.supprimer(session, ids, personnes={personne for _, personne in lot}, cles_jobs=cles)
     # The purge leaves commit to the ids like any v2 leaf, and no opening is kept, of them or of any
     # earlier leaf about these declarations: from now on the log cannot be linked to them.
     await ouvertures.oublier(session, OUVERTURES, ids)
     feuilles = [feuille("declaration.purgee", now, {"declaration_id": i})[0] for i in ids]
     await registre.journal.append_many(session, feuilles, now=now)
-
-
-async def _preparer(session: AsyncSession) -> None:
-    """The purge transaction's settings. SQLite: deleted content overwritten in the file. PostgreSQL:
-    no parallel workers, a background batch keeps to one core (the service's requests have the
-    other; bench/purge: a parallel plan of the due-declarations query took both cores per batch)."""
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(text("PRAGMA secure_delete = ON"))
-    else:
-        await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-
-
-async def _lot(session: AsyncSession, jour: date) -> list[tuple[str, str]]:
-    return [(i, p) for i, p in await session.execute(_dues(jour).limit(LOT))]
 
 
 async def purger(
@@ -144,10 +67,10 @@ async def purger(
     at most `lots` batches of `LOT` when given (the daily job: the rest in a job of its own)."""
     jour = jour_paris(now)
     if simulation:
-        return Bilan(jour, await dues(session, jour), True)
-    await _preparer(session)
+        return Bilan(jour, await repository.dues(session, jour), True)
+    await repository.preparer(session)
     purgees: list[str] = []
-    while (lots is None or len(purgees) < lots * LOT) and (lot := await _lot(session, jour)):
+    while (lots is None or len(purgees) < lots * LOT) and (lot := await repository.lot(session, jour, LOT)):
         await _detruire(session, registre, lot, now)
         purgees.extend(declaration_id for declaration_id, _ in lot)
     return Bilan(jour, purgees, False)
@@ -177,8 +100,8 @@ async def purger_par_lots(db: Database, registre: Registre, *, now: datetime, pa
     while True:
         debut = horloge.time()
         async with db.transaction() as session:
-            await _preparer(session)
-            lot = await _lot(session, jour)
+            await repository.preparer(session)
+            lot = await repository.lot(session, jour, LOT)
             if lot:
                 await _detruire(session, registre, lot, now)
         purgees.extend(declaration_id for declaration_id, _ in lot)
@@ -211,10 +134,6 @@ async def amorcer(session: AsyncSession, *, now: datetime) -> None:
     await planifier(session, jour, now=now)
 
 
-async def compter(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(Declaration)) or 0)
-
-
 def make_handler(registre: Registre) -> Handler:
     """The daily job: one batch of `LOT` per job's transaction (short row locks, one commit per batch,
     as the CLI); while a full batch was destroyed, another job continues at once, and the next
@@ -222,9 +141,7 @@ def make_handler(registre: Registre) -> Handler:
 
     async def handler(ctx: JobContext) -> None:
         # Sessions that ended or expired more than a day ago are of no further use to anyone.
-        await ctx.session.execute(
-            delete(SessionDestinataire).where(SessionDestinataire.expire_le < ctx.now - timedelta(days=1))
-        )
+        await repository.supprimer_sessions_finies(ctx.session, avant=ctx.now - timedelta(days=1))
         bilan = await purger(ctx.session, registre, now=ctx.now, lots=1)
         if len(bilan.declarations) >= LOT:
             await enqueue(

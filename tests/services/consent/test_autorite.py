@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import event, select
 
 from services.consent.models import RechercheAutorite
 from tests.services.consent.conftest import PDF, Consent, activer, changer_adresse
@@ -73,3 +75,36 @@ async def test_purpose_is_mandatory_and_role_checked(consent: Consent) -> None:
         R, json={"procedure": PROCEDURE, "destinataire": IDENTITE}, headers=headers
     )
     assert empty.json() == {"declarations": []}
+
+
+async def test_a_search_reads_each_table_once_whatever_the_number_of_declarations(consent: Consent) -> None:
+    """No N+1: the full views of a list are read with one query per table (keys, versions, proofs,
+    events), so a person with two declarations costs the same SELECTs as a person with one."""
+    env = consent
+    headers = env.bearer("autorite_judiciaire")
+    selects: list[str] = []
+
+    def compter(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    async def rechercher() -> tuple[int, int]:
+        selects.clear()
+        event.listen(env.runtime.db.engine.sync_engine, "before_cursor_execute", compter)
+        try:
+            found = await env.client.post(
+                R, json={"procedure": PROCEDURE, "destinataire": IDENTITE}, headers=headers
+            )
+        finally:
+            event.remove(env.runtime.db.engine.sync_engine, "before_cursor_execute", compter)
+        assert found.status_code == 200, found.text
+        return len(found.json()["declarations"]), len(selects)
+
+    premiere = await activer(env)
+    await env.horloge("2026-03-03T09:00:00Z")
+    await env.client.post(f"/consent/v1/declarations/{premiere.id}/revocation", headers=premiere.entetes)
+    une, requetes_une = await rechercher()
+    await activer(env)
+    deux, requetes_deux = await rechercher()
+    assert (une, deux) == (1, 2)
+    assert requetes_deux == requetes_une
