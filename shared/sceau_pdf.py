@@ -14,8 +14,10 @@ answers it from the in-process TSA (`shared.timestamps.tsa.TimeStampAuthority`);
 uses pyHanko's own `HTTPTimeStamper`. pyHanko asks the TSA once more on first use, for a dummy token
 used to size the signature placeholder.
 
-Development: the seal certificate comes from `shared.devpki.dev_seal_signer` (non-qualified, issued
-by the development CA). Production provisions a qualified seal (eIDAS art. 36) instead.
+Who seals (`signataire_sceau`, for both services): the PKCS#12 file `SIGNIF_SEAL_PKCS12` names (key,
+certificate and chain; production provisions its qualified seal, eIDAS art. 36, this way), else outside
+production the development seal certificate of `shared.devpki.dev_seal_signer` (non-qualified, issued by
+the development CA); production without one refuses with 503 `sceau-indisponible`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps import TimeStamper
 
+from shared.devpki import dev_seal_signer
+from shared.errors import ServiceIndisponible
+from shared.settings import BaseServiceSettings
 from shared.timestamps.token import TimeStampResp
 from shared.timestamps.tsa import TimeStampAuthority
 
@@ -53,6 +58,32 @@ class EmbeddedTimeStamper(TimeStamper):
         # and cannot even read a rejection's status: ours (RFC 3161 §2.4.2) has it optional.
         reponse: tsp.TimeStampResp = TimeStampResp.load(self._authority.respond(req.dump()))
         return reponse
+
+
+class SceauIndisponible(ServiceIndisponible):
+    code = "sceau-indisponible"
+    title = "Sceau de la plateforme non configuré"
+
+
+def signataire_sceau(settings: BaseServiceSettings, *, now: dt.datetime) -> signers.Signer:
+    """The platform seal's signer: the configured PKCS#12 file, else (outside production) the
+    development seal valid from `now`. Raises `SceauIndisponible` when production has none, or when
+    the file cannot be read with its passphrase (the detail never names the passphrase)."""
+    if settings.sceau_pkcs12 is not None:
+        mot_de_passe = settings.sceau_pkcs12_mot_de_passe
+        try:
+            charge = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+                str(settings.sceau_pkcs12),
+                passphrase=mot_de_passe.get_secret_value().encode() if mot_de_passe is not None else None,
+            )
+        except (OSError, ValueError):
+            charge = None
+        if not isinstance(charge, signers.SimpleSigner):  # pyHanko logs and returns None on failure
+            raise SceauIndisponible("Le fichier PKCS#12 du cachet de la plateforme est illisible.")
+        return charge
+    if settings.env == "production":
+        raise SceauIndisponible("Aucun cachet qualifié de la plateforme n'est configuré.")
+    return dev_seal_signer(settings.var_dir, now=now)
 
 
 @dataclass(frozen=True)

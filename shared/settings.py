@@ -66,6 +66,15 @@ class BaseServiceSettings(BaseSettings):
         validation_alias=_common("SERVICE_KEY_PATH"),
         description="key signing this service's calls to others",
     )
+    sceau_pkcs12: Path | None = Field(
+        None,
+        validation_alias=_common("SEAL_PKCS12"),
+        description="PKCS#12 file of the platform's PDF seal (key, certificate and its chain up to the "
+        "root); unset: the development seal outside production, 503 `sceau-indisponible` in production",
+    )
+    sceau_pkcs12_mot_de_passe: SecretStr | None = Field(
+        None, validation_alias=_common("SEAL_PKCS12_PASSWORD"), description="passphrase of that file"
+    )
     blob_url: str | None = Field(None, validation_alias=_common("BLOB_URL"))
     database_url: str | None = None
     max_json_body: int = 1_000_000

@@ -48,8 +48,17 @@ def _titre(titre: str, sous_titre: str, styles: Styles) -> list[Flowable]:
 # -- avis de réception -----------------------------------------------------------------------------
 
 
-def avis_reception(avis: AvisReception, styles: Styles) -> list[Flowable]:
+def avis_reception(avis: AvisReception, styles: Styles, *, numero: str | None = None) -> list[Flowable]:
+    """The avis's facts; the declaration by its registration number `numero` when known, with the
+    registry id the JWS carries (the one the certificat and the evidence bundle also print)."""
     c: dict[str, Any] = avis.contenu
+    declaration: Paragraph | str = f"n° {c['declaration_id']}"
+    if numero is not None:
+        declaration = Paragraph(
+            f"n° {texte(numero)}<br/><font color='#4A4A4A'>identifiant au registre : </font>"
+            f"<font face='Courier' size='8'>{texte(str(c['declaration_id']))}</font>",
+            styles.valeur,
+        )
     fuseau = str(c["fuseau"])
     envoye = datetime.fromisoformat(str(c["envoye_le"]))
     pris = datetime.fromisoformat(str(c["pris_connaissance_le"]))
@@ -71,7 +80,7 @@ def avis_reception(avis: AvisReception, styles: Styles) -> list[Flowable]:
             [
                 ("Identifiant de l'acte", _mono(str(c["acte_id"]), styles)),
                 ("Empreinte SHA-256 de l'acte", _mono(str(c["sha256"]), styles)),
-                ("Déclaration de consentement du destinataire", f"n° {c['declaration_id']}"),
+                ("Déclaration de consentement du destinataire", declaration),
             ],
             styles,
         ),

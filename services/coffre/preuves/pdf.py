@@ -21,10 +21,11 @@ MOTIF_CERTIFICAT = "Certificat de signification par voie électronique (art. 662
 MOTIF_LETTRE = "Lettre simple (art. 662-1 CPC)"
 
 
-def rendre_avis_reception(avis: AvisReception, *, emis_le: datetime) -> bytes:
-    """The avis de réception as an unsigned PDF: the JWS's facts, its `kid` and its SHA-256."""
+def rendre_avis_reception(avis: AvisReception, *, emis_le: datetime, numero: str | None = None) -> bytes:
+    """The avis de réception as an unsigned PDF: the JWS's facts, its `kid` and its SHA-256; the
+    declaration named by its registration number `numero` (`RC-…`) when the envoi kept it."""
     return construire(
-        modeles.avis_reception(avis, Styles()),
+        modeles.avis_reception(avis, Styles(), numero=numero),
         titre="Avis électronique de réception",
         sujet=f"Acte {avis.contenu['acte_id']}",
         emis_le=emis_le,
@@ -57,10 +58,12 @@ def rendre_lettre_simple(lettre: LettreSimple, *, emis_le: datetime) -> bytes:
     )
 
 
-async def avis_reception_pdf(avis: AvisReception, *, sceau: SceauPdf, emis_le: datetime) -> bytes:
+async def avis_reception_pdf(
+    avis: AvisReception, *, sceau: SceauPdf, emis_le: datetime, numero: str | None = None
+) -> bytes:
     """The avis de réception, sealed."""
     return await sceller_pdf(
-        rendre_avis_reception(avis, emis_le=emis_le), sceau, le=emis_le, motif=MOTIF_AVIS
+        rendre_avis_reception(avis, emis_le=emis_le, numero=numero), sceau, le=emis_le, motif=MOTIF_AVIS
     )
 
 

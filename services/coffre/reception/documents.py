@@ -1,9 +1,10 @@
 """The coffre's records turned into the legal documents of `services.coffre.preuves`.
 
-The platform's PAdES seal (`SceauPdf`) is built once per process: outside production, the development
-seal of `shared.devpki` (non-qualified) with an RFC 3161 signature timestamp from the embedded TSA
-(or the external TSA when `tsa_url` is set); production refuses to seal until a qualified seal is
-provisioned (503 `sceau-indisponible`).
+The platform's PAdES seal (`SceauPdf`) is built once per process: the PKCS#12 `SIGNIF_SEAL_PKCS12`
+names (production's qualified seal), else outside production the development seal of `shared.devpki`
+(non-qualified) — `shared.sceau_pdf.signataire_sceau` —, with an RFC 3161 signature timestamp from the
+embedded TSA (or the external TSA when `tsa_url` is set); production without a seal refuses to seal
+(503 `sceau-indisponible`).
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from services.coffre.preuves import (
     SceauPdf,
     Signification,
 )
-from services.coffre.reception.erreurs import SceauIndisponible
 from services.coffre.reception.mode import echeance_mode
 from shared.crypto.jws import b64url_decode
-from shared.devpki import dev_seal_signer
 from shared.natures import TOUTES_NATURES
+from shared.sceau_pdf import signataire_sceau
 from shared.timestamps.client import EmbeddedTimestampClient
 
 
@@ -45,15 +45,13 @@ def sceau_pdf(coffre: Coffre) -> SceauPdf:
     if coffre.sceau_pdf is not None:
         return coffre.sceau_pdf
     settings = coffre.settings
-    if settings.env == "production":
-        raise SceauIndisponible("Aucun cachet qualifié de la plateforme n'est configuré.")
+    signer = signataire_sceau(settings, now=coffre.clock.now())
     if isinstance(coffre.horodatage, EmbeddedTimestampClient):
         timestamper: Any = EmbeddedTimeStamper(coffre.horodatage.authority)
     elif settings.tsa_url:
         timestamper = HTTPTimeStamper(settings.tsa_url)
     else:  # pragma: no cover - one of the two is always configured
         timestamper = None
-    signer = dev_seal_signer(settings.var_dir, now=coffre.clock.now())
     sceau = SceauPdf(signer=signer, timestamper=timestamper)
     coffre.sceau_pdf = sceau
     return sceau
@@ -91,9 +89,8 @@ def _consentement(acte: Acte, envoi: ActeEvenement | None) -> ConsentementFaits:
     codes = [str(n) for n in portee.get("natures") or []]
     natures = tuple("Tous les actes" if c == TOUTES_NATURES else NATURES.get(c, c) for c in codes)
     version = portee.get("version")
-    numero = portee.get("numero")
     return ConsentementFaits(
-        numero=numero if isinstance(numero, str) and numero else None,
+        numero=_consentement_numero(envoi),
         declaration_id=acte.declaration_id,
         version=version if isinstance(version, int) else None,
         declaree_le=_instant(portee.get("declaree_le")),
@@ -101,6 +98,18 @@ def _consentement(acte: Acte, envoi: ActeEvenement | None) -> ConsentementFaits:
         debut=_jour(portee.get("debut")),
         fin=_jour(portee.get("fin")),
     )
+
+
+def numero_consentement(evenements: Sequence[ActeEvenement]) -> str | None:
+    """The registration number (`RC-…`) of the consent verified at the envoi; None before it was kept."""
+    envoi = next((e for e in evenements if e.type == "envoi"), None)
+    return _consentement_numero(envoi)
+
+
+def _consentement_numero(envoi: ActeEvenement | None) -> str | None:
+    portee = envoi.donnees.get("consentement") if envoi is not None else None
+    numero = portee.get("numero") if isinstance(portee, dict) else None
+    return numero if isinstance(numero, str) and numero else None
 
 
 def _avis_mad(evenements: Sequence[ActeEvenement]) -> AvisMiseADispositionFaits | None:

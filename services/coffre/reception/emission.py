@@ -81,7 +81,10 @@ async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeD
         if acte.avis_reception_jws is None:
             raise ValueError("no avis de réception yet")
         avis = documents.avis_de(acte.avis_reception_jws)
-        return _Faits(_empreinte({"jws": avis.jws}), avis)
+        numero = documents.numero_consentement(await actes.evenements(session, acte.id))
+        # An acte sent before the registry returned the number keeps its facts (and its issued PDF).
+        faits_avis = {"jws": avis.jws} | ({"numero": numero} if numero is not None else {})
+        return _Faits(_empreinte(faits_avis), (avis, numero))
     if type_ == "certificat":
         evenements = await actes.evenements(session, acte.id)
         envois = await actes.envois_lettre_simple(session, acte.id)
@@ -104,7 +107,8 @@ async def _faits(session: AsyncSession, coffre: Coffre, acte: Acte, type_: TypeD
 async def _rendre(coffre: Coffre, type_: TypeDocument, faits: Any, now: datetime) -> bytes:
     sceau = documents.sceau_pdf(coffre)
     if type_ == "avis_reception":
-        return await avis_reception_pdf(faits, sceau=sceau, emis_le=now)
+        avis, numero = faits
+        return await avis_reception_pdf(avis, numero=numero, sceau=sceau, emis_le=now)
     if type_ == "certificat":
         return await certificat_pdf(faits, sceau=sceau, emis_le=now)
     return await lettre_simple_pdf(faits, sceau=sceau, emis_le=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflit, Introuvable, ServiceIndisponible, Unprocessable
+from shared.errors import Conflit, Introuvable, Unprocessable
 
 
 class AvisPasEncore(Introuvable):
@@ -23,11 +23,6 @@ class PasDeLettreSimple(Conflit):
 class LettreDejaEnvoyee(Conflit):
     code = "lettre-deja-envoyee"
     title = "L'envoi de la lettre simple est déjà enregistré"
-
-
-class SceauIndisponible(ServiceIndisponible):
-    code = "sceau-indisponible"
-    title = "Sceau de la plateforme non configuré"
 
 
 class LettreAvantEnvoi(Unprocessable):

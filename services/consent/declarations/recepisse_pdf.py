@@ -7,7 +7,8 @@ itself is printed in full, so the PDF can be checked against the registry's JWKS
 beyond what the récépissé holds (no name, no address). The PDF is laid out by reportlab (Bitstream
 Vera, shipped with reportlab) and sealed by the platform's PAdES seal (`shared.sceau_pdf`) at the
 instant of the download, which the PDF states. Development seals with the development seal
-certificate (`shared.devpki`); production has no consent seal configured yet and answers 503.
+certificate (`shared.devpki`); production seals with the PKCS#12 `SIGNIF_SEAL_PKCS12` names (the
+platform's one seal, the coffre's too), and answers 503 `sceau-indisponible` without one.
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from services.consent.declarations.soumission import RECEPISSE_TYP
 from services.consent.models import Declaration
 from services.consent.registre import Registre
-from shared.devpki import dev_seal_signer
-from shared.errors import Introuvable, ServiceIndisponible
+from shared.errors import Introuvable
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES, TOUTES_NATURES
-from shared.sceau_pdf import SceauPdf, sceller_pdf
+from shared.sceau_pdf import SceauPdf, sceller_pdf, signataire_sceau
 
 MOTIF = "Récépissé de déclaration de consentement à la signification électronique (CPC 748-2)"
 _POLICE, _GRASSE = "RecepisseVera", "RecepisseVera-Gras"
@@ -142,9 +142,7 @@ def rendre(declaration: Declaration, fuseau: str, *, emis_le: datetime) -> bytes
 
 async def recepisse_pdf(registre: Registre, declaration: Declaration, fuseau: str, *, now: datetime) -> bytes:
     """The récépissé as a PDF sealed now by the platform's seal."""
-    settings = registre.settings
-    if settings.env == "production":
-        raise ServiceIndisponible("Aucun cachet de la plateforme n'est configuré pour le registre.")
+    signer = signataire_sceau(registre.settings, now=now)
     pdf = rendre(declaration, fuseau, emis_le=now)
-    sceau = SceauPdf(signer=dev_seal_signer(settings.var_dir, now=now))
+    sceau = SceauPdf(signer=signer)
     return await sceller_pdf(pdf, sceau, le=now, motif=MOTIF)

@@ -196,6 +196,8 @@ async def test_certificat_a_personne_et_derogation(
     assert "Lettre simple (art. 662-1" not in texte
     texte_avis = texte_normalise(avis)
     assert "Prise de connaissance par le destinataire lundi 2 mars 2026 à 13 h 00" in texte_avis
+    # The declaration by the number the destinataire knows, beside the registry id the JWS carries.
+    assert re.search(rf"n° RC-[0-9A-Z-]+ identifiant au registre : {DECL['paris']}", texte_avis), texte_avis
     assert re.search(
         rf"Entrée inscrivant la prise de connaissance n° {index['prise_connaissance']}\b", texte_avis
     )
