@@ -88,7 +88,7 @@ def _horodatage(settings: CoffreSettings, clock: Clock, http: httpx.AsyncClient)
         settings.keys_dir,
         tsa_url=settings.tsa_url,
         production=_production(settings),
-        http=lambda: http,
+        http=http,
         clock=clock.now,
     )
 

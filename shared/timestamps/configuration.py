@@ -32,15 +32,18 @@ def client_horodatage(
     *,
     tsa_url: str | None,
     production: bool,
-    http: Callable[[], httpx.AsyncClient],
+    http: httpx.AsyncClient | None,
     clock: Callable[[], datetime],
 ) -> TimestampClient:
-    """The external TSA at `tsa_url`, else the embedded one (its clock is the service's)."""
+    """The external TSA at `tsa_url` over the service's HTTP client `http`, else the embedded one (its
+    clock is the service's; it makes no HTTP call, so `http` may be None)."""
     tsa_dir = keys_dir / "tsa"
     if tsa_url:
         chain = tsa_dir / CHAIN_FILE
         roots = x509.load_pem_x509_certificates(chain.read_bytes()) if chain.exists() else None
-        return HttpTimestampClient(tsa_url, http(), trust_roots=roots)
+        if http is None:
+            raise ValueError("an external TSA needs the service's HTTP client")
+        return HttpTimestampClient(tsa_url, http, trust_roots=roots)
     credentials = load_tsa(tsa_dir) if production else load_or_create_dev_tsa(tsa_dir)
     if production and credentials.development:
         refuse_development_key(tsa_dir / KEY_FILE)

@@ -44,7 +44,7 @@ def client_tsa(settings: ConsentSettings, http: httpx.AsyncClient, clock: Clock)
         settings.keys_dir,
         tsa_url=settings.tsa_url,
         production=settings.env == "production",
-        http=lambda: http,
+        http=http,
         clock=clock.now,
     )
 

@@ -197,9 +197,7 @@ async def test_configured_tsa_url_gives_a_verifying_http_client(
     (keys_dir / "tsa").mkdir(parents=True)
     chaine = [credentials.certificate, *credentials.chain]
     (keys_dir / "tsa" / "tsa-chain.pem").write_bytes(b"".join(c.public_bytes(Encoding.PEM) for c in chaine))
-    client = client_horodatage(
-        keys_dir, tsa_url=server.url, production=True, http=lambda: http, clock=lambda: NOW
-    )
+    client = client_horodatage(keys_dir, tsa_url=server.url, production=True, http=http, clock=lambda: NOW)
     assert isinstance(client, HttpTimestampClient)
     token = await client.timestamp(DIGEST)
     assert token.gen_time == NOW
@@ -214,14 +212,14 @@ def test_without_tsa_url_the_embedded_tsa_and_never_its_development_key_in_produ
     tmp_path: Path,
 ) -> None:
     clock = TestClock(NOW)
-    client = client_horodatage(tmp_path, tsa_url=None, production=False, http=_pas_de_http, clock=clock.now)
+    client = client_horodatage(tmp_path, tsa_url=None, production=False, http=None, clock=clock.now)
     assert isinstance(client, EmbeddedTimestampClient)
     certificat, chaine = chaine_tsa(client, tmp_path)
     assert certificat == client.authority.credentials.certificate
     assert chaine[-1] == client.authority.credentials.root
     with pytest.raises(DevelopmentKeyRefusedError):
-        client_horodatage(tmp_path, tsa_url=None, production=True, http=_pas_de_http, clock=clock.now)
-
-
-def _pas_de_http() -> httpx.AsyncClient:
-    raise AssertionError("the embedded TSA needs no HTTP client")
+        client_horodatage(tmp_path, tsa_url=None, production=True, http=None, clock=clock.now)
+    with pytest.raises(ValueError, match="HTTP client"):
+        client_horodatage(
+            tmp_path, tsa_url="http://127.0.0.1:9/tsa", production=False, http=None, clock=clock.now
+        )
