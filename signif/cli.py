@@ -202,7 +202,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     import httpx
 
-    from signif.demo import Demo, DemoEchouee
+    from signif.demo import Demo
+    from signif.formulaires import DemoEchouee
 
     settings = _settings("coffre")
     if settings.env == "production":

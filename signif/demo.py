@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +35,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from shared.issuer import DevIssuer
+from signif.formulaires import DemoEchouee, Formulaires
 
 OFFICE = {
     "id": "office-demo",
@@ -61,10 +61,6 @@ PERSONNE: dict[str, Any] = {
 }
 IDENTITE = ("type", "nom", "prenoms", "date_naissance")
 PREUVES = "/coffre/v1/actes/{acte_id}/preuves"
-
-
-class DemoEchouee(Exception):
-    """A step did not give the expected answer; the message says which, in French."""
 
 
 class Demo:
@@ -213,28 +209,11 @@ class Demo:
         return str(ident)
 
     def deposer(self, declaration_id: str) -> tuple[str, bytes]:
-        from shared.testing.pdfs import acte_pdfa
-        from signif.pdfa import signer_en_pdfa
-
         self.etape("Signature du PDF avec le certificat de démonstration (signif dev sign)")
-        brut = self.fichier("acte.pdf", acte_pdfa(titre="Signification d'un jugement (démonstration)"))
-        signer_en_pdfa(brut, self.dossier / "acte-signe.pdf", self.var)
-        signe = (self.dossier / "acte-signe.pdf").read_bytes()
+        signe = self.signer("acte", "Signification d'un jugement (démonstration)")
         self.dire(f"   fichier : {self.dossier / 'acte-signe.pdf'}")
         self.etape("Dépôt de l'acte dans le coffre et envoi")
-        meta = {
-            "reference_dossier": "DEMO-2026-0001",
-            "nature": "signification_decision",
-            "requerant": {"nom": "SCI Les Tilleuls"},
-            "destinataire": {"declaration_id": declaration_id},
-        }
-        fichiers = [
-            ("metadonnees", (None, json.dumps(meta).encode(), "application/json")),
-            ("document", ("acte.pdf", signe, "application/pdf")),
-        ]
-        acte = self.appel(
-            "POST", "/coffre/v1/actes", 201, files=fichiers, headers=self.commissaire("coffre")
-        ).json()
+        acte = self.envoyer_acte(signe, declaration_id, "DEMO-2026-0001", "signification_decision")
         self.dire(f"   acte {acte['id']} ({acte['statut']}), SHA-256 {acte['sha256']}")
         if acte.get("envoye_le") is None and acte.get("envoi_prevu_le"):
             self.dire(f"   hors heures légales : envoi programmé le {acte['envoi_prevu_le']}")
@@ -243,6 +222,33 @@ class Demo:
             self.appel("POST", "/_test/horloge", json={"maintenant": acte["envoi_prevu_le"]})
         self.taches()
         return str(acte["id"]), signe
+
+    def signer(self, nom: str, titre: str) -> bytes:
+        """A PDF/A acte titled `titre`, signed with the development certificate (`signif dev sign`)."""
+        from shared.testing.pdfs import acte_pdfa
+        from signif.pdfa import signer_en_pdfa
+
+        brut = self.fichier(f"{nom}.pdf", acte_pdfa(titre=titre))
+        signer_en_pdfa(brut, self.dossier / f"{nom}-signe.pdf", self.var)
+        return (self.dossier / f"{nom}-signe.pdf").read_bytes()
+
+    def envoyer_acte(self, signe: bytes, declaration_id: str, reference: str, nature: str) -> dict[str, Any]:
+        """`POST /coffre/v1/actes` of the signed PDF for the declaration; the coffre's answer."""
+        meta = {
+            "reference_dossier": reference,
+            "nature": nature,
+            "requerant": {"nom": "SCI Les Tilleuls"},
+            "destinataire": {"declaration_id": declaration_id},
+        }
+        fichiers = [
+            ("metadonnees", (None, json.dumps(meta).encode(), "application/json")),
+            ("document", ("acte.pdf", signe, "application/pdf")),
+        ]
+        reponse = self.appel(
+            "POST", "/coffre/v1/actes", 201, files=fichiers, headers=self.commissaire("coffre")
+        )
+        acte: dict[str, Any] = reponse.json()
+        return acte
 
     def retirer(self, acte_id: str, signe: bytes) -> None:
         self.etape("Avis de mise à disposition reçu par courriel")
@@ -253,28 +259,11 @@ class Demo:
         lien = trouve.group(1)
         self.dire(f"   courriel : {chemin}\n   lien de retrait : {lien}")
         self.etape("Le destinataire se connecte (mot de passe puis code reçu) et télécharge l'acte")
-        cookies: dict[str, str] = {}
+        page = Formulaires(self.http, lien, refus="retrait refusé")
 
-        def poster(action: str, champs: dict[str, str]) -> httpx.Response:
-            # The session cookie is Secure: httpx keeps it only for https, so it is carried by hand.
-            entetes = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-            page = self.http.get(lien, headers=entetes)
-            _garder(page, cookies)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-            if csrf is None:
-                raise DemoEchouee(f"page de retrait inattendue ({page.status_code})")
-            entetes = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-            reponse = self.http.post(
-                f"{lien}/{action}", data={"csrf": csrf.group(1), **champs}, headers=entetes
-            )
-            _garder(reponse, cookies)
-            if reponse.status_code == 303 and "erreur=" in reponse.headers.get("location", ""):
-                raise DemoEchouee(f"retrait refusé : {reponse.headers['location'].split('erreur=')[1]}")
-            return reponse
-
-        poster("connexion", {"email": self.email, "mot_de_passe": MOT_DE_PASSE})
-        poster("code", {"code": self.code("connexion")})
-        pdf = poster("telechargement", {})
+        page.poster("connexion", {"email": self.email, "mot_de_passe": MOT_DE_PASSE})
+        page.poster("code", {"code": self.code("connexion")})
+        pdf = page.poster("telechargement", {})
         if pdf.status_code != 200 or pdf.content != signe:
             raise DemoEchouee(f"téléchargement : {pdf.status_code}")
         self.fichier("acte-telecharge.pdf", pdf.content)
@@ -360,26 +349,10 @@ class Demo:
         if not self.horloge:
             self.dire("   étape omise : pas d'horloge de test pour passer la fin du jour légal")
             return
-        from shared.testing.pdfs import acte_pdfa
         from shared.testing.texte_pdf import texte_pdf
-        from signif.pdfa import signer_en_pdfa
 
-        brut = self.fichier("acte-2.pdf", acte_pdfa(titre="Commandement de payer (démonstration)"))
-        signer_en_pdfa(brut, self.dossier / "acte-2-signe.pdf", self.var)
-        signe = (self.dossier / "acte-2-signe.pdf").read_bytes()
-        meta = {
-            "reference_dossier": "DEMO-2026-0002",
-            "nature": "commandement_payer",
-            "requerant": {"nom": "SCI Les Tilleuls"},
-            "destinataire": {"declaration_id": declaration_id},
-        }
-        fichiers = [
-            ("metadonnees", (None, json.dumps(meta).encode(), "application/json")),
-            ("document", ("acte-2.pdf", signe, "application/pdf")),
-        ]
-        acte = self.appel(
-            "POST", "/coffre/v1/actes", 201, files=fichiers, headers=self.commissaire("coffre")
-        ).json()
+        signe = self.signer("acte-2", "Commandement de payer (démonstration)")
+        acte = self.envoyer_acte(signe, declaration_id, "DEMO-2026-0002", "commandement_payer")
         if acte.get("envoye_le") is None and acte.get("envoi_prevu_le"):
             self.appel("POST", "/_test/horloge", json={"maintenant": acte["envoi_prevu_le"]})
         self.taches()
@@ -404,39 +377,15 @@ class Demo:
         self.dire(f"   adresse imprimée sur la lettre : {adresse}")
 
         self.etape("Le destinataire suit l'adresse de la lettre : son espace, sans lien, puis l'acte")
-        cookies: dict[str, str] = {}
+        espace = Formulaires(self.http, adresse, refus="espace refusé")
 
-        def envoyer(action: str, champs: dict[str, str]) -> httpx.Response:
-            entetes = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-            page = self.http.get(adresse, headers=entetes)
-            _garder(page, cookies)
-            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-            if page.status_code != 200 or csrf is None:
-                raise DemoEchouee(f"l'adresse imprimée ne mène pas à l'espace ({page.status_code})")
-            entetes = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-            reponse = self.http.post(
-                f"{adresse}/{action}", data={"csrf": csrf.group(1), **champs}, headers=entetes
-            )
-            _garder(reponse, cookies)
-            if reponse.status_code == 303 and "erreur=" in reponse.headers.get("location", ""):
-                raise DemoEchouee(f"espace refusé : {reponse.headers['location'].split('erreur=')[1]}")
-            return reponse
-
-        envoyer("connexion", {"email": self.email, "mot_de_passe": MOT_DE_PASSE})
-        envoyer("code", {"code": self.code("connexion")})
-        espace = self.http.get(adresse, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
-        if acte_id not in espace.text:
+        espace.poster("connexion", {"email": self.email, "mot_de_passe": MOT_DE_PASSE})
+        espace.poster("code", {"code": self.code("connexion")})
+        if acte_id not in espace.lire().text:
             raise DemoEchouee("l'acte n'apparaît pas dans l'espace destinataire")
         self.dire(f"   espace destinataire : {adresse} (ses actes, leurs annexes, ses déclarations)")
-        pdf = envoyer("acte", {"acte_id": acte_id})
+        pdf = espace.poster("acte", {"acte_id": acte_id})
         if pdf.status_code != 200 or pdf.content != signe:
             raise DemoEchouee(f"téléchargement depuis l'espace : {pdf.status_code}")
         self.fichier("acte-2-telecharge.pdf", pdf.content)
         self.dire(f"   acte téléchargé depuis l'espace, SHA-256 {hashlib.sha256(pdf.content).hexdigest()}")
-
-
-def _garder(reponse: httpx.Response, cookies: dict[str, str]) -> None:
-    for entete in reponse.headers.get_list("set-cookie"):
-        jar: SimpleCookie = SimpleCookie()
-        jar.load(entete)
-        cookies.update({nom: morsel.value for nom, morsel in jar.items()})
