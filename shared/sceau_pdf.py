@@ -63,6 +63,8 @@ class EmbeddedTimeStamper(TimeStamper):
 class SceauIndisponible(ServiceIndisponible):
     code = "sceau-indisponible"
     title = "Sceau de la plateforme non configuré"
+    #: The services that seal PDFs (the error catalogue lists only them).
+    servi_par = ("consent", "coffre")
 
 
 def signataire_sceau(settings: BaseServiceSettings, *, now: dt.datetime) -> signers.Signer:

@@ -70,7 +70,9 @@ def codes() -> list[Code]:
         entree.statuts.add(classe.status_code)
         entree.titres.add(classe.title)
         partie = classe.__module__.split(".")
-        entree.services.update([partie[1]] if partie[0] == "services" else _TOUS)
+        # A shared error any service may answer, unless its class names the services that use it.
+        servi_par: tuple[str, ...] = vars(classe).get("servi_par", _TOUS)
+        entree.services.update([partie[1]] if partie[0] == "services" else servi_par)
     for code, (statut, titre) in HORS_CLASSES.items():
         par_code[code] = Code(code, {statut}, {titre}, set(_TOUS))
     return sorted(par_code.values(), key=lambda c: (min(c.statuts), c.code))

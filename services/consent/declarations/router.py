@@ -44,7 +44,6 @@ from shared.errors import (
     Authentification,
     IdempotenceConflit,
     Introuvable,
-    ServiceIndisponible,
     TropDeRequetes,
     TropVolumineux,
     TypeNonSupporte,
@@ -52,6 +51,7 @@ from shared.errors import (
     error_responses,
 )
 from shared.openapi import Exigence, exige, fichier
+from shared.sceau_pdf import SceauIndisponible
 
 router = APIRouter(prefix="/consent/v1/declarations", tags=["déclarant"])
 
@@ -286,12 +286,13 @@ async def recepisse(declaration_id: IdChemin, jeton: JetonDep, session: SessionD
     response_class=Response,
     responses={
         **fichier("application/pdf", description="Le récépissé, scellé par le cachet PAdES de la plateforme"),
-        **error_responses(JetonGestionInvalide, Introuvable, ServiceIndisponible),
+        **error_responses(JetonGestionInvalide, Introuvable, SceauIndisponible),
     },
     description=(
         "Le récépissé émis à la soumission mis en page (numéro, instant dans l'heure légale du déclarant, "
         "natures, période, version et empreinte des dispositions légales, le JWS en entier) et scellé à "
-        "l'instant de la demande. 404 `introuvable` avant la soumission ; 503 sans cachet configuré. "
+        "l'instant de la demande. 404 `introuvable` avant la soumission ; 503 `sceau-indisponible` sans "
+        "cachet configuré. "
         "Sans effet."
     ),
 )
