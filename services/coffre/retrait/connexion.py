@@ -5,7 +5,7 @@ verified here before any use: EdDSA only, signature by a key of consent's JWKS
 (`GET /consent/v1/.well-known/jwks.json`, cached `JWKS_TTL`, refetched once on an unknown `kid`),
 `aud` "coffre", `iss` "signif-consent", `exp` required (wall clock, as consent mints it), `role`
 "destinataire", a `sub`, a list `declarations` and `sid`, consent's session. A commissaire's token
-(another issuer key, another role) never verifies. `session(sid)` asks consent whether that session
+(another issuer key, another role) never verifies. `espace(sid)` asks consent whether that session
 still lives (and the person's declarations now); `terminer(sid)` ends it (sign-out).
 """
 
@@ -91,11 +91,6 @@ class DestinataireClient:
         donnees = await self._post(f"/interne/destinataires/connexion/{defi_id}/code", {"code": code})
         jeton = str(donnees.get("jeton", ""))
         return jeton, await self.verifier(jeton, now=now)
-
-    async def session(self, sid: str) -> list[str] | None:
-        """The person's declarations if consent's session `sid` still lives, else None."""
-        lue = await self.espace(sid)
-        return lue.declarations if lue is not None else None
 
     async def espace(self, sid: str) -> SessionVivante | None:
         """Her declarations (ids and what her space lists of each) if consent's session `sid` still

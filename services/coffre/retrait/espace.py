@@ -21,10 +21,10 @@ Rate limits: the retrieval pages' (`limites.py`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.coffre.actes.natures import NATURES
@@ -35,18 +35,12 @@ from services.coffre.reception import emission
 from services.coffre.reception.prise import acte_du_destinataire, telecharger
 from services.coffre.retrait import parcours, repository, service
 from services.coffre.retrait import session as sess
-from services.coffre.retrait.connexion import ConsentInjoignable, SessionVivante
 from services.coffre.retrait.pages import (
     MESSAGES,
-    avec_cookie,
-    fermer,
-    formulaire,
+    PageAutoriseeDep,
     indisponible,
-    navigateur,
-    page_autorisee,
+    page_du_navigateur,
     page_html,
-    post_valide,
-    trop,
 )
 from shared.blobs.base import IntegrityError
 from shared.errors import ErreurIntegrite
@@ -72,12 +66,6 @@ STATUTS_DECLARATION = {
 
 #: The space's sign-in steps (`parcours.py`): bound to no link.
 PORTE = parcours.Porte(cle=sess.ESPACE, adresse=ADRESSE)
-
-
-def _vers(
-    request: Request, coffre: Coffre, erreur: str | None = None, nav: sess.Navigateur | None = None
-) -> Response:
-    return parcours.retour(request, coffre, PORTE, erreur, nav)
 
 
 def _resume(r: dict[str, Any]) -> dict[str, str]:
@@ -137,32 +125,15 @@ async def _actes(coffre: Coffre, declarations: list[str]) -> list[dict[str, Any]
 
 
 @router.get("", response_class=HTMLResponse)
-async def espace(request: Request, coffre: CoffreDep, erreur: str | None = None) -> Response:
-    if not page_autorisee(request, coffre):
-        return trop()
-    nav = await navigateur(request, coffre, sess.ESPACE)
-    contexte: dict[str, Any] = {
-        "titre": "Mon espace destinataire",
-        "erreur": MESSAGES.get(erreur or ""),
-        "etape": "connexion",
-    }
-    ligne = nav.ligne
-    if nav.connecte and ligne is not None and ligne.session_consent is not None:
-        try:
-            vivante = await coffre.retrait.client.espace(ligne.session_consent)
-        except ConsentInjoignable:
-            vivante, contexte["erreur"] = None, MESSAGES["injoignable"]
-        if vivante is not None:
-            contexte["etape"] = "connecte"
-            contexte["declarations"] = [_resume(r) for r in vivante.resumes]
-            contexte["actes"] = await _actes(coffre, vivante.declarations)
-        else:
-            nav = await fermer(coffre, nav)
-            contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
-    elif ligne is not None and ligne.defi_id is not None:
-        contexte["etape"] = "code"
-    contexte["csrf"] = nav.csrf(coffre.retrait.cle)
-    return avec_cookie(request, coffre, page_html("espace.html", **contexte), nav)
+async def espace(
+    request: Request, coffre: CoffreDep, _: PageAutoriseeDep, erreur: str | None = None
+) -> Response:
+    contexte: dict[str, Any] = {"titre": "Mon espace destinataire", "erreur": MESSAGES.get(erreur or "")}
+    nav, vivante = await parcours.etat(request, coffre, PORTE, contexte)
+    if vivante is not None:
+        contexte["declarations"] = [_resume(r) for r in vivante.resumes]
+        contexte["actes"] = await _actes(coffre, vivante.declarations)
+    return page_du_navigateur(request, coffre, nav, "espace.html", contexte)
 
 
 @router.post("/connexion")
@@ -186,25 +157,13 @@ async def deconnexion(request: Request, coffre: CoffreDep) -> Response:
     return await parcours.deconnexion(request, coffre, PORTE)
 
 
-async def _connectee(
-    request: Request, coffre: Coffre, champs: dict[str, str]
-) -> tuple[sess.Navigateur, SessionVivante] | Response:
-    """Her signed-in session, still live at consent, on this site's own form; else where to go."""
-    if not page_autorisee(request, coffre):
-        return trop()
-    nav = await navigateur(request, coffre, sess.ESPACE)
-    ligne = nav.ligne
-    if ligne is None or ligne.session_consent is None or not nav.connecte:
-        return _vers(request, coffre, "session")
-    if not post_valide(request, coffre, nav, champs):
-        return _vers(request, coffre, "csrf")
-    try:
-        vivante = await coffre.retrait.client.espace(ligne.session_consent)
-    except ConsentInjoignable:
-        return _vers(request, coffre, "injoignable")
-    if vivante is None:
-        return _vers(request, coffre, "session", nav=await fermer(coffre, nav))
-    return nav, vivante
+async def _connectee(request: Request, coffre: CoffreDep, _: PageAutoriseeDep) -> parcours.Connectee:
+    return await parcours.connectee(request, coffre, PORTE)
+
+
+#: Her signed-in session, still live at consent, on this site's own form (else the 429 page, or back
+#: to the space saying why).
+ConnecteeDep = Annotated[parcours.Connectee, Depends(_connectee)]
 
 
 def _acte_absent() -> HTMLResponse:
@@ -217,19 +176,11 @@ def _disposition(nom: str) -> str:
 
 
 @router.post("/acte", response_model=None)
-async def telecharger_acte(request: Request, coffre: CoffreDep) -> Response:
+async def telecharger_acte(coffre: CoffreDep, c: ConnecteeDep) -> Response:
     """The acte's download: the first one is the prise de connaissance (as from a link's page)."""
-    champs = await formulaire(request)
-    trouve = await _connectee(request, coffre, champs)
-    if isinstance(trouve, Response):
-        return trouve
-    nav, vivante = trouve
     try:
         resultat = await telecharger(
-            coffre,
-            champs.get("acte_id", "")[:36],
-            declarations=vivante.declarations,
-            personne=(nav.ligne.sub if nav.ligne is not None else None) or "",
+            coffre, c.champs.get("acte_id", "")[:36], declarations=c.vivante.declarations, personne=c.personne
         )
     except ActeIntrouvable:
         return _acte_absent()
@@ -244,24 +195,19 @@ async def telecharger_acte(request: Request, coffre: CoffreDep) -> Response:
 
 
 @router.post("/annexe", response_model=None)
-async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
+async def telecharger_annexe(coffre: CoffreDep, c: ConnecteeDep) -> Response:
     """One annexe of an acte served on her, checked against its SHA-256, its download recorded."""
-    champs = await formulaire(request)
-    trouve = await _connectee(request, coffre, champs)
-    if isinstance(trouve, Response):
-        return trouve
-    nav, vivante = trouve
     try:
-        position = int(champs.get("position", "")[:6])
+        position = int(c.champs.get("position", "")[:6])
     except ValueError:
         return _acte_absent()
     try:
         servie = await service.telecharger_annexe(
             coffre,
-            champs.get("acte_id", "")[:36],
+            c.champs.get("acte_id", "")[:36],
             position,
-            declarations=vivante.declarations,
-            personne=(nav.ligne.sub if nav.ligne is not None else None) or "",
+            declarations=c.vivante.declarations,
+            personne=c.personne,
         )
     except ActeIntrouvable:
         return _acte_absent()
@@ -282,17 +228,14 @@ async def telecharger_annexe(request: Request, coffre: CoffreDep) -> Response:
     return StreamingResponse(servie.contenu, media_type=type_servi, headers=headers)
 
 
-async def _document(request: Request, coffre: Coffre, type_: emission.TypeDocument) -> Response:
+async def _document(coffre: Coffre, c: parcours.Connectee, type_: emission.TypeDocument) -> Response:
     """The sealed PDF as issued to the office (`emission.emettre`: issued once per state of its facts,
     the same bytes for her and for the office); never records a prise de connaissance."""
-    champs = await formulaire(request)
-    trouve = await _connectee(request, coffre, champs)
-    if isinstance(trouve, Response):
-        return trouve
-    _nav, vivante = trouve
     async with coffre.db.read() as session:
         try:
-            acte = await acte_du_destinataire(session, champs.get("acte_id", "")[:36], vivante.declarations)
+            acte = await acte_du_destinataire(
+                session, c.champs.get("acte_id", "")[:36], c.vivante.declarations
+            )
         except ActeIntrouvable:
             return _acte_absent()
     if type_ not in emission.applicables(acte):
@@ -308,12 +251,12 @@ async def _document(request: Request, coffre: Coffre, type_: emission.TypeDocume
 
 
 @router.post("/avis-de-reception", response_model=None)
-async def avis_de_reception(request: Request, coffre: CoffreDep) -> Response:
+async def avis_de_reception(coffre: CoffreDep, c: ConnecteeDep) -> Response:
     """Her avis de réception (sealed PDF), once she has taken cognisance."""
-    return await _document(request, coffre, "avis_reception")
+    return await _document(coffre, c, "avis_reception")
 
 
 @router.post("/certificat", response_model=None)
-async def certificat(request: Request, coffre: CoffreDep) -> Response:
+async def certificat(coffre: CoffreDep, c: ConnecteeDep) -> Response:
     """The certificat de signification (sealed PDF), once the mode is fixed."""
-    return await _document(request, coffre, "certificat")
+    return await _document(coffre, c, "certificat")

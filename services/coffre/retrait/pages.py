@@ -1,5 +1,6 @@
 """What the link pages (`router.py`) and the space (`espace.py`) share: templates, the browser's
-session, the cookie, forms, CSRF and rate limits, the error pages.
+session, the cookie, forms, CSRF and rate limits, the error pages. A page refused before its own
+work raises `shared.pages.PageRefusee` with the page or redirect that says why.
 
 Built on `shared.pages` (cookie, CSRF, origin check, `Limiteur`). Pages: strict CSP
 (`shared.http.STRICT_CSP`), no script at all, one same-origin stylesheet, `no-store`.
@@ -9,17 +10,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.coffre.contexte import Coffre
+from services.coffre.dependencies import CoffreDep
 from services.coffre.retrait import session as sess
 from shared.http import STRICT_CSP
-from shared.pages import adresse_client, csrf_valide, empreinte, nouveau_cookie, origine_refusee, poser_cookie
+from shared.pages import (
+    PageRefusee,
+    adresse_client,
+    csrf_valide,
+    empreinte,
+    nouveau_cookie,
+    origine_refusee,
+    poser_cookie,
+)
 
 ICI = Path(__file__).parent
 _TEMPLATES = Environment(
@@ -73,6 +83,14 @@ def avec_cookie(request: Request, coffre: Coffre, reponse: Response, nav: sess.N
     return reponse
 
 
+def page_du_navigateur(
+    request: Request, coffre: Coffre, nav: sess.Navigateur, nom: str, contexte: dict[str, Any]
+) -> Response:
+    """A page whose forms carry this browser's CSRF value, its cookie set when new."""
+    reponse = page_html(nom, **contexte, csrf=nav.csrf(coffre.retrait.cle))
+    return avec_cookie(request, coffre, reponse, nav)
+
+
 async def formulaire(request: Request) -> dict[str, str]:
     corps = await request.body()
     if len(corps) > _MAX_FORM:
@@ -99,6 +117,15 @@ def page_autorisee(request: Request, coffre: Coffre) -> bool:
     return coffre.retrait.limiteur.autoriser(
         f"page:{adresse_client(request)}", coffre.settings.retrait_pages_par_client, coffre.clock.now()
     )
+
+
+async def _page_autorisee(request: Request, coffre: CoffreDep) -> None:
+    if not page_autorisee(request, coffre):
+        raise PageRefusee(trop())
+
+
+#: This client address still has pages in the window (else the 429 page).
+PageAutoriseeDep = Annotated[None, Depends(_page_autorisee)]
 
 
 def limite_connexions(request: Request, coffre: Coffre, nav: sess.Navigateur, now: datetime) -> bool:

@@ -14,30 +14,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.coffre.dependencies import CoffreDep
+from services.coffre.retrait import parcours
 from services.coffre.retrait.connexion import ConsentInjoignable
-from services.coffre.retrait.espace import _connectee, _vers
-from services.coffre.retrait.pages import formulaire, page_html
+from services.coffre.retrait.espace import PORTE, ConnecteeDep
+from services.coffre.retrait.pages import page_html
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 
 
 @router.post("/declarations")
-async def vers_declarations(request: Request, coffre: CoffreDep) -> Response:
-    champs = await formulaire(request)
-    connectee = await _connectee(request, coffre, champs)
-    if isinstance(connectee, Response):
-        return connectee
-    nav, _vivante = connectee
-    ligne = nav.ligne
-    sid = ligne.session_consent if ligne is not None else None
-    if sid is None:  # _connectee checked it; kept for the type checker
-        return _vers(request, coffre, "session")
+async def vers_declarations(request: Request, coffre: CoffreDep, c: ConnecteeDep) -> Response:
     try:
-        ticket = await coffre.retrait.client.passage(sid)
+        ticket = await coffre.retrait.client.passage(c.sid)
     except ConsentInjoignable:
-        return _vers(request, coffre, "injoignable")
+        return parcours.retour(request, coffre, PORTE, "injoignable")
     if ticket is None:
-        return _vers(request, coffre, "session")
+        return parcours.retour(request, coffre, PORTE, "session")
     reponse = page_html("passage.html", titre="Mes déclarations", ticket=ticket)
     reponse.headers["Cache-Control"] = "no-store"
     return reponse

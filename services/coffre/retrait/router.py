@@ -22,9 +22,9 @@ stylesheet, `no-store`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 from services.coffre.actes.natures import NATURES
@@ -34,24 +34,19 @@ from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import ENVOYES, Acte, LienRetrait
 from services.coffre.reception.prise import telecharger
 from services.coffre.retrait import parcours, repository
-from services.coffre.retrait import session as sess
-from services.coffre.retrait.connexion import ConsentInjoignable
 from services.coffre.retrait.pages import (
     ICI,
     MESSAGES,
-    avec_cookie,
-    fermer,
-    formulaire,
+    PageAutoriseeDep,
     indisponible,
-    navigateur,
+    page_du_navigateur,
     page_html,
-    post_valide,
     trop,
 )
 from shared.crypto.tokens import hash_token
 from shared.errors import ErreurIntegrite
 from shared.instants import instant_personne
-from shared.pages import adresse_client
+from shared.pages import PageRefusee, adresse_client
 
 router = APIRouter(prefix="/coffre/retrait", include_in_schema=False)
 
@@ -60,29 +55,32 @@ def _introuvable() -> HTMLResponse:
     return page_html("introuvable.html", 404, titre="Lien invalide ou expiré")
 
 
-async def _lien(request: Request, coffre: Coffre, jeton: str) -> tuple[LienRetrait, Acte] | Response:
-    """The link and its acte, or the 404/429 page (same page for unknown, expired and not yet sent)."""
-    limiteur = coffre.retrait.limiteur
-    now = coffre.clock.now()
-    client = adresse_client(request)
-    reglages = coffre.settings
-    if not limiteur.autoriser(f"page:{client}", reglages.retrait_pages_par_client, now):
-        return trop()
+async def _lien(
+    request: Request, coffre: CoffreDep, jeton: str, _: PageAutoriseeDep
+) -> tuple[LienRetrait, Acte]:
+    """The link and its acte, else the 404/429 page (same page for unknown, expired and not yet sent)."""
     lien: LienRetrait | None = None
     acte: Acte | None = None
     if len(jeton) <= 200:
         async with coffre.db.read() as session:
             lien, acte = await repository.lien(session, hash_token(jeton))
+    now = coffre.clock.now()
     if lien is None or acte is None or lien.expire_le <= now or acte.statut not in ENVOYES:
-        if not limiteur.autoriser(f"inconnu:{client}", reglages.retrait_inconnus_par_client, now):
-            return trop()
-        return _introuvable()
+        cle, limite = f"inconnu:{adresse_client(request)}", coffre.settings.retrait_inconnus_par_client
+        raise PageRefusee(_introuvable() if coffre.retrait.limiteur.autoriser(cle, limite, now) else trop())
     return lien, acte
+
+
+#: The path's link and its acte (else the 404/429 page).
+LienDep = Annotated[tuple[LienRetrait, Acte], Depends(_lien)]
 
 
 def _porte(jeton: str, lien: LienRetrait) -> parcours.Porte:
     return parcours.Porte(
-        cle=lien.jeton_hash, adresse=f"/coffre/retrait/{jeton}", declaration=lien.declaration_id
+        cle=lien.jeton_hash,
+        adresse=f"/coffre/retrait/{jeton}",
+        declaration=lien.declaration_id,
+        sans_session="csrf",  # a link's page says "recommencez" to a download without a session
     )
 
 
@@ -97,15 +95,6 @@ def _vue_acte(acte: Acte) -> dict[str, Any]:
     }
 
 
-async def _declarations_vivantes(coffre: Coffre, nav: sess.Navigateur) -> list[str] | None:
-    """The person's declarations if her consent session still lives (ended by sign-out, password
-    reset, revocation or an operator: then None)."""
-    ligne = nav.ligne
-    if ligne is None or ligne.session_consent is None:
-        return None
-    return await coffre.retrait.client.session(ligne.session_consent)
-
-
 async def _actes_de(coffre: Coffre, declarations: list[str]) -> list[dict[str, Any]]:
     async with coffre.db.read() as session:
         actes = await repository.actes_servis(session, declarations)
@@ -118,90 +107,57 @@ async def feuille_de_style() -> FileResponse:
 
 
 @router.get("/{jeton}", response_class=HTMLResponse)
-async def page(request: Request, coffre: CoffreDep, jeton: str, erreur: str | None = None) -> Response:
-    trouve = await _lien(request, coffre, jeton)
-    if isinstance(trouve, Response):
-        return trouve
+async def page(
+    request: Request, coffre: CoffreDep, jeton: str, trouve: LienDep, erreur: str | None = None
+) -> Response:
     lien, acte = trouve
-    nav = await navigateur(request, coffre, lien.jeton_hash)
     contexte: dict[str, Any] = {
         "titre": "Un acte vous a été signifié",
         "jeton": jeton,
         "acte": _vue_acte(acte),
         "erreur": MESSAGES.get(erreur or ""),
-        "etape": "connexion",
     }
-    ligne = nav.ligne
-    if nav.connecte and ligne is not None and lien.declaration_id in ligne.declarations:
-        try:
-            declarations = await _declarations_vivantes(coffre, nav)
-        except ConsentInjoignable:
-            declarations, contexte["erreur"] = None, MESSAGES["injoignable"]
-        if declarations is not None and lien.declaration_id in declarations:
-            contexte["etape"] = "connecte"
-            contexte["actes"] = await _actes_de(coffre, declarations)
-        else:
-            nav = await fermer(coffre, nav)
-            contexte["erreur"] = contexte["erreur"] or MESSAGES["session"]
-    elif ligne is not None and ligne.defi_id is not None:
-        contexte["etape"] = "code"
-    contexte["csrf"] = nav.csrf(coffre.retrait.cle)
-    return avec_cookie(request, coffre, page_html("retrait.html", **contexte), nav)
-
-
-async def _etape(request: Request, coffre: Coffre, jeton: str, etape: parcours.Etape) -> Response:
-    """A sign-in step (`parcours.py`) on a link that opens (else its 404/429 page)."""
-    trouve = await _lien(request, coffre, jeton)
-    if isinstance(trouve, Response):
-        return trouve
-    return await etape(request, coffre, _porte(jeton, trouve[0]))
+    nav, vivante = await parcours.etat(request, coffre, _porte(jeton, lien), contexte)
+    if vivante is not None:
+        contexte["actes"] = await _actes_de(coffre, vivante.declarations)
+    return page_du_navigateur(request, coffre, nav, "retrait.html", contexte)
 
 
 @router.post("/{jeton}/connexion")
-async def connexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    return await _etape(request, coffre, jeton, parcours.connexion)
+async def connexion(request: Request, coffre: CoffreDep, jeton: str, trouve: LienDep) -> Response:
+    return await parcours.connexion(request, coffre, _porte(jeton, trouve[0]))
 
 
 @router.post("/{jeton}/code")
-async def code(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    return await _etape(request, coffre, jeton, parcours.code)
+async def code(request: Request, coffre: CoffreDep, jeton: str, trouve: LienDep) -> Response:
+    return await parcours.code(request, coffre, _porte(jeton, trouve[0]))
 
 
 @router.post("/{jeton}/recommencer")
-async def recommencer(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    return await _etape(request, coffre, jeton, parcours.recommencer)
+async def recommencer(request: Request, coffre: CoffreDep, jeton: str, trouve: LienDep) -> Response:
+    return await parcours.recommencer(request, coffre, _porte(jeton, trouve[0]))
 
 
 @router.post("/{jeton}/deconnexion")
-async def deconnexion(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    return await _etape(request, coffre, jeton, parcours.deconnexion)
+async def deconnexion(request: Request, coffre: CoffreDep, jeton: str, trouve: LienDep) -> Response:
+    return await parcours.deconnexion(request, coffre, _porte(jeton, trouve[0]))
+
+
+async def _connectee(request: Request, coffre: CoffreDep, jeton: str, trouve: LienDep) -> parcours.Connectee:
+    return await parcours.connectee(request, coffre, _porte(jeton, trouve[0]))
 
 
 @router.post("/{jeton}/telechargement", response_model=None)
-async def telechargement(request: Request, coffre: CoffreDep, jeton: str) -> Response:
-    trouve = await _lien(request, coffre, jeton)
-    if isinstance(trouve, Response):
-        return trouve
-    lien, acte = trouve
-    porte = _porte(jeton, lien)
-    champs = await formulaire(request)
-    nav = await navigateur(request, coffre, lien.jeton_hash)
-    if nav.ligne is None or not nav.connecte or not post_valide(request, coffre, nav, champs):
-        return parcours.retour(request, coffre, porte, "csrf")
-    if lien.declaration_id not in nav.ligne.declarations:
-        return parcours.retour(request, coffre, porte, "autre-destinataire")
-    try:
-        declarations = await _declarations_vivantes(coffre, nav)
-    except ConsentInjoignable:
-        return parcours.retour(request, coffre, porte, "injoignable")
-    if declarations is None or lien.declaration_id not in declarations:
-        return parcours.retour(request, coffre, porte, "session", nav=await fermer(coffre, nav))
+async def telechargement(
+    coffre: CoffreDep, trouve: LienDep, c: Annotated[parcours.Connectee, Depends(_connectee)]
+) -> Response:
+    acte = trouve[1]
     try:
         resultat = await telecharger(
             coffre,
-            champs.get("acte_id") or acte.id,
-            declarations=declarations,
-            personne=nav.ligne.sub or "",
+            c.champs.get("acte_id") or acte.id,
+            declarations=c.vivante.declarations,
+            personne=c.personne,
             connu=acte,
         )
     except ActeIntrouvable:

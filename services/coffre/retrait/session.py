@@ -12,8 +12,9 @@ still at the code step serves only where it started.
 Threat model: the cookie holds no token of consent and no state, only a handle; sign-out ends the
 record (the old cookie then opens nothing), and consent ends its session on sign-out, password
 reset, revocation or an operator's decision: the coffre asks consent before each page and download
-that need a signed-in session (`DestinataireClient.session`). Lifetimes (`SESSION_MINUTES`) are on
-the service clock.
+that need a signed-in session (`DestinataireClient.espace`, from the one check the link's page and
+the space share: `parcours.etat` for a page, `parcours.connectee` for a POST). Lifetimes
+(`SESSION_MINUTES`) are on the service clock.
 """
 
 from __future__ import annotations
