@@ -59,6 +59,18 @@ async def jobs_dus(dist: Distribue, instant: datetime) -> dict[str, int]:
     return dict(restants)
 
 
+async def tailles(dist: Distribue) -> dict[str, int]:
+    """Each service's database size in bytes (`pg_database_size`)."""
+    octets: dict[str, int] = {}
+    for service in SERVICES:
+        conn = await connecter(dist, service)
+        try:
+            octets[service] = await conn.fetchval("SELECT pg_database_size(current_database())")
+        finally:
+            await conn.close()
+    return octets
+
+
 def enfants() -> dict[int, list[int]]:
     """Each process's children, from /proc."""
     arbre: dict[int, list[int]] = defaultdict(list)

@@ -37,9 +37,7 @@ import asyncio
 import hashlib
 import json
 import math
-import os
 import shutil
-import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -53,15 +51,15 @@ from bench.commun import (
     MB,
     Arrivees,
     Session,
-    centile,
     charge,
     copies_signees,
     en_parallele,
     ouvrir_session,
     telecharger,
 )
-from bench.distribue import dix_heures, jobs_dus, jour_ouvre_apres, moto_processus, processus
-from bench.flux.releve import BANC, PG_TOUT, Releve, plancher
+from bench.distribue import dix_heures, jobs_dus, jour_ouvre_apres, moto_processus, processus, tailles
+from bench.flux.rapport import capacite, rapport
+from bench.flux.releve import BANC, Releve, plancher
 from shared.testing.pdfs import acte_pdfa
 from shared.testing.smtp import ReceivedMail, SmtpServer, smtp_server
 from shared.testing.webhooks import webhook_receiver
@@ -70,16 +68,6 @@ from tests.e2e.distribue_support import Distribue, attendre, distribue
 from tests.e2e.test_histoire import commissaire, declarer_et_faire_accepter
 
 ENVOYE, PRIS = "acte.envoye", "acte.pris_connaissance"
-ETAPES = (
-    "depot",
-    "webhook_envoye",
-    "connexion",
-    "code_courriel",
-    "code",
-    "espace",
-    "telechargement",
-    "webhook_pris_connaissance",
-)
 ENV = {
     "SIGNIF_LOG_LEVEL": "WARNING",
     # One client address and one account sign in and download hundreds of times on a clock that
@@ -169,75 +157,6 @@ class Flux:
         reponses[acte_id] = instant
 
 
-def ligne_etape(nom: str, durees: list[float]) -> str:
-    if not durees:
-        return f"{nom:<26} {0:>5}"
-    return (
-        f"{nom:<26} {len(durees):>5} {statistics.median(durees) * 1000:>9.1f} "
-        f"{centile(durees, 0.99) * 1000:>9.1f} {max(durees) * 1000:>9.1f}"
-    )
-
-
-def rapport(
-    flux: Flux,
-    args: argparse.Namespace,
-    debits: dict[str, tuple[int, float]],
-    cpu: dict[str, dict[str, float]],
-    planchers: dict[str, tuple[list[float], float]],
-    charges: list[float],
-) -> None:
-    print(f"\n{'step':<26} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
-    for etape in ETAPES:
-        print(ligne_etape(etape, flux.etapes[etape]))
-
-    print(f"\n{'CPU ms per request':<26} {'deposit':>9} {'download':>9}")
-    noms = [n for n in cpu["depot"] if n != PG_TOUT] + [PG_TOUT]
-    for nom in noms:
-        par = [cpu[phase][nom] / debits[phase][0] * 1000 for phase in ("depot", "retrait")]
-        print(f"{nom:<26} {par[0]:>9.2f} {par[1]:>9.2f}")
-    totaux = [sum(v for k, v in cpu[p].items() if not k.startswith("postgres ")) for p in cpu]
-    totaux = [t + cpu[p][PG_TOUT] for t, p in zip(totaux, cpu, strict=True)]
-    print(
-        f"{'total (processes + all PG)':<26} {totaux[0] / debits['depot'][0] * 1000:>9.2f} "
-        f"{totaux[1] / debits['retrait'][0] * 1000:>9.2f}"
-    )
-
-    print(f"\n{'path':<44} {'n':>5} {'/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    libelles = {
-        "depot": f"deposits, 1 MB, {args.concurrence} in flight",
-        "retrait": f"first downloads, {args.retraits_concurrence} in flight",
-    }
-    plancher_libelles = {
-        "depot": "floor: S3 put 1 MB (SHA-256) + INSERT",
-        "retrait": "floor: S3 get 1 MB (SHA-256) + INSERT",
-    }
-    etape_de = {"depot": "depot", "retrait": "telechargement"}
-    for chemin in ("depot", "retrait"):
-        n, duree = debits[chemin]
-        d = flux.etapes[etape_de[chemin]]
-        print(
-            f"{libelles[chemin]:<44} {n:>5} {n / duree:>8.1f} {statistics.median(d) * 1000:>8.1f} "
-            f"{centile(d, 0.99) * 1000:>8.1f}"
-        )
-        p, p_duree = planchers[chemin]
-        print(
-            f"{plancher_libelles[chemin]:<44} {len(p):>5} {len(p) / p_duree:>8.1f} "
-            f"{statistics.median(p) * 1000:>8.1f} {centile(p, 0.99) * 1000:>8.1f}"
-        )
-        print(f"{'  ratio to the floor':<44} {'':>5} {(n / duree) / (len(p) / p_duree):>8.2f}")
-
-    depots_s = debits["depot"][0] / debits["depot"][1]
-    retraits_s = debits["retrait"][0] / debits["retrait"][1]
-    print(
-        f"\nload average (1 min): {', '.join(f'{c:.2f}' for c in charges)} (start, after deposits, "
-        f"after downloads; {os.cpu_count()} CPUs)"
-    )
-    print(
-        f"goals (issue 17): ≥ 60 deposits/s {'met' if depots_s >= 60 else 'not met'} ({depots_s:.1f}); "
-        f"≥ 100 first downloads/s {'met' if retraits_s >= 100 else 'not met'} ({retraits_s:.1f})"
-    )
-
-
 async def preparer(flux: Flux, recepteur: str) -> tuple[str, list[bytes], dict[str, float]]:
     """The destinataire accepted, the office's subscription, the signed copies, the warm-up
     deposits: (declaration id, the documents to deposit, the warm-up actes)."""
@@ -275,7 +194,7 @@ async def mesurer(
     args, dist, http, arrivees = flux.args, flux.dist, flux.http, flux.arrivees
     bases = {s: url.rsplit("/", 1)[1] for s, url in dist.database_urls.items()}
     declaration_id, documents, echauffement = await preparer(flux, recepteur)
-    charges = [charge()]
+    charges, avant = [charge()], await tailles(dist)
 
     print(f"deposits: {args.depots}, {args.concurrence} in flight...", flush=True)
     depots: dict[str, float] = {}
@@ -290,8 +209,8 @@ async def mesurer(
     charges.append(charge())
     flux.etapes["webhook_envoye"] = [arrivees.par_type[ENVOYE][a] - t for a, t in depots.items()]
     avis = flux.courriels.avis()
-    apres = (avis[-1][0] - max(depots.values())) * 1000
-    print(f"  avis e-mails: {len(avis)} (warm-up included), the last {apres:.0f} ms after the last deposit")
+    dernier = (avis[-1][0] - max(depots.values())) * 1000
+    print(f"  avis e-mails: {len(avis)} (warm-up included), the last {dernier:.0f} ms after the last deposit")
 
     k = math.ceil(args.depots / args.par_session)
     print(f"sign-ins: {k}, one after the other...", flush=True)
@@ -325,6 +244,9 @@ async def mesurer(
     charges.append(charge())
     flux.etapes["webhook_pris_connaissance"] = [arrivees.par_type[PRIS][a] - t for a, t in retraits.items()]
     print(f"  webhooks: {len(arrivees.ids)} received, {arrivees.doublons()} duplicates (same webhook-id)")
+    apres = await tailles(dist)
+    croissance = ", ".join(f"{s} {(apres[s] - avant[s]) / len(depots) / 1024:.1f}" for s in apres)
+    print(f"  database growth per acte (deposit + first download), kB: {croissance}")
     debits = {"depot": (len(depots), duree_depots), "retrait": (len(retraits), duree_retraits)}
     return debits, cpu, charges, documents
 
@@ -355,7 +277,8 @@ async def main(args: argparse.Namespace) -> None:
                 debits, cpu, charges, documents = await mesurer(flux, recepteur.url, pids)
                 print("floor...", flush=True)
                 planchers = await plancher(s3, documents, args.concurrence, args.retraits_concurrence)
-                rapport(flux, args, debits, cpu, planchers, charges)
+                rapport(flux.etapes, args, debits, cpu, planchers, charges)
+                capacite(args, debits, cpu)
     finally:
         if not args.garder:
             shutil.rmtree(racine, ignore_errors=True)
@@ -371,5 +294,19 @@ if __name__ == "__main__":
     parser.add_argument("--concurrence", type=int, default=8, help="deposits in flight")
     parser.add_argument("--retraits-concurrence", type=int, default=16, help="first downloads in flight")
     parser.add_argument("--par-session", type=int, default=50, help="downloads per signed-in link")
+    parser.add_argument("--pic-depots", type=float, default=100, help="capacity: deposits/s at the peak")
+    parser.add_argument("--pic-retraits", type=float, default=100, help="capacity: first downloads/s")
+    parser.add_argument("--pic-consultations", type=float, default=1000, help="capacity: consent checks/s")
+    parser.add_argument(
+        "--consultation-ms",
+        type=float,
+        nargs=2,
+        default=(1.59, 0.62),
+        metavar=("SERVEUR", "POSTGRES"),
+        help="CPU ms per consent check of consent and PostgreSQL (bench/consultations at 10,000,000)",
+    )
+    parser.add_argument(
+        "--utilisation", type=float, default=0.6, help="capacity: target busy share of a core"
+    )
     parser.add_argument("--garder", action="store_true", help="keep the work dir (every process's log)")
     asyncio.run(main(parser.parse_args()))
