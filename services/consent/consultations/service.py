@@ -1,11 +1,10 @@
 """Consultations (commissaire) and verifications (coffre): match, evaluate, log, answer.
 
-The hot path of the registry (`POST /consultations`, bench/consultations): statements are built once
-(module constants, compiled once by SQLAlchemy's cache) and run as Core statements, not through the
-ORM's unit of work: one joined query reads the rule's facts of every declaration of the identity
-(`FaitsDeclaration`, `FaitsVersion`, never the encrypted data), one insert writes the access-log row,
-one insert queues its log leaf (`shared.translog.store`), whose index the integration writes back
-into the row.
+The hot path of the registry (`POST /consultations`, bench/consultations): the statements are
+precompiled Core statements of `repository.py`: one joined query reads the rule's facts of every
+declaration of the identity (`FaitsDeclaration`, `FaitsVersion`, never the encrypted data), one insert
+writes the access-log row, one insert queues its log leaf (`shared.translog.store`), whose index the
+integration writes back into the row.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Row, String, Table, any_, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.consultations import repository
 from services.consent.consultations.evaluation import (
     FaitsDeclaration,
     FaitsVersion,
@@ -29,44 +28,12 @@ from services.consent.consultations.evaluation import (
 from services.consent.consultations.schemas import IdentiteMorale, IdentitePhysique
 from services.consent.identite import forme_morale, forme_physique
 from services.consent.journal.service import feuille
-from services.consent.models import OUVERTURES, Consultation, Declaration, Version
+from services.consent.models import OUVERTURES
 from services.consent.registre import Registre
 from shared import ouvertures
 from shared.crypto.tokens import blind_index
 from shared.evidence.engagements import Ouverture
 from shared.translog.store import IndexRef
-
-_D = Declaration.__table__.c
-_V = Version.__table__.c
-_FAITS = select(
-    _D.id,
-    _D.decision,
-    _D.decidee_le,
-    _D.revoquee_le,
-    _D.declaree_le,
-    _V.numero,
-    _V.creee_le,
-    _V.natures,
-    _V.debut,
-    _V.fin,
-    _V.fuseau,
-).join_from(Declaration.__table__, Version.__table__, _V.declaration_id == _D.id)
-#: Every declaration of one identity (blind index), each with its versions in order.
-_PAR_IDENTITE = _FAITS.where(_D.identite_index == bindparam("cle")).order_by(_D.declaree_le, _D.id, _V.numero)
-#: Every declaration of several identities (a batch, `lots.py`), grouped by identity. PostgreSQL:
-#: `= ANY(array)`, one prepared statement whatever the batch size; SQLite: an expanding `IN`.
-_PAR_IDENTITES = _FAITS.add_columns(_D.identite_index).order_by(
-    _D.identite_index, _D.declaree_le, _D.id, _V.numero
-)
-_PAR_IDENTITES_PG = _PAR_IDENTITES.where(_D.identite_index == any_(bindparam("cles", type_=ARRAY(String))))
-_PAR_IDENTITES_SQLITE = _PAR_IDENTITES.where(_D.identite_index.in_(bindparam("cles", expanding=True)))
-#: One declaration by id, with its versions in order.
-_PAR_DECLARATION = _FAITS.where(_D.id == bindparam("cle")).order_by(_V.numero)
-_CONSULTATIONS = cast(Table, Consultation.__table__)
-_CONSULTATION = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id)
-#: Several access-log rows, their ids in the order given (`journaliser_lot`).
-_CONSULTATIONS_LOT = insert(_CONSULTATIONS).returning(_CONSULTATIONS.c.id, sort_by_parameter_order=True)
-_LEAF_INDEX = _CONSULTATIONS.c.leaf_index
 
 
 @dataclass(frozen=True)
@@ -90,7 +57,7 @@ def forme(identite: IdentitePhysique | IdentiteMorale) -> str:
     return forme_morale(identite.siren)
 
 
-def _verdicts(rows: Sequence[Row[*tuple[Any, ...]]], nature: str, a: datetime) -> list[Verdict]:
+def _verdicts(rows: repository.Faits, nature: str, a: datetime) -> list[Verdict]:
     """Group the joined rows by declaration (they come ordered by declaration, then version)."""
     groupes: dict[str, tuple[FaitsDeclaration, list[FaitsVersion]]] = {}
     for r in rows:
@@ -109,17 +76,12 @@ async def par_identite(
     a: datetime,
 ) -> Verdict:
     index = registre.indexeur.identite(forme(identite))
-    rows = (await session.execute(_PAR_IDENTITE, {"cle": index})).all()
-    return choisir(_verdicts(rows, nature, a))
+    return choisir(_verdicts(await repository.faits_par_identite(session, index), nature, a))
 
 
 async def par_identites(session: AsyncSession, demandes: Sequence[Demande]) -> list[Verdict]:
     """The verdict of each consultation of a batch, from one query over all their identities."""
-    cles = sorted({d.cle for d in demandes})
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    rows = (
-        await session.execute(_PAR_IDENTITES_PG if postgresql else _PAR_IDENTITES_SQLITE, {"cles": cles})
-    ).all()
+    rows = await repository.faits_par_identites(session, sorted({d.cle for d in demandes}))
     par_cle: dict[str, list[Row[*tuple[Any, ...]]]] = {}
     for r in rows:
         par_cle.setdefault(r.identite_index, []).append(r)
@@ -127,7 +89,7 @@ async def par_identites(session: AsyncSession, demandes: Sequence[Demande]) -> l
 
 
 async def par_declaration(session: AsyncSession, declaration_id: str, nature: str, a: datetime) -> Verdict:
-    rows = (await session.execute(_PAR_DECLARATION, {"cle": declaration_id})).all()
+    rows = await repository.faits_par_declaration(session, declaration_id)
     return choisir(_verdicts(rows, nature, a))
 
 
@@ -202,12 +164,12 @@ async def journaliser(
         reference_dossier=reference_dossier,
         nature=nature,
     )
-    identifiant = await session.scalar(_CONSULTATION, ligne)
-    if identifiant is None:  # pragma: no cover - INSERT ... RETURNING returns the row
-        raise RuntimeError("the access-log insert returned no id")
+    identifiant = await repository.inserer(session, ligne)
     donnees, ouverts = _feuille(registre, ligne)
     await ouvertures.retenir(session, OUVERTURES, ouverts)
-    await registre.journal.enqueue(session, donnees, now=now, refs=[IndexRef(_LEAF_INDEX, identifiant)])
+    await registre.journal.enqueue(
+        session, donnees, now=now, refs=[IndexRef(repository.LEAF_INDEX, identifiant)]
+    )
 
 
 async def journaliser_lot(
@@ -235,12 +197,12 @@ async def journaliser_lot(
     ecrites = [_feuille(registre, ligne) for ligne in lignes]
     feuilles = [donnees for donnees, _ in ecrites]
     await ouvertures.retenir(session, OUVERTURES, [o for _, ouverts in ecrites for o in ouverts])
-    ids = (await session.execute(_CONSULTATIONS_LOT, lignes)).scalars().all()
+    ids = await repository.inserer_lot(session, lignes)
     # The leaves' created_at: the batch's latest request instant (each leaf also carries its own).
     await registre.journal.enqueue_many(
         session,
         feuilles,
         now=max(d.now for d in demandes),
-        refs=[[IndexRef(_LEAF_INDEX, i)] for i in ids],
+        refs=[[IndexRef(repository.LEAF_INDEX, i)] for i in ids],
         wait=False,
     )

@@ -3,18 +3,17 @@
 The rule, in one place: a procedure (juridiction + numéro) has at most one active hold on a declaration
 (ordering it again while it is active is refused, `ConservationDejaOrdonnee`); a hold is lifted by the
 procedure that ordered it (`AucuneConservation` when that procedure has none active); the declaration
-is held while any hold is not lifted (`retenue`, which the purge's `dues` excludes), so once the last
-one is lifted the next daily purge destroys it if its date has passed. Each order and lift is an event
-of the declaration's history and a leaf of the registry log, with a keyed hash of the procedure
-(`reference_procedure`), not its text. Everything runs in the caller's transaction, the declaration
-row locked.
+is held while any hold is not lifted (`purge.repository.retenue`, which the purge's `dues` excludes),
+so once the last one is lifted the next daily purge destroys it if its date has passed. Each order
+and lift is an event of the declaration's history and a leaf of the registry log, with a keyed hash of
+the procedure (`reference_procedure`), not its text. Everything runs in the caller's transaction,
+the declaration row locked.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.autorite.procedure import (
@@ -25,7 +24,8 @@ from services.consent.autorite.procedure import (
 from services.consent.declarations import repository
 from services.consent.declarations.service import evenement
 from services.consent.errors import EtatIncompatible
-from services.consent.models import Conservation, Declaration
+from services.consent.models import Conservation
+from services.consent.purge.repository import active
 from services.consent.registre import Registre
 from shared.errors import Introuvable
 
@@ -39,31 +39,6 @@ class ConservationDejaOrdonnee(EtatIncompatible):
 
 class AucuneConservation(Introuvable):
     """404: this procedure holds nothing on this declaration."""
-
-
-def retenue() -> Exists:
-    """SQL, correlated to `Declaration` in the enclosing query: it is under a hold not lifted (the
-    purge skips it)."""
-    return (
-        select(Conservation.id)
-        .where(Conservation.declaration_id == Declaration.id, Conservation.levee_le.is_(None))
-        .exists()
-    )
-
-
-async def active(
-    session: AsyncSession, declaration_id: str, procedure: ProcedureJudiciaire
-) -> Conservation | None:
-    """This procedure's hold on the declaration that is not lifted, if any."""
-    found: Conservation | None = await session.scalar(
-        select(Conservation).where(
-            Conservation.declaration_id == declaration_id,
-            Conservation.procedure_juridiction == procedure.juridiction,
-            Conservation.procedure_numero == procedure.numero,
-            Conservation.levee_le.is_(None),
-        )
-    )
-    return found
 
 
 async def _consigner(

@@ -1,4 +1,5 @@
-"""SQL of the retention purge (never commits; every statement scoped by the batch's declarations).
+"""SQL of the retention purge (never commits; every statement scoped by the batch's declarations) and
+of the legal holds that keep a declaration from it (`conservation.py`).
 
 Set-based Core statements (one per table, no ORM bookkeeping); on PostgreSQL a batch's ids travel as
 one array parameter (`_parmi`).
@@ -10,10 +11,11 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, Table, any_, delete, func, literal, select, text
+from sqlalchemy import ColumnElement, Exists, Select, Table, any_, delete, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.consent.autorite.procedure import ProcedureJudiciaire
 from services.consent.models import (
     JOB_TABLES,
     CleDeclaration,
@@ -26,7 +28,31 @@ from services.consent.models import (
     SessionDestinataire,
     Version,
 )
-from services.consent.purge.conservation import retenue
+
+
+def retenue() -> Exists:
+    """SQL, correlated to `Declaration` in the enclosing query: it is under a legal hold not lifted
+    (`conservation.py`; the purge skips it)."""
+    return (
+        select(Conservation.id)
+        .where(Conservation.declaration_id == Declaration.id, Conservation.levee_le.is_(None))
+        .exists()
+    )
+
+
+async def active(
+    session: AsyncSession, declaration_id: str, procedure: ProcedureJudiciaire
+) -> Conservation | None:
+    """This procedure's hold on the declaration that is not lifted, if any."""
+    found: Conservation | None = await session.scalar(
+        select(Conservation).where(
+            Conservation.declaration_id == declaration_id,
+            Conservation.procedure_juridiction == procedure.juridiction,
+            Conservation.procedure_numero == procedure.numero,
+            Conservation.levee_le.is_(None),
+        )
+    )
+    return found
 
 
 def _dues(jour: date) -> Select[str, str]:
