@@ -40,6 +40,7 @@ from shared.jobs import RELAY_KIND, Handler, JobRunner, JobTables
 from shared.json_strict import JsonStrictMiddleware
 from shared.observability import RequestContextMiddleware, ServiceMetrics
 from shared.outbox import make_relay_handler
+from shared.pages import PageRefusee, page_refusee
 from shared.schemas import Sante
 from shared.service_tokens import ServiceTokens
 from shared.settings import BaseServiceSettings
@@ -252,6 +253,7 @@ def build_service_app(
     app.state.runtime = runtime
     install_error_handlers(app)
     installer_pages_erreur(app)
+    app.add_exception_handler(PageRefusee, page_refusee)  # a page's own refusal page, as it is
 
     limits = {f"/{name}/": settings.max_json_body, **(body_limits or {})}
 

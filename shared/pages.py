@@ -18,6 +18,10 @@ a page's URL (a retrieval link) trying to lock its owner out, a network observer
   travel in time). Keys name a session or a client address, never only something a stranger can
   hold (a link). Per process: a deployment with N replicas allows N times as much, which the
   per-account limits held in the database (consent's) do not.
+- **Refusals.** A page dependency that refuses (a form from elsewhere, no session, not hers) raises
+  `PageRefusee` with the page that says why, sent as it is by `page_refusee` (every service's handler,
+  `shared.app`): the handler never runs, and the request's transaction rolls back, so a refusal
+  commits nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +38,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shared.crypto.tokens import constant_time_equals
+
+
+class PageRefusee(Exception):
+    """A page refused before its handler's own work: `reponse` is the page (or redirect) that says why."""
+
+    def __init__(self, reponse: Response) -> None:
+        super().__init__(reponse.status_code)
+        self.reponse = reponse
+
+
+async def page_refusee(request: Request, exc: Exception) -> Response:
+    """The exception handler of `PageRefusee`: its page, as the dependency rendered it."""
+    if not isinstance(exc, PageRefusee):  # pragma: no cover - registered for PageRefusee only
+        raise exc
+    return exc.reponse
+
 
 _CSRF_LABEL = b"signif/pages/csrf/v1|"
 _SITES_ADMIS = ("same-origin", "none")

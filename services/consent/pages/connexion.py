@@ -16,7 +16,7 @@ from services.consent.declarations import repository, service, vue
 from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.errors import AuthentificationDestinataire, CompteVerrouille
 from services.consent.pages import navigateur as nav_
-from services.consent.pages.contexte import STATUTS, Csrf, Pages, PagesDep
+from services.consent.pages.contexte import STATUTS, FormulaireDep, Pages, PagesDep
 from shared.errors import ServiceError
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
@@ -29,17 +29,14 @@ async def acces(p: PagesDep) -> HTMLResponse:
 
 @router.post("/espace", response_class=HTMLResponse)
 async def ouvrir(
-    p: PagesDep,
+    p: FormulaireDep,
     declaration_id: Annotated[str, Form(max_length=40)],
     jeton: Annotated[str, Form(max_length=100)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
 ) -> Response:
     """The management token opens a session on its declaration (the token itself is not kept)."""
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
     try:
         declaration = await repository.par_numero_ou_id(session, declaration_id)
         service.autoriser(declaration, jeton.strip())
@@ -52,18 +49,15 @@ async def ouvrir(
 @router.post("/espace/connexion", response_class=HTMLResponse)
 async def connecter(
     request: Request,
-    p: PagesDep,
+    p: FormulaireDep,
     email: Annotated[str, Form(max_length=254)],
     mot_de_passe: Annotated[str, Form(max_length=256)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
 ) -> Response:
     """Sign-in, first step: the code goes to the declared address only if the password is right,
     and the next page is the same either way (no oracle on who has an account)."""
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
     try:
         limiter_client(request, registre, now)
         defi_id, envoi = await connexion.commencer(session, registre, email.strip(), mot_de_passe, now=now)
@@ -77,15 +71,12 @@ async def connecter(
 @router.post("/espace/connexion/{defi_id}", response_class=HTMLResponse)
 async def saisir_code_connexion(
     defi_id: str,
-    p: PagesDep,
+    p: FormulaireDep,
     code: Annotated[str, Form(max_length=12)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
     try:
         compte = await connexion.verifier_defi(session, registre, defi_id, code.strip(), "connexion", now=now)
     except (AuthentificationDestinataire, CompteVerrouille) as echec:  # counters still commit
@@ -115,19 +106,16 @@ async def mot_de_passe_oublie(p: PagesDep) -> HTMLResponse:
 @router.post("/espace/reinitialisation", response_class=HTMLResponse)
 async def demander_reinitialisation(
     request: Request,
-    p: PagesDep,
+    p: FormulaireDep,
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
     email: Annotated[str, Form(max_length=254)] = "",
     date_naissance: Annotated[str, Form(max_length=10)] = "",
     siren: Annotated[str, Form(max_length=20)] = "",
-    csrf: Csrf = "",
 ) -> Response:
     """The reset re-proves the e-mail (a code) and the date of birth or SIREN; the next page is the
     same whether or not they match an account (no oracle), and the reset is logged."""
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
     f = {"email": email, "date_naissance": date_naissance, "siren": siren}
     try:
         corps = Reinitialisation.model_validate(
@@ -163,16 +151,13 @@ async def demander_reinitialisation(
 @router.post("/espace/reinitialisation/{defi_id}", response_class=HTMLResponse)
 async def reinitialiser(
     defi_id: str,
-    p: PagesDep,
+    p: FormulaireDep,
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
     code: Annotated[str, Form(max_length=12)] = "",
     mot_de_passe: Annotated[str, Form(max_length=256)] = "",
-    csrf: Csrf = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
     if len(mot_de_passe) < 12:
         erreur = "Le nouveau mot de passe doit compter 12 caractères au moins."
         return _reinitialisation(p, 422, etape="code", defi_id=defi_id[:36], erreurs=[erreur])
@@ -201,9 +186,7 @@ async def mes_declarations(
 
 @router.post("/espace/deconnexion", response_class=HTMLResponse)
 async def deconnecter(
-    p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
+    p: FormulaireDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> HTMLResponse:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
     p.nav = await nav_.fermer(session, registre, p.nav, now=now)
     return p.page("acces.html", titre="Accéder à ma déclaration", message="Vous êtes déconnecté.")

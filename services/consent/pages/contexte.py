@@ -3,6 +3,11 @@
 
 Every POST needs this site's origin and the CSRF value bound to the browser's session
 (`navigateur.py`); the session is a server-side record, never the management token.
+
+Handlers take what they act on as dependencies that refuse with the page that says why
+(`shared.pages.PageRefusee`: the handler never runs and nothing commits): `FormulaireDep`, the page
+context of a POST from this site's own form; `DeclarationLueDep`, the declaration of the path that
+this browser's session may see; `DeclarationPostDep`, both, the declaration under its row lock.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from shared.errors import ServiceError
 from shared.http import STRICT_CSP
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES, TOUTES_NATURES
-from shared.pages import taille_lisible
+from shared.pages import PageRefusee, taille_lisible
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
@@ -110,20 +115,19 @@ class Pages:
             erreurs=["Ce formulaire a expiré ou ne vient pas de ce site : rien n'a été fait. Recommencez."],
         )
 
-    async def declaration(
-        self, session: Any, declaration_id: str, *, verrou: bool = False
-    ) -> Declaration | None:
+    async def declaration(self, session: Any, declaration_id: str, *, verrou: bool = False) -> Declaration:
         """The declaration, if this browser's session was opened with its management token or is its
-        declarant's (the same None for an unknown id)."""
+        declarant's; else `PageRefusee` with the 403 page (the same for an unknown id)."""
         preuve = self.nav.preuve
-        if preuve.personne_id is None and preuve.gestion is None:
-            return None
-        try:
-            declaration = await repository.charger(session, declaration_id, verrou=verrou)
-            service.autoriser(declaration, preuve)
-        except ServiceError:
-            return None
-        return declaration
+        if preuve.personne_id is not None or preuve.gestion is not None:
+            try:
+                declaration = await repository.charger(session, declaration_id, verrou=verrou)
+                service.autoriser(declaration, preuve)
+            except ServiceError:
+                pass
+            else:
+                return declaration
+        raise PageRefusee(self.acces_refuse())
 
 
 async def _pages(request: Request, session: SessionDep, registre: RegistreDep, now: NowDep) -> Pages:
@@ -131,3 +135,27 @@ async def _pages(request: Request, session: SessionDep, registre: RegistreDep, n
 
 
 PagesDep = Annotated[Pages, Depends(_pages)]
+
+
+async def _formulaire_valide(p: PagesDep, csrf: Csrf = "") -> Pages:
+    if not p.valide(csrf):
+        raise PageRefusee(p.formulaire_refuse())
+    return p
+
+
+#: The page context of a POST from this site's own form in this browser (else its 403 page).
+FormulaireDep = Annotated[Pages, Depends(_formulaire_valide)]
+
+
+async def _declaration_lue(declaration_id: str, p: PagesDep, session: SessionDep) -> Declaration:
+    return await p.declaration(session, declaration_id)
+
+
+async def _declaration_postee(declaration_id: str, p: FormulaireDep, session: SessionDep) -> Declaration:
+    return await p.declaration(session, declaration_id, verrou=True)
+
+
+#: The path's declaration, if this browser's session may see it (else the 403 page).
+DeclarationLueDep = Annotated[Declaration, Depends(_declaration_lue)]
+#: The path's declaration under its row lock, on this site's own form (else either 403 page).
+DeclarationPostDep = Annotated[Declaration, Depends(_declaration_postee)]

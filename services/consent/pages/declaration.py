@@ -16,7 +16,14 @@ from services.consent.errors import CodeInvalide
 from services.consent.mentions.textes import TYPES_PIECES, document
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
-from services.consent.pages.contexte import Csrf, Pages, PagesDep, _env
+from services.consent.pages.contexte import (
+    DeclarationLueDep,
+    DeclarationPostDep,
+    FormulaireDep,
+    Pages,
+    PagesDep,
+    _env,
+)
 from services.consent.pages.formulaire import (
     LIBELLES,
     corps_declaration,
@@ -98,13 +105,11 @@ async def formulaire(p: PagesDep) -> HTMLResponse:
 
 @router.post("/declaration", response_class=HTMLResponse)
 async def declarer(
-    request: Request, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    request: Request, p: FormulaireDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
-    form = await request.form()
-    champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    form = await request.form()  # the one FastAPI read (CSRF checked)
+    champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
     champs["natures"] = [v for v in form.getlist("natures") if isinstance(v, str)]
-    if not p.valide(champs.pop("csrf", None)):
-        return p.formulaire_refuse()
     etape = champs.pop("etape", "envoyer")
     erreurs = commune_choisie(champs)
     if etape == "communes":  # the round trip that lists the communes of the postal code (no script)
@@ -139,18 +144,13 @@ async def declarer(
 @router.post("/espace/{declaration_id}/code", response_class=HTMLResponse)
 async def code(
     declaration_id: str,
+    declaration: DeclarationPostDep,
     p: PagesDep,
     code: Annotated[str, Form(max_length=12)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     try:
         await service.confirmer(session, registre, declaration, code.strip(), now=now)
     except CodeInvalide as erreur:  # its attempt still commits: the handler returns normally
@@ -162,13 +162,13 @@ async def code(
 
 @router.post("/espace/{declaration_id}/code/renvoi", response_class=HTMLResponse)
 async def renvoyer_code(
-    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
+    declaration_id: str,
+    declaration: DeclarationPostDep,
+    p: PagesDep,
+    session: SessionDep,
+    registre: RegistreDep,
+    now: NowDep,
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     try:
         await service.renvoyer_code(session, registre, declaration, now=now)
     except ServiceError as exc:
@@ -198,27 +198,21 @@ async def _pieces(
 
 
 @router.get("/espace/{declaration_id}/pieces", response_class=HTMLResponse)
-async def voir_pieces(declaration_id: str, p: PagesDep, session: SessionDep) -> HTMLResponse:
-    declaration = await p.declaration(session, declaration_id)
-    return p.acces_refuse() if declaration is None else await _pieces(p, session, declaration, [])
+async def voir_pieces(declaration: DeclarationLueDep, p: PagesDep, session: SessionDep) -> HTMLResponse:
+    return await _pieces(p, session, declaration, [])
 
 
 @router.post("/espace/{declaration_id}/pieces", response_class=HTMLResponse)
 async def deposer(
     declaration_id: str,
+    declaration: DeclarationPostDep,
     p: PagesDep,
     type: Annotated[str, Form(max_length=48)],
     fichier: Annotated[UploadFile, File()],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     try:
         await pieces.deposer(session, registre, declaration, type_piece=type, fichier=fichier, now=now)
     except ServiceError as exc:
@@ -228,13 +222,8 @@ async def deposer(
 
 @router.post("/espace/{declaration_id}/soumission", response_class=HTMLResponse)
 async def soumettre(
-    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep, csrf: Csrf = ""
+    declaration: DeclarationPostDep, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     try:
         jws = await soumission.soumettre(session, registre, declaration, now=now)
     except ServiceError as exc:

@@ -18,7 +18,7 @@ from services.consent.identite import territoire_legal
 from services.consent.mentions.textes import TYPES_PIECES
 from services.consent.models import Declaration
 from services.consent.pages import navigateur as nav_
-from services.consent.pages.contexte import STATUTS, Csrf, Pages, PagesDep
+from services.consent.pages.contexte import STATUTS, DeclarationLueDep, DeclarationPostDep, Pages, PagesDep
 from services.consent.registre import Registre
 from shared.errors import ServiceError
 
@@ -54,30 +54,21 @@ async def espace_page(
 
 @router.get("/espace/{declaration_id}", response_class=HTMLResponse)
 async def espace(
-    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration: DeclarationLueDep, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> HTMLResponse:
-    declaration = await p.declaration(session, declaration_id)
-    return (
-        p.acces_refuse() if declaration is None else await espace_page(p, session, registre, declaration, now)
-    )
+    return await espace_page(p, session, registre, declaration, now)
 
 
 @router.post("/espace/{declaration_id}/contact", response_class=HTMLResponse)
 async def contact(
-    declaration_id: str,
+    declaration: DeclarationPostDep,
     p: PagesDep,
     email: Annotated[str, Form(max_length=254)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
     mobile: Annotated[str, Form(max_length=20)] = "",
-    csrf: Csrf = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     try:
         corps = ContactChange.model_validate({"contact": {"email": email, "mobile": mobile or None}})
         resultat = await changement.changer_contact(session, registre, declaration, corps, now=now)
@@ -98,19 +89,13 @@ async def contact(
 
 @router.post("/espace/{declaration_id}/contact/confirmation", response_class=HTMLResponse)
 async def confirmer_contact(
-    declaration_id: str,
+    declaration: DeclarationPostDep,
     p: PagesDep,
     code: Annotated[str, Form(max_length=12)],
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     try:
         await changement.confirmer_contact(session, registre, declaration, code.strip(), now=now)
     except ServiceError as exc:
@@ -125,27 +110,20 @@ def _confirmer_revocation(p: Pages, declaration: Declaration) -> HTMLResponse:
 
 
 @router.get("/espace/{declaration_id}/revocation", response_class=HTMLResponse)
-async def revocation(declaration_id: str, p: PagesDep, session: SessionDep) -> HTMLResponse:
+async def revocation(declaration: DeclarationLueDep, p: PagesDep) -> HTMLResponse:
     """The second page: what revoking does and when it takes effect, then « Je confirme »."""
-    declaration = await p.declaration(session, declaration_id)
-    return p.acces_refuse() if declaration is None else _confirmer_revocation(p, declaration)
+    return _confirmer_revocation(p, declaration)
 
 
 @router.post("/espace/{declaration_id}/revocation", response_class=HTMLResponse)
 async def revoquer(
-    declaration_id: str,
+    declaration: DeclarationPostDep,
     p: PagesDep,
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
-    csrf: Csrf = "",
     confirmation: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    if not p.valide(csrf):
-        return p.formulaire_refuse()
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
     if confirmation != "oui":  # only the confirmation page's button revokes
         return _confirmer_revocation(p, declaration)
     try:
@@ -161,12 +139,9 @@ async def revoquer(
 
 @router.get("/espace/{declaration_id}/recepisse.pdf", response_model=None)
 async def recepisse_pdf(
-    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration: DeclarationLueDep, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
     """The récépissé as a sealed PDF (`declarations.recepisse_pdf`), for this browser's declaration."""
-    declaration = await p.declaration(session, declaration_id)
-    if declaration is None:
-        return p.acces_refuse()
     if declaration.recepisse_jws is None:
         message = "Le récépissé est émis quand la déclaration est envoyée pour vérification."
         return await espace_page(p, session, registre, declaration, now, 404, erreurs=[message])

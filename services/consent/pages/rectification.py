@@ -18,7 +18,7 @@ from services.consent.declarations.schemas import Personne
 from services.consent.dependencies import NowDep, RegistreDep, SessionDep
 from services.consent.mentions.textes import TYPES_PIECES
 from services.consent.models import Declaration
-from services.consent.pages.contexte import Pages, PagesDep
+from services.consent.pages.contexte import DeclarationLueDep, DeclarationPostDep, Pages, PagesDep
 from services.consent.pages.declaration import commune_choisie
 from services.consent.pages.espace import espace_page
 from services.consent.pages.formulaire import (
@@ -29,6 +29,7 @@ from services.consent.pages.formulaire import (
 )
 from shared.communes import communes_du_code_postal
 from shared.errors import ServiceError
+from shared.pages import PageRefusee
 
 router = APIRouter(prefix="/consent", tags=["pages"], include_in_schema=False)
 _PERSONNE = TypeAdapter(Personne)
@@ -91,11 +92,8 @@ def _page(
     )
 
 
-async def _rectifiable(p: Pages, session: Any, registre: Any, declaration_id: str, now: Any) -> Any:
-    """The declaration and its view, or the page that says why it cannot be rectified now."""
-    declaration = await p.declaration(session, declaration_id, verrou=True)
-    if declaration is None:
-        return p.acces_refuse()
+async def _rectifiable(p: Pages, session: Any, registre: Any, declaration: Declaration, now: Any) -> Any:
+    """The declaration's view, else `PageRefusee` with the page that says why it cannot be rectified now."""
     d = await vue.vue(session, registre, declaration, now)
     if d.statut != "active" or d.rectification is not None:
         raison = (
@@ -103,47 +101,40 @@ async def _rectifiable(p: Pages, session: Any, registre: Any, declaration_id: st
             if d.rectification is not None
             else "Seule une déclaration en vigueur (active) peut être rectifiée."
         )
-        return await espace_page(p, session, registre, declaration, now, erreurs=[raison], status_code=409)
-    return declaration, d
+        page = await espace_page(p, session, registre, declaration, now, erreurs=[raison], status_code=409)
+        raise PageRefusee(page)
+    return d
 
 
 @router.get("/espace/{declaration_id}/rectification", response_class=HTMLResponse)
 async def formulaire(
-    declaration_id: str, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
+    declaration: DeclarationLueDep, p: PagesDep, session: SessionDep, registre: RegistreDep, now: NowDep
 ) -> Response:
-    trouve = await _rectifiable(p, session, registre, declaration_id, now)
-    if isinstance(trouve, Response):
-        return trouve
-    declaration, d = trouve
+    d = await _rectifiable(p, session, registre, declaration, now)
     return _page(p, declaration, champs_de(d.personne))
 
 
 @router.post("/espace/{declaration_id}/rectification", response_class=HTMLResponse)
 async def rectifier(
-    declaration_id: str,
+    declaration: DeclarationPostDep,
     request: Request,
     p: PagesDep,
     session: SessionDep,
     registre: RegistreDep,
     now: NowDep,
 ) -> Response:
-    form = await request.form()
+    form = await request.form()  # the one FastAPI read (CSRF checked)
     try:
-        return await _rectifier(declaration_id, form, p, session, registre, now)
+        return await _rectifier(declaration, form, p, session, registre, now)
     finally:
         await form.close()  # the uploaded files' temporary files
 
 
 async def _rectifier(
-    declaration_id: str, form: FormData, p: Pages, session: Any, registre: Any, now: Any
+    declaration: Declaration, form: FormData, p: Pages, session: Any, registre: Any, now: Any
 ) -> Response:
-    champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not p.valide(champs.pop("csrf", None)):
-        return p.formulaire_refuse()
-    trouve = await _rectifiable(p, session, registre, declaration_id, now)
-    if isinstance(trouve, Response):
-        return trouve
-    declaration, d = trouve
+    champs: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+    d = await _rectifiable(p, session, registre, declaration, now)
     champs["type"] = declaration.type_personne
     if declaration.type_personne == "morale":
         champs["siren"] = str(d.personne.get("siren", ""))  # shown, never rectified
