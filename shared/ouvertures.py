@@ -38,12 +38,21 @@ async def retenir(session: AsyncSession, table: Table, ouvertures: Sequence[Ouve
         )
 
 
+#: Commitments per query of `lire` (a bundle's openings in one query, each far below the drivers'
+#: parameter limits).
+_PAR_LECTURE = 1000
+
+
 async def lire(session: AsyncSession, table: Table, engagements: Iterable[str]) -> list[Ouverture]:
+    """The openings of these commitments (those stored), one query per `_PAR_LECTURE` of them."""
     voulus = sorted(set(engagements))
-    if not voulus:
-        return []
-    rows = await session.execute(select(table).where(table.c.engagement.in_(voulus)))
-    return [Ouverture(r.engagement, r.champ, r.valeur, bytes(r.sel)) for r in rows]
+    trouvees: list[Ouverture] = []
+    for debut in range(0, len(voulus), _PAR_LECTURE):
+        rows = await session.execute(
+            select(table).where(table.c.engagement.in_(voulus[debut : debut + _PAR_LECTURE]))
+        )
+        trouvees.extend(Ouverture(r.engagement, r.champ, r.valeur, bytes(r.sel)) for r in rows)
+    return trouvees
 
 
 async def oublier(session: AsyncSession, table: Table, valeurs: Sequence[str]) -> None:

@@ -34,7 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,48 +46,31 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.commun import (  # noqa: E402
+    MB,
+    Arrivees,
+    Session,
+    centile,
+    copies_signees,
+    cpu_secondes,
+    ouvrir_session,
+    telecharger,
+)
 from shared.testing.smtp import SmtpServer, smtp_server  # noqa: E402
-from shared.testing.webhooks import RecordedRequest, WebhookReceiver, webhook_receiver  # noqa: E402
-from tests.e2e.deploiement import SIGNIF, attendre_courriel, code_dans, lien_dans  # noqa: E402
-from tests.e2e.distribue_support import DeploiementDistribue, Retrait  # noqa: E402
-from tests.e2e.test_histoire import EMAIL, MOT_DE_PASSE, OFFICE, declarer_et_faire_accepter  # noqa: E402
+from shared.testing.webhooks import WebhookReceiver, webhook_receiver  # noqa: E402
+from tests.e2e.deploiement import SIGNIF, lien_dans  # noqa: E402
+from tests.e2e.distribue_support import DeploiementDistribue  # noqa: E402
+from tests.e2e.test_histoire import OFFICE, declarer_et_faire_accepter  # noqa: E402
 
-MB = 1024 * 1024
 DEROGATION = {"ordonnance": "BENCH-1", "juridiction": "TJ Paris", "date": "2026-01-01"}
 SERVICES = ("consent", "coffre", "notify")
+PRIS = "acte.pris_connaissance"
 
 
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process `pid`."""
-    champs = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(champs[11]) + int(champs[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
-
-
-class Arrivees(list[RecordedRequest]):
-    """The receiver's request list, stamping each webhook's arrival (`time.perf_counter`)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.par_acte: dict[str, float] = {}
-        self.ids: list[str] = []
-
-    def append(self, request: RecordedRequest) -> None:
-        instant = time.perf_counter()
-        super().append(request)
-        self.ids.append(request.headers.get("webhook-id", ""))
-        acte_id = json.loads(request.body)["donnees"]["acte_id"]
-        self.par_acte.setdefault(acte_id, instant)
 
 
 @dataclass
@@ -162,12 +145,10 @@ async def embarque(racine: Path, smtp: SmtpServer) -> AsyncIterator[Embarque]:
 
 
 def _signe(var: Path, chemin: Path, taille: int) -> Path:
-    from services.coffre.documents import signer_pdf_octets
-    from shared.devpki import dev_signer
     from shared.testing import pdfs
 
     acte = pdfs.acte_pdfa(titre="Signification (benchmark)", taille_min=taille)
-    chemin.write_bytes(signer_pdf_octets(acte, dev_signer(var)))
+    chemin.write_bytes(next(iter(copies_signees(var, acte, 1))))
     return chemin
 
 
@@ -227,43 +208,6 @@ async def attendre_calme(var: Path, delai: float = 1800) -> None:
         await asyncio.sleep(0.5)
 
 
-@dataclass
-class Session:
-    retrait: Retrait
-    csrf: str
-
-
-async def ouvrir_session(http: httpx.AsyncClient, smtp: SmtpServer, lien: str) -> Session:
-    """Sign in on the retrieval page of `lien` (password, then the e-mailed code), as a browser."""
-    retrait = Retrait(http, lien)
-    deja = len(smtp.received)
-    connexion = await retrait.envoyer("connexion", email=EMAIL, mot_de_passe=MOT_DE_PASSE)
-    if connexion.status_code != 303 or "erreur" in connexion.headers["location"]:
-        raise RuntimeError(f"sign-in: {connexion.status_code} {connexion.headers.get('location')}")
-    mail = await attendre_courriel(
-        smtp, lambda m: "connexion" in str(m.message["Subject"]).lower(), deja=deja
-    )
-    code = await retrait.envoyer("code", code=code_dans(mail.message))
-    if code.status_code != 303 or "erreur" in code.headers["location"]:
-        raise RuntimeError(f"code: {code.status_code} {code.headers.get('location')}")
-    page = await retrait.page()
-    # On loopback the cookie is not `Secure`, so the shared client's jar keeps it too: without
-    # clearing it, each session's requests would carry the last signed-in session's cookie as well.
-    http.cookies.clear()
-    marque = 'name="csrf" value="'
-    debut = page.index(marque) + len(marque)
-    return Session(retrait, page[debut : page.index('"', debut)])
-
-
-async def telecharger(session: Session, acte_id: str) -> httpx.Response:
-    retrait = session.retrait
-    return await retrait.http.post(
-        f"{retrait.chemin}/telechargement",
-        data={"csrf": session.csrf, "acte_id": acte_id},
-        headers={"Cookie": retrait.cookie or ""},
-    )
-
-
 async def retirer_tous(
     sessions: list[Session], actes: list[str], concurrence: int, taille: int, durees: list[float]
 ) -> tuple[dict[str, float], float]:
@@ -287,15 +231,6 @@ async def retirer_tous(
     debut = time.perf_counter()
     await asyncio.gather(*(un() for _ in range(concurrence)))
     return reponses, debut
-
-
-async def attendre_webhooks(arrivees: Arrivees, actes: Iterable[str], delai: float = 600) -> None:
-    attendus = set(actes)
-    limite = time.monotonic() + delai
-    while not attendus <= arrivees.par_acte.keys():
-        if time.monotonic() > limite:
-            raise RuntimeError(f"{len(attendus - arrivees.par_acte.keys())} webhooks never arrived")
-        await asyncio.sleep(0.01)
 
 
 # --- the 20 MB download beside a plain file read and a minimal static file server ---------------
@@ -433,25 +368,25 @@ async def mesurer(
     await attendre_calme(dep.var)
     print(f"  ready after {time.perf_counter() - debut:.0f} s", flush=True)
 
-    cpu = _cpu(dep.proc.pid)
+    cpu = cpu_secondes(dep.proc.pid)
     durees: list[float] = []
     reponses, debut = await retirer_tous(sessions, actes, args.concurrence, len(document), durees)
     duree = max(reponses.values()) - debut
-    await attendre_webhooks(arrivees, actes)
-    cpu = _cpu(dep.proc.pid) - cpu
-    fin = max(arrivees.par_acte[a] for a in actes) - debut
-    latences = [arrivees.par_acte[a] - reponses[a] for a in actes]
-    doublons = len(arrivees.ids) - len(set(arrivees.ids))
+    await arrivees.attendre(PRIS, actes)
+    cpu = cpu_secondes(dep.proc.pid) - cpu
+    fin = max(arrivees.par_type[PRIS][a] for a in actes) - debut
+    latences = [arrivees.par_type[PRIS][a] - reponses[a] for a in actes]
+    doublons = arrivees.doublons()
     print(f"\nretrievals: {n}, {args.concurrence} in flight, {len(sessions)} destinataire sessions")
     print(f"  {n / duree:.1f} retrievals/s ({duree:.1f} s); every webhook in {fin:.1f} s")
     print(
         "  download response → webhook arrival: "
-        f"p50 {statistics.median(latences) * 1000:.0f} ms, p95 {_pct(latences, 0.95) * 1000:.0f} ms, "
-        f"p99 {_pct(latences, 0.99) * 1000:.0f} ms, max {max(latences) * 1000:.0f} ms (goal p99 ≤ 2000 ms)"
+        f"p50 {statistics.median(latences) * 1000:.0f} ms, p95 {centile(latences, 0.95) * 1000:.0f} ms, "
+        f"p99 {centile(latences, 0.99) * 1000:.0f} ms, max {max(latences) * 1000:.0f} ms (goal p99 ≤ 2000 ms)"
     )
     print(
         f"  download (request → response): p50 {statistics.median(durees) * 1000:.0f} ms, "
-        f"p99 {_pct(durees, 0.99) * 1000:.0f} ms"
+        f"p99 {centile(durees, 0.99) * 1000:.0f} ms"
     )
     print(f"  webhooks received: {len(arrivees.ids)}, duplicates (same webhook-id): {doublons}")
     print(f"  server CPU: {cpu:.1f} s, {cpu / n * 1000:.0f} ms per retrieval, {cpu / fin:.0%} of one core")

@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from bench.commun import cpu_postgres, cpu_secondes
 from bench.consultations.charge import charger_echantillon, charger_masse, maintenant
 from bench.consultations.client import Resultat, mesurer
 from services.consent.registre import build_registre
@@ -145,37 +146,6 @@ async def serveur(argv: list[str], env: dict[str, str], sante: str) -> AsyncIter
     finally:
         process.terminate()
         await process.wait()
-
-
-def cpu_secondes(pid: int) -> float:
-    """User + system CPU seconds of `pid` and its live descendants (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    try:
-        champs = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(champs[11]) + int(champs[12])) / tick
-        enfants = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except FileNotFoundError:
-        return total
-    return total + sum(cpu_secondes(int(enfant)) for enfant in enfants)
-
-
-def cpu_postgres() -> float:
-    """User + system CPU seconds of the local PostgreSQL server's processes, including the backends
-    that have exited (their time is in the postmaster's children counters)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:  # gone meanwhile
-            continue
-        if "(postgres)" in stat:
-            champs = stat.rsplit(")", 1)[1].split()
-            total += sum(int(champs[k]) for k in (11, 12, 13, 14)) / tick
-    return total
 
 
 def uvicorn_argv(app: str, workers: int) -> list[str]:

@@ -51,15 +51,14 @@ import traceback
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as heure
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import holidays
 import httpx
 
+from bench.distribue import connecter, dix_heures, enfants, jobs_dus, jour_ouvre_apres, processus
 from services.coffre.documents.signing import dev_sign
 from shared.testing.pdfs import acte_pdfa
 from shared.testing.s3 import moto_s3_server
@@ -67,22 +66,10 @@ from shared.testing.smtp import ReceivedMail, SmtpServer, smtp_server
 from shared.testing.webhooks import WebhookReceiver, webhook_receiver
 from tests.e2e.deploiement import SERVICES, code_dans, lien_dans, signature_valide
 from tests.e2e.distribue_support import Distribue, Retrait, distribue
-from tests.e2e.test_histoire import MOT_DE_PASSE, PARIS, PIECE, commissaire, declaration
+from tests.e2e.test_histoire import MOT_DE_PASSE, PIECE, commissaire, declaration
 
 ETAPES = ("declaration", "depot", "depot_rejeu", "avis", "retrait", "webhook", "fin_de_journee")
 DELAI = 90.0  # seconds a step may wait for a mail or a webhook before it counts as an error
-
-
-def jour_ouvre_apres(jour: date) -> date:
-    feries = holidays.country_holidays("FR")
-    jour += timedelta(days=1)
-    while jour.weekday() >= 5 or jour in feries:
-        jour += timedelta(days=1)
-    return jour
-
-
-def dix_heures(jour: date) -> datetime:
-    return datetime.combine(jour, heure(10), PARIS).astimezone(UTC)
 
 
 # --- measures ------------------------------------------------------------------------------------
@@ -367,18 +354,7 @@ class Banc:
         limite = depuis + 4 * DELAI
         vus: dict[str, float | None] = {}
         while True:
-            restants: dict[str, int] = defaultdict(int)
-            for service in SERVICES:
-                conn = await connecter(self.dist, service)
-                try:
-                    for kind, nombre in await conn.fetch(
-                        "SELECT kind, count(*) FROM jobs WHERE status IN ('pending', 'running') "
-                        "AND run_at <= $1 GROUP BY kind",
-                        instant,
-                    ):
-                        restants[f"{service}:{kind}"] += nombre
-                finally:
-                    await conn.close()
+            restants = await jobs_dus(self.dist, instant)
             for kind in restants:
                 vus.setdefault(kind, None)
             for kind, fini in vus.items():
@@ -394,25 +370,6 @@ class Banc:
 
 
 # --- sampling --------------------------------------------------------------------------------------
-
-
-async def connecter(dist: Distribue, service: str) -> asyncpg.Connection:
-    dsn = dist.database_urls[service].replace("postgresql+asyncpg://", "postgresql://", 1)
-    return await asyncpg.connect(dsn, timeout=10)
-
-
-def _enfants() -> dict[int, list[int]]:
-    enfants: dict[int, list[int]] = defaultdict(list)
-    for entree in os.listdir("/proc"):
-        if not entree.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entree}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        enfants[ppid].append(int(entree))
-    return enfants
 
 
 def _rss_fds(pid: int) -> tuple[float, int]:
@@ -431,28 +388,11 @@ def _charge() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def processus(dist: Distribue) -> dict[str, int]:
-    """The processes under test by name: the three servers (children of this process running
-    `signif serve <service>`), the two current workers, and this process (SMTP sink, webhook
-    receiver and moto's S3 server run in it)."""
-    noms: dict[str, int] = {"banc+moto": os.getpid()}
-    for pid in _enfants().get(os.getpid(), []):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serve" in cmd:
-            noms[cmd[cmd.index(b"serve") + 1].decode()] = pid
-    for i, worker in enumerate(p for p in dist.workers if p.returncode is None):
-        noms[f"worker-{i + 1}"] = worker.pid
-    return noms
-
-
 async def echantillonner(banc: Banc, fin: float, periode: float) -> None:
     dist, mesures = banc.dist, banc.mesures
     while mesures.t() < fin + periode / 2:
         valeurs: dict[str, float] = {}
-        arbre = _enfants()
+        arbre = enfants()
         for nom, pid in processus(dist).items():
             # A process's own RSS and fds, plus those of any child it started (none expected).
             pids, pile = [], [pid]

@@ -58,6 +58,7 @@ async def extract_journal(
     `checkpoint` must cover every index (size > max index) and `latest` must be at least as large.
     Indexes are those of integrated leaves (a leaf still queued has none: its row's index column is
     empty until the integration, `shared.translog.store`), so nothing pending can enter a bundle.
+    The leaves are read in one query and their proofs' nodes in another, whatever their number.
     """
     wanted = sorted(set(indexes))
     size = checkpoint_of(checkpoint).size
@@ -68,11 +69,9 @@ async def extract_journal(
         raise ValueError(f"checkpoint of size {size} does not cover leaf {wanted[-1]}")
     if latest_size < size:
         raise ValueError(f"latest checkpoint ({latest_size}) is older than the proofs' ({size})")
-    leaves: list[LeafProof] = []
-    for index in wanted:
-        stored = await log.leaves(session, index, index + 1)
-        proof = await log.inclusion_proof(session, index, size)
-        leaves.append(LeafProof(index, stored[0].data, tuple(proof)))
+    stored = await log.leaves_at(session, wanted)
+    proofs = await log.inclusion_proofs(session, wanted, size)
+    leaves = [LeafProof(leaf.index, leaf.data, tuple(proofs[leaf.index])) for leaf in stored]
     consistency = await log.consistency_proof(session, size, latest_size) if latest_size != size else []
     return JournalExtract(
         cle=cle, checkpoint=checkpoint, leaves=tuple(leaves), latest=latest, consistency=tuple(consistency)

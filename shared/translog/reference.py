@@ -221,6 +221,15 @@ class ReferenceStore:
         )
         return [Leaf(i, data, h, as_utc(at)) for i, data, h, at in rows]
 
+    async def leaves_at(self, session: AsyncSession, indexes: list[int]) -> list[Leaf]:
+        t = self.tables.leaves
+        rows = await session.execute(
+            select(t.c.leaf_index, t.c.data, t.c.leaf_hash, t.c.created_at)
+            .where(t.c.leaf_index.in_(indexes))
+            .order_by(t.c.leaf_index)
+        )
+        return [Leaf(i, data, h, as_utc(at)) for i, data, h, at in rows]
+
     async def latest_checkpoint(self, session: AsyncSession) -> StoredCheckpoint | None:
         t = self.tables.checkpoints
         row = (

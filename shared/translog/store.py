@@ -96,6 +96,16 @@ _ATTEMPTS = 5
 _RETRYABLE = {"40001", "40P01"}
 
 
+#: Leaves per query of `leaves_at` and `inclusion_proofs` (a bundle's leaves in one query), far below
+#: the drivers' parameter limits (32,767 on PostgreSQL; an inclusion proof needs ≤ 64 nodes).
+_PAR_LECTURE = 500
+
+
+def _parts(indexes: Iterable[int]) -> list[list[int]]:
+    wanted = sorted(set(indexes))
+    return [wanted[i : i + _PAR_LECTURE] for i in range(0, len(wanted), _PAR_LECTURE)]
+
+
 def _retryable(exc: DBAPIError | asyncpg.PostgresError) -> bool:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
@@ -284,6 +294,18 @@ class TransparencyLog:
         hashes = await self._reference.fetch(session, rfc9162.inclusion_nodes(index, size), size)
         return rfc9162.inclusion_proof(index, size, lookup(hashes))
 
+    async def inclusion_proofs(
+        self, session: AsyncSession, indexes: Iterable[int], size: int
+    ) -> dict[int, list[bytes]]:
+        """`inclusion_proof` of several leaves in the tree of `size` leaves, from one query per
+        `_PAR_LECTURE` leaves."""
+        proofs: dict[int, list[bytes]] = {}
+        for part in _parts(indexes):
+            needed = {node for index in part for node in rfc9162.inclusion_nodes(index, size)}
+            hashes = lookup(await self._reference.fetch(session, needed, size))
+            proofs.update((index, rfc9162.inclusion_proof(index, size, hashes)) for index in part)
+        return proofs
+
     async def consistency_proof(self, session: AsyncSession, old: int, new: int) -> list[bytes]:
         """The RFC 9162 consistency proof from the tree of `old` leaves to the tree of `new` leaves."""
         if old == 0:
@@ -298,6 +320,16 @@ class TransparencyLog:
         if not 0 <= start <= end:
             raise ProofError(f"expected 0 <= start <= end, got start={start} end={end}")
         return await self._reference.leaves(session, start, end)
+
+    async def leaves_at(self, session: AsyncSession, indexes: Iterable[int]) -> list[Leaf]:
+        """The leaves at these indexes, in index order, from one query per `_PAR_LECTURE` leaves;
+        `ProofError` if the log holds no leaf at one of them (a bundle never leaves one out silently)."""
+        wanted = sorted(set(indexes))
+        found = [leaf for part in _parts(wanted) for leaf in await self._reference.leaves_at(session, part)]
+        if len(found) != len(wanted):
+            missing = sorted(set(wanted) - {leaf.index for leaf in found})
+            raise ProofError(f"expected leaves at every index, the log has none at {missing[:5]}")
+        return found
 
     async def latest_checkpoint(self, session: AsyncSession) -> StoredCheckpoint | None:
         """The stored checkpoint of the largest size (the most recent one among equals)."""

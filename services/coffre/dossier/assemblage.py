@@ -101,17 +101,19 @@ class _Lecture:
 async def _journal(
     session: AsyncSession, coffre: Coffre, acte_id: str, indexes: set[int], now: datetime
 ) -> tuple[JournalExtract, list[tuple[int, Ouverture]]]:
-    """The acte's leaves with their proofs, and the openings of the commitments they carry."""
+    """The acte's leaves with their proofs, and the openings of the commitments they carry (the
+    leaves read in one query, the openings in one)."""
     repertoire = coffre.repertoire
-    feuilles = []
-    ouverts: list[tuple[int, Ouverture]] = []
-    for index in sorted(indexes):
-        leaf = (await repertoire.log.leaves(session, index, index + 1))[0]
+    engagements: dict[int, set[str]] = {}
+    for leaf in await repertoire.log.leaves_at(session, indexes):
         contenu = json.loads(leaf.data)
         if contenu.get("acte_id") == acte_id:
-            feuilles.append(index)
-            trouvees = await ouvertures.lire(session, OUVERTURES, engagements_de(contenu))
-            ouverts.extend((index, o) for o in trouvees)
+            engagements[leaf.index] = set(engagements_de(contenu))
+    feuilles = list(engagements)
+    trouvees = await ouvertures.lire(session, OUVERTURES, set().union(*engagements.values()))
+    ouverts = [
+        (index, o) for index, les_siens in engagements.items() for o in trouvees if o.engagement in les_siens
+    ]
     taille = await repertoire.log.size(session)
     stored = await repertoire.log.latest_checkpoint(session)
     if stored is None or stored.size != taille:

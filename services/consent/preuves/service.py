@@ -93,18 +93,21 @@ async def exporter(
     dernier = await journal.sign_checkpoint(
         session, registre.settings.journal_origin, registre.journal_signer, now
     )
+    contenus = {leaf.index: json.loads(leaf.data) for leaf in await journal.leaves_at(session, candidats)}
+    contenus = {index: contenu for index, contenu in contenus.items() if isinstance(contenu, dict)}
+    # The subject's openings among those of every candidate's commitments, read in one query.
+    siennes = [
+        o
+        for o in await ouvertures.lire(
+            session, OUVERTURES, (e for c in contenus.values() for e in engagements_de(c))
+        )
+        if o.champ in ("declaration_id", "declaration_ids") and o.valeur == declaration.id
+    ]
     entrees: list[dict[str, Any]] = []
     ouverts: list[tuple[int, Ouverture]] = []
-    for index in sorted(candidats):
-        leaf = (await journal.leaves(session, index, index + 1))[0]
-        contenu = json.loads(leaf.data)
-        if not isinstance(contenu, dict):
-            continue
-        propres = [
-            o
-            for o in await ouvertures.lire(session, OUVERTURES, engagements_de(contenu))
-            if o.champ in ("declaration_id", "declaration_ids") and o.valeur == declaration.id
-        ]
+    for index, contenu in contenus.items():
+        les_siens = set(engagements_de(contenu))
+        propres = [o for o in siennes if o.engagement in les_siens]
         vue = ouvrir(contenu, propres)
         if (
             vue.get("declaration_id") == declaration.id

@@ -106,6 +106,32 @@ async def test_a_proof_reads_only_its_nodes_in_one_query(logdb: LogDatabase) -> 
         await session.rollback()
 
 
+async def test_several_leaves_and_their_proofs_in_one_query_each(logdb: LogDatabase) -> None:
+    await _fill(logdb, DATA)
+    indexes, size = [41, 3, 68, 3, 17], 69
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    async with logdb.sessions.begin() as session:
+        event.listen(logdb.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            leaves = await logdb.log.leaves_at(session, indexes)
+            proofs = await logdb.log.inclusion_proofs(session, indexes, size)
+        finally:
+            event.remove(logdb.engine.sync_engine, "before_cursor_execute", record)
+        assert len([s for s in statements if not s.startswith("BEGIN")]) == 2
+        assert [(leaf.index, leaf.data) for leaf in leaves] == [(i, DATA[i]) for i in (3, 17, 41, 68)]
+        assert sorted(proofs) == [3, 17, 41, 68]
+        for index, proof in proofs.items():
+            assert proof == await logdb.log.inclusion_proof(session, index, size)
+            verify_inclusion(HASHES[index], index, size, proof, ROOTS[size])
+        with pytest.raises(ProofError, match=r"the log has none at \[70\]"):
+            await logdb.log.leaves_at(session, [5, 70])
+        assert await logdb.log.leaves_at(session, []) == []
+
+
 async def test_impossible_requests(logdb: LogDatabase) -> None:
     await _fill(logdb, DATA[:10])
     async with logdb.sessions.begin() as session:
