@@ -32,18 +32,18 @@ from services.coffre.contexte import Coffre
 from services.coffre.dependencies import CoffreDep
 from services.coffre.errors import ActeIntrouvable
 from services.coffre.reception import emission
-from services.coffre.reception.prise import acte_du_destinataire, telecharger
+from services.coffre.reception.prise import acte_du_destinataire
 from services.coffre.retrait import parcours, repository, service
 from services.coffre.retrait import session as sess
 from services.coffre.retrait.pages import (
     MESSAGES,
     PageAutoriseeDep,
+    acte_pdf,
     indisponible,
     page_du_navigateur,
     page_html,
 )
 from shared.blobs.base import IntegrityError
-from shared.errors import ErreurIntegrite
 from shared.instants import date_simple, instant_personne
 from shared.natures import NATURES as NATURES_DECLARATION
 from shared.natures import TOUTES_NATURES
@@ -178,20 +178,10 @@ def _disposition(nom: str) -> str:
 @router.post("/acte", response_model=None)
 async def telecharger_acte(coffre: CoffreDep, c: ConnecteeDep) -> Response:
     """The acte's download: the first one is the prise de connaissance (as from a link's page)."""
-    try:
-        resultat = await telecharger(
-            coffre, c.champs.get("acte_id", "")[:36], declarations=c.vivante.declarations, personne=c.personne
-        )
-    except ActeIntrouvable:
-        return _acte_absent()
-    except ErreurIntegrite:
-        return indisponible()
-    headers = {
-        "Content-Length": str(resultat.taille),
-        "Content-Disposition": f'attachment; filename="acte-{resultat.acte_id}.pdf"',
-        "Cache-Control": "no-store",
-    }
-    return StreamingResponse(resultat.contenu, media_type="application/pdf", headers=headers)
+    acte_id = c.champs.get("acte_id", "")[:36]
+    return await acte_pdf(
+        coffre, acte_id, declarations=c.vivante.declarations, personne=c.personne, absent=_acte_absent
+    )
 
 
 @router.post("/annexe", response_model=None)

@@ -8,18 +8,23 @@ Built on `shared.pages` (cookie, CSRF, origin check, `Limiteur`). Pages: strict 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.coffre.contexte import Coffre
 from services.coffre.dependencies import CoffreDep
+from services.coffre.errors import ActeIntrouvable
+from services.coffre.models import Acte
+from services.coffre.reception.prise import telecharger
 from services.coffre.retrait import session as sess
+from shared.errors import ErreurIntegrite
 from shared.http import STRICT_CSP
 from shared.pages import (
     PageRefusee,
@@ -143,3 +148,30 @@ async def fermer(coffre: Coffre, nav: sess.Navigateur) -> sess.Navigateur:
     async with coffre.db.transaction() as session:
         await sess.terminer(session, nav, now=coffre.clock.now())
     return sess.Navigateur(nouveau_cookie(), True, None)
+
+
+async def acte_pdf(
+    coffre: Coffre,
+    acte_id: str,
+    *,
+    declarations: Collection[str],
+    personne: str,
+    absent: Callable[[], Response],
+    connu: Acte | None = None,
+) -> Response:
+    """The acte's download (`reception.prise.telecharger`: the first one is the prise de connaissance),
+    else the page `absent` makes, or the integrity page."""
+    try:
+        resultat = await telecharger(
+            coffre, acte_id, declarations=declarations, personne=personne, connu=connu
+        )
+    except ActeIntrouvable:
+        return absent()
+    except ErreurIntegrite:
+        return indisponible()
+    headers = {
+        "Content-Length": str(resultat.taille),
+        "Content-Disposition": f'attachment; filename="acte-{resultat.acte_id}.pdf"',
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(resultat.contenu, media_type="application/pdf", headers=headers)

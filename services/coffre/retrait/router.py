@@ -25,26 +25,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from services.coffre.actes.natures import NATURES
 from services.coffre.contexte import Coffre
 from services.coffre.dependencies import CoffreDep
-from services.coffre.errors import ActeIntrouvable
 from services.coffre.models import ENVOYES, Acte, LienRetrait
-from services.coffre.reception.prise import telecharger
 from services.coffre.retrait import parcours, repository
 from services.coffre.retrait.pages import (
     ICI,
     MESSAGES,
     PageAutoriseeDep,
-    indisponible,
+    acte_pdf,
     page_du_navigateur,
     page_html,
     trop,
 )
 from shared.crypto.tokens import hash_token
-from shared.errors import ErreurIntegrite
 from shared.instants import instant_personne
 from shared.pages import PageRefusee, adresse_client
 
@@ -152,21 +149,12 @@ async def telechargement(
     coffre: CoffreDep, trouve: LienDep, c: Annotated[parcours.Connectee, Depends(_connectee)]
 ) -> Response:
     acte = trouve[1]
-    try:
-        resultat = await telecharger(
-            coffre,
-            c.champs.get("acte_id") or acte.id,
-            declarations=c.vivante.declarations,
-            personne=c.personne,
-            connu=acte,
-        )
-    except ActeIntrouvable:
-        return _introuvable()
-    except ErreurIntegrite:
-        return indisponible()
-    headers = {
-        "Content-Length": str(resultat.taille),
-        "Content-Disposition": f'attachment; filename="acte-{resultat.acte_id}.pdf"',
-        "Cache-Control": "no-store",
-    }
-    return StreamingResponse(resultat.contenu, media_type="application/pdf", headers=headers)
+    acte_id = c.champs.get("acte_id") or acte.id
+    return await acte_pdf(
+        coffre,
+        acte_id,
+        declarations=c.vivante.declarations,
+        personne=c.personne,
+        absent=_introuvable,
+        connu=acte,
+    )
