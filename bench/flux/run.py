@@ -27,7 +27,7 @@ deposit and per first download of each process (`bench/flux/releve.py`), then th
 path in the same run (`releve.plancher`) and the ratio. Nothing is asserted.
 
     .venv/bin/python -m bench.flux.run --depots 1000
-    .venv/bin/python -m bench.flux.run --depots 40     # a dry run
+    .venv/bin/python -m bench.flux.run --depots 32 --par-session 16    # a dry run
 """
 
 from __future__ import annotations
