@@ -37,7 +37,7 @@ from shared.devpki import ca_certificate_path
 from shared.pages import Limiteur
 from shared.service_tokens import ServiceTokens
 from shared.timestamps.client import TimestampClient
-from shared.timestamps.configuration import client_horodatage
+from shared.timestamps.configuration import client_du_service
 from shared.translog.note import Signer
 from shared.translog.store import TransparencyLog
 
@@ -82,17 +82,6 @@ def _ed25519(path: Path, settings: CoffreSettings) -> ed25519.Ed25519PrivateKey:
     return key
 
 
-def _horodatage(settings: CoffreSettings, clock: Clock, http: httpx.AsyncClient) -> TimestampClient:
-    """`COFFRE_TSA_URL`, else the embedded TSA (`shared.timestamps.configuration`, as consent)."""
-    return client_horodatage(
-        settings.keys_dir,
-        tsa_url=settings.tsa_url,
-        production=_production(settings),
-        http=http,
-        clock=clock.now,
-    )
-
-
 def trust_roots(settings: CoffreSettings) -> list[Path]:
     roots: list[Path] = []
     if not _production(settings):
@@ -129,7 +118,7 @@ def build_coffre(settings: CoffreSettings, *, db: Database, clock: Clock, http: 
         clock=clock,
         http=http,
         blobs=blob_store_from_url(settings.effective_blob_url),
-        horodatage=_horodatage(settings, clock, http),
+        horodatage=client_du_service(settings, http, clock),
         repertoire=Repertoire(
             TransparencyLog(JOURNAL_TABLES, references=[ActeEvenement.__table__.c.journal_index]),
             signer,

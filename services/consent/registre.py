@@ -45,8 +45,9 @@ class Registre:
     http: httpx.AsyncClient
     #: Challenges per client address on the public routes (`comptes.limites`).
     limiteur: Limiteur = field(default_factory=lambda: Limiteur(timedelta(hours=1)))
-    #: The RFC 3161 client dating the log's checkpoints (`journal.horodatage.client_tsa`), given by
-    #: `create_app`; absent where nothing is timestamped (the purge command, bench loaders).
+    #: The RFC 3161 client dating the log's checkpoints (`shared.timestamps.configuration`'s
+    #: `client_du_service`), given by `create_app`; absent where nothing is timestamped (the purge
+    #: command, bench loaders).
     _horodatage: TimestampClient | None = None
 
     @property

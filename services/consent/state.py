@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import httpx
 
 from services.consent.consultations.lots import Lots
-from services.consent.journal.horodatage import client_tsa
 from services.consent.registre import Registre, build_registre
 from services.consent.settings import ConsentSettings
 from shared.clock import Clock
 from shared.db import Database
+from shared.timestamps.configuration import client_du_service
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ConsentState:
 
 def build_state(settings: ConsentSettings, *, clock: Clock, http: httpx.AsyncClient) -> ConsentState:
     db = Database(settings.effective_database_url)
-    registre = build_registre(settings, http, horodatage=client_tsa(settings, http, clock))
+    registre = build_registre(settings, http, horodatage=client_du_service(settings, http, clock))
     return ConsentState(
         settings=settings, db=db, clock=clock, http=http, registre=registre, lots=Lots(db, registre)
     )

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from cryptography import x509
 
+from shared.clock import Clock
 from shared.crypto.keys import refuse_development_key
 from shared.timestamps.authority import KEY_FILE, load_or_create_dev_tsa, load_tsa
 from shared.timestamps.client import EmbeddedTimestampClient, HttpTimestampClient, TimestampClient
@@ -48,6 +50,29 @@ def client_horodatage(
     if production and credentials.development:
         refuse_development_key(tsa_dir / KEY_FILE)
     return EmbeddedTimestampClient(TimeStampAuthority(credentials, clock=clock))
+
+
+class ReglagesTsa(Protocol):
+    """What a service's settings say of its TSA (`CoffreSettings`, `ConsentSettings`)."""
+
+    @property
+    def keys_dir(self) -> Path: ...
+    @property
+    def tsa_url(self) -> str | None: ...
+    @property
+    def env(self) -> str: ...
+
+
+def client_du_service(settings: ReglagesTsa, http: httpx.AsyncClient, clock: Clock) -> TimestampClient:
+    """A service's TSA client, built with its app: its `tsa_url`, else the embedded TSA on the
+    service's clock (development material refused in production)."""
+    return client_horodatage(
+        settings.keys_dir,
+        tsa_url=settings.tsa_url,
+        production=settings.env == "production",
+        http=http,
+        clock=clock.now,
+    )
 
 
 def chaine_tsa(

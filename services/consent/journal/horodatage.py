@@ -12,17 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import cast
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.consent.models import JOB_TABLES, JournalHorodatage
 from services.consent.registre import Registre
-from services.consent.settings import ConsentSettings
-from shared.clock import Clock
 from shared.jobs import Handler, JobContext, enqueue
 from shared.outbox import rfc3339
-from shared.timestamps.client import TimestampClient
-from shared.timestamps.configuration import client_horodatage
 from shared.translog import horodatages
 from shared.translog.api import JournalPublic
 
@@ -36,17 +31,6 @@ router = horodatages.horodatages_router(
 
 def journal_public(registre: Registre) -> JournalPublic:
     return JournalPublic(registre.journal, registre.journal_signer, registre.settings.journal_origin)
-
-
-def client_tsa(settings: ConsentSettings, http: httpx.AsyncClient, clock: Clock) -> TimestampClient:
-    """The registry's TSA client, built with the app (the embedded TSA runs on the service's clock)."""
-    return client_horodatage(
-        settings.keys_dir,
-        tsa_url=settings.tsa_url,
-        production=settings.env == "production",
-        http=http,
-        clock=clock.now,
-    )
 
 
 def _prochain_creneau(now: datetime) -> datetime:

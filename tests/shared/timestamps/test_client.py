@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,7 +15,7 @@ from shared.clock import TestClock
 from shared.crypto.keys import DevelopmentKeyRefusedError
 from shared.timestamps.authority import TsaCredentials
 from shared.timestamps.client import EmbeddedTimestampClient, HttpTimestampClient
-from shared.timestamps.configuration import chaine_tsa, client_horodatage
+from shared.timestamps.configuration import chaine_tsa, client_du_service, client_horodatage
 from shared.timestamps.token import TimestampError
 from shared.timestamps.tsa import TimeStampAuthority
 from shared.timestamps.verify import verify_timestamp
@@ -223,3 +224,23 @@ def test_without_tsa_url_the_embedded_tsa_and_never_its_development_key_in_produ
         client_horodatage(
             tmp_path, tsa_url="http://127.0.0.1:9/tsa", production=False, http=None, clock=clock.now
         )
+
+
+@dataclass(frozen=True)
+class _Reglages:
+    keys_dir: Path
+    tsa_url: str | None
+    env: str
+
+
+async def test_a_services_tsa_from_its_settings(tmp_path: Path, http: httpx.AsyncClient) -> None:
+    """coffre and consent build their TSA client from their settings alike: the embedded TSA on the
+    service's clock outside production, never its development key in production."""
+    clock = TestClock(NOW + timedelta(minutes=3))
+    client = client_du_service(_Reglages(tmp_path, None, "development"), http, clock)
+    assert isinstance(client, EmbeddedTimestampClient)
+    assert (await client.timestamp(DIGEST)).gen_time == NOW + timedelta(minutes=3)
+    with pytest.raises(DevelopmentKeyRefusedError):
+        client_du_service(_Reglages(tmp_path, None, "production"), http, clock)
+    externe = client_du_service(_Reglages(tmp_path, "http://127.0.0.1:9/tsa", "production"), http, clock)
+    assert isinstance(externe, HttpTimestampClient)
