@@ -8,15 +8,16 @@ The rectification's content and proofs are read with the declaration (`GET /oper
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.consent.declarations import rectification
 from services.consent.dependencies import LectureDep, NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
 from services.consent.operateur import repository, service
+from services.consent.operateur.schemas import Decision
 from shared import pagination
 from shared.auth import CurrentOperateur
 from shared.bornes import IdChemin
@@ -35,12 +36,6 @@ class RectificationAVerifier(BaseModel):
 class PageRectifications(BaseModel):
     elements: list[RectificationAVerifier]
     suivant: str | None
-
-
-class DecisionRectification(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["acceptee", "rejetee"]
-    motif: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class RectificationDecidee(BaseModel):
@@ -101,7 +96,7 @@ async def file_rectifications(
 async def decider_rectification(
     declaration_id: IdChemin,
     version: Annotated[int, Path(ge=1, le=1_000_000)],
-    corps: DecisionRectification,
+    corps: Decision,
     operateur: CurrentOperateur,
     session: SessionDep,
     registre: RegistreDep,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from services.consent.declarations.schemas import DeclarationLue
 from services.consent.dependencies import LectureDep, NowDep, RegistreDep, SessionDep
 from services.consent.errors import EtatIncompatible
 from services.consent.operateur import repository, service
+from services.consent.operateur.schemas import Decision
 from shared import pagination
 from shared.auth import CurrentOperateur
 from shared.bornes import IdChemin
@@ -35,12 +36,6 @@ class Resume(BaseModel):
 class Page(BaseModel):
     elements: list[Resume]
     suivant: str | None
-
-
-class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    decision: Literal["acceptee", "rejetee"]
-    motif: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class Decidee(BaseModel):
