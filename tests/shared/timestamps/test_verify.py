@@ -118,7 +118,8 @@ def test_a_substituted_certificate_fails_the_ess_check(
     signed_data = resp["time_stamp_token"]["content"]
     cert = signed_data["certificates"][0].chosen
     twin = cert.copy()
-    twin["signature_value"] = cert["signature_value"].native[:-1] + b"\x00"
+    signature = cert["signature_value"].native
+    twin["signature_value"] = signature[:-1] + bytes([signature[-1] ^ 0x01])  # other bytes, whatever the last
     signed_data["certificates"] = [cms.CertificateChoices(name="certificate", value=twin)]
     forged = resp.dump(force=True)
     with pytest.raises(TimestampVerificationError, match="ESSCertIDv2 n'est pas celui du signataire"):
