@@ -21,6 +21,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ async def mesurer(app: EmbeddedApp, port: int, appels: int) -> tuple[float, floa
     )
     serveur = uvicorn.Server(config)
     tache = asyncio.create_task(serveur.serve())
-    while not serveur.started:
+    for _ in range(600):  # up to 30 s
+        if serveur.started:
+            break
         await asyncio.sleep(0.05)
     coffre = app.apps["coffre"].state.coffre
     url = f"{coffre.settings.url_of('consent')}/consent/v1/interne/destinataires/sessions/inconnue"
@@ -76,7 +79,7 @@ async def main(args: argparse.Namespace) -> None:
     }
     for service in SERVICES:
         await upgrade(service, f"sqlite+aiosqlite:///{racine / (service + '.db')}")
-    modes = {
+    modes: dict[str, Callable[[], EmbeddedApp]] = {
         "loopback TCP": lambda: EmbeddedApp(build_apps(overrides={s: dict(reglages) for s in SERVICES})),
         "in process": lambda: create_embedded_app(overrides={s: dict(reglages) for s in SERVICES}),
     }
