@@ -20,8 +20,9 @@ a page's URL (a retrieval link) trying to lock its owner out, a network observer
   per-account limits held in the database (consent's) do not.
 - **Refusals.** A page dependency that refuses (a form from elsewhere, no session, not hers) raises
   `PageRefusee` with the page that says why, sent as it is by `page_refusee` (every service's handler,
-  `shared.app`): the handler never runs, and the request's transaction rolls back, so a refusal
-  commits nothing.
+  `shared.app`): the handler never runs, and the request's transaction rolls back, so the refusal
+  itself commits nothing (a step that must be kept, such as ending a retrieval session consent has
+  closed, commits in its own transaction before refusing).
 """
 
 from __future__ import annotations

@@ -2,11 +2,8 @@
 
 Each service keeps its own app, database file and job runner; this dispatcher only routes by the
 first path segment (`/consent`, `/coffre`, `/notify`) and runs the three lifespans. The services
-still call each other with their HTTP contract (service tokens, middleware, errors), as in the
-distributed deployment, but in process: `create_embedded_app` gives their clients a
-`signif.interne.TransportInterne` to the sibling apps, open while the three have started. One clock
-is shared, so the root test routes (`/_test/horloge`, `/_test/jobs`) move time and run the jobs of
-all three.
+still talk to each other over HTTP, as in the distributed deployment. One clock is shared, so the
+root test routes (`/_test/horloge`, `/_test/jobs`) move time and run the jobs of all three.
 """
 
 from __future__ import annotations
@@ -33,7 +30,6 @@ from shared.clock import Clock, ClockMovedBackwards, TestClock
 from shared.erreurs_html import page_erreur, prefere_html
 from shared.errors import PROBLEM_JSON, Conflit, Introuvable, ServiceError, Unprocessable
 from shared.settings import BaseServiceSettings
-from signif.interne import TransportInterne
 
 SERVICES = ("consent", "coffre", "notify")
 _TOUTES_ADRESSES = ("0.0.0.0", "::", "")  # noqa: S104 - names of the wildcard addresses, not a bind
@@ -67,7 +63,7 @@ def build_apps(
     overrides: dict[str, dict[str, Any]] | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, FastAPI]:
-    """The three apps on one clock; `http_transport`: how they reach each other (unset: over TCP)."""
+    """The three apps on one clock; `http_transport` (tests): how they reach each other."""
     overrides = overrides or {}
     consent_settings = ConsentSettings(**overrides.get("consent", {}))
     shared_clock = clock or make_clock(consent_settings)
@@ -83,9 +79,8 @@ def build_apps(
 class EmbeddedApp:
     """ASGI app dispatching to the three services and running their lifespans together."""
 
-    def __init__(self, apps: dict[str, FastAPI], interne: TransportInterne | None = None) -> None:
+    def __init__(self, apps: dict[str, FastAPI]) -> None:
         self.apps = apps
-        self.interne = interne  # the services' calls to each other, opened once all three have started
         self.runtimes: dict[str, ServiceRuntime] = {name: app.state.runtime for name, app in apps.items()}
         self.clock = self.runtimes["consent"].clock
 
@@ -125,12 +120,8 @@ class EmbeddedApp:
             await stack.aclose()
             await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
             return
-        if self.interne is not None:
-            self.interne.ouvrir()
         await send({"type": "lifespan.startup.complete"})
         message = await receive()  # lifespan.shutdown
-        if self.interne is not None:
-            self.interne.fermer()
         await stack.aclose()
         await send({"type": "lifespan.shutdown.complete"})
 
@@ -224,17 +215,5 @@ async def _problem(send: Send, error: ServiceError) -> None:
     await _json(send, error.status_code, error.to_problem(), PROBLEM_JSON)
 
 
-def create_embedded_app(
-    *,
-    clock: Clock | None = None,
-    overrides: dict[str, dict[str, Any]] | None = None,
-    http_transport: httpx.AsyncBaseTransport | None = None,
-) -> EmbeddedApp:
-    """The embedded deployment; the services call each other in process (`TransportInterne`) unless
-    `http_transport` (tests) says how they reach each other."""
-    if http_transport is not None:
-        return EmbeddedApp(build_apps(clock=clock, overrides=overrides, http_transport=http_transport))
-    interne = TransportInterne()
-    apps = build_apps(clock=clock, overrides=overrides, http_transport=interne)
-    interne.brancher(apps, [app.state.runtime.settings for app in apps.values()])
-    return EmbeddedApp(apps, interne)
+def create_embedded_app(**kwargs: Any) -> EmbeddedApp:
+    return EmbeddedApp(build_apps(**kwargs))

@@ -58,7 +58,7 @@ async def extract_journal(
     `checkpoint` must cover every index (size > max index) and `latest` must be at least as large.
     Indexes are those of integrated leaves (a leaf still queued has none: its row's index column is
     empty until the integration, `shared.translog.store`), so nothing pending can enter a bundle.
-    The leaves are read in one query and their proofs' nodes in another, whatever their number.
+    The leaves are read in one query and their proofs' nodes in another (one more of each per 250 leaves).
     """
     wanted = sorted(set(indexes))
     size = checkpoint_of(checkpoint).size

@@ -27,6 +27,7 @@ import base64
 import hashlib
 import json
 import tempfile
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,9 +111,14 @@ async def _journal(
         if contenu.get("acte_id") == acte_id:
             engagements[leaf.index] = set(engagements_de(contenu))
     feuilles = list(engagements)
-    trouvees = await ouvertures.lire(session, OUVERTURES, set().union(*engagements.values()))
+    par_engagement: dict[str, list[Ouverture]] = defaultdict(list)
+    for ouverture in await ouvertures.lire(session, OUVERTURES, set().union(*engagements.values())):
+        par_engagement[ouverture.engagement].append(ouverture)
     ouverts = [
-        (index, o) for index, les_siens in engagements.items() for o in trouvees if o.engagement in les_siens
+        (index, o)
+        for index, les_siens in engagements.items()
+        for e in sorted(les_siens)
+        for o in par_engagement.get(e, ())
     ]
     taille = await repertoire.log.size(session)
     stored = await repertoire.log.latest_checkpoint(session)

@@ -17,7 +17,6 @@ says still lives (`DestinataireClient.espace`); a session that ended at consent 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,10 +48,6 @@ class Porte:
     declaration: str | None = None
     #: The error of a POST that needs a signed-in browser from one that is not (`connectee`).
     sans_session: str = "session"
-
-
-#: A step: what a POST of its form does.
-Etape = Callable[[Request, Coffre, Porte], Awaitable[Response]]
 
 
 def retour(

@@ -23,6 +23,7 @@ log does not (each `historique.json` entry repeats fields of its leaf, plus the 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -103,11 +104,13 @@ async def exporter(
         )
         if o.champ in ("declaration_id", "declaration_ids") and o.valeur == declaration.id
     ]
+    par_engagement: dict[str, list[Ouverture]] = defaultdict(list)
+    for ouverture in siennes:
+        par_engagement[ouverture.engagement].append(ouverture)
     entrees: list[dict[str, Any]] = []
     ouverts: list[tuple[int, Ouverture]] = []
-    for index, contenu in contenus.items():
-        les_siens = set(engagements_de(contenu))
-        propres = [o for o in siennes if o.engagement in les_siens]
+    for index, contenu in contenus.items():  # linear in the leaves: each finds its openings by key
+        propres = [o for e in sorted(set(engagements_de(contenu))) for o in par_engagement.get(e, ())]
         vue = ouvrir(contenu, propres)
         if (
             vue.get("declaration_id") == declaration.id
