@@ -190,7 +190,8 @@ async def en_parallele(
     elements: Iterable[T], concurrence: int, faire: Callable[[T], Awaitable[None]]
 ) -> tuple[list[float], float]:
     """`faire(element)` for each element, `concurrence` in flight: each call's seconds, and the
-    seconds from the first start to the last end. An exception stops the run and propagates."""
+    seconds from the first start to the last end. An exception cancels the other calls in flight and
+    propagates (in an ExceptionGroup)."""
     restants = iter(elements)
     durees: list[float] = []
 
@@ -201,5 +202,7 @@ async def en_parallele(
             durees.append(time.perf_counter() - depuis)
 
     debut = time.perf_counter()
-    await asyncio.gather(*(boucle() for _ in range(concurrence)))
+    async with asyncio.TaskGroup() as groupe:  # the first exception cancels the other loops
+        for _ in range(concurrence):
+            groupe.create_task(boucle())
     return durees, time.perf_counter() - debut

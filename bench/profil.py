@@ -49,9 +49,11 @@ AVIS: list[Regle] = [
     ("download: outbox event", (_DL, "emit_event")),
     ("download: hash check of the stored acte", ("open_checked",)),
     ("download: recording transaction, rest (lock, update, commit)", (_DL, "telecharger (services")),
-    ("download: consent session check (coffre side)", (_DL, "_declarations_vivantes")),
-    ("download: link and acte lookup", (_DL, "_lien (")),
-    ("download: browser session lookup", (_DL, "_navigateur")),
+    # The link, the browser's session and consent's answer are the handler's dependencies (FastAPI
+    # resolves them outside its frame): counted for the sign-in pages as well as for the download.
+    ("link and session checks: consent asked (coffre side)", ("connectee (services/coffre/retrait",)),
+    ("link and session checks: link and acte lookup", ("_lien (services/coffre/retrait",)),
+    ("link and session checks: browser session lookup", ("navigateur (services/coffre/retrait",)),
     ("download: form, CSRF", (_DL,)),
     ("download: body streamed", ("StreamingResponse",)),
     ("consent: session check endpoint", ("services/consent",)),

@@ -28,7 +28,6 @@ import asyncio
 import json
 import math
 import os
-import socket
 import sqlite3
 import statistics
 import sys
@@ -58,19 +57,13 @@ from bench.commun import (  # noqa: E402
 )
 from shared.testing.smtp import SmtpServer, smtp_server  # noqa: E402
 from shared.testing.webhooks import WebhookReceiver, webhook_receiver  # noqa: E402
-from tests.e2e.deploiement import SIGNIF, lien_dans  # noqa: E402
+from tests.e2e.deploiement import SIGNIF, lien_dans, port_libre  # noqa: E402
 from tests.e2e.distribue_support import DeploiementDistribue  # noqa: E402
 from tests.e2e.test_histoire import OFFICE, declarer_et_faire_accepter  # noqa: E402
 
 DEROGATION = {"ordonnance": "BENCH-1", "juridiction": "TJ Paris", "date": "2026-01-01"}
 SERVICES = ("consent", "coffre", "notify")
 PRIS = "acte.pris_connaissance"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -96,7 +89,7 @@ class Embarque:
 @asynccontextmanager
 async def embarque(racine: Path, smtp: SmtpServer) -> AsyncIterator[Embarque]:
     """`signif migrate` + `signif serve`, development settings, jobs in process (as `make run`)."""
-    port = _port()
+    port = port_libre()
     base = f"http://127.0.0.1:{port}"
     var = racine / "var"
     env = {
@@ -295,7 +288,7 @@ async def _post(session: Session, acte_id: str, taille: int) -> float:
 
 async def debit(session: Session, acte_id: str, chemin: Path, taille: int, repetitions: int) -> None:
     mo = taille / MB
-    port = _port()
+    port = port_libre()
     statique = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--servir-fichier", str(chemin), "--port", str(port)
     )

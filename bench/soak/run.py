@@ -58,6 +58,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.commun import charge
 from bench.distribue import connecter, dix_heures, enfants, jobs_dus, jour_ouvre_apres, processus
 from services.coffre.documents.signing import dev_sign
 from shared.testing.pdfs import acte_pdfa
@@ -384,10 +385,6 @@ def _rss_fds(pid: int) -> tuple[float, int]:
         return 0.0, 0
 
 
-def _charge() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0])
-
-
 async def echantillonner(banc: Banc, fin: float, periode: float) -> None:
     dist, mesures = banc.dist, banc.mesures
     while mesures.t() < fin + periode / 2:
@@ -436,7 +433,7 @@ async def echantillonner(banc: Banc, fin: float, periode: float) -> None:
                 )
             finally:
                 await conn.close()
-        valeurs["loadavg_1min"] = _charge()
+        valeurs["loadavg_1min"] = charge()
         mesures.echantillons.append((mesures.t(), valeurs))
         await asyncio.sleep(periode)
 
