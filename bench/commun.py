@@ -176,14 +176,20 @@ async def ouvrir_session(
     return Session(retrait, page[debut : page.index('"', debut)])
 
 
-async def telecharger(session: Session, acte_id: str) -> httpx.Response:
-    """The authenticated POST of "Télécharger l'acte" for `acte_id` (any acte served on her)."""
+async def telecharger(session: Session, acte_id: str) -> tuple[httpx.Response, float]:
+    """The authenticated POST of "Télécharger l'acte" for `acte_id` (any acte served on her), read
+    whole, and the instant (`time.perf_counter`) its headers arrived: the prise de connaissance is
+    recorded by then, before the body streams."""
     retrait = session.retrait
-    return await retrait.http.post(
+    async with retrait.http.stream(
+        "POST",
         f"{retrait.chemin}/telechargement",
         data={"csrf": session.csrf, "acte_id": acte_id},
         headers={"Cookie": retrait.cookie or ""},
-    )
+    ) as reponse:
+        entetes = time.perf_counter()
+        await reponse.aread()
+    return reponse, entetes
 
 
 async def en_parallele(

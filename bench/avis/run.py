@@ -212,7 +212,7 @@ async def retirer_tous(
     async def un() -> None:
         for i, acte_id in restants:
             envoi = time.perf_counter()
-            reponse = await telecharger(sessions[i % len(sessions)], acte_id)
+            reponse, _ = await telecharger(sessions[i % len(sessions)], acte_id)
             if reponse.status_code != 200 or len(reponse.content) != taille:
                 raise RuntimeError(
                     f"download {acte_id}: {reponse.status_code} "

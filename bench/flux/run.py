@@ -147,14 +147,14 @@ class Flux:
 
     async def retirer(self, session: Session, acte_id: str, reponses: dict[str, float]) -> None:
         depuis = time.perf_counter()
-        reponse = await telecharger(session, acte_id)
+        reponse, entetes = await telecharger(session, acte_id)
         instant = time.perf_counter()
         if reponse.status_code != 200:
             raise RuntimeError(f"download: {reponse.status_code} {reponse.headers.get('location', '')}")
         if hashlib.sha256(reponse.content).hexdigest() != self.empreintes[acte_id]:
             raise RuntimeError(f"download of {acte_id}: not the deposited bytes")
         self.etapes["telechargement"].append(instant - depuis)
-        reponses[acte_id] = instant
+        reponses[acte_id] = entetes  # the webhook's latency counts from the answer, not its body's end
 
 
 async def preparer(flux: Flux, recepteur: str) -> tuple[str, list[bytes], dict[str, float]]:
