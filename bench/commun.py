@@ -11,6 +11,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -180,16 +181,21 @@ async def telecharger(session: Session, acte_id: str) -> tuple[httpx.Response, f
     """The authenticated POST of "Télécharger l'acte" for `acte_id` (any acte served on her), read
     whole, and the instant (`time.perf_counter`) its headers arrived: the prise de connaissance is
     recorded by then, before the body streams."""
+    async with flux_telechargement(session, acte_id) as reponse:
+        entetes = time.perf_counter()
+        await reponse.aread()
+    return reponse, entetes
+
+
+def flux_telechargement(session: Session, acte_id: str) -> AbstractAsyncContextManager[httpx.Response]:
+    """The same POST, its answer as a stream (for a caller that reads the body itself)."""
     retrait = session.retrait
-    async with retrait.http.stream(
+    return retrait.http.stream(
         "POST",
         f"{retrait.chemin}/telechargement",
         data={"csrf": session.csrf, "acte_id": acte_id},
         headers={"Cookie": retrait.cookie or ""},
-    ) as reponse:
-        entetes = time.perf_counter()
-        await reponse.aread()
-    return reponse, entetes
+    )
 
 
 async def en_parallele(

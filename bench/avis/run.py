@@ -52,6 +52,7 @@ from bench.commun import (  # noqa: E402
     centile,
     copies_signees,
     cpu_secondes,
+    flux_telechargement,
     ouvrir_session,
     telecharger,
 )
@@ -268,15 +269,9 @@ async def _get(http: httpx.AsyncClient, url: str, taille: int) -> float:
 
 
 async def _post(session: Session, acte_id: str, taille: int) -> float:
-    retrait = session.retrait
     debut = time.perf_counter()
     lus = 0
-    async with retrait.http.stream(
-        "POST",
-        f"{retrait.chemin}/telechargement",
-        data={"csrf": session.csrf, "acte_id": acte_id},
-        headers={"Cookie": retrait.cookie or ""},
-    ) as reponse:
+    async with flux_telechargement(session, acte_id) as reponse:
         if reponse.status_code != 200:
             raise RuntimeError(f"download: {reponse.status_code}")
         async for morceau in reponse.aiter_raw():
