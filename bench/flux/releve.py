@@ -132,8 +132,11 @@ async def plancher(
                 empreintes.append(ref.sha256)
 
             async def retirer(empreinte: str) -> None:
-                async for _ in await store.open(empreinte, verify=True):
-                    pass  # each chunk hashed by the store, compared at the end
+                lus = 0
+                async for morceau in await store.open(empreinte, verify=True):  # hashed, compared at the end
+                    lus += len(morceau)
+                if lus == 0:
+                    raise RuntimeError(f"floor: blob {empreinte} read empty")
                 await pool.execute("INSERT INTO plancher (sha256) VALUES ($1)", empreinte)
 
             depot = await en_parallele(documents, concurrence_depot, deposer)
